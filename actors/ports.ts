@@ -1,0 +1,30 @@
+/**
+ * What the runtime needs from the outside world besides the store and the clock:
+ * a socket to write to, the user behind it, and a log sink. Adapters (src/) provide them.
+ */
+
+/** One client socket as the runtime sees it: Node's `ws`, Deno's WebSocket, or a test fake. */
+export interface SocketPort {
+  /** Queue a text frame. Must not throw; a broken socket reports through `close`. */
+  send(text: string): void
+  /** Bytes queued but not yet written to the network (slow-consumer detection). */
+  bufferedAmount(): number
+  /** Close with a WebSocket close code. Idempotent. */
+  close(code: number, reason: string): void
+}
+
+export interface User {
+  /** The token's `sub`. */
+  id: string
+  /** The token's `name`, if any. */
+  name?: string
+}
+
+/** Structured event log: one JSON line per event in production; never message text. */
+export interface Logger {
+  info(event: string, fields?: Record<string, unknown>): void
+  warn(event: string, fields?: Record<string, unknown>): void
+  error(event: string, fields?: Record<string, unknown>): void
+}
+
+export const silentLogger: Logger = { info() {}, warn() {}, error() {} }

@@ -1,0 +1,72 @@
+/**
+ * The runtime's face to the server (src/) and to the in-process harness. `ActorHost`
+ * (actors/host.ts) implements it; `Admin` (actors/admin.ts) does the admin writes.
+ */
+import type { SocketPort, User } from './ports.ts'
+import type { PageQuery, Visibility } from './store.ts'
+
+/** The message as clients see it (PROTOCOL.md section 5). */
+export interface WireMessage {
+  id: string
+  seq: number
+  roomId: string
+  senderId: string
+  text: string
+  ts: number
+}
+
+export type AccessCode = 'invalid_room' | 'forbidden' | 'not_found' | 'unavailable'
+export type AccessResult = { ok: true } | { ok: false; code: AccessCode }
+
+/** One socket's conversation with the runtime. The adapter feeds it; it writes to the socket. */
+export interface Session {
+  /** An inbound text frame (already known to be within the frame size limit). */
+  receive(text: string): void
+  /** The socket is gone (peer closed, error, or our own close). Idempotent. */
+  closed(): void
+}
+
+export interface OpenSessionOptions {
+  user: User
+  socket: SocketPort
+  /** The token's `exp` in epoch ms: the session is closed with 4401 then. */
+  expiresAt?: number
+  /**
+   * Set for `/ws/rooms/:roomId`: the session is bound to this room (access already checked
+   * with `checkAccess`). Unset for `/ws`, where rooms are joined by frames.
+   */
+  room?: { roomId: string; since?: number }
+}
+
+export interface ActiveRoom {
+  room: string
+  connections: number
+  users: number
+}
+
+export interface RoomRuntime {
+  /** May `userId` enter `roomId`? Creates a general room on first use when configured to. */
+  checkAccess(roomId: string, userId: string): Promise<AccessResult>
+  openSession(opts: OpenSessionOptions): Session
+  /** History for HTTP (access checked by the caller). `limit` defaults to 50. */
+  history(roomId: string, query: Partial<PageQuery>): Promise<{ messages: WireMessage[]; more: boolean }>
+  /** Rooms with a live actor on this node. */
+  activeRooms(): ActiveRoom[]
+  /**
+   * Stop: close every socket with 1001, finish every write already accepted, evict every
+   * actor. Resolves when nothing acknowledged is left unstored.
+   */
+  drain(): Promise<void>
+}
+
+/** Admin writes. Each writes through the store, then updates caches and live sockets. */
+export interface AdminApi {
+  /** Resolves `true` when created. Refuses guild ids (`GUILD#...`) with invalid_room. */
+  putRoom(roomId: string, visibility: Visibility): Promise<boolean>
+  putRoomMember(roomId: string, userId: string): Promise<void>
+  /** Also closes the user's live sockets in the room (4403, or `left` on /ws). */
+  deleteRoomMember(roomId: string, userId: string): Promise<boolean>
+  putGuildMember(guildId: string, userId: string): Promise<void>
+  /** Also closes the user's live sockets in `GUILD#<guildId>` (4403, or `left` on /ws). */
+  deleteGuildMember(guildId: string, userId: string): Promise<boolean>
+}

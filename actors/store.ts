@@ -1,0 +1,110 @@
+/**
+ * The Store port: everything a room needs to be durable. `actors/` declares it; the server
+ * implements it (`src/store/*`). Every implementation passes `test/contract/store.ts`.
+ *
+ * Room ids are the ids clients use: a general room `lobby`, a guild room `GUILD#g`.
+ */
+
+/** A stored chat message. `clientId` is the sender's idempotency key (the `send` frame's `id`). */
+export interface StoredMessage {
+  id: string
+  seq: number
+  roomId: string
+  senderId: string
+  text: string
+  ts: number
+  clientId: string
+}
+
+export type Visibility = 'public' | 'private'
+
+export interface RoomRecord {
+  roomId: string
+  visibility: Visibility
+}
+
+/** What an actor needs at activation to carry on where the last owner stopped. */
+export interface RoomSnapshot {
+  /** Latest durable seq (0 for an empty room). */
+  seq: number
+  /** `ts` of the latest message (0 for an empty room); new messages get a strictly larger one. */
+  lastTs: number
+  /** The newest messages, oldest first, at most `recentLimit` of them. */
+  recent: StoredMessage[]
+  /** Every message with `ts >= idempotencySince`, oldest first: the idempotency window. */
+  idempotent: StoredMessage[]
+}
+
+export interface LoadOptions {
+  recentLimit: number
+  idempotencySince: number
+}
+
+export interface PageQuery {
+  /** Newest `limit` messages with seq < before. */
+  before?: number
+  /** Oldest `limit` messages with seq > after. */
+  after?: number
+  limit: number
+}
+
+export interface Page {
+  /** Oldest first. */
+  messages: StoredMessage[]
+  /** More messages exist beyond the page, in the direction asked. */
+  more: boolean
+}
+
+/**
+ * Thrown (or rejected with) by `append` when the room's head is not `expectedSeq`: another
+ * writer got there first. Nothing of the batch is stored.
+ */
+export class SeqConflictError extends Error {
+  override name = 'SeqConflictError'
+}
+
+export interface Store {
+  /** Messages, seq and idempotency window of a room, for activation. */
+  loadRoom(roomId: string, opts: LoadOptions): Promise<RoomSnapshot>
+
+  /**
+   * Store a batch atomically: all of it durable when this resolves, none of it when it rejects
+   * (or, for stores that cannot promise atomicity, never a partial batch visible to readers:
+   * see docs/storage.md). `expectedSeq` is the room's head before the batch; the batch's seqs
+   * are `expectedSeq + 1 ...` in order. A head that is not `expectedSeq` rejects with
+   * SeqConflictError. A message whose (roomId, senderId, clientId) is already stored also
+   * rejects: nothing is ever stored twice.
+   */
+  append(roomId: string, expectedSeq: number, batch: StoredMessage[]): Promise<void>
+
+  /** A page of history by seq (see PageQuery); neither before nor after means the newest page. */
+  readPage(roomId: string, query: PageQuery): Promise<Page>
+
+  /** A message sent earlier with this idempotency key, if still stored. */
+  findByClientId(roomId: string, senderId: string, clientId: string): Promise<StoredMessage | undefined>
+
+  /** The user's read marker in the room, 0 if none. */
+  getReadMarker(roomId: string, userId: string): Promise<number>
+  /** Move the marker forward to `seq`; never backwards. Resolves to the marker after the call. */
+  advanceReadMarker(roomId: string, userId: string, seq: number): Promise<number>
+
+  /** General rooms (created by the admin API or on first use). */
+  getRoom(roomId: string): Promise<RoomRecord | undefined>
+  /** Create or update; resolves `true` when the room was created. */
+  putRoom(room: RoomRecord): Promise<boolean>
+  listRooms?(): Promise<RoomRecord[]>
+
+  /** Private-room members. */
+  isRoomMember(roomId: string, userId: string): Promise<boolean>
+  putRoomMember(roomId: string, userId: string): Promise<void>
+  /** Resolves `true` when a member was removed, `false` when there was none. */
+  deleteRoomMember(roomId: string, userId: string): Promise<boolean>
+
+  /** Guild members: the item `PK = GUILD#<guildId>, SK = MEMBER#<userId>`. */
+  isGuildMember(guildId: string, userId: string): Promise<boolean>
+  putGuildMember(guildId: string, userId: string): Promise<void>
+  deleteGuildMember(guildId: string, userId: string): Promise<boolean>
+
+  /** Flush and release resources. */
+  close(): Promise<void>
+}
