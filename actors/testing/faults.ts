@@ -1,0 +1,124 @@
+/**
+ * Fault injection for `MemoryStore`: make chosen store calls fail or hang, so tests can prove
+ * what the runtime does when storage is slow or down (no ack before durable, `unavailable`,
+ * retry with the same id). Rules count calls in the order they are made, not the order they
+ * finish, so a test's "the 3rd append fails" means the 3rd call.
+ */
+import type { Store } from '../store.ts'
+
+export type StoreMethod = keyof Store
+
+/** Which calls a rule applies to: one method, every write (the default), or every call. */
+export type FaultTarget = StoreMethod | 'write' | 'any'
+
+const writes: ReadonlySet<StoreMethod> = new Set<StoreMethod>([
+  'append',
+  'advanceReadMarker',
+  'putRoom',
+  'putRoomMember',
+  'deleteRoomMember',
+  'putGuildMember',
+  'deleteGuildMember',
+])
+
+/** The error an injected failure rejects with, so tests can tell it from a real bug. */
+export class StoreFaultError extends Error {
+  override name = 'StoreFaultError'
+}
+
+export interface FailOptions {
+  /**
+   * Apply the write, then reject anyway: the ambiguous outcome of a timeout after the storage
+   * took the write. Default false: nothing is applied.
+   */
+  afterApply?: boolean
+}
+
+/** How one call should behave, decided when it is made. */
+export interface CallPlan {
+  /** Resolves when every stall that caught this call is released; rejects if released with an error. */
+  gate: Promise<void>
+  fail?: StoreFaultError
+  afterApply: boolean
+}
+
+interface FailRule {
+  target: FaultTarget
+  skip: number
+  times: number
+  afterApply: boolean
+}
+
+interface Stall {
+  target: FaultTarget
+  done: Promise<void>
+  release: (error?: Error) => void
+}
+
+function matches(target: FaultTarget, method: StoreMethod): boolean {
+  return target === 'any' || target === method || (target === 'write' && writes.has(method))
+}
+
+export class Faults {
+  #rules: FailRule[] = []
+  #stalls: Stall[] = []
+
+  /** The next `n` matching calls reject with StoreFaultError. */
+  failNext(n = 1, target: FaultTarget = 'write', opts: FailOptions = {}): void {
+    this.#rules.push({ target, skip: 0, times: n, afterApply: opts.afterApply ?? false })
+  }
+
+  /** Only the `nth` matching call from now (1 = the next one) rejects. */
+  failCall(nth: number, target: FaultTarget = 'write', opts: FailOptions = {}): void {
+    this.#rules.push({ target, skip: nth - 1, times: 1, afterApply: opts.afterApply ?? false })
+  }
+
+  /**
+   * Matching calls made from now on hang until the returned function is called. Released
+   * with an error, they reject with it and apply nothing (a write that timed out); released
+   * without, they go on in the order they were made.
+   */
+  stall(target: FaultTarget = 'write'): (error?: Error) => void {
+    let settle!: (error?: Error) => void
+    const done = new Promise<void>((resolve, reject) => {
+      settle = (error) => (error ? reject(error) : resolve())
+    })
+    // A stall released with an error before any call waited on it must not be "unhandled".
+    done.catch(() => {})
+    const stall: Stall = {
+      target,
+      done,
+      release: (error) => {
+        this.#stalls = this.#stalls.filter((s) => s !== stall)
+        settle(error)
+      },
+    }
+    this.#stalls.push(stall)
+    return stall.release
+  }
+
+  /** Forget every rule and release every stall. */
+  clear(): void {
+    this.#rules = []
+    for (const s of [...this.#stalls]) s.release()
+  }
+
+  /** Called by the store at the start of every call. */
+  plan(method: StoreMethod): CallPlan {
+    let fail: StoreFaultError | undefined
+    let afterApply = false
+    for (const rule of this.#rules) {
+      if (!matches(rule.target, method)) continue
+      if (rule.skip > 0) {
+        rule.skip--
+      } else if (rule.times > 0) {
+        rule.times--
+        fail ??= new StoreFaultError(`injected fault in ${method}`)
+        afterApply ||= rule.afterApply
+      }
+    }
+    this.#rules = this.#rules.filter((r) => r.times > 0)
+    const gate = Promise.all(this.#stalls.filter((s) => matches(s.target, method)).map((s) => s.done))
+    return { gate: gate.then(() => {}), fail, afterApply }
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * `MemoryStore`: the Store port held in plain maps, for the in-process harness and the
+ * runtime's tests. It is also the reference for the port's semantics: it passes
+ * test/contract/store.ts like every other store. `store.faults` makes calls fail or hang
+ * (see faults.ts); `store.calls` counts calls per method (e.g. "one batch, one append").
+ */
+import {
+  SeqConflictError,
+  type LoadOptions,
+  type Page,
+  type PageQuery,
+  type RoomRecord,
+  type RoomSnapshot,
+  type Store,
+  type StoredMessage,
+} from '../store.ts'
+import { Faults, type StoreMethod } from './faults.ts'
+
+export { Faults, StoreFaultError, type FaultTarget, type FailOptions, type StoreMethod } from './faults.ts'
+
+interface RoomLog {
+  /** `messages[i].seq === i + 1`: seqs have no gaps, so a seq is an index. */
+  messages: StoredMessage[]
+  /** senderId + NUL + clientId -> message. */
+  byClient: Map<string, StoredMessage>
+}
+
+const key = (a: string, b: string): string => `${a}\u0000${b}`
+const copy = (m: StoredMessage): StoredMessage => ({ ...m })
+
+export class MemoryStore implements Store {
+  readonly faults = new Faults()
+  readonly calls = new Map<StoreMethod, number>()
+  #logs = new Map<string, RoomLog>()
+  #markers = new Map<string, number>()
+  #rooms = new Map<string, RoomRecord>()
+  #roomMembers = new Set<string>()
+  #guildMembers = new Set<string>()
+  #closed = false
+
+  /** Every store call goes through here: count it, apply its faults, then run it. */
+  async #call<T>(method: StoreMethod, run: () => T): Promise<T> {
+    this.calls.set(method, (this.calls.get(method) ?? 0) + 1)
+    const plan = this.faults.plan(method)
+    await plan.gate
+    if (this.#closed) throw new Error('store closed')
+    if (plan.fail && !plan.afterApply) throw plan.fail
+    const result = run()
+    if (plan.fail) throw plan.fail
+    return result
+  }
+
+  #log(roomId: string): RoomLog {
+    let log = this.#logs.get(roomId)
+    if (!log) this.#logs.set(roomId, (log = { messages: [], byClient: new Map() }))
+    return log
+  }
+
+  loadRoom(roomId: string, opts: LoadOptions): Promise<RoomSnapshot> {
+    return this.#call('loadRoom', () => {
+      const messages = this.#logs.get(roomId)?.messages ?? []
+      const last = messages.at(-1)
+      let from = messages.length
+      while (from > 0 && messages[from - 1]!.ts >= opts.idempotencySince) from--
+      return {
+        seq: last?.seq ?? 0,
+        lastTs: last?.ts ?? 0,
+        recent: opts.recentLimit > 0 ? messages.slice(-opts.recentLimit).map(copy) : [],
+        idempotent: messages.slice(from).map(copy),
+      }
+    })
+  }
+
+  append(roomId: string, expectedSeq: number, batch: StoredMessage[]): Promise<void> {
+    return this.#call('append', () => {
+      const log = this.#log(roomId)
+      checkAppend(roomId, log.messages.length, expectedSeq, batch, (k) => log.byClient.has(k))
+      for (const m of batch) {
+        const stored = copy(m)
+        log.messages.push(stored)
+        log.byClient.set(key(m.senderId, m.clientId), stored)
+      }
+    })
+  }
+
+  readPage(roomId: string, query: PageQuery): Promise<Page> {
+    return this.#call('readPage', () => pageOf(this.#logs.get(roomId)?.messages ?? [], query))
+  }
+
+  findByClientId(roomId: string, senderId: string, clientId: string): Promise<StoredMessage | undefined> {
+    return this.#call('findByClientId', () => {
+      const m = this.#logs.get(roomId)?.byClient.get(key(senderId, clientId))
+      return m && copy(m)
+    })
+  }
+
+  getReadMarker(roomId: string, userId: string): Promise<number> {
+    return this.#call('getReadMarker', () => this.#markers.get(key(roomId, userId)) ?? 0)
+  }
+
+  advanceReadMarker(roomId: string, userId: string, seq: number): Promise<number> {
+    return this.#call('advanceReadMarker', () => {
+      const next = Math.max(this.#markers.get(key(roomId, userId)) ?? 0, seq)
+      this.#markers.set(key(roomId, userId), next)
+      return next
+    })
+  }
+
+  getRoom(roomId: string): Promise<RoomRecord | undefined> {
+    return this.#call('getRoom', () => {
+      const room = this.#rooms.get(roomId)
+      return room && { ...room }
+    })
+  }
+
+  putRoom(room: RoomRecord): Promise<boolean> {
+    return this.#call('putRoom', () => {
+      const created = !this.#rooms.has(room.roomId)
+      this.#rooms.set(room.roomId, { roomId: room.roomId, visibility: room.visibility })
+      return created
+    })
+  }
+
+  listRooms(): Promise<RoomRecord[]> {
+    return this.#call('listRooms', () => [...this.#rooms.values()].map((r) => ({ ...r })))
+  }
+
+  isRoomMember(roomId: string, userId: string): Promise<boolean> {
+    return this.#call('isRoomMember', () => this.#roomMembers.has(key(roomId, userId)))
+  }
+
+  putRoomMember(roomId: string, userId: string): Promise<void> {
+    return this.#call('putRoomMember', () => void this.#roomMembers.add(key(roomId, userId)))
+  }
+
+  deleteRoomMember(roomId: string, userId: string): Promise<boolean> {
+    return this.#call('deleteRoomMember', () => this.#roomMembers.delete(key(roomId, userId)))
+  }
+
+  isGuildMember(guildId: string, userId: string): Promise<boolean> {
+    return this.#call('isGuildMember', () => this.#guildMembers.has(key(guildId, userId)))
+  }
+
+  putGuildMember(guildId: string, userId: string): Promise<void> {
+    return this.#call('putGuildMember', () => void this.#guildMembers.add(key(guildId, userId)))
+  }
+
+  deleteGuildMember(guildId: string, userId: string): Promise<boolean> {
+    return this.#call('deleteGuildMember', () => this.#guildMembers.delete(key(guildId, userId)))
+  }
+
+  async close(): Promise<void> {
+    this.calls.set('close', (this.calls.get('close') ?? 0) + 1)
+    this.#closed = true
+  }
+}
+
+/**
+ * The checks every store makes before taking a batch: the head is `expectedSeq`, the batch
+ * continues it without gaps, and no idempotency key is already stored or repeated in it.
+ */
+export function checkAppend(
+  roomId: string,
+  head: number,
+  expectedSeq: number,
+  batch: StoredMessage[],
+  isStored: (senderAndClient: string) => boolean,
+): void {
+  if (head !== expectedSeq) {
+    throw new SeqConflictError(`room ${roomId}: head is ${head}, expected ${expectedSeq}`)
+  }
+  const seen = new Set<string>()
+  batch.forEach((m, i) => {
+    if (m.seq !== expectedSeq + 1 + i || m.roomId !== roomId) {
+      throw new RangeError(`room ${roomId}: batch message ${i} has seq ${m.seq} in room ${m.roomId}`)
+    }
+    const k = key(m.senderId, m.clientId)
+    if (seen.has(k) || isStored(k)) {
+      throw new SeqConflictError(`room ${roomId}: ${m.senderId} already sent ${m.clientId}`)
+    }
+    seen.add(k)
+  })
+}
+
+/** PROTOCOL.md section 4 paging over a room's messages, where `messages[i].seq === i + 1`. */
+export function pageOf(messages: readonly StoredMessage[], query: PageQuery): Page {
+  if (query.before !== undefined && query.after !== undefined) {
+    throw new RangeError('a page is before or after a seq, not both')
+  }
+  const head = messages.length
+  const limit = Math.max(0, Math.floor(query.limit))
+  let lo: number // first seq of the page
+  let hi: number // last seq of the page
+  let more: boolean
+  if (query.after !== undefined) {
+    lo = Math.max(query.after, 0) + 1
+    hi = Math.min(head, lo + limit - 1)
+    more = Math.max(hi, lo - 1) < head
+  } else {
+    hi = Math.min(head, (query.before ?? head + 1) - 1)
+    lo = Math.max(1, hi - limit + 1)
+    more = Math.min(lo, hi + 1) > 1
+  }
+  return { messages: hi >= lo ? messages.slice(lo - 1, hi).map(copy) : [], more }
+}

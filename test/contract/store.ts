@@ -1,0 +1,297 @@
+/**
+ * The Store port's contract (actors/store.ts, PROTOCOL.md sections 3 to 6), as tests that any
+ * store must pass: `storeContract(t, 'memory', makeStore)`. Each case gets a fresh store from
+ * `makeStore`. With `reopen`, the suite also closes the store and checks that a new one on the
+ * same data sees everything. Timing-free: nothing here waits for a clock.
+ */
+import type { Test } from 'tap'
+import { SeqConflictError, type Store, type StoredMessage } from '../../actors/store.ts'
+
+export interface StoreUnderTest {
+  store: Store
+  /** Called after the suite has closed `store`: open a new Store on the same data. */
+  reopen?: () => Promise<Store>
+  /** Close whatever store is open and remove its data. */
+  cleanup: () => Promise<void>
+}
+
+const T0 = 1_700_000_000_000
+/** A deterministic ts for a seq: strictly increasing, 10 ms apart. */
+export const tsOf = (seq: number): number => T0 + seq * 10
+
+/** Messages `from .. from + n - 1` of a room, from `senderId`, with client ids `c<seq>`. */
+export function messages(roomId: string, from: number, n: number, senderId = 'alice'): StoredMessage[] {
+  return Array.from({ length: n }, (_, i) => {
+    const seq = from + i
+    return { id: `m-${roomId.replace('#', '_')}-${seq}`, seq, roomId, senderId, text: `hello ${seq}`, ts: tsOf(seq), clientId: `c${seq}` }
+  })
+}
+
+/** Fill a room with seqs 1..n, in batches of at most 25 (DynamoDB transactions take 100 items). */
+export async function fill(store: Store, roomId: string, n: number): Promise<StoredMessage[]> {
+  const all = messages(roomId, 1, n)
+  for (let i = 0; i < n; i += 25) await store.append(roomId, i, all.slice(i, i + 25))
+  return all
+}
+
+const seqs = (ms: { seq: number }[]): number[] => ms.map((m) => m.seq)
+const range = (lo: number, hi: number): number[] => Array.from({ length: hi - lo + 1 }, (_, i) => lo + i)
+
+export function storeContract(t: Test, name: string, makeStore: () => Promise<StoreUnderTest>): void {
+  /** One contract case on a fresh store, cleaned up whatever happens. */
+  const check = (title: string, fn: (store: Store, sut: StoreUnderTest, t: Test) => Promise<void>) =>
+    t.test(`${name}: ${title}`, async (t) => {
+      const sut = await makeStore()
+      t.teardown(sut.cleanup)
+      await fn(sut.store, sut, t)
+    })
+
+  check('an empty room', async (store, _, t) => {
+    t.same(await store.loadRoom('lobby', { recentLimit: 10, idempotencySince: 0 }), {
+      seq: 0,
+      lastTs: 0,
+      recent: [],
+      idempotent: [],
+    })
+    t.same(await store.readPage('lobby', { limit: 10 }), { messages: [], more: false })
+    t.same(await store.readPage('lobby', { before: 5, limit: 10 }), { messages: [], more: false })
+    t.same(await store.readPage('lobby', { after: 0, limit: 10 }), { messages: [], more: false })
+    t.equal(await store.findByClientId('lobby', 'alice', 'c1'), undefined)
+    t.equal(await store.getReadMarker('lobby', 'alice'), 0)
+  })
+
+  check('append then loadRoom', async (store, _, t) => {
+    const first = messages('lobby', 1, 5)
+    const second = messages('lobby', 6, 3)
+    await store.append('lobby', 0, first)
+    await store.append('lobby', 5, second)
+    const all = [...first, ...second]
+
+    const snap = await store.loadRoom('lobby', { recentLimit: 3, idempotencySince: tsOf(6) })
+    t.equal(snap.seq, 8)
+    t.equal(snap.lastTs, tsOf(8))
+    t.same(snap.recent, all.slice(5), 'recent: the newest, oldest first')
+    t.same(snap.idempotent, all.slice(5), 'idempotent: ts >= idempotencySince, oldest first')
+
+    const wide = await store.loadRoom('lobby', { recentLimit: 100, idempotencySince: 0 })
+    t.same(wide.recent, all, 'a limit above the count returns everything')
+    t.same(wide.idempotent, all)
+    const between = await store.loadRoom('lobby', { recentLimit: 1, idempotencySince: tsOf(6) - 1 })
+    t.same(seqs(between.recent), [8])
+    t.same(seqs(between.idempotent), [6, 7, 8], 'the window is by ts, not by seq')
+    const none = await store.loadRoom('lobby', { recentLimit: 2, idempotencySince: tsOf(8) + 1 })
+    t.same(none.idempotent, [])
+  })
+
+  check('messages round-trip exactly', async (store, _, t) => {
+    const text = 'héllo 👋 "quoted" \\ back\nslash ' + '🎉'.repeat(3990)
+    const m: StoredMessage = { id: 'Ab_-9', seq: 1, roomId: 'lobby', senderId: 'user|42', text, ts: tsOf(1), clientId: 'k#1 ü' }
+    await store.append('lobby', 0, [m])
+    t.same((await store.readPage('lobby', { limit: 1 })).messages, [m])
+    t.same(await store.findByClientId('lobby', 'user|42', 'k#1 ü'), m)
+    t.same((await store.loadRoom('lobby', { recentLimit: 1, idempotencySince: 0 })).recent, [m])
+  })
+
+  check('a wrong expectedSeq rejects with SeqConflictError and stores nothing', async (store, _, t) => {
+    await store.append('lobby', 0, messages('lobby', 1, 3))
+    await t.rejects(store.append('lobby', 2, messages('lobby', 3, 2)), SeqConflictError, 'behind the head')
+    await t.rejects(store.append('lobby', 5, messages('lobby', 6, 1)), SeqConflictError, 'past the head')
+    await t.rejects(store.append('lobby', 0, messages('lobby', 1, 1)), SeqConflictError, 'from scratch')
+    await t.rejects(store.append('empty', 1, messages('empty', 2, 1)), SeqConflictError, 'an empty room')
+    const snap = await store.loadRoom('lobby', { recentLimit: 10, idempotencySince: 0 })
+    t.equal(snap.seq, 3)
+    t.same(seqs((await store.readPage('lobby', { limit: 10 })).messages), [1, 2, 3])
+    t.equal(await store.findByClientId('lobby', 'alice', 'c4'), undefined)
+    t.equal((await store.loadRoom('empty', { recentLimit: 1, idempotencySince: 0 })).seq, 0)
+    await store.append('lobby', 3, messages('lobby', 4, 1))
+    t.equal((await store.loadRoom('lobby', { recentLimit: 1, idempotencySince: 0 })).seq, 4, 'the right head still works')
+  })
+
+  check('concurrent appends at the same head: exactly one wins', async (store, _, t) => {
+    await store.append('lobby', 0, messages('lobby', 1, 1))
+    const a = messages('lobby', 2, 2, 'alice')
+    const b = messages('lobby', 2, 3, 'bob')
+    const results = await Promise.allSettled([store.append('lobby', 1, a), store.append('lobby', 1, b)])
+    const won = results.filter((r) => r.status === 'fulfilled').length
+    t.equal(won, 1)
+    const lost = results.find((r) => r.status === 'rejected')
+    t.type(lost?.reason, SeqConflictError)
+    const page = await store.readPage('lobby', { limit: 10 })
+    const winner = results[0]?.status === 'fulfilled' ? a : b
+    t.same(page.messages.slice(1), winner, 'only the winning batch, whole')
+  })
+
+  check('a stored idempotency key rejects the whole batch', async (store, _, t) => {
+    await store.append('lobby', 0, messages('lobby', 1, 1))
+    const batch: StoredMessage[] = [
+      { ...messages('lobby', 2, 1)[0]!, senderId: 'bob', clientId: 'fresh' },
+      { ...messages('lobby', 3, 1)[0]!, clientId: 'c1' },
+    ]
+    await t.rejects(store.append('lobby', 1, batch), 'alice already sent c1')
+    t.equal((await store.loadRoom('lobby', { recentLimit: 10, idempotencySince: 0 })).seq, 1)
+    t.equal(await store.findByClientId('lobby', 'bob', 'fresh'), undefined, 'nothing of the batch')
+    t.equal((await store.readPage('lobby', { limit: 10 })).messages.length, 1)
+
+    const twice = messages('lobby', 2, 2).map((m) => ({ ...m, clientId: 'same' }))
+    await t.rejects(store.append('lobby', 1, twice), 'a key repeated within a batch')
+    t.equal((await store.readPage('lobby', { limit: 10 })).messages.length, 1)
+
+    await store.append('lobby', 1, [{ ...messages('lobby', 2, 1)[0]!, senderId: 'bob', clientId: 'c1' }])
+    await store.append('other', 0, messages('other', 1, 1))
+    t.pass('the same client id from another sender, or in another room, is fine')
+    t.equal((await store.findByClientId('lobby', 'bob', 'c1'))?.seq, 2)
+    t.equal((await store.findByClientId('other', 'alice', 'c1'))?.roomId, 'other')
+  })
+
+  check('readPage: newest, before, after, limits and more', async (store, _, t) => {
+    await fill(store, 'lobby', 150)
+    const page = async (q: { before?: number; after?: number; limit: number }) => {
+      const p = await store.readPage('lobby', q)
+      return { seqs: seqs(p.messages), more: p.more }
+    }
+    t.same(await page({ limit: 10 }), { seqs: range(141, 150), more: true }, 'newest page')
+    t.same(await page({ limit: 1 }), { seqs: [150], more: true })
+    t.same(await page({ limit: 100 }), { seqs: range(51, 150), more: true })
+    t.same(await page({ before: 11, limit: 5 }), { seqs: range(6, 10), more: true })
+    t.same(await page({ before: 6, limit: 5 }), { seqs: range(1, 5), more: false }, 'exactly the oldest')
+    t.same(await page({ before: 4, limit: 10 }), { seqs: [1, 2, 3], more: false })
+    t.same(await page({ before: 1, limit: 10 }), { seqs: [], more: false })
+    t.same(await page({ before: 151, limit: 3 }), { seqs: [148, 149, 150], more: true })
+    t.same(await page({ before: 1000, limit: 3 }), { seqs: [148, 149, 150], more: true }, 'before past the head')
+    t.same(await page({ after: 0, limit: 10 }), { seqs: range(1, 10), more: true }, 'oldest page')
+    t.same(await page({ after: 140, limit: 10 }), { seqs: range(141, 150), more: false }, 'exactly the newest')
+    t.same(await page({ after: 139, limit: 10 }), { seqs: range(140, 149), more: true })
+    t.same(await page({ after: 145, limit: 100 }), { seqs: range(146, 150), more: false })
+    t.same(await page({ after: 150, limit: 10 }), { seqs: [], more: false })
+    t.same(await page({ after: 999, limit: 10 }), { seqs: [], more: false })
+
+    await fill(store, 'small', 3)
+    t.same(seqs((await store.readPage('small', { limit: 50 })).messages), [1, 2, 3])
+    t.equal((await store.readPage('small', { limit: 3 })).more, false, 'a page of everything has no more')
+    t.equal((await store.readPage('small', { limit: 2 })).more, true)
+  })
+
+  check('findByClientId', async (store, _, t) => {
+    const all = await fill(store, 'lobby', 30)
+    t.same(await store.findByClientId('lobby', 'alice', 'c7'), all[6])
+    t.equal(await store.findByClientId('lobby', 'bob', 'c7'), undefined, 'keyed by sender too')
+    t.equal(await store.findByClientId('GUILD#lobby', 'alice', 'c7'), undefined, 'and by room')
+  })
+
+  check('read markers only move forward', async (store, _, t) => {
+    t.equal(await store.getReadMarker('lobby', 'alice'), 0)
+    t.equal(await store.advanceReadMarker('lobby', 'alice', 5), 5)
+    t.equal(await store.advanceReadMarker('lobby', 'alice', 3), 5, 'backwards is ignored')
+    t.equal(await store.advanceReadMarker('lobby', 'alice', 5), 5)
+    t.equal(await store.getReadMarker('lobby', 'alice'), 5)
+    t.equal(await store.advanceReadMarker('lobby', 'alice', 9), 9)
+    t.equal(await store.getReadMarker('lobby', 'bob'), 0, 'per user')
+    t.equal(await store.getReadMarker('GUILD#lobby', 'alice'), 0, 'per room')
+    t.equal(await store.getReadMarker('lobby', 'alice'), 9)
+  })
+
+  check('rooms: putRoom says whether it created', async (store, _, t) => {
+    t.equal(await store.getRoom('lobby'), undefined)
+    t.equal(await store.putRoom({ roomId: 'lobby', visibility: 'public' }), true)
+    t.same(await store.getRoom('lobby'), { roomId: 'lobby', visibility: 'public' })
+    t.equal(await store.putRoom({ roomId: 'lobby', visibility: 'private' }), false, 'an update')
+    t.same(await store.getRoom('lobby'), { roomId: 'lobby', visibility: 'private' })
+    t.equal(await store.putRoom({ roomId: 'lobby', visibility: 'private' }), false, 'the same again')
+    t.equal(await store.putRoom({ roomId: 'dev', visibility: 'public' }), true)
+    if (store.listRooms) {
+      const rooms = (await store.listRooms()).sort((a, b) => a.roomId.localeCompare(b.roomId))
+      t.same(rooms, [
+        { roomId: 'dev', visibility: 'public' },
+        { roomId: 'lobby', visibility: 'private' },
+      ])
+    }
+  })
+
+  check('private room members', async (store, _, t) => {
+    t.equal(await store.isRoomMember('lobby', 'alice'), false)
+    await store.putRoomMember('lobby', 'alice')
+    await store.putRoomMember('lobby', 'alice')
+    t.equal(await store.isRoomMember('lobby', 'alice'), true, 'put is idempotent')
+    t.equal(await store.isRoomMember('lobby', 'bob'), false)
+    t.equal(await store.isRoomMember('dev', 'alice'), false, 'per room')
+    t.equal(await store.deleteRoomMember('lobby', 'alice'), true)
+    t.equal(await store.deleteRoomMember('lobby', 'alice'), false, 'deleting the absent says so')
+    t.equal(await store.isRoomMember('lobby', 'alice'), false)
+  })
+
+  check('guild members', async (store, _, t) => {
+    t.equal(await store.isGuildMember('g', 'alice'), false)
+    await store.putGuildMember('g', 'alice')
+    await store.putGuildMember('g', 'alice')
+    t.equal(await store.isGuildMember('g', 'alice'), true)
+    t.equal(await store.isGuildMember('h', 'alice'), false, 'per guild')
+    t.equal(await store.isRoomMember('g', 'alice'), false, 'a guild member is not a room member')
+    await store.putRoomMember('h', 'bob')
+    t.equal(await store.isGuildMember('h', 'bob'), false, 'nor a room member a guild member')
+    t.equal(await store.deleteGuildMember('g', 'alice'), true)
+    t.equal(await store.deleteGuildMember('g', 'alice'), false)
+    t.equal(await store.isGuildMember('g', 'alice'), false)
+  })
+
+  check('rooms are isolated: lobby, GUILD#lobby, GUILD#g', async (store, _, t) => {
+    await fill(store, 'lobby', 4)
+    await fill(store, 'GUILD#lobby', 2)
+    await fill(store, 'GUILD#g', 3)
+    for (const [room, head] of [['lobby', 4], ['GUILD#lobby', 2], ['GUILD#g', 3]] as const) {
+      const snap = await store.loadRoom(room, { recentLimit: 10, idempotencySince: 0 })
+      t.equal(snap.seq, head, `${room} has its own seq`)
+      t.same(new Set(snap.recent.map((m) => m.roomId)), new Set([room]))
+      t.equal((await store.findByClientId(room, 'alice', 'c2'))?.roomId, room)
+    }
+    await t.rejects(store.append('GUILD#g', 4, messages('GUILD#g', 5, 1)), SeqConflictError)
+    await store.advanceReadMarker('GUILD#g', 'alice', 3)
+    t.equal(await store.getReadMarker('lobby', 'alice'), 0)
+    t.equal(await store.getReadMarker('GUILD#g', 'alice'), 3)
+  })
+
+  check('everything survives a reopen', async (first, sut, t) => {
+    if (!sut.reopen) {
+      t.pass('this store has no reopen (in memory only)')
+      return
+    }
+    const lobby = await fill(first, 'lobby', 60)
+    const guild = await fill(first, 'GUILD#g', 7)
+    await first.advanceReadMarker('lobby', 'alice', 40)
+    await first.advanceReadMarker('GUILD#g', 'bob', 2)
+    await first.putRoom({ roomId: 'lobby', visibility: 'public' })
+    await first.putRoom({ roomId: 'secret', visibility: 'public' })
+    await first.putRoom({ roomId: 'secret', visibility: 'private' })
+    await first.putRoomMember('secret', 'alice')
+    await first.putRoomMember('secret', 'bob')
+    await first.deleteRoomMember('secret', 'bob')
+    await first.putGuildMember('g', 'alice')
+    await first.putGuildMember('g', 'carol')
+    await first.deleteGuildMember('g', 'carol')
+    await first.close()
+
+    const store = await sut.reopen()
+    const snap = await store.loadRoom('lobby', { recentLimit: 5, idempotencySince: tsOf(51) })
+    t.equal(snap.seq, 60)
+    t.equal(snap.lastTs, tsOf(60))
+    t.same(snap.recent, lobby.slice(55))
+    t.same(snap.idempotent, lobby.slice(50))
+    t.same((await store.readPage('lobby', { before: 11, limit: 10 })).messages, lobby.slice(0, 10))
+    t.same((await store.readPage('GUILD#g', { limit: 50 })).messages, guild)
+    t.same(await store.findByClientId('lobby', 'alice', 'c33'), lobby[32])
+    t.equal(await store.getReadMarker('lobby', 'alice'), 40)
+    t.equal(await store.getReadMarker('GUILD#g', 'bob'), 2)
+    t.same(await store.getRoom('secret'), { roomId: 'secret', visibility: 'private' })
+    t.equal(await store.putRoom({ roomId: 'lobby', visibility: 'public' }), false, 'still exists')
+    t.equal(await store.isRoomMember('secret', 'alice'), true)
+    t.equal(await store.isRoomMember('secret', 'bob'), false)
+    t.equal(await store.isGuildMember('g', 'alice'), true)
+    t.equal(await store.isGuildMember('g', 'carol'), false)
+    t.equal(await store.advanceReadMarker('lobby', 'alice', 39), 40, 'markers still only go forward')
+
+    await t.rejects(store.append('lobby', 59, messages('lobby', 60, 1)), SeqConflictError, 'the head survived')
+    const dup = { ...messages('lobby', 61, 1)[0]!, clientId: 'c1' }
+    await t.rejects(store.append('lobby', 60, [dup]), 'old idempotency keys survived')
+    await store.append('lobby', 60, messages('lobby', 61, 1))
+    t.equal((await store.loadRoom('lobby', { recentLimit: 1, idempotencySince: 0 })).seq, 61)
+  })
+}
