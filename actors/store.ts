@@ -108,3 +108,15 @@ export interface Store {
   /** Flush and release resources. */
   close(): Promise<void>
 }
+
+/**
+ * Rejected with by `append` when a message's (roomId, senderId, clientId) is already stored
+ * (a resend that outlived the actor's in-memory idempotency window). Nothing of the batch is
+ * stored; the actor answers that sender with the original ack and writes the rest again.
+ */
+export class DuplicateMessageError extends Error {
+  override name = 'DuplicateMessageError'
+  constructor(readonly senderId: string, readonly clientId: string) {
+    super(`message ${clientId} from ${senderId} is already stored`)
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * A connection's membership of one room, as the room actor sees it. A socket on
+ * `/ws/rooms/:roomId` has one; a multiplexed `/ws` socket has one per joined room. The
+ * session (actors/session.ts) implements it over the socket.
+ */
+import type { ErrorCode } from './protocol/errors.ts'
+
+export interface RoomConnection {
+  readonly id: number
+  readonly userId: string
+  /** A frame already encoded as JSON text. */
+  send(text: string): void
+  /** Bytes queued on the socket and not yet written. */
+  bufferedAmount(): number
+  /** The room refused a frame from this connection (the session counts toward 1008). */
+  refused(code: ErrorCode): void
+  /** Membership revoked: close 4403 on a room socket, `left` with reason "revoked" on /ws. */
+  revoked(): void
+  /** Close the whole socket (slow consumer, room moved). */
+  kick(code: number, reason: string): void
+}
+
+/** What to do with a frame for a connection with `buffered` bytes queued (slow consumers). */
+export function outboundDecision(
+  buffered: number,
+  droppable: boolean,
+  limits: { softOutboundBytes: number; hardOutboundBytes: number },
+): 'send' | 'drop' | 'close' {
+  if (buffered > limits.hardOutboundBytes) return 'close'
+  if (droppable && buffered > limits.softOutboundBytes) return 'drop'
+  return 'send'
+}

@@ -1,0 +1,24 @@
+/**
+ * What the room core asks its shell to do. The core decides; the shell (actors/actor.ts)
+ * performs: writes to sockets, storage, timers.
+ */
+import type { ErrorFrame } from '../protocol/errors.ts'
+
+export type ServerFrame = { type: string; [field: string]: unknown }
+
+export type Effect =
+  /** One frame to one connection. */
+  | { kind: 'send'; to: number; frame: ServerFrame }
+  /** A refusal to one connection (counted toward its flood limit by the session). */
+  | { kind: 'refuse'; to: number; frame: ErrorFrame }
+  /** One frame, encoded once, to every connection in the room but those of `exceptUser`.
+   * `droppable` frames (typing, presence) are skipped for slow consumers. */
+  | { kind: 'broadcast'; frame: ServerFrame; exceptUser?: string; droppable?: boolean }
+  /** Close these connections' membership of the room (4403, or `left` on /ws). */
+  | { kind: 'revoke'; to: number[] }
+  /** Start a storage write if none is in flight (group commit). */
+  | { kind: 'flush' }
+  /** Move a read marker in storage; the shell reports back with `readSaved`. */
+  | { kind: 'saveRead'; userId: string; seq: number }
+  /** A history page the buffer cannot serve: the shell reads it from storage. */
+  | { kind: 'loadHistory'; to: number; before?: number; limit: number }

@@ -1,0 +1,347 @@
+/**
+ * The room's decisions, with no I/O, no clock and no randomness: each method takes the event
+ * and `now`, updates the room's state and appends effects for the shell to perform.
+ * PROTOCOL.md sections 5-7 are the rules it follows; docs/guarantees.md maps each to a test.
+ */
+import type { Limits } from '../limits.ts'
+import { codePointLength, type SendFrame } from '../protocol/frames.ts'
+import { errorFrame, type ErrorCode } from '../protocol/errors.ts'
+import type { RoomSnapshot, StoredMessage } from '../store.ts'
+import type { WireMessage } from '../runtime.ts'
+import type { Effect, ServerFrame } from './effects.ts'
+import { IdempotencyWindow } from './idempotency.ts'
+import { RecentBuffer } from './recent-buffer.ts'
+import { TokenBucket } from './token-bucket.ts'
+import { TypingState } from './typing.ts'
+
+/** A send waiting for storage; every connection that sent its `id` waits for the one ack. */
+interface PendingSend {
+  key: string
+  senderId: string
+  clientId: string
+  text: string
+  waiters: number[]
+  message?: StoredMessage
+}
+
+export interface HistoryPage {
+  messages: WireMessage[]
+  more: boolean
+}
+
+export function toWire(m: StoredMessage): WireMessage {
+  return { id: m.id, seq: m.seq, roomId: m.roomId, senderId: m.senderId, text: m.text, ts: m.ts }
+}
+
+export class RoomCore {
+  /** Latest durable seq: every seq up to it is stored, none past it is visible. */
+  seq: number
+  private lastTs: number
+  private readonly connUser = new Map<number, string>()
+  private readonly userConns = new Map<string, Set<number>>()
+  private readonly markers = new Map<string, number>()
+  private readonly buckets = new Map<string, TokenBucket>()
+  private readonly typing: TypingState
+  private readonly recent: RecentBuffer
+  private readonly idempotency: IdempotencyWindow
+  private pending: PendingSend[] = []
+  private readonly pendingByKey = new Map<string, PendingSend>()
+  private inflight: PendingSend[] | undefined
+
+  constructor(
+    readonly roomId: string,
+    snapshot: RoomSnapshot,
+    private readonly limits: Limits,
+    private readonly newId: () => string,
+  ) {
+    this.seq = snapshot.seq
+    this.lastTs = snapshot.lastTs
+    this.typing = new TypingState(limits)
+    this.recent = new RecentBuffer(limits.recentBufferSize)
+    this.recent.push(snapshot.recent)
+    this.idempotency = new IdempotencyWindow(limits.idempotencyWindowMs)
+    for (const m of snapshot.idempotent) this.idempotency.remember(m)
+  }
+
+  // --- connections -------------------------------------------------------------------------
+
+  /** Has the read marker of this user been loaded? The shell loads it before `open`. */
+  knowsMarker(userId: string): boolean {
+    return this.markers.has(userId)
+  }
+
+  /** Messages with seq in (since, seq] if the buffer holds them all. */
+  bufferedSince(since: number): StoredMessage[] | undefined {
+    return this.recent.range(Math.min(since, this.seq), this.seq)
+  }
+
+  /**
+   * A connection enters. `backlog` holds the messages after `since` (from the buffer or the
+   * store), or is undefined when recovery was not possible (too far behind).
+   */
+  open(
+    conn: number,
+    userId: string,
+    lastRead: number,
+    since: number | undefined,
+    backlog: StoredMessage[] | undefined,
+    out: Effect[],
+  ): void {
+    if (!this.markers.has(userId)) this.markers.set(userId, lastRead)
+    const rejoin = this.connUser.has(conn)
+    this.connUser.set(conn, userId)
+    let conns = this.userConns.get(userId)
+    const firstOfUser = !conns
+    if (!conns) this.userConns.set(userId, (conns = new Set()))
+    conns.add(conn)
+
+    const welcome: ServerFrame = {
+      type: 'welcome',
+      room: this.roomId,
+      user: userId,
+      seq: this.seq,
+      lastRead: this.markers.get(userId) ?? 0,
+      presence: [...this.userConns.keys()],
+      typing: this.typing.users().filter((u) => u !== userId),
+    }
+    if (since !== undefined) welcome.recovered = backlog !== undefined
+    out.push({ kind: 'send', to: conn, frame: welcome })
+    for (const m of backlog ?? []) out.push({ kind: 'send', to: conn, frame: this.messageFrame(m) })
+    if (firstOfUser && !rejoin) {
+      out.push({ kind: 'broadcast', frame: { type: 'presence', room: this.roomId, userId, online: true }, exceptUser: userId, droppable: true })
+    }
+  }
+
+  /** A connection leaves (socket closed, `leave`, or revoked). */
+  close(conn: number, now: number, out: Effect[]): void {
+    const userId = this.connUser.get(conn)
+    if (userId === undefined) return
+    this.connUser.delete(conn)
+    const conns = this.userConns.get(userId)
+    conns?.delete(conn)
+    if (conns && conns.size > 0) return
+    this.userConns.delete(userId)
+    this.markers.delete(userId)
+    if (this.buckets.get(userId)?.isFull(now)) this.buckets.delete(userId)
+    if (this.typing.stop(userId)) out.push(this.typingFrame(userId, false))
+    out.push({ kind: 'broadcast', frame: { type: 'presence', room: this.roomId, userId, online: false }, droppable: true })
+  }
+
+  /** Membership revoked: every connection of the user leaves the room. */
+  revoke(userId: string, now: number, out: Effect[]): void {
+    const conns = [...(this.userConns.get(userId) ?? [])]
+    if (conns.length === 0) return
+    out.push({ kind: 'revoke', to: conns })
+    for (const conn of conns) this.close(conn, now, out)
+  }
+
+  connectionCount(): number {
+    return this.connUser.size
+  }
+
+  userCount(): number {
+    return this.userConns.size
+  }
+
+  userOf(conn: number): string | undefined {
+    return this.connUser.get(conn)
+  }
+
+  // --- frames ------------------------------------------------------------------------------
+
+  send(conn: number, frame: SendFrame, now: number, out: Effect[]): void {
+    const userId = this.connUser.get(conn)
+    if (userId === undefined) return
+    if (frame.text.length === 0) return this.refuse(conn, 'invalid_frame', out, { ref: frame.id, message: 'text must not be empty' })
+    if (codePointLength(frame.text) > this.limits.maxTextLength) {
+      return this.refuse(conn, 'too_long', out, { ref: frame.id, message: `text is over ${this.limits.maxTextLength} characters` })
+    }
+    const stored = this.idempotency.find(userId, frame.id, now)
+    if (stored) {
+      out.push({ kind: 'send', to: conn, frame: this.ackFrame(frame.id, stored.seq, stored.messageId) })
+      return
+    }
+    const key = IdempotencyWindow.key(userId, frame.id)
+    const waiting = this.pendingByKey.get(key)
+    if (waiting) {
+      waiting.waiters.push(conn)
+      return
+    }
+    const taken = this.bucket(userId, now).take(now)
+    if (!taken.ok) return this.refuse(conn, 'rate_limited', out, { ref: frame.id, retryAfterMs: taken.retryAfterMs })
+    const pending: PendingSend = { key, senderId: userId, clientId: frame.id, text: frame.text, waiters: [conn] }
+    this.pending.push(pending)
+    this.pendingByKey.set(key, pending)
+    out.push({ kind: 'flush' })
+  }
+
+  typingFrameIn(conn: number, active: boolean, now: number, out: Effect[]): void {
+    const userId = this.connUser.get(conn)
+    if (userId === undefined) return
+    if (active) {
+      if (this.typing.start(userId, now)) out.push(this.typingFrame(userId, true))
+    } else if (this.typing.stop(userId)) {
+      out.push(this.typingFrame(userId, false))
+    }
+  }
+
+  read(conn: number, seq: number, out: Effect[]): void {
+    const userId = this.connUser.get(conn)
+    if (userId === undefined) return
+    const target = Math.min(seq, this.seq)
+    if (target <= (this.markers.get(userId) ?? 0)) return
+    out.push({ kind: 'saveRead', userId, seq: target })
+  }
+
+  /** The marker is stored: remember it and tell the room. */
+  readSaved(userId: string, seq: number, out: Effect[]): void {
+    const current = this.markers.get(userId)
+    if (current !== undefined && seq <= current) return
+    if (this.userConns.has(userId)) this.markers.set(userId, seq)
+    out.push({ kind: 'broadcast', frame: { type: 'read', room: this.roomId, userId, seq } })
+  }
+
+  history(conn: number, before: number | undefined, limit: number | undefined, out: Effect[]): void {
+    const size = limit ?? this.limits.historyDefaultLimit
+    const page = this.historyFromBuffer({ before, limit: size })
+    if (page) out.push({ kind: 'send', to: conn, frame: { type: 'history', room: this.roomId, ...page } })
+    else out.push({ kind: 'loadHistory', to: conn, before, limit: size })
+  }
+
+  /** A history page from memory, or undefined when the buffer does not hold all of it. */
+  historyFromBuffer(q: { before?: number | undefined; after?: number | undefined; limit: number }): HistoryPage | undefined {
+    let from: number
+    let upTo: number
+    let more: boolean
+    if (q.after !== undefined) {
+      from = Math.min(q.after, this.seq)
+      upTo = Math.min(this.seq, from + q.limit)
+      more = upTo < this.seq
+    } else {
+      upTo = q.before !== undefined ? Math.min(q.before - 1, this.seq) : this.seq
+      from = Math.max(0, upTo - q.limit)
+      more = from > 0
+    }
+    const messages = this.recent.range(from, upTo)
+    return messages && { messages: messages.map(toWire), more }
+  }
+
+  // --- timers ------------------------------------------------------------------------------
+
+  /** When the shell should call `tick` next (typing expiry), if ever. */
+  nextDeadline(): number | undefined {
+    return this.typing.nextDeadline()
+  }
+
+  tick(now: number, out: Effect[]): void {
+    for (const userId of this.typing.expire(now)) out.push(this.typingFrame(userId, false))
+  }
+
+  // --- group commit ------------------------------------------------------------------------
+
+  hasPending(): boolean {
+    return this.pending.length > 0
+  }
+
+  isWriting(): boolean {
+    return this.inflight !== undefined
+  }
+
+  /** Nothing to write and nobody connected: the actor may be evicted. */
+  isIdle(): boolean {
+    return this.connUser.size === 0 && this.pending.length === 0 && this.inflight === undefined
+  }
+
+  /**
+   * The next batch to store: seqs continue the durable head and `ts` strictly increases, so
+   * a failed batch leaves no gap (nothing after it was numbered yet).
+   */
+  cutBatch(now: number): StoredMessage[] {
+    if (this.inflight) throw new Error('a batch is already being written')
+    const batch = this.pending.splice(0, this.limits.maxBatchSize)
+    let seq = this.seq
+    let ts = this.lastTs
+    for (const p of batch) {
+      ts = Math.max(now, ts + 1)
+      p.message = { id: this.newId(), seq: ++seq, roomId: this.roomId, senderId: p.senderId, text: p.text, ts, clientId: p.clientId }
+    }
+    this.inflight = batch
+    this.idempotency.prune(now)
+    return batch.map((p) => p.message!)
+  }
+
+  /** The batch is durable: it becomes visible, in seq order, and every waiter gets its ack. */
+  batchStored(out: Effect[]): void {
+    for (const p of this.takeInflight()) {
+      const m = p.message!
+      this.seq = m.seq
+      this.lastTs = m.ts
+      this.recent.push([m])
+      this.idempotency.remember(m)
+      this.pendingByKey.delete(p.key)
+      out.push({ kind: 'broadcast', frame: this.messageFrame(m) })
+      for (const conn of p.waiters) out.push({ kind: 'send', to: conn, frame: this.ackFrame(p.clientId, m.seq, m.id) })
+    }
+  }
+
+  /** The batch was not stored: each sender hears `unavailable`, keeps its token, no seq used. */
+  batchFailed(out: Effect[]): void {
+    for (const p of this.takeInflight()) {
+      this.pendingByKey.delete(p.key)
+      this.buckets.get(p.senderId)?.refund()
+      for (const conn of p.waiters) this.refuse(conn, 'unavailable', out, { ref: p.clientId })
+    }
+  }
+
+  /**
+   * Storage already holds one of the batch's messages (sent before the in-memory window):
+   * its waiters get the original ack; the rest of the batch goes back to the front of the
+   * queue to be numbered and written again.
+   */
+  batchHadDuplicate(senderId: string, clientId: string, original: StoredMessage | undefined, out: Effect[]): void {
+    const batch = this.takeInflight()
+    const key = IdempotencyWindow.key(senderId, clientId)
+    const rest: PendingSend[] = []
+    for (const p of batch) {
+      p.message = undefined
+      if (p.key !== key) rest.push(p)
+      else if (original) {
+        this.pendingByKey.delete(p.key)
+        this.buckets.get(p.senderId)?.refund()
+        for (const conn of p.waiters) out.push({ kind: 'send', to: conn, frame: this.ackFrame(clientId, original.seq, original.id) })
+      } else rest.push(p)
+    }
+    this.pending.unshift(...rest)
+    if (this.pending.length > 0) out.push({ kind: 'flush' })
+  }
+
+  // --- helpers -----------------------------------------------------------------------------
+
+  private takeInflight(): PendingSend[] {
+    const batch = this.inflight ?? []
+    this.inflight = undefined
+    return batch
+  }
+
+  private bucket(userId: string, now: number): TokenBucket {
+    let b = this.buckets.get(userId)
+    if (!b) this.buckets.set(userId, (b = new TokenBucket(this.limits.sendBurst, this.limits.sendPerSecond, now)))
+    return b
+  }
+
+  private refuse(conn: number, code: ErrorCode, out: Effect[], extra: { ref?: string; message?: string; retryAfterMs?: number } = {}): void {
+    out.push({ kind: 'refuse', to: conn, frame: errorFrame(code, { ...extra, room: this.roomId }) })
+  }
+
+  private messageFrame(m: StoredMessage) {
+    return { type: 'message', room: this.roomId, message: toWire(m) }
+  }
+
+  private ackFrame(id: string, seq: number, messageId: string) {
+    return { type: 'ack', room: this.roomId, id, seq, messageId }
+  }
+
+  private typingFrame(userId: string, active: boolean): Effect {
+    return { kind: 'broadcast', frame: { type: 'typing', room: this.roomId, userId, active }, exceptUser: userId, droppable: true }
+  }
+}

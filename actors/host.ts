@@ -1,0 +1,171 @@
+/**
+ * The actor host: at most one live actor per room id in this process, activated on first use
+ * and evicted when idle; sessions for sockets; history, room listing, revocation and drain.
+ */
+import { ActorGoneError, RoomActor } from './actor.ts'
+import { checkAccess } from './access.ts'
+import { systemClock, type Clock } from './clock.ts'
+import type { RoomConnection } from './connection.ts'
+import { toWire } from './core/room-core.ts'
+import { resolveLimits, type Limits } from './limits.ts'
+import { silentLogger, type Logger } from './ports.ts'
+import { CloseCode } from './protocol/close-codes.ts'
+import type { AccessResult, ActiveRoom, OpenSessionOptions, RoomRuntime, Session, WireMessage } from './runtime.ts'
+import { SocketSession, type SessionHost } from './session.ts'
+import type { PageQuery, Store } from './store.ts'
+
+export interface ActorHostOptions {
+  store: Store
+  clock?: Clock
+  limits?: Partial<Limits>
+  logger?: Logger
+  /** A general room that does not exist is created public on first use. Default false. */
+  autoCreateRooms?: boolean
+  /** Message ids; default `crypto.randomUUID()`. */
+  newId?: () => string
+}
+
+/** A user's membership was revoked after their access check began. */
+export class AccessRevokedError extends Error {
+  override name = 'AccessRevokedError'
+}
+
+/** How many recent revocations are remembered to close the check-then-enter race. */
+const revocationMemory = 10_000
+
+export class ActorHost implements RoomRuntime, SessionHost {
+  readonly store: Store
+  readonly clock: Clock
+  readonly limits: Limits
+  readonly logger: Logger
+  revocationEpoch = 0
+  private readonly autoCreateRooms: boolean
+  private readonly newId: () => string
+  private readonly actors = new Map<string, RoomActor>()
+  private readonly sessions = new Set<SocketSession>()
+  private readonly revokedAt = new Map<string, number>()
+  private connectionIds = 0
+  private draining = false
+
+  constructor(opts: ActorHostOptions) {
+    this.store = opts.store
+    this.clock = opts.clock ?? systemClock
+    this.limits = resolveLimits(opts.limits)
+    this.logger = opts.logger ?? silentLogger
+    this.autoCreateRooms = opts.autoCreateRooms ?? false
+    this.newId = opts.newId ?? (() => crypto.randomUUID())
+  }
+
+  // --- RoomRuntime ---------------------------------------------------------------------------
+
+  checkAccess(roomId: string, userId: string): Promise<AccessResult> {
+    return checkAccess(this.store, { autoCreateRooms: this.autoCreateRooms }, roomId, userId)
+  }
+
+  openSession(opts: OpenSessionOptions): Session {
+    const session = new SocketSession(this, opts)
+    this.sessions.add(session)
+    if (this.draining) session.end(CloseCode.goingAway, 'server draining')
+    return session
+  }
+
+  async history(roomId: string, query: Partial<PageQuery>): Promise<{ messages: WireMessage[]; more: boolean }> {
+    const q: PageQuery = { limit: query.limit ?? this.limits.historyDefaultLimit }
+    if (query.before !== undefined) q.before = query.before
+    if (query.after !== undefined) q.after = query.after
+    const actor = this.actors.get(roomId)
+    if (actor) return actor.history(q)
+    const page = await this.store.readPage(roomId, q)
+    return { messages: page.messages.map(toWire), more: page.more }
+  }
+
+  activeRooms(): ActiveRoom[] {
+    const rooms: ActiveRoom[] = []
+    for (const actor of this.actors.values()) {
+      const stats = actor.stats()
+      if (stats) rooms.push({ room: actor.roomId, ...stats })
+    }
+    return rooms
+  }
+
+  async drain(): Promise<void> {
+    this.draining = true
+    for (const session of [...this.sessions]) session.end(CloseCode.goingAway, 'server draining')
+    await Promise.all([...this.actors.values()].map((a) => a.evictNow(CloseCode.goingAway, 'server draining')))
+    this.logger.info('drained')
+  }
+
+  get isDraining(): boolean {
+    return this.draining
+  }
+
+  // --- revocation and eviction ---------------------------------------------------------------
+
+  /** Closes the user's connections in the room (4403, or `left` on /ws). */
+  revoke(roomId: string, userId: string): void {
+    const epoch = ++this.revocationEpoch
+    const key = `${roomId}\u0000${userId}`
+    this.revokedAt.delete(key)
+    this.revokedAt.set(key, epoch)
+    if (this.revokedAt.size > revocationMemory) this.revokedAt.delete(this.revokedAt.keys().next().value!)
+    this.actors.get(roomId)?.revoke(userId)
+  }
+
+  /** Users connected to the room on this node. */
+  connectedUsers(roomId: string): string[] {
+    const users = new Set<string>()
+    for (const s of this.sessions) if (s.joinedRooms().includes(roomId)) users.add(s.user.id)
+    return [...users]
+  }
+
+  /** Evicts the room's actor now, closing its connections with 1001 (drain and tests). */
+  async evict(roomId: string): Promise<void> {
+    await this.actors.get(roomId)?.evictNow()
+  }
+
+  isActive(roomId: string): boolean {
+    return this.actors.has(roomId)
+  }
+
+  // --- SessionHost ---------------------------------------------------------------------------
+
+  nextConnectionId(): number {
+    return ++this.connectionIds
+  }
+
+  async enter(roomId: string, conn: RoomConnection, since: number | undefined, epoch: number): Promise<RoomActor> {
+    for (let attempt = 0; ; attempt++) {
+      if ((this.revokedAt.get(`${roomId}\u0000${conn.userId}`) ?? 0) > epoch) throw new AccessRevokedError()
+      const actor = this.actorFor(roomId)
+      try {
+        await actor.open(conn, since)
+        return actor
+      } catch (err) {
+        // The actor was evicted between lookup and open: the next lookup makes a fresh one.
+        if (!(err instanceof ActorGoneError) || attempt >= 2) throw err
+      }
+    }
+  }
+
+  sessionEnded(session: SocketSession): void {
+    this.sessions.delete(session)
+  }
+
+  private actorFor(roomId: string): RoomActor {
+    let actor = this.actors.get(roomId)
+    if (!actor) {
+      actor = new RoomActor(roomId, {
+        store: this.store,
+        clock: this.clock,
+        limits: this.limits,
+        logger: this.logger,
+        newId: this.newId,
+        onEvict: (gone) => {
+          if (this.actors.get(roomId) === gone) this.actors.delete(roomId)
+        },
+      })
+      this.actors.set(roomId, actor)
+    }
+    return actor
+  }
+}

@@ -1,0 +1,15 @@
+/** WebSocket close codes the runtime uses (PROTOCOL.md section 7; docs/protocol.md). */
+export const CloseCode = {
+  /** Server going away (drain): reconnect with `since`. */
+  goingAway: 1001,
+  /** Refused-frame flood. */
+  policy: 1008,
+  /** Frame over the size limit (set by the socket adapter at the frame header). */
+  tooBig: 1009,
+  /** Slow consumer or a room that moved: reconnect with `since`. */
+  tryAgainLater: 1013,
+  /** Token expired during the session. */
+  tokenExpired: 4401,
+  /** Membership revoked. */
+  revoked: 4403,
+} as const

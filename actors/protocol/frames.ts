@@ -1,0 +1,81 @@
+/**
+ * Client-to-server frames (PROTOCOL.md section 5), validated with valibot. Unknown fields are
+ * ignored so that newer clients keep working; wrong or missing known fields are refused.
+ */
+import * as v from 'valibot'
+
+const seq = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER))
+const room = v.optional(v.string())
+
+const send = v.object({
+  type: v.literal('send'),
+  id: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
+  text: v.string(),
+  room,
+})
+const typing = v.object({ type: v.literal('typing'), active: v.boolean(), room })
+const read = v.object({ type: v.literal('read'), seq, room })
+const history = v.object({
+  type: v.literal('history'),
+  before: v.optional(v.pipe(seq, v.minValue(1))),
+  limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100))),
+  room,
+})
+const join = v.object({ type: v.literal('join'), room: v.string(), since: v.optional(seq) })
+const leave = v.object({ type: v.literal('leave'), room: v.string() })
+const ping = v.object({ type: v.literal('ping') })
+
+const clientFrame = v.variant('type', [send, typing, read, history, join, leave, ping])
+
+export type ClientFrame = v.InferOutput<typeof clientFrame>
+export type SendFrame = v.InferOutput<typeof send>
+export type RoomFrame = Exclude<ClientFrame, { type: 'join' | 'leave' | 'ping' }>
+
+export type ParseResult =
+  | { ok: true; frame: ClientFrame }
+  | { ok: false; message: string; ref?: string; room?: string }
+
+export function parseClientFrame(text: string): ParseResult {
+  let data: unknown
+  try {
+    data = JSON.parse(text)
+  } catch {
+    return { ok: false, message: 'frame is not JSON' }
+  }
+  const result = v.safeParse(clientFrame, data)
+  if (result.success) return { ok: true, frame: result.output }
+  const failed: ParseResult = { ok: false, message: describe(result.issues) }
+  // Echo the frame's id and room so clients can match the refusal to what they sent.
+  if (isRecord(data)) {
+    if (typeof data.id === 'string' && data.id.length <= 64) failed.ref = data.id
+    if (typeof data.room === 'string' && data.room.length <= 200) failed.room = data.room
+  }
+  return failed
+}
+
+function describe(issues: v.BaseIssue<unknown>[]): string {
+  const first = issues[0]
+  if (!first) return 'invalid frame'
+  const path = v.getDotPath(first)
+  if (path === 'type' || first.kind === 'schema' && !path) return 'unknown or missing frame type'
+  return path ? `invalid field "${path}": ${first.message}` : first.message
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x)
+}
+
+/** Text length in Unicode code points, as PROTOCOL.md section 7 counts it. */
+export function codePointLength(text: string): number {
+  let n = 0
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    // A high surrogate followed by a low one is one code point.
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const d = text.charCodeAt(i + 1)
+      if (d >= 0xdc00 && d <= 0xdfff) i++
+    }
+    n++
+  }
+  return n
+}

@@ -1,0 +1,197 @@
+/**
+ * One socket's session: parses and validates its frames, keeps them in order, routes them to
+ * the rooms it has joined, counts refusals (1008 on a flood), answers `ping`, and closes the
+ * socket when its token expires (4401). A `/ws/rooms/:roomId` socket is bound to one room;
+ * a `/ws` socket joins and leaves rooms by frames.
+ */
+import type { RoomActor } from './actor.ts'
+import type { Clock } from './clock.ts'
+import type { RoomConnection } from './connection.ts'
+import { RefusalCounter } from './core/refusals.ts'
+import type { Limits } from './limits.ts'
+import { Mailbox } from './mailbox.ts'
+import type { Logger, SocketPort, User } from './ports.ts'
+import { CloseCode } from './protocol/close-codes.ts'
+import { countsAsRefusal, errorFrame, type ErrorFrame } from './protocol/errors.ts'
+import { parseClientFrame } from './protocol/frames.ts'
+import type { AccessResult, OpenSessionOptions, Session } from './runtime.ts'
+
+/** What a session needs from its host. */
+export interface SessionHost {
+  readonly clock: Clock
+  readonly limits: Limits
+  readonly logger: Logger
+  /** Increases with every revocation; taken before an access check. */
+  readonly revocationEpoch: number
+  nextConnectionId(): number
+  checkAccess(roomId: string, userId: string): Promise<AccessResult>
+  /** Puts the connection in the room; resolves once its welcome is sent. */
+  enter(roomId: string, conn: RoomConnection, since: number | undefined, epoch: number): Promise<RoomActor>
+  sessionEnded(session: SocketSession): void
+}
+
+interface Membership {
+  conn: RoomConnection
+  actor?: RoomActor
+}
+
+export class SocketSession implements Session {
+  readonly user: User
+  private readonly socket: SocketPort
+  private readonly boundRoom: string | undefined
+  private readonly rooms = new Map<string, Membership>()
+  private readonly inbox: Mailbox
+  private readonly refusals: RefusalCounter
+  private readonly cancelExpiry: (() => void) | undefined
+  private ended = false
+
+  constructor(private readonly host: SessionHost, opts: OpenSessionOptions) {
+    this.user = opts.user
+    this.socket = opts.socket
+    this.boundRoom = opts.room?.roomId
+    this.refusals = new RefusalCounter(host.limits.maxRefusals, host.limits.refusalWindowMs)
+    this.inbox = new Mailbox((err) => {
+      host.logger.error('session_error', { user: this.user.id, error: String(err) })
+      this.write(errorFrame('internal'))
+    })
+    this.cancelExpiry = opts.expiresAt === undefined
+      ? undefined
+      : host.clock.at(opts.expiresAt, () => this.end(CloseCode.tokenExpired, 'token expired'))
+    const bound = opts.room
+    if (bound) {
+      const epoch = host.revocationEpoch
+      this.inbox.post(() => this.join(bound.roomId, bound.since, epoch))
+    }
+  }
+
+  receive(text: string): void {
+    if (!this.ended) this.inbox.post(() => this.handle(text))
+  }
+
+  closed(): void {
+    this.finish()
+  }
+
+  /** Close the socket and leave every room. */
+  end(code: number, reason: string): void {
+    if (this.ended) return
+    this.socket.close(code, reason)
+    this.finish()
+  }
+
+  joinedRooms(): string[] {
+    return [...this.rooms.keys()]
+  }
+
+  private handle(text: string): void | Promise<void> {
+    const parsed = parseClientFrame(text)
+    if (!parsed.ok) {
+      const { message, ref, room } = parsed
+      return this.refuse(errorFrame('invalid_frame', { message, ref, room }))
+    }
+    const frame = parsed.frame
+    switch (frame.type) {
+      case 'ping':
+        return this.write({ type: 'pong' })
+      case 'join':
+      case 'leave':
+        if (this.boundRoom !== undefined) {
+          return this.refuse(errorFrame('invalid_frame', { message: `${frame.type} is only for /ws`, room: frame.room }))
+        }
+        return frame.type === 'join' ? this.joinByFrame(frame.room, frame.since) : this.leave(frame.room)
+    }
+    const roomId = this.boundRoom ?? frame.room
+    const ref = frame.type === 'send' ? frame.id : undefined
+    if (roomId === undefined) return this.refuse(errorFrame('invalid_frame', { message: 'room is required on /ws', ref }))
+    const membership = this.rooms.get(roomId)
+    if (!membership?.actor) return this.refuse(errorFrame('not_joined', { room: roomId, ref }))
+    membership.actor.frame(membership.conn.id, frame)
+  }
+
+  private async joinByFrame(roomId: string, since: number | undefined): Promise<void> {
+    const joined = this.rooms.get(roomId)
+    if (joined?.actor) {
+      await this.enterRoom(roomId, joined, since, this.host.revocationEpoch)
+      return
+    }
+    const epoch = this.host.revocationEpoch
+    const access = await this.host.checkAccess(roomId, this.user.id)
+    if (this.ended) return
+    if (!access.ok) return this.refuse(errorFrame(access.code, { room: roomId }))
+    await this.join(roomId, since, epoch)
+  }
+
+  private async join(roomId: string, since: number | undefined, epoch: number): Promise<void> {
+    const membership: Membership = { conn: this.connection(roomId) }
+    this.rooms.set(roomId, membership)
+    await this.enterRoom(roomId, membership, since, epoch)
+  }
+
+  private async enterRoom(roomId: string, membership: Membership, since: number | undefined, epoch: number): Promise<void> {
+    try {
+      membership.actor = await this.host.enter(roomId, membership.conn, since, epoch)
+      if (this.ended) membership.actor.close(membership.conn.id)
+    } catch (err) {
+      this.rooms.delete(roomId)
+      const revoked = err instanceof Error && err.name === 'AccessRevokedError'
+      this.host.logger.warn('join_failed', { room: roomId, user: this.user.id, error: String(err) })
+      if (this.boundRoom !== undefined) {
+        this.write(errorFrame(revoked ? 'forbidden' : 'unavailable', { room: roomId }))
+        this.end(revoked ? CloseCode.revoked : CloseCode.tryAgainLater, revoked ? 'revoked' : 'room unavailable')
+      } else {
+        this.refuse(errorFrame(revoked ? 'forbidden' : 'unavailable', { room: roomId }))
+      }
+    }
+  }
+
+  private leave(roomId: string): void {
+    const membership = this.rooms.get(roomId)
+    this.rooms.delete(roomId)
+    membership?.actor?.close(membership.conn.id)
+    // Leaving a room one is not in is answered the same way: leave is idempotent.
+    this.write({ type: 'left', room: roomId })
+  }
+
+  private connection(roomId: string): RoomConnection {
+    return {
+      id: this.host.nextConnectionId(),
+      userId: this.user.id,
+      send: (text) => this.socket.send(text),
+      bufferedAmount: () => this.socket.bufferedAmount(),
+      refused: () => this.countRefusal(),
+      revoked: () => this.revoked(roomId),
+      kick: (code, reason) => this.end(code, reason),
+    }
+  }
+
+  private revoked(roomId: string): void {
+    this.rooms.delete(roomId)
+    if (this.boundRoom !== undefined) this.end(CloseCode.revoked, 'revoked')
+    else this.write({ type: 'left', room: roomId, reason: 'revoked' })
+  }
+
+  private refuse(frame: ErrorFrame): void {
+    this.write(frame)
+    if (countsAsRefusal(frame.code)) this.countRefusal()
+  }
+
+  private countRefusal(): void {
+    if (this.refusals.record(this.host.clock.now())) {
+      this.host.logger.warn('refusal_flood', { user: this.user.id })
+      this.end(CloseCode.policy, 'too many refused frames')
+    }
+  }
+
+  private write(frame: object): void {
+    if (!this.ended) this.socket.send(JSON.stringify(frame))
+  }
+
+  private finish(): void {
+    if (this.ended) return
+    this.ended = true
+    this.cancelExpiry?.()
+    for (const { actor, conn } of this.rooms.values()) actor?.close(conn.id)
+    this.rooms.clear()
+    this.host.sessionEnded(this)
+  }
+}
