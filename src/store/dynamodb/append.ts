@@ -1,0 +1,125 @@
+/**
+ * Group commit: a batch of messages in ONE TransactWriteItems, all or nothing.
+ *
+ *   HEAD          seq = expectedSeq (or absent for 0)  -> seq = last, lastTs   [no seq twice]
+ *   MSG#<ts>#<id> attribute_not_exists, per message                          [no message twice]
+ *   IDEM#<s>#<c>  attribute_not_exists, per message                          [no resend twice]
+ *   SEQ#<first>   attribute_not_exists, per batch (seq index, items.ts)
+ *
+ * A deterministic ClientRequestToken makes a re-sent identical transaction a no-op within
+ * DynamoDB's 10 minutes; past that, or if the token is not honoured, a lost response shows up
+ * as a failed head condition on retry, and `confirmCommitted` reads back whether the batch is
+ * the one stored: then the append succeeded.
+ */
+import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb'
+import { SeqConflictError, type StoredMessage } from '../../../actors/store.ts'
+import type { Io } from './client.ts'
+import { BatchTooLargeError, cancellationReasons, DuplicateMessageError } from './errors.ts'
+import { idemItem, messageItem, seqIndexItem, type Item } from './items.ts'
+import { HEAD_SK, messageSk, type RoomKey } from './keys.ts'
+
+/** (100 transaction items - head - seq index) / 2 items per message. */
+export const MAX_APPEND_BATCH = 49
+
+export interface AppendContext {
+  io: Io
+  table: string
+  key: RoomKey
+  ttlDays: number | undefined
+}
+
+export async function appendBatch(
+  ctx: AppendContext,
+  roomId: string,
+  expectedSeq: number,
+  batch: StoredMessage[],
+): Promise<void> {
+  if (batch.length === 0) return
+  validate(roomId, expectedSeq, batch)
+  const input = await transaction(ctx, expectedSeq, batch)
+  try {
+    await ctx.io.send(() => new TransactWriteCommand(input))
+  } catch (err) {
+    const reasons = cancellationReasons(err)
+    // Not a failed condition (throttled past the bound, timed out, ...): nothing confirmed.
+    if (!reasons || (reasons.length > 0 && !reasons.some((r) => r.Code === 'ConditionalCheckFailed'))) throw err
+    // Order of reasons = order of TransactItems: head, then (message, idempotency) pairs.
+    const failed = (i: number) => reasons[i]?.Code === 'ConditionalCheckFailed'
+    if (failed(0) || reasons.length === 0) {
+      if (await confirmCommitted(ctx, batch)) return
+      throw new SeqConflictError(`room ${roomId} head is not ${expectedSeq}`)
+    }
+    const dup = batch.findIndex((_, i) => failed(2 + 2 * i))
+    if (dup >= 0) {
+      const m = batch[dup]!
+      throw new DuplicateMessageError(roomId, m.senderId, m.clientId)
+    }
+    throw new SeqConflictError(`room ${roomId}: a message key of the batch is taken`)
+  }
+}
+
+function validate(roomId: string, expectedSeq: number, batch: StoredMessage[]): void {
+  if (batch.length > MAX_APPEND_BATCH) {
+    throw new BatchTooLargeError(`batch of ${batch.length} exceeds ${MAX_APPEND_BATCH} messages per transaction`)
+  }
+  batch.forEach((m, i) => {
+    if (m.roomId !== roomId) throw new RangeError(`message ${m.id} is for ${m.roomId}, not ${roomId}`)
+    if (m.seq !== expectedSeq + 1 + i) throw new RangeError(`message ${m.id} has seq ${m.seq}, expected ${expectedSeq + 1 + i}`)
+    const prev = batch[i - 1]
+    if (prev && m.ts <= prev.ts) throw new RangeError(`message ${m.id}: ts must increase within a room`)
+  })
+}
+
+async function transaction(ctx: AppendContext, expectedSeq: number, batch: StoredMessage[]): Promise<TransactWriteCommandInput> {
+  const { table, key, ttlDays } = ctx
+  const last = batch[batch.length - 1]!
+  const put = (Item: Item) => ({
+    Put: { TableName: table, Item, ConditionExpression: 'attribute_not_exists(SK)' },
+  })
+  const head = {
+    Update: {
+      TableName: table,
+      Key: { PK: key.pk, SK: HEAD_SK },
+      UpdateExpression: 'SET #seq = :last, #lastTs = :lastTs, #type = :type',
+      ConditionExpression: expectedSeq === 0 ? 'attribute_not_exists(#seq)' : '#seq = :expected',
+      ExpressionAttributeNames: { '#seq': 'seq', '#lastTs': 'lastTs', '#type': 'type' },
+      ExpressionAttributeValues: {
+        ':last': last.seq,
+        ':lastTs': last.ts,
+        ':type': 'Head',
+        ...(expectedSeq === 0 ? {} : { ':expected': expectedSeq }),
+      },
+    },
+  }
+  return {
+    TransactItems: [
+      head,
+      ...batch.flatMap((m) => [put(messageItem(key, m, ttlDays)), put(idemItem(key, m, ttlDays))]),
+      put(seqIndexItem(key, batch, ttlDays)),
+    ],
+    ClientRequestToken: await requestToken(key.pk, expectedSeq, batch),
+  }
+}
+
+/** Same room, head and message ids: same token (at most 36 characters). */
+async function requestToken(pk: string, expectedSeq: number, batch: StoredMessage[]): Promise<string> {
+  const text = [pk, expectedSeq, ...batch.map((m) => m.id)].join('\n')
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))
+  return Array.from(new Uint8Array(digest).slice(0, 18), (b) => b.toString(16).padStart(2, '0')).join('')
+}
+
+/** Is exactly this batch (same ids at the same seqs) stored? Then an earlier attempt committed. */
+export async function confirmCommitted(ctx: AppendContext, batch: StoredMessage[]): Promise<boolean> {
+  const first = batch[0]!
+  const last = batch[batch.length - 1]!
+  const items = await ctx.io.query({
+    TableName: ctx.table,
+    KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
+    ExpressionAttributeValues: { ':pk': ctx.key.pk, ':from': messageSk(first.ts, first.id), ':to': messageSk(last.ts, last.id) },
+  })
+  const stored = new Map(items.map((item) => [String(item.SK), item]))
+  return batch.every((m) => {
+    const item = stored.get(messageSk(m.ts, m.id))
+    return item !== undefined && item.seq === m.seq && item.id === m.id
+  })
+}

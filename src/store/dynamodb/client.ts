@@ -1,0 +1,63 @@
+/**
+ * The store's only path to DynamoDB: every call goes through `Io.send`, which bounds each
+ * attempt with a timeout and retries what a retry can fix (errors.ts, retry.ts). The SDK's own
+ * retries are switched off on clients built here so that bound is the only one.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
+import { DynamoDBDocumentClient, QueryCommand, type QueryCommandInput, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb'
+import type { DocSender, DynamoStoreOptions } from './config.ts'
+import { defaults } from './config.ts'
+import { isRetryable } from './errors.ts'
+import type { Item } from './items.ts'
+import { withRetry, type RetryPolicy } from './retry.ts'
+
+export function makeDocClient(opts: DynamoStoreOptions): DynamoDBDocumentClient {
+  const base = new DynamoDBClient({
+    region: opts.region ?? defaults.region,
+    ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+    ...(opts.credentials ? { credentials: opts.credentials } : {}),
+    maxAttempts: 1,
+  })
+  return DynamoDBDocumentClient.from(base, { marshallOptions: { removeUndefinedValues: true } })
+}
+
+export class Io {
+  constructor(
+    readonly client: DocSender,
+    private readonly policy: RetryPolicy,
+    private readonly attemptTimeoutMs: number,
+  ) {}
+
+  /** `make` builds a fresh command per attempt: SDK commands are not meant to be re-sent. */
+  send<O>(make: () => object): Promise<O> {
+    return withRetry(
+      () => this.client.send(make(), { abortSignal: AbortSignal.timeout(this.attemptTimeoutMs) }) as Promise<O>,
+      isRetryable,
+      this.policy,
+    )
+  }
+
+  /**
+   * Up to `want` items of a Query, following LastEvaluatedKey: one response holds at most
+   * 1 MB, less than a 100-message page of long texts.
+   */
+  async query(input: QueryCommandInput, want = Infinity): Promise<Item[]> {
+    const items: Item[] = []
+    let start: Record<string, unknown> | undefined
+    do {
+      const remaining = want - items.length
+      const page = await this.send<QueryCommandOutput>(
+        () =>
+          new QueryCommand({
+            ...input,
+            ConsistentRead: true,
+            ...(Number.isFinite(remaining) && input.FilterExpression === undefined ? { Limit: remaining } : {}),
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+      )
+      for (const item of page.Items ?? []) if (items.length < want) items.push(item)
+      start = page.LastEvaluatedKey
+    } while (start && items.length < want)
+    return items
+  }
+}

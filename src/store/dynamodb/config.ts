@@ -1,0 +1,86 @@
+/**
+ * Options of the DynamoDB store, each with its default. `fromEnv` maps PROTOCOL.md section 1's
+ * variables (plus MESSAGE_TTL_DAYS) onto them.
+ */
+import type { RetryPolicy } from './retry.ts'
+
+export interface DynamoStoreOptions {
+  /** A ready client (tests wrap it to inject faults). Without it one is built from the fields below. */
+  client?: DocSender
+  /** Endpoint override, e.g. DynamoDB Local. */
+  endpoint?: string
+  region?: string
+  /** Static credentials (DynamoDB Local accepts any); unset uses the AWS default chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string }
+  coreTable?: string
+  guildTable?: string
+  /** Messages (and their idempotency keys) expire this many days after `ts`; unset keeps them. */
+  messageTtlDays?: number
+  /** Create missing tables at start (DynamoDB Local); production tables come from Terraform. */
+  createTables?: boolean
+  retry?: Partial<RetryPolicy>
+  /** Each attempt is abandoned (and retried) after this long, so a hung request cannot stall a room. */
+  attemptTimeoutMs?: number
+  /** How long a membership or room lookup is served from memory. 0 disables the cache. */
+  membershipCacheMs?: number
+  /** For the membership cache only; injectable so tests need no timers. */
+  now?: () => number
+}
+
+/**
+ * What the store needs of a client: `send`. A DynamoDBDocumentClient fits; so does a test
+ * wrapper that throttles or fails chosen calls.
+ */
+export interface DocSender {
+  send(command: object, options?: { abortSignal?: AbortSignal }): Promise<unknown>
+}
+
+export interface ResolvedConfig {
+  coreTable: string
+  guildTable: string
+  messageTtlDays: number | undefined
+  attemptTimeoutMs: number
+  membershipCacheMs: number
+  now: () => number
+}
+
+export const defaults = {
+  coreTable: 'gg_core',
+  guildTable: 'gg_guild',
+  region: 'us-east-1',
+  attemptTimeoutMs: 3_000,
+  membershipCacheMs: 5_000,
+} as const
+
+/** The attribute DynamoDB's TTL reads (epoch seconds). Terraform declares the same name. */
+export const TTL_ATTRIBUTE = 'ttl'
+
+export function resolveConfig(opts: DynamoStoreOptions): ResolvedConfig {
+  const ttl = opts.messageTtlDays
+  if (ttl !== undefined && !(ttl > 0)) throw new RangeError(`messageTtlDays must be > 0, got ${ttl}`)
+  return {
+    coreTable: opts.coreTable ?? defaults.coreTable,
+    guildTable: opts.guildTable ?? defaults.guildTable,
+    messageTtlDays: ttl,
+    attemptTimeoutMs: opts.attemptTimeoutMs ?? defaults.attemptTimeoutMs,
+    membershipCacheMs: opts.membershipCacheMs ?? defaults.membershipCacheMs,
+    now: opts.now ?? Date.now,
+  }
+}
+
+/** PROTOCOL.md section 1 variables, as the server reads them from its environment. */
+export function optionsFromEnv(env: Record<string, string | undefined>): DynamoStoreOptions {
+  const ttl = env.MESSAGE_TTL_DAYS
+  return {
+    endpoint: env.DYNAMODB_ENDPOINT || undefined,
+    region: env.AWS_REGION || defaults.region,
+    coreTable: env.CORE_TABLE || defaults.coreTable,
+    guildTable: env.GUILD_TABLE || defaults.guildTable,
+    createTables: env.CREATE_TABLES === 'true',
+    messageTtlDays: ttl ? Number(ttl) : undefined,
+    // DynamoDB Local needs some credentials but checks none; real AWS uses the default chain.
+    ...(env.DYNAMODB_ENDPOINT && !env.AWS_ACCESS_KEY_ID
+      ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+      : {}),
+  }
+}

@@ -1,0 +1,246 @@
+/**
+ * The production Store on DynamoDB (docs/storage.md "## DynamoDB store"). General rooms in the
+ * core table under `ROOM#<roomId>`, guild rooms in the guild table under `GUILD#<guildId>`;
+ * every item of a room in its partition (keys.ts). Group commit in append.ts, pages in pages.ts.
+ */
+import { DeleteCommand, GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
+import type { DeleteCommandOutput, GetCommandOutput, ScanCommandOutput, UpdateCommandOutput } from '@aws-sdk/lib-dynamodb'
+import type {
+  LoadOptions,
+  Page,
+  PageQuery,
+  RoomRecord,
+  RoomSnapshot,
+  StoredMessage,
+  Store,
+  Visibility,
+} from '../../../actors/store.ts'
+import { appendBatch, MAX_APPEND_BATCH, type AppendContext } from './append.ts'
+import { Io, makeDocClient } from './client.ts'
+import { resolveConfig, type DocSender, type DynamoStoreOptions, type ResolvedConfig } from './config.ts'
+import { toMessage } from './items.ts'
+import { guildPk, HEAD_SK, idemSk, memberSk, META_SK, MSG_END, MSG_PREFIX, readSk, roomKey, tsFloor, type RoomKey, type TableKind } from './keys.ts'
+import { LookupCache } from './lookup-cache.ts'
+import { readPage } from './pages.ts'
+import { defaultRetryPolicy } from './retry.ts'
+import { createTables, CREATE_TABLES } from './tables.ts'
+
+export class DynamoStore implements Store {
+  /** Most messages one `append` takes: one transaction of 100 items (append.ts). */
+  readonly maxBatchSize = MAX_APPEND_BATCH
+  readonly config: ResolvedConfig
+  private readonly io: Io
+  private readonly ownsClient: boolean
+  private readonly members: LookupCache<boolean>
+  private readonly rooms: LookupCache<RoomRecord | undefined>
+
+  /** Use `DynamoStore.open` (it creates tables when asked). */
+  constructor(opts: DynamoStoreOptions = {}) {
+    this.config = resolveConfig(opts)
+    this.ownsClient = opts.client === undefined
+    const client: DocSender = opts.client ?? makeDocClient(opts)
+    this.io = new Io(client, { ...defaultRetryPolicy, ...opts.retry }, this.config.attemptTimeoutMs)
+    this.members = new LookupCache(this.config.membershipCacheMs, this.config.now)
+    this.rooms = new LookupCache(this.config.membershipCacheMs, this.config.now)
+  }
+
+  static async open(opts: DynamoStoreOptions = {}): Promise<DynamoStore> {
+    const store = new DynamoStore(opts)
+    if (opts.createTables) {
+      await createTables(store.io.client, CREATE_TABLES(store.config.coreTable, store.config.guildTable))
+    }
+    return store
+  }
+
+  private table(kind: TableKind): string {
+    return kind === 'core' ? this.config.coreTable : this.config.guildTable
+  }
+
+  private ctx(roomId: string): AppendContext & { key: RoomKey } {
+    const key = roomKey(roomId)
+    return { io: this.io, table: this.table(key.table), key, ttlDays: this.config.messageTtlDays }
+  }
+
+  private async get(table: string, PK: string, SK: string): Promise<Record<string, unknown> | undefined> {
+    const out = await this.io.send<GetCommandOutput>(
+      () => new GetCommand({ TableName: table, Key: { PK, SK }, ConsistentRead: true }),
+    )
+    return out.Item
+  }
+
+  async loadRoom(roomId: string, opts: LoadOptions): Promise<RoomSnapshot> {
+    const { io, table, key } = this.ctx(roomId)
+    const range = (from: string, forward: boolean) => ({
+      TableName: table,
+      KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
+      ExpressionAttributeValues: { ':pk': key.pk, ':from': from, ':to': MSG_END },
+      ScanIndexForward: forward,
+    })
+    const [head, newest] = await Promise.all([
+      this.get(table, key.pk, HEAD_SK),
+      opts.recentLimit > 0 ? io.query(range(MSG_PREFIX, false), opts.recentLimit) : Promise.resolve([]),
+    ])
+    const recent = newest.map(toMessage).reverse()
+    // The window is usually inside `recent`: read it again only when it reaches further back.
+    const covered = recent.length < opts.recentLimit || (recent[0] !== undefined && recent[0].ts < opts.idempotencySince)
+    const idempotent = covered
+      ? recent.filter((m) => m.ts >= opts.idempotencySince)
+      : (await io.query(range(tsFloor(Math.max(0, opts.idempotencySince)), true))).map(toMessage)
+    return { seq: Number(head?.seq ?? 0), lastTs: Number(head?.lastTs ?? 0), recent, idempotent }
+  }
+
+  append(roomId: string, expectedSeq: number, batch: StoredMessage[]): Promise<void> {
+    return appendBatch(this.ctx(roomId), roomId, expectedSeq, batch)
+  }
+
+  readPage(roomId: string, query: PageQuery): Promise<Page> {
+    return readPage(this.ctx(roomId), query)
+  }
+
+  async findByClientId(roomId: string, senderId: string, clientId: string): Promise<StoredMessage | undefined> {
+    const { table, key } = this.ctx(roomId)
+    const idem = await this.get(table, key.pk, idemSk(senderId, clientId))
+    if (!idem) return undefined
+    // The message may have expired (TTL) a moment before its key: then it is not stored.
+    const message = await this.get(table, key.pk, String(idem.messageSk))
+    return message ? toMessage(message) : undefined
+  }
+
+  async getReadMarker(roomId: string, userId: string): Promise<number> {
+    const { table, key } = this.ctx(roomId)
+    return Number((await this.get(table, key.pk, readSk(userId)))?.seq ?? 0)
+  }
+
+  async advanceReadMarker(roomId: string, userId: string, seq: number): Promise<number> {
+    const { table, key } = this.ctx(roomId)
+    try {
+      const out = await this.io.send<UpdateCommandOutput>(
+        () =>
+          new UpdateCommand({
+            TableName: table,
+            Key: { PK: key.pk, SK: readSk(userId) },
+            UpdateExpression: 'SET #seq = :seq, #type = :type',
+            // Forward only, decided by DynamoDB: two nodes racing cannot move it back.
+            ConditionExpression: 'attribute_not_exists(#seq) OR #seq < :seq',
+            ExpressionAttributeNames: { '#seq': 'seq', '#type': 'type' },
+            ExpressionAttributeValues: { ':seq': seq, ':type': 'ReadMarker' },
+            ReturnValues: 'UPDATED_NEW',
+          }),
+      )
+      return Number(out.Attributes?.seq ?? seq)
+    } catch (err) {
+      if (err instanceof Error && err.name === 'ConditionalCheckFailedException') return this.getReadMarker(roomId, userId)
+      throw err
+    }
+  }
+
+  getRoom(roomId: string): Promise<RoomRecord | undefined> {
+    const key = roomKey(roomId)
+    if (key.roomType !== 'general') return Promise.resolve(undefined)
+    return this.rooms.get(roomId, async () => {
+      const item = await this.get(this.config.coreTable, key.pk, META_SK)
+      return item ? { roomId, visibility: item.visibility as Visibility } : undefined
+    })
+  }
+
+  async putRoom(room: RoomRecord): Promise<boolean> {
+    const key = roomKey(room.roomId)
+    if (key.roomType !== 'general') throw new RangeError(`not a general room: ${room.roomId}`)
+    const out = await this.io.send<UpdateCommandOutput>(
+      () =>
+        new UpdateCommand({
+          TableName: this.config.coreTable,
+          Key: { PK: key.pk, SK: META_SK },
+          UpdateExpression: 'SET #visibility = :v, #roomId = :r, #type = :type',
+          ExpressionAttributeNames: { '#visibility': 'visibility', '#roomId': 'roomId', '#type': 'type' },
+          ExpressionAttributeValues: { ':v': room.visibility, ':r': room.roomId, ':type': 'Room' },
+          ReturnValues: 'ALL_OLD',
+        }),
+    )
+    this.rooms.written(room.roomId, { roomId: room.roomId, visibility: room.visibility })
+    return out.Attributes === undefined
+  }
+
+  /** Admin listing: a Scan of the core table (rooms have no common partition); not on a hot path. */
+  async listRooms(): Promise<RoomRecord[]> {
+    const rooms: RoomRecord[] = []
+    let start: Record<string, unknown> | undefined
+    do {
+      const out = await this.io.send<ScanCommandOutput>(
+        () =>
+          new ScanCommand({
+            TableName: this.config.coreTable,
+            FilterExpression: 'SK = :meta',
+            ExpressionAttributeValues: { ':meta': META_SK },
+            ...(start ? { ExclusiveStartKey: start } : {}),
+          }),
+      )
+      for (const item of out.Items ?? []) rooms.push({ roomId: String(item.roomId), visibility: item.visibility as Visibility })
+      start = out.LastEvaluatedKey
+    } while (start)
+    return rooms.sort((a, b) => (a.roomId < b.roomId ? -1 : a.roomId > b.roomId ? 1 : 0))
+  }
+
+  isRoomMember(roomId: string, userId: string): Promise<boolean> {
+    const key = roomKey(roomId)
+    return this.isMember(this.table(key.table), key.pk, userId)
+  }
+
+  putRoomMember(roomId: string, userId: string): Promise<void> {
+    const key = roomKey(roomId)
+    return this.putMember(this.table(key.table), key.pk, userId)
+  }
+
+  deleteRoomMember(roomId: string, userId: string): Promise<boolean> {
+    const key = roomKey(roomId)
+    return this.deleteMember(this.table(key.table), key.pk, userId)
+  }
+
+  isGuildMember(guildId: string, userId: string): Promise<boolean> {
+    return this.isMember(this.config.guildTable, guildPk(guildId), userId)
+  }
+
+  putGuildMember(guildId: string, userId: string): Promise<void> {
+    return this.putMember(this.config.guildTable, guildPk(guildId), userId)
+  }
+
+  deleteGuildMember(guildId: string, userId: string): Promise<boolean> {
+    return this.deleteMember(this.config.guildTable, guildPk(guildId), userId)
+  }
+
+  private isMember(table: string, pk: string, userId: string): Promise<boolean> {
+    return this.members.get(`${table}\n${pk}\n${userId}`, async () => (await this.get(table, pk, memberSk(userId))) !== undefined)
+  }
+
+  private async putMember(table: string, pk: string, userId: string): Promise<void> {
+    // An update, not a put: attributes operators or other services wrote on the item stay.
+    await this.io.send<UpdateCommandOutput>(
+      () =>
+        new UpdateCommand({
+          TableName: table,
+          Key: { PK: pk, SK: memberSk(userId) },
+          UpdateExpression: 'SET #userId = :u',
+          ExpressionAttributeNames: { '#userId': 'userId' },
+          ExpressionAttributeValues: { ':u': userId },
+        }),
+    )
+    this.members.written(`${table}\n${pk}\n${userId}`, true)
+  }
+
+  private async deleteMember(table: string, pk: string, userId: string): Promise<boolean> {
+    const cacheKey = `${table}\n${pk}\n${userId}`
+    try {
+      const out = await this.io.send<DeleteCommandOutput>(
+        () => new DeleteCommand({ TableName: table, Key: { PK: pk, SK: memberSk(userId) }, ReturnValues: 'ALL_OLD' }),
+      )
+      return out.Attributes !== undefined
+    } finally {
+      // Even if the delete's outcome is unknown, stop serving the member from cache.
+      this.members.written(cacheKey, false)
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsClient) (this.io.client as { destroy?: () => void }).destroy?.()
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Key layout (PROTOCOL.md section 3, docs/storage.md "## DynamoDB store"). Every item of a
+ * room lives in one partition, so a room's reads are Queries and its group commit touches
+ * one item collection.
+ */
+
+export type TableKind = 'core' | 'guild'
+
+export interface RoomKey {
+  table: TableKind
+  /** `ROOM#<roomId>` or `GUILD#<guildId>`. */
+  pk: string
+  roomType: 'general' | 'guild'
+  /** The bare guild id, for guild rooms. */
+  guildId?: string
+}
+
+const ID = /^[A-Za-z0-9_-]{1,64}$/
+const GUILD_PREFIX = 'GUILD#'
+
+/** Where a room lives. Throws on an id PROTOCOL.md does not allow. */
+export function roomKey(roomId: string): RoomKey {
+  if (roomId.startsWith(GUILD_PREFIX)) {
+    const guildId = roomId.slice(GUILD_PREFIX.length)
+    if (!ID.test(guildId)) throw new RangeError(`invalid guild room id: ${roomId}`)
+    return { table: 'guild', pk: guildPk(guildId), roomType: 'guild', guildId }
+  }
+  if (!ID.test(roomId)) throw new RangeError(`invalid room id: ${roomId}`)
+  return { table: 'core', pk: `ROOM#${roomId}`, roomType: 'general' }
+}
+
+export function guildPk(guildId: string): string {
+  if (!ID.test(guildId)) throw new RangeError(`invalid guild id: ${guildId}`)
+  return `${GUILD_PREFIX}${guildId}`
+}
+
+/** `ts` as 13 digits, so string order is time order (and, within a room, seq order). */
+export function padTs(ts: number): string {
+  if (!Number.isSafeInteger(ts) || ts < 0 || ts > 9_999_999_999_999) throw new RangeError(`ts out of range: ${ts}`)
+  return String(ts).padStart(13, '0')
+}
+
+/** Seq as 16 digits (every safe integer fits), so batch-index items sort by seq. */
+export function padSeq(seq: number): string {
+  if (!Number.isSafeInteger(seq) || seq < 0) throw new RangeError(`seq out of range: ${seq}`)
+  return String(seq).padStart(16, '0')
+}
+
+export const MSG_PREFIX = 'MSG#'
+/** Sorts after every `MSG#<digits>...` key: the open upper end of message ranges. */
+export const MSG_END = 'MSG#~'
+export const SEQ_PREFIX = 'SEQ#'
+export const HEAD_SK = 'HEAD'
+export const META_SK = 'META'
+
+export const messageSk = (ts: number, messageId: string): string => `${MSG_PREFIX}${padTs(ts)}#${messageId}`
+/** Below every message with `ts' >= ts`: `MSG#<ts>` is a strict prefix of their keys. */
+export const tsFloor = (ts: number): string => `${MSG_PREFIX}${padTs(ts)}`
+export const seqIndexSk = (firstSeq: number): string => `${SEQ_PREFIX}${padSeq(firstSeq)}`
+export const memberSk = (userId: string): string => `MEMBER#${userId}`
+export const readSk = (userId: string): string => `READ#${userId}`
+
+/**
+ * Two free-form parts in one key: `%` and `#` are escaped so `a#b` + `c` and `a` + `b#c`
+ * differ. Only those two, so the key stays under DynamoDB's 1024-byte sort-key limit
+ * (a 128-char user id and a 64-char client id).
+ */
+const escape = (s: string): string => s.replace(/%/g, '%25').replace(/#/g, '%23')
+export const idemSk = (senderId: string, clientId: string): string => `IDEM#${escape(senderId)}#${escape(clientId)}`
