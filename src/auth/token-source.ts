@@ -1,0 +1,14 @@
+/**
+ * Where a request carries its token (PROTOCOL.md section 2): `Authorization: Bearer <jwt>`,
+ * or the `token` query parameter for browsers, which cannot set headers on a WebSocket.
+ * The header wins when both are present.
+ */
+export function tokenFromRequest(headers: Headers, url: URL): string | undefined {
+  const header = headers.get('authorization')
+  if (header) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
+    return match?.[1]
+  }
+  const query = url.searchParams.get('token')
+  return query ? query : undefined
+}

@@ -1,0 +1,135 @@
+/**
+ * Environment → typed configuration (PROTOCOL.md section 1), validated with valibot.
+ * Every variable, its meaning and default is listed in README.md "Configuration".
+ * `loadConfig` throws a `ConfigError` naming each bad variable; the server then refuses to start.
+ */
+import * as v from 'valibot'
+import { defaultLimits, type Limits } from '../actors/limits.ts'
+
+export type StoreKind = 'embedded' | 'dynamodb'
+
+export interface Config {
+  port: number
+  host: string
+  jwtSecret?: string
+  jwksUrl?: string
+  jwtIssuer?: string
+  /** One or more accepted audiences (`JWT_AUDIENCE` is comma-separated). */
+  jwtAudience?: string[]
+  store: StoreKind
+  dataDir: string
+  dynamodbEndpoint?: string
+  coreTable: string
+  guildTable: string
+  awsRegion: string
+  createTables: boolean
+  autoCreateRooms: boolean
+  /** Messages expire after this many days (store TTL attribute); unset keeps them forever. */
+  messageTtlDays?: number
+  /** Overrides from `LIMIT_<NAME>` variables, e.g. `LIMIT_MAX_TEXT_LENGTH=2000`. */
+  limits: Partial<Limits>
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+export type Env = Record<string, string | undefined>
+
+const text = v.pipe(v.string(), v.trim(), v.minLength(1))
+const bool = v.pipe(
+  v.string(),
+  v.toLowerCase(),
+  v.picklist(['true', 'false', '1', '0', 'yes', 'no'], 'expected true or false'),
+  v.transform((s) => s === 'true' || s === '1' || s === 'yes'),
+)
+const int = (min: number, max: number) =>
+  v.pipe(
+    v.string(),
+    v.regex(/^\d+$/, 'expected a whole number'),
+    v.transform(Number),
+    v.number(),
+    v.minValue(min),
+    v.maxValue(max),
+  )
+const url = v.pipe(v.string(), v.url('expected a URL'))
+
+const envSchema = v.object({
+  PORT: v.optional(int(0, 65535), '8787'),
+  HOST: v.optional(text, '0.0.0.0'),
+  JWT_SECRET: v.optional(text),
+  JWKS_URL: v.optional(url),
+  JWT_ISSUER: v.optional(text),
+  JWT_AUDIENCE: v.optional(text),
+  STORE: v.optional(v.picklist(['embedded', 'dynamodb'], 'expected embedded or dynamodb'), 'embedded'),
+  DATA_DIR: v.optional(text, './.data'),
+  DYNAMODB_ENDPOINT: v.optional(url),
+  CORE_TABLE: v.optional(text, 'gg_core'),
+  GUILD_TABLE: v.optional(text, 'gg_guild'),
+  AWS_REGION: v.optional(text, 'us-east-1'),
+  CREATE_TABLES: v.optional(bool, 'false'),
+  AUTO_CREATE_ROOMS: v.optional(bool),
+  MESSAGE_TTL_DAYS: v.optional(int(1, 36500)),
+})
+
+export function loadConfig(env: Env): Config {
+  // An empty variable (`JWT_SECRET=`) means unset, as in most twelve-factor servers.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''))
+  const result = v.safeParse(envSchema, present)
+  const problems: string[] = []
+  if (!result.success) {
+    for (const issue of result.issues) problems.push(`${v.getDotPath(issue) ?? 'environment'}: ${issue.message}`)
+  }
+  const limits = parseLimits(present, problems)
+  if (!result.success || problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`)
+  const e = result.output
+  if (e.STORE === 'dynamodb' && !e.JWT_SECRET && !e.JWKS_URL) {
+    throw new ConfigError(
+      'STORE=dynamodb needs JWT_SECRET (HS256) or JWKS_URL: without one no token could be verified. ' +
+        'The random development secret is only generated in embedded mode.',
+    )
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    jwtSecret: e.JWT_SECRET,
+    jwksUrl: e.JWKS_URL,
+    jwtIssuer: e.JWT_ISSUER,
+    jwtAudience: e.JWT_AUDIENCE?.split(',').map((s) => s.trim()).filter(Boolean),
+    store: e.STORE,
+    dataDir: e.DATA_DIR,
+    dynamodbEndpoint: e.DYNAMODB_ENDPOINT,
+    coreTable: e.CORE_TABLE,
+    guildTable: e.GUILD_TABLE,
+    awsRegion: e.AWS_REGION,
+    createTables: e.CREATE_TABLES,
+    autoCreateRooms: e.AUTO_CREATE_ROOMS ?? e.STORE === 'embedded',
+    messageTtlDays: e.MESSAGE_TTL_DAYS,
+    limits,
+  }
+}
+
+/** `LIMIT_MAX_TEXT_LENGTH` → `maxTextLength`, for every key of `Limits`. */
+export function limitEnvName(key: keyof Limits): string {
+  return 'LIMIT_' + key.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase()
+}
+
+const limitValue = int(1, Number.MAX_SAFE_INTEGER)
+
+function parseLimits(env: Env, problems: string[]): Partial<Limits> {
+  const limits: Partial<Limits> = {}
+  const known = new Set<string>()
+  for (const key of Object.keys(defaultLimits) as (keyof Limits)[]) {
+    const name = limitEnvName(key)
+    known.add(name)
+    const raw = env[name]
+    if (raw === undefined) continue
+    const parsed = v.safeParse(limitValue, raw)
+    if (parsed.success) limits[key] = parsed.output
+    else problems.push(`${name}: ${parsed.issues[0].message}`)
+  }
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('LIMIT_') && !known.has(name)) problems.push(`${name}: not a known limit`)
+  }
+  return limits
+}

@@ -1,0 +1,56 @@
+/**
+ * The admin API (PROTOCOL.md section 4). The admin role opens these routes only, never a room.
+ * Every write is idempotent: PUT answers the same however often it is repeated, and DELETE of
+ * something absent is 204 like any other DELETE.
+ */
+import { Hono, type Context } from 'hono'
+import { authenticateAdmin } from './authenticate.ts'
+import type { AppEnv, AppOptions } from './context.ts'
+import { HttpError } from './errors.ts'
+import { generalRoomIdSchema, guildIdSchema, putRoomBodySchema, userIdSchema } from './inputs.ts'
+import { parseOr } from './validate.ts'
+
+export function adminRoutes(opts: AppOptions): Hono<AppEnv> {
+  const { admin, runtime, auth } = opts
+  const roomParam = (c: Context) => parseOr(generalRoomIdSchema, c.req.param('roomId'), 'invalid_room')
+  const userParam = (c: Context) => parseOr(userIdSchema, c.req.param('userId'))
+  const guildParam = (c: Context) => parseOr(guildIdSchema, c.req.param('guildId'))
+
+  return new Hono<AppEnv>()
+    .use('/admin/*', async (c, next) => {
+      await authenticateAdmin(c, auth)
+      await next()
+    })
+    .get('/admin/rooms', (c) => c.json({ rooms: runtime.activeRooms() }))
+    .put('/admin/rooms/:roomId', async (c) => {
+      const roomId = roomParam(c)
+      const { visibility } = parseOr(putRoomBodySchema, await jsonBody(c))
+      const created = await admin.putRoom(roomId, visibility)
+      return c.json({ room: roomId, visibility }, created ? 201 : 200)
+    })
+    .put('/admin/rooms/:roomId/members/:userId', async (c) => {
+      await admin.putRoomMember(roomParam(c), userParam(c))
+      return c.body(null, 204)
+    })
+    .delete('/admin/rooms/:roomId/members/:userId', async (c) => {
+      await admin.deleteRoomMember(roomParam(c), userParam(c))
+      return c.body(null, 204)
+    })
+    .put('/admin/guilds/:guildId/members/:userId', async (c) => {
+      await admin.putGuildMember(guildParam(c), userParam(c))
+      return c.body(null, 204)
+    })
+    .delete('/admin/guilds/:guildId/members/:userId', async (c) => {
+      await admin.deleteGuildMember(guildParam(c), userParam(c))
+      return c.body(null, 204)
+    })
+}
+
+async function jsonBody(c: Context): Promise<unknown> {
+  const text = await c.req.text()
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw new HttpError('invalid_request', 'the body must be JSON')
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The runtime-neutral Hono app: health, WebSocket upgrades, history and the admin API.
+ * Web-standard APIs only; `src/adapters/*` serve it on Node or Deno. Every refusal goes
+ * through the one error factory (`errors.ts`) and is logged once, here.
+ */
+import { Hono } from 'hono'
+import { adminRoutes } from './admin-routes.ts'
+import type { AppEnv, AppOptions } from './context.ts'
+import { errorResponse, httpErrors, HttpError, type HttpErrorCode } from './errors.ts'
+import { healthRoutes } from './health.ts'
+import { historyRoutes } from './history-routes.ts'
+import { Lifecycle } from './lifecycle.ts'
+import { wsRoutes } from './ws-routes.ts'
+
+export type { AppOptions, Upgrade } from './context.ts'
+
+export function createApp(options: AppOptions): Hono<AppEnv> {
+  const lifecycle = options.lifecycle ?? new Lifecycle()
+  const { logger } = options
+  const app = new Hono<AppEnv>()
+
+  app.route('/', healthRoutes(lifecycle))
+  app.route('/', wsRoutes({ ...options, lifecycle }))
+  app.route('/', historyRoutes(options))
+  app.route('/', adminRoutes(options))
+
+  app.notFound((c) => {
+    logger.info('http_refused', { method: c.req.method, path: c.req.path, status: 404, code: 'not_found' })
+    return errorResponse('not_found', 'no such endpoint')
+  })
+  app.onError((err, c) => {
+    const refusal = asHttpError(err)
+    if (refusal) {
+      logger.info('http_refused', {
+        method: c.req.method,
+        path: c.req.path,
+        status: httpErrors[refusal.code],
+        code: refusal.code,
+        userId: c.get('principal')?.user.id,
+      })
+      return errorResponse(refusal.code, refusal.message)
+    }
+    logger.error('http_error', { method: c.req.method, path: c.req.path, error: err })
+    return errorResponse('internal')
+  })
+  return app
+}
+
+/** Our own refusals, and errors from below that carry one of our codes (e.g. `unavailable`). */
+function asHttpError(err: unknown): HttpError | undefined {
+  if (err instanceof HttpError) return err
+  const code = (err as { code?: unknown } | null)?.code
+  if (typeof code === 'string' && code !== 'internal' && Object.hasOwn(httpErrors, code)) {
+    return new HttpError(code as HttpErrorCode, (err as Error).message)
+  }
+  return undefined
+}

@@ -1,0 +1,31 @@
+/**
+ * What the HTTP layer is built from, and the Hono environment its handlers share.
+ * Runtime-neutral: the adapter supplies `upgradeWebSocket` and nothing else runtime-specific.
+ */
+import type { Context } from 'hono'
+import type { WSEvents } from 'hono/ws'
+import type { Limits } from '../../actors/limits.ts'
+import type { Logger } from '../../actors/ports.ts'
+import type { AdminApi, RoomRuntime } from '../../actors/runtime.ts'
+import type { Principal, Verifier } from '../auth/verify.ts'
+import type { Lifecycle } from './lifecycle.ts'
+
+/**
+ * Upgrade this request to a WebSocket with these handlers. Hono's `upgradeWebSocket` from
+ * `@hono/node-server` or `hono/deno` (the `(c, events)` form) fits, wrapped by the adapter.
+ */
+export type Upgrade = (c: Context, events: WSEvents) => Promise<Response>
+
+export interface AppOptions {
+  runtime: RoomRuntime
+  admin: AdminApi
+  auth: Verifier
+  /** The resolved limits (frame size, history page size). */
+  config: { limits: Limits }
+  logger: Logger
+  upgradeWebSocket: Upgrade
+  /** Draining flips `/ready` to 503 and refuses new sockets; a fresh one if omitted. */
+  lifecycle?: Lifecycle
+}
+
+export type AppEnv = { Variables: { principal: Principal } }

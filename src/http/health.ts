@@ -1,0 +1,13 @@
+/** Liveness and readiness (PROTOCOL.md section 4): `/ready` turns 503 once the node drains. */
+import { Hono } from 'hono'
+import type { AppEnv } from './context.ts'
+import { errorResponse } from './errors.ts'
+import type { Lifecycle } from './lifecycle.ts'
+
+export function healthRoutes(lifecycle: Lifecycle): Hono<AppEnv> {
+  return new Hono<AppEnv>()
+    .get('/health', (c) => c.json({ status: 'ok' }))
+    .get('/ready', (c) =>
+      lifecycle.draining ? errorResponse('unavailable', 'draining') : c.json({ status: 'ready' }),
+    )
+}

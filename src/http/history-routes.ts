@@ -1,0 +1,24 @@
+/** History over HTTP (PROTOCOL.md section 4): access is checked exactly as for a join. */
+import { Hono } from 'hono'
+import { requireAccess } from './access.ts'
+import { authenticate } from './authenticate.ts'
+import type { AppEnv, AppOptions } from './context.ts'
+import { historyQuerySchema, roomIdSchema } from './inputs.ts'
+import { parseOr } from './validate.ts'
+
+export function historyRoutes(opts: AppOptions): Hono<AppEnv> {
+  const { runtime, auth } = opts
+  const querySchema = historyQuerySchema(opts.config.limits.historyMaxLimit)
+  return new Hono<AppEnv>().get('/rooms/:roomId/messages', async (c) => {
+    const principal = await authenticate(c, auth)
+    const roomId = parseOr(roomIdSchema, c.req.param('roomId'), 'invalid_room')
+    const query = parseOr(querySchema, c.req.query())
+    await requireAccess(runtime, roomId, principal.user.id)
+    const page = await runtime.history(roomId, {
+      ...(query.before !== undefined && { before: query.before }),
+      ...(query.after !== undefined && { after: query.after }),
+      limit: query.limit ?? opts.config.limits.historyDefaultLimit,
+    })
+    return c.json({ messages: page.messages, more: page.more })
+  })
+}

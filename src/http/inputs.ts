@@ -1,0 +1,51 @@
+/**
+ * Every HTTP input, validated with valibot: path ids, `since`, history paging, admin bodies.
+ * Room ids follow PROTOCOL.md section 3; in a URL a guild room's `#` is written `%23`
+ * (Hono hands us the decoded `GUILD#g`).
+ */
+import * as v from 'valibot'
+
+const idPattern = /^[A-Za-z0-9_-]{1,64}$/
+
+export const roomIdSchema = v.pipe(
+  v.string(),
+  v.check((id) => idPattern.test(id.startsWith('GUILD#') ? id.slice('GUILD#'.length) : id), 'not a valid room id'),
+)
+export const generalRoomIdSchema = v.pipe(v.string(), v.regex(idPattern, 'not a valid general room id'))
+export const guildIdSchema = v.pipe(v.string(), v.regex(idPattern, 'not a valid guild id'))
+/** A user id is a token `sub`: 1..128 characters. */
+export const userIdSchema = v.pipe(
+  v.string(),
+  v.check((s) => [...s].length >= 1 && [...s].length <= 128, 'a user id is 1..128 characters'),
+)
+
+const seq = v.pipe(
+  v.string(),
+  v.regex(/^\d{1,16}$/, 'expected a whole number'),
+  v.transform(Number),
+  v.number(),
+  v.safeInteger(),
+)
+
+export const sinceSchema = v.object({ since: v.optional(seq) })
+
+export function historyQuerySchema(maxLimit: number) {
+  return v.pipe(
+    v.object({
+      before: v.optional(seq),
+      after: v.optional(seq),
+      limit: v.optional(v.pipe(seq, v.minValue(1, `limit is 1..${maxLimit}`), v.maxValue(maxLimit, `limit is 1..${maxLimit}`))),
+    }),
+    v.check((q) => q.before === undefined || q.after === undefined, 'give before or after, not both'),
+  )
+}
+
+export const putRoomBodySchema = v.object({ visibility: v.picklist(['public', 'private'], 'visibility is public or private') })
+
+/** The first issue's message, for the `message` of a 400. */
+export function firstIssue(issues: readonly v.BaseIssue<unknown>[]): string {
+  const issue = issues[0]
+  if (!issue) return 'invalid input'
+  const path = v.getDotPath(issue)
+  return path ? `${path}: ${issue.message}` : issue.message
+}

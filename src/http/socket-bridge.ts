@@ -1,0 +1,102 @@
+/**
+ * Binds one upgraded WebSocket to a runtime `Session`: the socket becomes a `SocketPort`,
+ * inbound frames go to `session.receive`, the close goes to `session.closed`. All frame
+ * handling (parsing, refusals, pings, token expiry) is the runtime's.
+ */
+import type { WSContext, WSEvents } from 'hono/ws'
+import type { Logger, SocketPort } from '../../actors/ports.ts'
+import type { RoomRuntime, Session } from '../../actors/runtime.ts'
+import type { Principal } from '../auth/verify.ts'
+
+export interface BridgeOptions {
+  runtime: RoomRuntime
+  principal: Principal
+  /** Set for `/ws/rooms/:roomId`. */
+  room?: { roomId: string; since?: number }
+  maxFrameBytes: number
+  logger: Logger
+}
+
+const OPEN = 1
+const decoder = new TextDecoder()
+const encoder = new TextEncoder()
+
+export function sessionEvents(opts: BridgeOptions): WSEvents {
+  const { runtime, principal, room, logger } = opts
+  const fields = { userId: principal.user.id, room: room?.roomId ?? null }
+  let session: Session | undefined
+  return {
+    onOpen(_event, ws) {
+      // Binary frames arrive as ArrayBuffer (not Blob) so they can be read synchronously, in order.
+      const raw = ws.raw as { binaryType?: string } | undefined
+      if (raw && 'binaryType' in raw) raw.binaryType = 'arraybuffer'
+      session = runtime.openSession({ user: principal.user, socket: socketPort(ws), expiresAt: principal.expiresAt, room })
+      logger.info('ws_open', fields)
+    },
+    onMessage(event, ws) {
+      const text = frameText(event.data)
+      // Node's `ws` refuses big frames at the header (maxPayload); Deno has no such option,
+      // so this check is what enforces the limit there.
+      if (overLimit(text, opts.maxFrameBytes)) {
+        logger.warn('ws_frame_too_big', fields)
+        ws.close(1009, 'frame too big')
+        return
+      }
+      session?.receive(text)
+    },
+    onClose(event) {
+      session?.closed()
+      logger.info('ws_close', { ...fields, code: event.code })
+    },
+    onError(_event) {
+      session?.closed()
+      logger.warn('ws_error', fields)
+    },
+  }
+}
+
+export function socketPort(ws: WSContext): SocketPort {
+  return {
+    send(text) {
+      if (ws.readyState !== OPEN) return
+      try {
+        ws.send(text)
+      } catch {
+        // A broken socket reports through its close event; the session hears of it there.
+      }
+    },
+    bufferedAmount() {
+      const raw = ws.raw as { bufferedAmount?: unknown } | undefined
+      return typeof raw?.bufferedAmount === 'number' ? raw.bufferedAmount : 0
+    },
+    close(code, reason) {
+      try {
+        ws.close(code, truncateReason(reason))
+      } catch {
+        // Already closed, or a code the platform refuses: either way the socket is going.
+      }
+    },
+  }
+}
+
+/** Binary frames are read as UTF-8 text; the runtime then refuses whatever is not a JSON frame. */
+function frameText(data: unknown): string {
+  if (typeof data === 'string') return data
+  if (data instanceof ArrayBuffer) return decoder.decode(data)
+  if (ArrayBuffer.isView(data)) return decoder.decode(data)
+  return ''
+}
+
+function overLimit(text: string, maxBytes: number): boolean {
+  // Each UTF-16 unit is 1..3 UTF-8 bytes: only encode when the cheap bounds do not decide.
+  if (text.length > maxBytes) return true
+  if (text.length * 3 <= maxBytes) return false
+  return encoder.encode(text).length > maxBytes
+}
+
+/** A close reason is at most 123 bytes of UTF-8 (RFC 6455 section 5.5). */
+function truncateReason(reason: string): string {
+  let out = reason
+  while (encoder.encode(out).length > 123) out = out.slice(0, -1)
+  return out
+}

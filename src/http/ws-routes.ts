@@ -1,0 +1,47 @@
+/**
+ * The two WebSocket endpoints. Every refusal happens here, as plain HTTP, before the upgrade:
+ * draining (503), token (401), room id (400), `since` (400), access (403/404/503), and a
+ * request that is not an upgrade at all (400).
+ */
+import { Hono, type Context } from 'hono'
+import { authenticate } from './authenticate.ts'
+import { requireAccess } from './access.ts'
+import type { AppEnv, AppOptions } from './context.ts'
+import { HttpError } from './errors.ts'
+import { roomIdSchema, sinceSchema } from './inputs.ts'
+import { Lifecycle } from './lifecycle.ts'
+import { sessionEvents } from './socket-bridge.ts'
+import { parseOr } from './validate.ts'
+
+export function wsRoutes(opts: AppOptions & { lifecycle: Lifecycle }): Hono<AppEnv> {
+  const { runtime, auth, logger, lifecycle, upgradeWebSocket } = opts
+  const maxFrameBytes = opts.config.limits.maxFrameBytes
+
+  const refuseWhileDraining = () => {
+    if (lifecycle.draining) throw new HttpError('unavailable', 'the server is draining; reconnect shortly')
+  }
+
+  return new Hono<AppEnv>()
+    .get('/ws/rooms/:roomId', async (c) => {
+      refuseWhileDraining()
+      const principal = await authenticate(c, auth)
+      const roomId = parseOr(roomIdSchema, c.req.param('roomId'), 'invalid_room')
+      const { since } = parseOr(sinceSchema, c.req.query())
+      await requireAccess(runtime, roomId, principal.user.id)
+      requireUpgrade(c)
+      const room = since === undefined ? { roomId } : { roomId, since }
+      return upgradeWebSocket(c, sessionEvents({ runtime, principal, room, maxFrameBytes, logger }))
+    })
+    .get('/ws', async (c) => {
+      refuseWhileDraining()
+      const principal = await authenticate(c, auth)
+      requireUpgrade(c)
+      return upgradeWebSocket(c, sessionEvents({ runtime, principal, maxFrameBytes, logger }))
+    })
+}
+
+function requireUpgrade(c: Context): void {
+  if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
+    throw new HttpError('invalid_request', 'this endpoint takes a WebSocket upgrade')
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * A scripted `RoomRuntime` and `AdminApi` for app tests through `app.request()`: access
+ * answers come from a table, calls are recorded, sessions record what they received.
+ */
+import type { SocketPort } from '../../actors/ports.ts'
+import type {
+  AccessResult,
+  ActiveRoom,
+  AdminApi,
+  OpenSessionOptions,
+  RoomRuntime,
+  Session,
+  WireMessage,
+} from '../../actors/runtime.ts'
+import type { PageQuery, Visibility } from '../../actors/store.ts'
+
+export interface FakeSession extends Session {
+  opts: OpenSessionOptions
+  received: string[]
+  isClosed: boolean
+}
+
+export class FakeRuntime implements RoomRuntime {
+  access = new Map<string, AccessResult>()
+  defaultAccess: AccessResult = { ok: true }
+  sessions: FakeSession[] = []
+  historyCalls: { roomId: string; query: Partial<PageQuery> }[] = []
+  messages: WireMessage[] = []
+  rooms: ActiveRoom[] = []
+  drained = false
+
+  async checkAccess(roomId: string, userId: string): Promise<AccessResult> {
+    return this.access.get(`${roomId}/${userId}`) ?? this.access.get(roomId) ?? this.defaultAccess
+  }
+
+  openSession(opts: OpenSessionOptions): Session {
+    const session: FakeSession = {
+      opts,
+      received: [],
+      isClosed: false,
+      receive(text) {
+        session.received.push(text)
+      },
+      closed() {
+        session.isClosed = true
+      },
+    }
+    this.sessions.push(session)
+    return session
+  }
+
+  async history(roomId: string, query: Partial<PageQuery>) {
+    this.historyCalls.push({ roomId, query })
+    return { messages: this.messages, more: false }
+  }
+
+  activeRooms(): ActiveRoom[] {
+    return this.rooms
+  }
+
+  async drain(): Promise<void> {
+    this.drained = true
+  }
+}
+
+export class FakeAdmin implements AdminApi {
+  rooms = new Map<string, Visibility>()
+  roomMembers = new Set<string>()
+  guildMembers = new Set<string>()
+  calls: string[] = []
+
+  async putRoom(roomId: string, visibility: Visibility): Promise<boolean> {
+    this.calls.push(`putRoom ${roomId} ${visibility}`)
+    const created = !this.rooms.has(roomId)
+    this.rooms.set(roomId, visibility)
+    return created
+  }
+  async putRoomMember(roomId: string, userId: string): Promise<void> {
+    this.calls.push(`putRoomMember ${roomId} ${userId}`)
+    this.roomMembers.add(`${roomId}/${userId}`)
+  }
+  async deleteRoomMember(roomId: string, userId: string): Promise<boolean> {
+    this.calls.push(`deleteRoomMember ${roomId} ${userId}`)
+    return this.roomMembers.delete(`${roomId}/${userId}`)
+  }
+  async putGuildMember(guildId: string, userId: string): Promise<void> {
+    this.calls.push(`putGuildMember ${guildId} ${userId}`)
+    this.guildMembers.add(`${guildId}/${userId}`)
+  }
+  async deleteGuildMember(guildId: string, userId: string): Promise<boolean> {
+    this.calls.push(`deleteGuildMember ${guildId} ${userId}`)
+    return this.guildMembers.delete(`${guildId}/${userId}`)
+  }
+}
+
+/** A SocketPort that records what it was given. */
+export class FakeSocket implements SocketPort {
+  sent: string[] = []
+  closes: { code: number; reason: string }[] = []
+  send(text: string) {
+    this.sent.push(text)
+  }
+  bufferedAmount() {
+    return 0
+  }
+  close(code: number, reason: string) {
+    this.closes.push({ code, reason })
+  }
+}
