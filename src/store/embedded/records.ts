@@ -1,0 +1,30 @@
+/**
+ * What one log record says. Each Store write is one record, so a record is the unit of
+ * atomicity: an append batch is all in the log or not at all. Payloads are JSON, so an
+ * operator can read a log with a few lines of script.
+ */
+import type { StoredMessage, Visibility } from '../../../actors/store.ts'
+
+export type LogRecord =
+  | { t: 'append'; room: string; messages: StoredMessage[] }
+  | { t: 'read'; room: string; user: string; seq: number }
+  | { t: 'room'; room: string; visibility: Visibility }
+  /** A private-room membership: `in` false is a removal. */
+  | { t: 'member'; room: string; user: string; in: boolean }
+  | { t: 'guild'; guild: string; user: string; in: boolean }
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder('utf-8', { fatal: true })
+const kinds = new Set(['append', 'read', 'room', 'member', 'guild'])
+
+export function encodeRecord(record: LogRecord): Uint8Array {
+  return encoder.encode(JSON.stringify(record))
+}
+
+/** Throws on a payload this version cannot read: its checksum was right, so it is not a torn
+ * write but a newer format or a bug, and skipping it would silently lose data. */
+export function decodeRecord(payload: Uint8Array): LogRecord {
+  const record = JSON.parse(decoder.decode(payload)) as LogRecord
+  if (!kinds.has(record?.t)) throw new Error(`unknown log record type ${String(record?.t)}`)
+  return record
+}
