@@ -123,6 +123,13 @@ export class ActorHost implements RoomRuntime, SessionHost {
     await this.actors.get(roomId)?.evictNow()
   }
 
+  /** No event waits in any actor or session (the harness settles on this). */
+  isQuiet(): boolean {
+    for (const actor of this.actors.values()) if (!actor.mailbox.idle) return false
+    for (const session of this.sessions) if (!session.idle) return false
+    return true
+  }
+
   isActive(roomId: string): boolean {
     return this.actors.has(roomId)
   }

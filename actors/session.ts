@@ -79,6 +79,10 @@ export class SocketSession implements Session {
     this.finish()
   }
 
+  get idle(): boolean {
+    return this.inbox.idle
+  }
+
   joinedRooms(): string[] {
     return [...this.rooms.keys()]
   }

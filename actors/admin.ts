@@ -1,0 +1,73 @@
+/**
+ * Admin writes (PROTOCOL.md section 4): through the store first, then onto live sockets, so a
+ * revoked member is never served past the revocation on this node.
+ */
+import type { ActorHost } from './host.ts'
+import { guildRoomId, isValidId, parseRoomId } from './protocol/rooms.ts'
+import type { AdminApi } from './runtime.ts'
+import type { Store, Visibility } from './store.ts'
+
+/** An admin request naming something that cannot exist (a malformed id, a guild as a room). */
+export class AdminInputError extends Error {
+  override name = 'AdminInputError'
+  constructor(readonly code: 'invalid_room' | 'invalid_request', message: string) {
+    super(message)
+  }
+}
+
+export class Admin implements AdminApi {
+  constructor(private readonly host: ActorHost, private readonly store: Store) {}
+
+  async putRoom(roomId: string, visibility: Visibility): Promise<boolean> {
+    this.generalRoom(roomId)
+    const created = await this.store.putRoom({ roomId, visibility })
+    if (visibility === 'private') {
+      // A room that turns private keeps only its members.
+      for (const userId of this.host.connectedUsers(roomId)) {
+        if (!(await this.store.isRoomMember(roomId, userId))) this.host.revoke(roomId, userId)
+      }
+    }
+    return created
+  }
+
+  async putRoomMember(roomId: string, userId: string): Promise<void> {
+    this.generalRoom(roomId)
+    this.user(userId)
+    await this.store.putRoomMember(roomId, userId)
+  }
+
+  async deleteRoomMember(roomId: string, userId: string): Promise<boolean> {
+    this.generalRoom(roomId)
+    this.user(userId)
+    const removed = await this.store.deleteRoomMember(roomId, userId)
+    const room = await this.store.getRoom(roomId)
+    if (room?.visibility === 'private') this.host.revoke(roomId, userId)
+    return removed
+  }
+
+  async putGuildMember(guildId: string, userId: string): Promise<void> {
+    this.guild(guildId)
+    this.user(userId)
+    await this.store.putGuildMember(guildId, userId)
+  }
+
+  async deleteGuildMember(guildId: string, userId: string): Promise<boolean> {
+    this.guild(guildId)
+    this.user(userId)
+    const removed = await this.store.deleteGuildMember(guildId, userId)
+    this.host.revoke(guildRoomId(guildId), userId)
+    return removed
+  }
+
+  private generalRoom(roomId: string): void {
+    if (parseRoomId(roomId)?.kind !== 'general') throw new AdminInputError('invalid_room', `not a general room id: ${roomId}`)
+  }
+
+  private guild(guildId: string): void {
+    if (!isValidId(guildId)) throw new AdminInputError('invalid_room', `not a guild id: ${guildId}`)
+  }
+
+  private user(userId: string): void {
+    if (userId.length < 1 || userId.length > 128) throw new AdminInputError('invalid_request', 'user id must be 1..128 characters')
+  }
+}

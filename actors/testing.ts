@@ -1,0 +1,214 @@
+/**
+ * The in-process harness: drive room actors from a test with no sockets and no real time.
+ *
+ *   const world = await createWorld()
+ *   const ann = await world.connect('ann', { room: 'lobby' })
+ *   ann.send({ type: 'send', id: 'k1', text: 'hi' })
+ *   await world.settle()
+ *   ann.frames('ack')             // [{ type: 'ack', room: 'lobby', id: 'k1', seq: 1, ... }]
+ *   await world.advance(10_000)   // virtual time: timers fire in order
+ *   world.faults.failNext(1, 'append')   // the next write fails
+ *   await world.evict('lobby')           // forces eviction; the next use re-activates
+ *
+ * Frames go through the same session, validation and actor code as real sockets. See README
+ * "Testing with the harness" and docs/guarantees.md for the tests that use it.
+ */
+import { Admin } from './admin.ts'
+import { ActorHost } from './host.ts'
+import type { Limits } from './limits.ts'
+import type { Logger, SocketPort } from './ports.ts'
+import type { AccessCode, Session } from './runtime.ts'
+import type { Store } from './store.ts'
+import { InstrumentedStore } from './testing/instrumented-store.ts'
+import { ManualClock } from './testing/manual-clock.ts'
+import { MemoryStore } from './testing/memory-store.ts'
+
+export { ManualClock } from './testing/manual-clock.ts'
+export { MemoryStore } from './testing/memory-store.ts'
+export { Faults, StoreFaultError } from './testing/faults.ts'
+
+export interface WorldOptions {
+  /** Default: a fresh MemoryStore. */
+  store?: Store
+  limits?: Partial<Limits>
+  /** Default true, as in embedded mode. */
+  autoCreateRooms?: boolean
+  /** Virtual start time, epoch ms. */
+  start?: number
+  logger?: Logger
+}
+
+export interface ConnectOptions {
+  /** Bind the connection to one room (`/ws/rooms/:roomId`); omit for a `/ws` connection. */
+  room?: string
+  since?: number
+  /** Token expiry, epoch ms on the virtual clock. */
+  expiresAt?: number
+  name?: string
+}
+
+/** The server refused the connection before the upgrade (HTTP 400/403/404/503). */
+export class ConnectRefusedError extends Error {
+  override name = 'ConnectRefusedError'
+  constructor(readonly code: AccessCode) {
+    super(`connection refused: ${code}`)
+  }
+}
+
+export type Frame = { type: string; [field: string]: any }
+
+/** A fake client socket: records what the server sends it. */
+export class TestClient implements SocketPort {
+  /** Every frame received, in order. */
+  readonly received: Frame[] = []
+  /** Set when the server closed the socket. */
+  closedWith: { code: number; reason: string } | undefined
+  /** Pretend this many bytes are queued, to simulate a slow consumer. */
+  buffered = 0
+  session!: Session
+
+  constructor(readonly userId: string, private readonly world: TestWorld) {}
+
+  // SocketPort, called by the runtime
+  send(text: string): void {
+    if (!this.closedWith) this.received.push(JSON.parse(text) as Frame)
+  }
+  bufferedAmount(): number {
+    return this.buffered
+  }
+  close(code: number, reason: string): void {
+    this.closedWith ??= { code, reason }
+  }
+
+  /** Sends a frame (an object is JSON-encoded; a string is sent as is). */
+  write(frame: object | string): void {
+    if (this.closedWith) throw new Error(`${this.userId}'s socket is closed`)
+    this.session.receive(typeof frame === 'string' ? frame : JSON.stringify(frame))
+  }
+
+  /** Frames of one type (all frames if omitted). */
+  frames(type?: string): Frame[] {
+    return type === undefined ? [...this.received] : this.received.filter((f) => f.type === type)
+  }
+
+  last(type?: string): Frame | undefined {
+    return this.frames(type).at(-1)
+  }
+
+  /** Forgets frames received so far. */
+  clear(): void {
+    this.received.length = 0
+  }
+
+  /** The client goes away (like a peer closing its socket). */
+  async disconnect(): Promise<void> {
+    this.closedWith ??= { code: 1000, reason: 'client closed' }
+    this.session.closed()
+    await this.world.settle()
+  }
+}
+
+export class TestWorld {
+  readonly clock: ManualClock
+  readonly instrumented: InstrumentedStore
+  host: ActorHost
+  admin: Admin
+
+  constructor(private readonly opts: WorldOptions = {}) {
+    this.clock = new ManualClock(opts.start)
+    this.instrumented = new InstrumentedStore(opts.store ?? new MemoryStore())
+    this.host = this.makeHost()
+    this.admin = new Admin(this.host, this.store)
+  }
+
+  /** The store as the runtime sees it (faults apply). */
+  get store(): Store {
+    return this.instrumented.store
+  }
+
+  /** Make the runtime's store calls fail or stall. */
+  get faults() {
+    return this.instrumented.faults
+  }
+
+  /** Opens a connection the way the server does: access check first, then the session. */
+  async connect(userId: string, opts: ConnectOptions = {}): Promise<TestClient> {
+    if (opts.room !== undefined) {
+      const access = await this.host.checkAccess(opts.room, userId)
+      if (!access.ok) throw new ConnectRefusedError(access.code)
+    }
+    const client = new TestClient(userId, this)
+    const user = opts.name === undefined ? { id: userId } : { id: userId, name: opts.name }
+    client.session = this.host.openSession({
+      user,
+      socket: client,
+      ...(opts.expiresAt === undefined ? {} : { expiresAt: opts.expiresAt }),
+      ...(opts.room === undefined ? {} : { room: { roomId: opts.room, ...(opts.since === undefined ? {} : { since: opts.since }) } }),
+    })
+    await this.settle()
+    return client
+  }
+
+  /**
+   * Waits until the runtime has nothing left to do: every event handled and every store call
+   * finished, except calls held by a stall on purpose.
+   */
+  async settle(): Promise<void> {
+    const deadline = Date.now() + 10_000 // real time: a guard against a hung test, not a timing
+    let quietTurns = 0
+    while (quietTurns < 3) {
+      await new Promise<void>((resolve) => setImmediate(resolve))
+      const quiet = this.host.isQuiet() && this.instrumented.inflight === this.instrumented.held
+      quietTurns = quiet ? quietTurns + 1 : 0
+      if (Date.now() > deadline) throw new Error('the runtime did not settle within 10 s')
+    }
+  }
+
+  /** Moves virtual time forward by `ms`, firing timers in order and settling after each. */
+  async advance(ms: number): Promise<void> {
+    const end = this.clock.now() + ms
+    await this.settle()
+    for (let due = this.clock.nextDue(); due !== undefined && due <= end; due = this.clock.nextDue()) {
+      this.clock.set(due)
+      await this.settle()
+    }
+    this.clock.set(end)
+    await this.settle()
+  }
+
+  /** Evicts the room's actor now (its connections close with 1001). */
+  async evict(roomId: string): Promise<void> {
+    await this.host.evict(roomId)
+    await this.settle()
+  }
+
+  /** Is an actor live for this room? */
+  isActive(roomId: string): boolean {
+    return this.host.isActive(roomId)
+  }
+
+  /** A new process on the same store: every actor and session of the old one is dropped. */
+  async restart(): Promise<void> {
+    await this.host.drain()
+    this.host = this.makeHost()
+    this.admin = new Admin(this.host, this.store)
+    await this.settle()
+  }
+
+  private ids = 0
+
+  private makeHost(): ActorHost {
+    return new ActorHost({
+      store: this.store,
+      clock: this.clock,
+      autoCreateRooms: this.opts.autoCreateRooms ?? true,
+      ...(this.opts.limits ? { limits: this.opts.limits } : {}),
+      ...(this.opts.logger ? { logger: this.opts.logger } : {}),
+      newId: () => `m${++this.ids}`,
+    })
+  }
+}
+
+export async function createWorld(opts: WorldOptions = {}): Promise<TestWorld> {
+  return new TestWorld(opts)
+}
