@@ -6,7 +6,8 @@
  * Limits: a pid means something only within one pid namespace, so the lock does not guard a
  * directory shared by two hosts or two containers (use one volume per node). Where the
  * runtime may not signal processes (Deno without --allow-run), a stale-looking lock cannot be
- * checked and is taken over, with a warning from the caller.
+ * checked and is taken over, with a warning (`store_lock_unchecked`): there the lock guards
+ * only against a second open in the same process.
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
@@ -70,6 +71,8 @@ function isAlive(pid: number): boolean | 'unknown' {
     const code = (e as NodeJS.ErrnoException).code
     if (code === 'ESRCH') return false
     if (code === 'EPERM') return true // exists, owned by someone else
-    return 'unknown'
   }
+  // No right to signal: Deno without --allow-run. Deno also hides /proc without --allow-all,
+  // so there is no other way to ask.
+  return 'unknown'
 }
