@@ -282,6 +282,7 @@ export class RoomCore {
       out.push({ kind: 'broadcast', frame: this.messageFrame(m) })
       for (const conn of p.waiters) out.push({ kind: 'send', to: conn, frame: this.ackFrame(p.clientId, m.seq, m.id) })
     }
+    this.flushIfPending(out)
   }
 
   /** The batch was not stored: each sender hears `unavailable`, keeps its token, no seq used. */
@@ -291,6 +292,7 @@ export class RoomCore {
       this.buckets.get(p.senderId)?.refund()
       for (const conn of p.waiters) this.refuse(conn, 'unavailable', out, { ref: p.clientId })
     }
+    this.flushIfPending(out)
   }
 
   /**
@@ -312,6 +314,11 @@ export class RoomCore {
       } else rest.push(p)
     }
     this.pending.unshift(...rest)
+    this.flushIfPending(out)
+  }
+
+  /** What gathered during a write goes out in the next one (group commit). */
+  private flushIfPending(out: Effect[]): void {
     if (this.pending.length > 0) out.push({ kind: 'flush' })
   }
 

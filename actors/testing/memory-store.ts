@@ -5,6 +5,7 @@
  * (see faults.ts); `store.calls` counts calls per method (e.g. "one batch, one append").
  */
 import {
+  DuplicateMessageError,
   SeqConflictError,
   type LoadOptions,
   type Page,
@@ -176,7 +177,7 @@ export function checkAppend(
     }
     const k = key(m.senderId, m.clientId)
     if (seen.has(k) || isStored(k)) {
-      throw new SeqConflictError(`room ${roomId}: ${m.senderId} already sent ${m.clientId}`)
+      throw new DuplicateMessageError(m.senderId, m.clientId)
     }
     seen.add(k)
   })
