@@ -66,6 +66,8 @@ function guard(child: ChildProcess): () => Promise<void> {
   })
   return async () => {
     process.removeListener('exit', kill)
+    // Referenced again so that waiting for its exit keeps this process alive until it is gone.
+    child.ref()
     kill()
     watchdog.kill('SIGKILL')
     await exited

@@ -11,12 +11,12 @@
  * as a failed head condition on retry, and `confirmCommitted` reads back whether the batch is
  * the one stored: then the append succeeded.
  */
-import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb'
+import { GetCommand, TransactWriteCommand, type GetCommandOutput, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb'
 import { SeqConflictError, type StoredMessage } from '../../../actors/store.ts'
 import type { Io } from './client.ts'
 import { BatchTooLargeError, cancellationReasons, DuplicateMessageError } from './errors.ts'
 import { idemItem, messageItem, seqIndexItem, type Item } from './items.ts'
-import { HEAD_SK, messageSk, type RoomKey } from './keys.ts'
+import { HEAD_SK, idemSk, messageSk, seqIndexSk, type RoomKey } from './keys.ts'
 
 /** (100 transaction items - head - seq index) / 2 items per message. */
 export const MAX_APPEND_BATCH = 49
@@ -68,6 +68,13 @@ function validate(roomId: string, expectedSeq: number, batch: StoredMessage[]): 
     const prev = batch[i - 1]
     if (prev && m.ts <= prev.ts) throw new RangeError(`message ${m.id}: ts must increase within a room`)
   })
+  // DynamoDB refuses two actions on one item in a transaction; say why in the store's terms.
+  const keys = new Set<string>()
+  for (const m of batch) {
+    const k = idemSk(m.senderId, m.clientId)
+    if (keys.has(k)) throw new DuplicateMessageError(roomId, m.senderId, m.clientId)
+    keys.add(k)
+  }
 }
 
 async function transaction(ctx: AppendContext, expectedSeq: number, batch: StoredMessage[]): Promise<TransactWriteCommandInput> {
@@ -91,27 +98,36 @@ async function transaction(ctx: AppendContext, expectedSeq: number, batch: Store
       },
     },
   }
-  return {
-    TransactItems: [
-      head,
-      ...batch.flatMap((m) => [put(messageItem(key, m, ttlDays)), put(idemItem(key, m, ttlDays))]),
-      put(seqIndexItem(key, batch, ttlDays)),
-    ],
-    ClientRequestToken: await requestToken(key.pk, expectedSeq, batch),
-  }
+  const TransactItems = [
+    head,
+    ...batch.flatMap((m) => [put(messageItem(key, m, ttlDays)), put(idemItem(key, m, ttlDays))]),
+    put(seqIndexItem(key, batch, ttlDays)),
+  ]
+  return { TransactItems, ClientRequestToken: await requestToken(TransactItems) }
 }
 
-/** Same room, head and message ids: same token (at most 36 characters). */
-async function requestToken(pk: string, expectedSeq: number, batch: StoredMessage[]): Promise<string> {
-  const text = [pk, expectedSeq, ...batch.map((m) => m.id)].join('\n')
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text))
+/**
+ * A digest of the whole request (at most 36 characters): equal exactly when the requests are,
+ * so a re-send is recognised and a different request never meets IdempotentParameterMismatch.
+ */
+async function requestToken(items: unknown): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(JSON.stringify(items)))
   return Array.from(new Uint8Array(digest).slice(0, 18), (b) => b.toString(16).padStart(2, '0')).join('')
 }
 
-/** Is exactly this batch (same ids at the same seqs) stored? Then an earlier attempt committed. */
+/**
+ * Is exactly this batch stored, as one earlier transaction? Its seq index item (same first
+ * seq, same ts list: a prefix or part of another batch does not match) and every message
+ * (same key, id and seq). Then an earlier attempt committed and this append succeeded.
+ */
 export async function confirmCommitted(ctx: AppendContext, batch: StoredMessage[]): Promise<boolean> {
   const first = batch[0]!
   const last = batch[batch.length - 1]!
+  const { Item: index } = await ctx.io.send<GetCommandOutput>(
+    () => new GetCommand({ TableName: ctx.table, Key: { PK: ctx.key.pk, SK: seqIndexSk(first.seq) }, ConsistentRead: true }),
+  )
+  const tss = index?.tss as number[] | undefined
+  if (!tss || tss.length !== batch.length || batch.some((m, i) => tss[i] !== m.ts)) return false
   const items = await ctx.io.query({
     TableName: ctx.table,
     KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
