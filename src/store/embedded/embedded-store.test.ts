@@ -2,6 +2,7 @@ import t, { type Test } from 'tap'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
+import type { FileHandle } from 'node:fs/promises'
 import process from 'node:process'
 import { SeqConflictError, type Store } from '../../../actors/store.ts'
 import { fill, messages, storeContract } from '../../../test/contract/store.ts'
@@ -183,6 +184,23 @@ t.test('compaction on open drops superseded records and keeps the state', async 
   const again = await reopen()
   t.equal(await head(again), 21, 'the compacted log takes appends and reopens')
   t.equal(await again.findByClientId('lobby', 'alice', 'c5').then((m) => m?.seq), 5)
+})
+
+t.test('after a failed write the store refuses writes until reopened, and reads go on', async (t) => {
+  const { store, reopen } = await fresh(t)
+  await store.append('lobby', 0, messages('lobby', 1, 1))
+  // Pull the file out from under the log: the next write fails as a dying disk would.
+  await (store.log as unknown as { fh: FileHandle }).fh.close()
+  const first = store.append('lobby', 1, messages('lobby', 2, 1))
+  const queued = store.putGuildMember('g', 'alice')
+  await t.rejects(first, /log write failed/)
+  await t.rejects(queued, /log write failed/, 'what queued behind it fails too')
+  await t.rejects(store.append('lobby', 1, messages('lobby', 2, 1)), /log write failed/, 'and so does what comes later')
+  t.equal(await head(store), 1, 'reads still work')
+  await store.close().catch(() => {})
+  const again = await reopen()
+  t.equal(await head(again), 1)
+  await again.append('lobby', 1, messages('lobby', 2, 1))
 })
 
 t.test('a closed store refuses calls', async (t) => {

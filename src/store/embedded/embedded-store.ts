@@ -138,6 +138,7 @@ export class EmbeddedStore implements Store {
   }
 
   async putRoom(room: RoomRecord): Promise<boolean> {
+    if ((await this.getRoom(room.roomId))?.visibility === room.visibility) return false
     return this.#write({ t: 'room', room: room.roomId, visibility: room.visibility })
   }
 
