@@ -1,0 +1,88 @@
+/**
+ * The process lifecycle both entry points share: read the config, compose, listen, announce
+ * (with dev tokens in development mode), and drain on SIGTERM/SIGINT (PROTOCOL.md section 7):
+ * `/ready` → 503, stop accepting, close sockets with 1001, store everything acknowledged,
+ * close the store, exit 0. A second signal exits at once with 1.
+ */
+import type { Logger } from '../actors/ports.ts'
+import type { FetchApp, Listening, ServeOptions } from './adapters/listening.ts'
+import { ConfigError, loadConfig, type Env } from './config.ts'
+import type { Upgrade } from './http/app.ts'
+import { createJsonLogger } from './log.ts'
+import { createGuildhall, type Guildhall } from './server.ts'
+
+export interface RuntimeHooks {
+  runtime: 'node' | 'deno'
+  env: Env
+  upgradeWebSocket: Upgrade
+  serve(app: FetchApp, opts: ServeOptions): Promise<Listening>
+  onSignal(signal: 'SIGTERM' | 'SIGINT', handler: () => void): void
+  exit(code: number): never | void
+  logger?: Logger
+}
+
+export async function run(hooks: RuntimeHooks): Promise<void> {
+  const logger = hooks.logger ?? createJsonLogger()
+  let config
+  try {
+    config = loadConfig(hooks.env)
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    logger.error('config_invalid', { message: err.message })
+    console.error(`guildhall: ${err.message}`)
+    return void hooks.exit(1)
+  }
+  let gh: Guildhall
+  let listening: Listening
+  try {
+    gh = await createGuildhall({ config, env: hooks.env, logger, upgradeWebSocket: hooks.upgradeWebSocket })
+    listening = await hooks.serve(gh.app, { port: config.port, host: config.host, limits: gh.limits, logger })
+  } catch (err) {
+    logger.error('start_failed', { error: err })
+    console.error(`guildhall: could not start: ${(err as Error).message}`)
+    return void hooks.exit(1)
+  }
+  logger.info('listening', { runtime: hooks.runtime, host: config.host, port: listening.port, store: config.store })
+  if (gh.dev) announceDev(logger, gh.dev, listening.port)
+
+  let draining = false
+  const drain = async (signal: string) => {
+    if (draining) {
+      logger.warn('drain_aborted', { signal })
+      return void hooks.exit(1)
+    }
+    draining = true
+    logger.info('drain_start', { signal })
+    try {
+      gh.lifecycle.startDraining()
+      listening.stopAccepting()
+      await gh.drain()
+      await listening.close()
+      logger.info('drain_done', {})
+      hooks.exit(0)
+    } catch (err) {
+      logger.error('drain_failed', { error: err })
+      hooks.exit(1)
+    }
+  }
+  hooks.onSignal('SIGTERM', () => void drain('SIGTERM'))
+  hooks.onSignal('SIGINT', () => void drain('SIGINT'))
+}
+
+function announceDev(logger: Logger, dev: { token: string; adminToken: string }, port: number): void {
+  const wsUrl = `ws://localhost:${port}/ws/rooms/lobby?token=${dev.token}`
+  logger.info('dev_tokens', { token: dev.token, adminToken: dev.adminToken, wsUrl })
+  console.error(
+    [
+      '',
+      'guildhall is running in development mode: JWT_SECRET is unset, so a random secret was made.',
+      'These tokens work until the process stops (user "dev-user", and "dev-admin" with the admin role):',
+      '',
+      `  token:       ${dev.token}`,
+      `  admin token: ${dev.adminToken}`,
+      '',
+      `  npx wscat -c '${wsUrl}'`,
+      '',
+    ].join('\n'),
+  )
+}

@@ -1,0 +1,144 @@
+/**
+ * Servers for end-to-end tests, all reached the same way (a `Target`): in this process on the
+ * Node adapter (port 0), or as a child process under Node or Deno (the drain, restart and Deno
+ * runs). Scenarios take a `Target` and never care which it is.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { resolveLimits, type Limits } from '../../actors/limits.ts'
+import type { Store } from '../../actors/store.ts'
+import { serveNode, upgradeWebSocket } from '../../src/adapters/node.ts'
+import { loadConfig, type Env } from '../../src/config.ts'
+import { createMemoryLogger } from '../../src/log.ts'
+import { createGuildhall, type Guildhall } from '../../src/server.ts'
+import { mint, testSecret, type TokenOptions } from './tokens.ts'
+
+export interface Target {
+  name: string
+  /** `http://127.0.0.1:<port>` */
+  http: string
+  /** `ws://127.0.0.1:<port>` */
+  ws: string
+  limits: Limits
+  /** A token signed with the server's secret. */
+  token(opts?: TokenOptions): Promise<string>
+  stop(): Promise<void>
+}
+
+/** Small limits so expiry scenarios finish quickly; every scenario reads them from the target. */
+export const e2eEnv: Env = {
+  LIMIT_TYPING_TIMEOUT_MS: '1500',
+  LIMIT_PING_INTERVAL_MS: '1000',
+  LIMIT_PEER_TIMEOUT_MS: '3000',
+}
+
+export function tempDir(prefix = 'guildhall-e2e-'): { dir: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
+}
+
+export interface InProcess extends Target {
+  gh: Guildhall
+  logs: Record<string, unknown>[]
+}
+
+/** The server in this process on the Node adapter. Pass `store` to use e.g. a MemoryStore with faults. */
+export async function startInProcess(opts: { env?: Env; store?: Store } = {}): Promise<InProcess> {
+  const data = tempDir()
+  const env: Env = { JWT_SECRET: testSecret, DATA_DIR: data.dir, PORT: '0', HOST: '127.0.0.1', ...e2eEnv, ...opts.env }
+  const config = loadConfig(env)
+  const logger = createMemoryLogger()
+  const gh = await createGuildhall({ config, env, logger, upgradeWebSocket, store: opts.store })
+  const listening = await serveNode(gh.app, { port: 0, host: '127.0.0.1', limits: gh.limits, logger })
+  const base = `127.0.0.1:${listening.port}`
+  return {
+    name: 'node (in process)',
+    http: `http://${base}`,
+    ws: `ws://${base}`,
+    limits: gh.limits,
+    gh,
+    logs: logger.lines,
+    token: (o) => mint({ secret: env.JWT_SECRET, ...o }),
+    async stop() {
+      listening.stopAccepting()
+      await gh.drain()
+      await listening.close(1_000)
+      data.remove()
+    },
+  }
+}
+
+export interface Child extends Target {
+  child: ChildProcess
+  /** Every JSON line the process logged. */
+  lines: Record<string, unknown>[]
+  stderr: string[]
+  exited: Promise<number | null>
+  /** SIGTERM, then resolves with the exit code. */
+  terminate(): Promise<number | null>
+}
+
+const root = new URL('../..', import.meta.url).pathname
+
+/**
+ * The server as a child process, `node --import tsx src/main.ts` or the `start:deno` command
+ * line with the deno binary from node_modules, on a free port. Resolves once it listens.
+ */
+export async function startChild(opts: { runtime: 'node' | 'deno'; env?: Env; dataDir?: string }): Promise<Child> {
+  const data = opts.dataDir ? undefined : tempDir()
+  const env: Env = {
+    ...process.env,
+    JWT_SECRET: testSecret,
+    DATA_DIR: opts.dataDir ?? data!.dir,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    ...e2eEnv,
+    ...opts.env,
+  }
+  const [cmd, args] =
+    opts.runtime === 'node'
+      ? [process.execPath, ['--import', 'tsx', 'src/main.ts']]
+      : [join(root, 'node_modules/deno/deno'), ['run', '--allow-net', '--allow-env', '--allow-read', '--allow-write', '--allow-sys', 'src/main.deno.ts']]
+  const child = spawn(cmd, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const lines: Record<string, unknown>[] = []
+  const stderr: string[] = []
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  createInterface({ input: child.stderr! }).on('line', (line) => stderr.push(line))
+  const port = await new Promise<number>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        const record = JSON.parse(line) as Record<string, unknown>
+        lines.push(record)
+        if (record.event === 'listening') resolve(record.port as number)
+      } catch {
+        // not a log line
+      }
+    })
+    void exited.then((code) => reject(new Error(`server exited with ${code} before listening:\n${stderr.join('\n')}`)))
+  })
+  const base = `127.0.0.1:${port}`
+  const secret = env.JWT_SECRET
+  const terminate = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
+    return exited
+  }
+  return {
+    name: `${opts.runtime} (child process)`,
+    http: `http://${base}`,
+    ws: `ws://${base}`,
+    limits: resolveLimits(loadConfig({ ...e2eEnv, ...opts.env, JWT_SECRET: 'x' }).limits),
+    token: (o) => mint({ secret, ...o }),
+    child,
+    lines,
+    stderr,
+    exited,
+    terminate,
+    async stop() {
+      await terminate()
+      data?.remove()
+    },
+  }
+}
