@@ -5,7 +5,7 @@
  * same data sees everything. Timing-free: nothing here waits for a clock.
  */
 import type { Test } from 'tap'
-import { SeqConflictError, type Store, type StoredMessage } from '../../actors/store.ts'
+import { DuplicateMessageError, SeqConflictError, type Store, type StoredMessage } from '../../actors/store.ts'
 
 export interface StoreUnderTest {
   store: Store
@@ -127,7 +127,9 @@ export function storeContract(t: Test, name: string, makeStore: () => Promise<St
       { ...messages('lobby', 2, 1)[0]!, senderId: 'bob', clientId: 'fresh' },
       { ...messages('lobby', 3, 1)[0]!, clientId: 'c1' },
     ]
-    await t.rejects(store.append('lobby', 1, batch), 'alice already sent c1')
+    const err = await store.append('lobby', 1, batch).then(() => undefined, (e: unknown) => e)
+    t.type(err, DuplicateMessageError, 'alice already sent c1: DuplicateMessageError')
+    t.match(err, { senderId: 'alice', clientId: 'c1' }, 'naming the key, so the runtime can look up the original')
     t.equal((await store.loadRoom('lobby', { recentLimit: 10, idempotencySince: 0 })).seq, 1)
     t.equal(await store.findByClientId('lobby', 'bob', 'fresh'), undefined, 'nothing of the batch')
     t.equal((await store.readPage('lobby', { limit: 10 })).messages.length, 1)
@@ -290,7 +292,7 @@ export function storeContract(t: Test, name: string, makeStore: () => Promise<St
 
     await t.rejects(store.append('lobby', 59, messages('lobby', 60, 1)), SeqConflictError, 'the head survived')
     const dup = { ...messages('lobby', 61, 1)[0]!, clientId: 'c1' }
-    await t.rejects(store.append('lobby', 60, [dup]), 'old idempotency keys survived')
+    await t.rejects(store.append('lobby', 60, [dup]), DuplicateMessageError, 'old idempotency keys survived')
     await store.append('lobby', 60, messages('lobby', 61, 1))
     t.equal((await store.loadRoom('lobby', { recentLimit: 1, idempotencySince: 0 })).seq, 61)
   })

@@ -5,6 +5,7 @@
  * live writes alike, so the two cannot drift apart.
  */
 import {
+  DuplicateMessageError,
   SeqConflictError,
   type LoadOptions,
   type Page,
@@ -177,7 +178,7 @@ export function checkAppend(
     }
     const k = pair(m.senderId, m.clientId)
     if (seen.has(k) || isTaken(k)) {
-      throw new SeqConflictError(`room ${roomId}: ${m.senderId} already sent ${m.clientId}`)
+      throw new DuplicateMessageError(m.senderId, m.clientId)
     }
     seen.add(k)
   })
