@@ -4,9 +4,8 @@
  * test/contract/store.ts like every other store. `store.faults` makes calls fail or hang
  * (see faults.ts); `store.calls` counts calls per method (e.g. "one batch, one append").
  */
+import { checkAppend, clientKey as key, pageOf, snapshotOf } from '../store-rules.ts'
 import {
-  DuplicateMessageError,
-  SeqConflictError,
   type LoadOptions,
   type Page,
   type PageQuery,
@@ -26,7 +25,6 @@ interface RoomLog {
   byClient: Map<string, StoredMessage>
 }
 
-const key = (a: string, b: string): string => `${a}\u0000${b}`
 const copy = (m: StoredMessage): StoredMessage => ({ ...m })
 
 export class MemoryStore implements Store {
@@ -58,18 +56,7 @@ export class MemoryStore implements Store {
   }
 
   loadRoom(roomId: string, opts: LoadOptions): Promise<RoomSnapshot> {
-    return this.#call('loadRoom', () => {
-      const messages = this.#logs.get(roomId)?.messages ?? []
-      const last = messages.at(-1)
-      let from = messages.length
-      while (from > 0 && messages[from - 1]!.ts >= opts.idempotencySince) from--
-      return {
-        seq: last?.seq ?? 0,
-        lastTs: last?.ts ?? 0,
-        recent: opts.recentLimit > 0 ? messages.slice(-opts.recentLimit).map(copy) : [],
-        idempotent: messages.slice(from).map(copy),
-      }
-    })
+    return this.#call('loadRoom', () => snapshotOf(this.#logs.get(roomId)?.messages ?? [], opts))
   }
 
   append(roomId: string, expectedSeq: number, batch: StoredMessage[]): Promise<void> {
@@ -154,53 +141,4 @@ export class MemoryStore implements Store {
     this.calls.set('close', (this.calls.get('close') ?? 0) + 1)
     this.#closed = true
   }
-}
-
-/**
- * The checks every store makes before taking a batch: the head is `expectedSeq`, the batch
- * continues it without gaps, and no idempotency key is already stored or repeated in it.
- */
-export function checkAppend(
-  roomId: string,
-  head: number,
-  expectedSeq: number,
-  batch: StoredMessage[],
-  isStored: (senderAndClient: string) => boolean,
-): void {
-  if (head !== expectedSeq) {
-    throw new SeqConflictError(`room ${roomId}: head is ${head}, expected ${expectedSeq}`)
-  }
-  const seen = new Set<string>()
-  batch.forEach((m, i) => {
-    if (m.seq !== expectedSeq + 1 + i || m.roomId !== roomId) {
-      throw new RangeError(`room ${roomId}: batch message ${i} has seq ${m.seq} in room ${m.roomId}`)
-    }
-    const k = key(m.senderId, m.clientId)
-    if (seen.has(k) || isStored(k)) {
-      throw new DuplicateMessageError(m.senderId, m.clientId)
-    }
-    seen.add(k)
-  })
-}
-
-/** PROTOCOL.md section 4 paging over a room's messages, where `messages[i].seq === i + 1`. */
-export function pageOf(messages: readonly StoredMessage[], query: PageQuery): Page {
-  if (query.before !== undefined && query.after !== undefined) {
-    throw new RangeError('a page is before or after a seq, not both')
-  }
-  const head = messages.length
-  const limit = Math.max(0, Math.floor(query.limit))
-  let lo: number // first seq of the page
-  let hi: number // last seq of the page
-  let more: boolean
-  if (query.after !== undefined) {
-    lo = Math.max(query.after, 0) + 1
-    hi = Math.min(head, lo + limit - 1)
-    more = Math.max(hi, lo - 1) < head
-  } else {
-    hi = Math.min(head, (query.before ?? head + 1) - 1)
-    lo = Math.max(1, hi - limit + 1)
-    more = Math.min(lo, hi + 1) > 1
-  }
-  return { messages: hi >= lo ? messages.slice(lo - 1, hi).map(copy) : [], more }
 }

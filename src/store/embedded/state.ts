@@ -4,9 +4,8 @@
  * see a message that a crash could take back. `apply` is the only way in, for replay and
  * live writes alike, so the two cannot drift apart.
  */
+import { checkAppend, pageOf, snapshotOf } from '../../../actors/store-rules.ts'
 import {
-  DuplicateMessageError,
-  SeqConflictError,
   type LoadOptions,
   type Page,
   type PageQuery,
@@ -15,6 +14,8 @@ import {
   type StoredMessage,
 } from '../../../actors/store.ts'
 import type { LogRecord } from './records.ts'
+
+export { checkAppend }
 
 interface RoomLog {
   /** `messages[i].seq === i + 1`: seqs have no gaps, so a seq is an index. */
@@ -95,40 +96,11 @@ export class State {
   }
 
   loadRoom(roomId: string, opts: LoadOptions): RoomSnapshot {
-    const messages = this.logs.get(roomId)?.messages ?? []
-    const last = messages.at(-1)
-    // ts only grows within a room, so the window is a suffix: walk back, don't scan it all.
-    let from = messages.length
-    while (from > 0 && messages[from - 1]!.ts >= opts.idempotencySince) from--
-    return {
-      seq: last?.seq ?? 0,
-      lastTs: last?.ts ?? 0,
-      recent: opts.recentLimit > 0 ? messages.slice(-opts.recentLimit).map(copy) : [],
-      idempotent: messages.slice(from).map(copy),
-    }
+    return snapshotOf(this.logs.get(roomId)?.messages ?? [], opts)
   }
 
-  /** PROTOCOL.md section 4 paging; seqs are dense, so a page is one slice. */
   readPage(roomId: string, query: PageQuery): Page {
-    if (query.before !== undefined && query.after !== undefined) {
-      throw new RangeError('a page is before or after a seq, not both')
-    }
-    const messages = this.logs.get(roomId)?.messages ?? []
-    const head = messages.length
-    const limit = Math.max(0, Math.floor(query.limit))
-    let lo: number // first seq of the page
-    let hi: number // last seq of the page
-    let more: boolean
-    if (query.after !== undefined) {
-      lo = Math.max(query.after, 0) + 1
-      hi = Math.min(head, lo + limit - 1)
-      more = Math.max(hi, lo - 1) < head
-    } else {
-      hi = Math.min(head, (query.before ?? head + 1) - 1)
-      lo = Math.max(1, hi - limit + 1)
-      more = Math.min(lo, hi + 1) > 1
-    }
-    return { messages: hi >= lo ? messages.slice(lo - 1, hi).map(copy) : [], more }
+    return pageOf(this.logs.get(roomId)?.messages ?? [], query)
   }
 
   /** How many records `snapshot()` yields. */
@@ -157,29 +129,3 @@ function split<A extends string, B extends string>(a: A, b: B, k: string): Recor
   return { [a]: k.slice(0, i), [b]: k.slice(i + 1) } as Record<A | B, string>
 }
 
-/**
- * The checks before a batch is taken: the head is `expectedSeq`, the batch continues it with
- * no gap, and no idempotency key is already stored or repeated within the batch.
- */
-export function checkAppend(
-  roomId: string,
-  head: number,
-  expectedSeq: number,
-  batch: StoredMessage[],
-  isTaken: (senderAndClient: string) => boolean,
-): void {
-  if (head !== expectedSeq) {
-    throw new SeqConflictError(`room ${roomId}: head is ${head}, expected ${expectedSeq}`)
-  }
-  const seen = new Set<string>()
-  batch.forEach((m, i) => {
-    if (m.seq !== expectedSeq + 1 + i || m.roomId !== roomId) {
-      throw new RangeError(`room ${roomId}: batch message ${i} has seq ${m.seq} in room ${m.roomId}`)
-    }
-    const k = pair(m.senderId, m.clientId)
-    if (seen.has(k) || isTaken(k)) {
-      throw new DuplicateMessageError(m.senderId, m.clientId)
-    }
-    seen.add(k)
-  })
-}

@@ -1,0 +1,77 @@
+/**
+ * The Store port's rules over a room held as a dense array (`messages[i].seq === i + 1`),
+ * shared by the stores that keep rooms in memory (MemoryStore, the embedded store) so that
+ * they cannot drift apart. test/contract/store.ts checks every store against the same rules.
+ */
+import {
+  DuplicateMessageError,
+  SeqConflictError,
+  type LoadOptions,
+  type Page,
+  type PageQuery,
+  type RoomSnapshot,
+  type StoredMessage,
+} from './store.ts'
+
+/** The idempotency key of a message within its room. */
+export const clientKey = (senderId: string, clientId: string): string => `${senderId}\u0000${clientId}`
+
+const copy = (m: StoredMessage): StoredMessage => ({ ...m })
+
+/**
+ * The checks before a batch is taken: the head is `expectedSeq`, the batch continues it with
+ * no gap, and no idempotency key is already stored or repeated within the batch.
+ */
+export function checkAppend(
+  roomId: string,
+  head: number,
+  expectedSeq: number,
+  batch: readonly StoredMessage[],
+  isStored: (key: string) => boolean,
+): void {
+  if (head !== expectedSeq) throw new SeqConflictError(`room ${roomId}: head is ${head}, expected ${expectedSeq}`)
+  const seen = new Set<string>()
+  batch.forEach((m, i) => {
+    if (m.seq !== expectedSeq + 1 + i || m.roomId !== roomId) {
+      throw new RangeError(`room ${roomId}: batch message ${i} has seq ${m.seq} in room ${m.roomId}`)
+    }
+    const k = clientKey(m.senderId, m.clientId)
+    if (seen.has(k) || isStored(k)) throw new DuplicateMessageError(m.senderId, m.clientId)
+    seen.add(k)
+  })
+}
+
+/** `loadRoom` over a dense array: ts only grows, so the idempotency window is a suffix. */
+export function snapshotOf(messages: readonly StoredMessage[], opts: LoadOptions): RoomSnapshot {
+  const last = messages.at(-1)
+  let from = messages.length
+  while (from > 0 && messages[from - 1]!.ts >= opts.idempotencySince) from--
+  return {
+    seq: last?.seq ?? 0,
+    lastTs: last?.ts ?? 0,
+    recent: opts.recentLimit > 0 ? messages.slice(-opts.recentLimit).map(copy) : [],
+    idempotent: messages.slice(from).map(copy),
+  }
+}
+
+/** PROTOCOL.md section 4 paging over a dense array: a page is one slice. */
+export function pageOf(messages: readonly StoredMessage[], query: PageQuery): Page {
+  if (query.before !== undefined && query.after !== undefined) {
+    throw new RangeError('a page is before or after a seq, not both')
+  }
+  const head = messages.length
+  const limit = Math.max(0, Math.floor(query.limit))
+  let lo: number // first seq of the page
+  let hi: number // last seq of the page
+  let more: boolean
+  if (query.after !== undefined) {
+    lo = Math.max(query.after, 0) + 1
+    hi = Math.min(head, lo + limit - 1)
+    more = Math.max(hi, lo - 1) < head
+  } else {
+    hi = Math.min(head, (query.before ?? head + 1) - 1)
+    lo = Math.max(1, hi - limit + 1)
+    more = Math.min(lo, hi + 1) > 1
+  }
+  return { messages: hi >= lo ? messages.slice(lo - 1, hi).map(copy) : [], more }
+}
