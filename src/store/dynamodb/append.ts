@@ -12,9 +12,9 @@
  * the one stored: then the append succeeded.
  */
 import { GetCommand, TransactWriteCommand, type GetCommandOutput, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb'
-import { SeqConflictError, type StoredMessage } from '../../../actors/store.ts'
+import { DuplicateMessageError, SeqConflictError, type StoredMessage } from '../../../actors/store.ts'
 import type { Io } from './client.ts'
-import { BatchTooLargeError, cancellationReasons, DuplicateMessageError } from './errors.ts'
+import { BatchTooLargeError, cancellationReasons } from './errors.ts'
 import { idemItem, messageItem, seqIndexItem, type Item } from './items.ts'
 import { HEAD_SK, idemSk, messageSk, seqIndexSk, type RoomKey } from './keys.ts'
 
@@ -52,7 +52,7 @@ export async function appendBatch(
     const dup = batch.findIndex((_, i) => failed(2 + 2 * i))
     if (dup >= 0) {
       const m = batch[dup]!
-      throw new DuplicateMessageError(roomId, m.senderId, m.clientId)
+      throw new DuplicateMessageError(m.senderId, m.clientId)
     }
     throw new SeqConflictError(`room ${roomId}: a message key of the batch is taken`)
   }
@@ -72,7 +72,7 @@ function validate(roomId: string, expectedSeq: number, batch: StoredMessage[]): 
   const keys = new Set<string>()
   for (const m of batch) {
     const k = idemSk(m.senderId, m.clientId)
-    if (keys.has(k)) throw new DuplicateMessageError(roomId, m.senderId, m.clientId)
+    if (keys.has(k)) throw new DuplicateMessageError(m.senderId, m.clientId)
     keys.add(k)
   }
 }

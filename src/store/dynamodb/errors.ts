@@ -3,18 +3,6 @@
  * refusals. Error `name`s are the service's exception names, stable across SDK versions.
  */
 
-/** A message's idempotency key (roomId, senderId, clientId) is already stored. */
-export class DuplicateMessageError extends Error {
-  override name = 'DuplicateMessageError'
-  constructor(
-    readonly roomId: string,
-    readonly senderId: string,
-    readonly clientId: string,
-  ) {
-    super(`message ${senderId}/${clientId} already stored in ${roomId}`)
-  }
-}
-
 /** A batch larger than one transaction can hold (see MAX_APPEND_BATCH). Nothing is stored. */
 export class BatchTooLargeError extends RangeError {
   override name = 'BatchTooLargeError'

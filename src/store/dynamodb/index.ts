@@ -8,7 +8,7 @@ import { DynamoStore } from './dynamodb-store.ts'
 
 export { DynamoStore } from './dynamodb-store.ts'
 export { MAX_APPEND_BATCH } from './append.ts'
-export { BatchTooLargeError, DuplicateMessageError } from './errors.ts'
+export { BatchTooLargeError } from './errors.ts'
 export { CREATE_TABLES, tableSchema } from './tables.ts'
 export type { DocSender, DynamoStoreOptions } from './config.ts'
 

@@ -4,10 +4,11 @@
  * gives it in one small consistent Query. Then one Query on `MSG#` reads `limit + 1` messages
  * in the asked direction; the extra one only says `more` (PROTOCOL.md section 4).
  */
+import { GetCommand, type GetCommandOutput } from '@aws-sdk/lib-dynamodb'
 import type { Page, PageQuery, StoredMessage } from '../../../actors/store.ts'
 import type { Io } from './client.ts'
 import { toMessage } from './items.ts'
-import { MSG_END, MSG_PREFIX, SEQ_PREFIX, seqIndexSk, tsFloor, type RoomKey } from './keys.ts'
+import { HEAD_SK, MSG_END, MSG_PREFIX, SEQ_PREFIX, seqIndexSk, tsFloor, type RoomKey } from './keys.ts'
 
 export interface PageContext {
   io: Io
@@ -15,7 +16,7 @@ export interface PageContext {
   key: RoomKey
 }
 
-/** Where seq `n` is: its ts, past the head, or unknown (index expired by TTL, or empty room). */
+/** Where seq `n` is: its ts, past the head, or unknown (its index item expired by TTL). */
 type SeqPlace = { ts: number } | 'beyond' | 'unknown'
 
 export async function seqPlace(ctx: PageContext, n: number): Promise<SeqPlace> {
@@ -28,11 +29,13 @@ export async function seqPlace(ctx: PageContext, n: number): Promise<SeqPlace> {
     },
     1,
   )
-  if (!index) return 'unknown'
-  const tss = index.tss as number[]
-  const ts = tss[n - Number(index.first)]
-  // Batches are contiguous, so the newest batch starting at or below n not holding n means n is past the head.
-  return ts === undefined ? 'beyond' : { ts: Number(ts) }
+  const ts = index ? (index.tss as number[])[n - Number(index.first)] : undefined
+  if (ts !== undefined) return { ts: Number(ts) }
+  // Usually n is past the head; but TTL may have removed the index item that held n.
+  const { Item: head } = await ctx.io.send<GetCommandOutput>(
+    () => new GetCommand({ TableName: ctx.table, Key: { PK: ctx.key.pk, SK: HEAD_SK }, ConsistentRead: true }),
+  )
+  return n > Number(head?.seq ?? 0) ? 'beyond' : 'unknown'
 }
 
 export async function readPage(ctx: PageContext, query: PageQuery): Promise<Page> {
