@@ -14,6 +14,7 @@
 import { GetCommand, TransactWriteCommand, type GetCommandOutput, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb'
 import { DuplicateMessageError, SeqConflictError, type StoredMessage } from '../../../actors/store.ts'
 import type { Io } from './client.ts'
+import type { SeqIndexCache } from './seq-index-cache.ts'
 import { BatchTooLargeError, cancellationReasons } from './errors.ts'
 import { idemItem, messageItem, seqIndexItem, type Item } from './items.ts'
 import { HEAD_SK, idemSk, messageSk, seqIndexSk, type RoomKey } from './keys.ts'
@@ -26,6 +27,7 @@ export interface AppendContext {
   table: string
   key: RoomKey
   ttlDays: number | undefined
+  seqIndex: SeqIndexCache
 }
 
 export async function appendBatch(
@@ -39,6 +41,7 @@ export async function appendBatch(
   const input = await transaction(ctx, expectedSeq, batch)
   try {
     await ctx.io.send(() => new TransactWriteCommand(input))
+    remember(ctx, batch)
   } catch (err) {
     const reasons = cancellationReasons(err)
     // Not a failed condition (throttled past the bound, timed out, ...): nothing confirmed.
@@ -46,7 +49,7 @@ export async function appendBatch(
     // Order of reasons = order of TransactItems: head, then (message, idempotency) pairs.
     const failed = (i: number) => reasons[i]?.Code === 'ConditionalCheckFailed'
     if (failed(0) || reasons.length === 0) {
-      if (await confirmCommitted(ctx, batch)) return
+      if (await confirmCommitted(ctx, batch)) return remember(ctx, batch)
       throw new SeqConflictError(`room ${roomId} head is not ${expectedSeq}`)
     }
     const dup = batch.findIndex((_, i) => failed(2 + 2 * i))
@@ -56,6 +59,10 @@ export async function appendBatch(
     }
     throw new SeqConflictError(`room ${roomId}: a message key of the batch is taken`)
   }
+}
+
+function remember(ctx: AppendContext, batch: StoredMessage[]): void {
+  ctx.seqIndex.add(`${ctx.table}\n${ctx.key.pk}`, batch[0]!.seq, batch.map((m) => m.ts))
 }
 
 function validate(roomId: string, expectedSeq: number, batch: StoredMessage[]): void {

@@ -23,6 +23,8 @@ export interface DynamoStoreOptions {
   attemptTimeoutMs?: number
   /** How long a membership or room lookup is served from memory. 0 disables the cache. */
   membershipCacheMs?: number
+  /** Rooms whose seq index (immutable) is kept in memory for pages; 0 disables it. */
+  seqIndexCacheRooms?: number
   /** For the membership cache only; injectable so tests need no timers. */
   now?: () => number
 }
@@ -41,6 +43,7 @@ export interface ResolvedConfig {
   messageTtlDays: number | undefined
   attemptTimeoutMs: number
   membershipCacheMs: number
+  seqIndexCacheRooms: number
   now: () => number
 }
 
@@ -50,6 +53,7 @@ export const defaults = {
   region: 'us-east-1',
   attemptTimeoutMs: 3_000,
   membershipCacheMs: 5_000,
+  seqIndexCacheRooms: 1_000,
 } as const
 
 /** The attribute DynamoDB's TTL reads (epoch seconds). Terraform declares the same name. */
@@ -64,6 +68,7 @@ export function resolveConfig(opts: DynamoStoreOptions): ResolvedConfig {
     messageTtlDays: ttl,
     attemptTimeoutMs: opts.attemptTimeoutMs ?? defaults.attemptTimeoutMs,
     membershipCacheMs: opts.membershipCacheMs ?? defaults.membershipCacheMs,
+    seqIndexCacheRooms: opts.seqIndexCacheRooms ?? defaults.seqIndexCacheRooms,
     now: opts.now ?? Date.now,
   }
 }

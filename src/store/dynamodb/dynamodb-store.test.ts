@@ -302,13 +302,18 @@ t.test('pages stay right when TTL removed the seq index', async (t) => {
   const docs = docClient(local.endpoint)
   t.teardown(() => docs.destroy())
   await docs.send(new DeleteCommand({ TableName: tables.coreTable, Key: { PK: 'ROOM#lobby', SK: 'SEQ#0000000000000006' } }))
+  // A store that did not write the room, so its seq index cache holds nothing.
+  const reader = await openStore(local.endpoint, tables, { createTables: false })
+  t.teardown(() => reader.close())
   const seqs = async (q: { before?: number; after?: number; limit: number }) => {
-    const p = await store.readPage('lobby', q)
+    const p = await reader.readPage('lobby', q)
     return { seqs: p.messages.map((m) => m.seq), more: p.more }
   }
   t.same(await seqs({ before: 8, limit: 3 }), { seqs: [5, 6, 7], more: true })
   t.same(await seqs({ after: 7, limit: 3 }), { seqs: [8, 9, 10], more: true })
   t.same(await seqs({ after: 3, limit: 3 }), { seqs: [4, 5, 6], more: true }, 'other batches use the index')
+  t.same(await seqs({ before: 3, limit: 3 }), { seqs: [1, 2], more: false }, 'and from its cache, the same answer')
+  t.same((await store.readPage('lobby', { before: 8, limit: 3 })).messages.map((m) => m.seq), [5, 6, 7], 'the writer, from its cache')
 })
 
 t.test('membership is cached briefly, and a revocation through the store is never served', async (t) => {

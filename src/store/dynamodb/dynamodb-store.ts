@@ -22,6 +22,7 @@ import { toMessage } from './items.ts'
 import { guildPk, HEAD_SK, idemSk, memberSk, META_SK, MSG_END, MSG_PREFIX, readSk, roomKey, tsFloor, type RoomKey, type TableKind } from './keys.ts'
 import { LookupCache } from './lookup-cache.ts'
 import { readPage } from './pages.ts'
+import { SeqIndexCache } from './seq-index-cache.ts'
 import { defaultRetryPolicy } from './retry.ts'
 import { createTables, CREATE_TABLES } from './tables.ts'
 
@@ -33,6 +34,7 @@ export class DynamoStore implements Store {
   private readonly ownsClient: boolean
   private readonly members: LookupCache<boolean>
   private readonly rooms: LookupCache<RoomRecord | undefined>
+  private readonly seqIndex: SeqIndexCache
 
   /** Use `DynamoStore.open` (it creates tables when asked). */
   constructor(opts: DynamoStoreOptions = {}) {
@@ -42,6 +44,7 @@ export class DynamoStore implements Store {
     this.io = new Io(client, { ...defaultRetryPolicy, ...opts.retry }, this.config.attemptTimeoutMs)
     this.members = new LookupCache(this.config.membershipCacheMs, this.config.now)
     this.rooms = new LookupCache(this.config.membershipCacheMs, this.config.now)
+    this.seqIndex = new SeqIndexCache(this.config.seqIndexCacheRooms)
   }
 
   static async open(opts: DynamoStoreOptions = {}): Promise<DynamoStore> {
@@ -58,7 +61,7 @@ export class DynamoStore implements Store {
 
   private ctx(roomId: string): AppendContext & { key: RoomKey } {
     const key = roomKey(roomId)
-    return { io: this.io, table: this.table(key.table), key, ttlDays: this.config.messageTtlDays }
+    return { io: this.io, table: this.table(key.table), key, ttlDays: this.config.messageTtlDays, seqIndex: this.seqIndex }
   }
 
   private async get(table: string, PK: string, SK: string): Promise<Record<string, unknown> | undefined> {

@@ -8,18 +8,23 @@ import { GetCommand, type GetCommandOutput } from '@aws-sdk/lib-dynamodb'
 import type { Page, PageQuery, StoredMessage } from '../../../actors/store.ts'
 import type { Io } from './client.ts'
 import { toMessage } from './items.ts'
+import type { SeqIndexCache } from './seq-index-cache.ts'
 import { HEAD_SK, MSG_END, MSG_PREFIX, SEQ_PREFIX, seqIndexSk, tsFloor, type RoomKey } from './keys.ts'
 
 export interface PageContext {
   io: Io
   table: string
   key: RoomKey
+  seqIndex: SeqIndexCache
 }
 
 /** Where seq `n` is: its ts, past the head, or unknown (its index item expired by TTL). */
 type SeqPlace = { ts: number } | 'beyond' | 'unknown'
 
 export async function seqPlace(ctx: PageContext, n: number): Promise<SeqPlace> {
+  const room = `${ctx.table}\n${ctx.key.pk}`
+  const cached = ctx.seqIndex.tsOf(room, n)
+  if (cached !== undefined) return { ts: cached }
   const [index] = await ctx.io.query(
     {
       TableName: ctx.table,
@@ -29,6 +34,7 @@ export async function seqPlace(ctx: PageContext, n: number): Promise<SeqPlace> {
     },
     1,
   )
+  if (index) ctx.seqIndex.add(room, Number(index.first), (index.tss as unknown[]).map(Number))
   const ts = index ? (index.tss as number[])[n - Number(index.first)] : undefined
   if (ts !== undefined) return { ts: Number(ts) }
   // Usually n is past the head; but TTL may have removed the index item that held n.
