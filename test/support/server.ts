@@ -4,7 +4,7 @@
  * runs). Scenarios take a `Target` and never care which it is.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -84,8 +84,19 @@ export interface Child extends Target {
 const root = new URL('../..', import.meta.url).pathname
 
 /**
- * The server as a child process, `node --import tsx src/main.ts` or the `start:deno` command
- * line with the deno binary from node_modules, on a free port. Resolves once it listens.
+ * `npm run start:deno`'s command line, read from package.json and run the way npm runs it
+ * (node_modules/.bin on the PATH) but without npm in between, which would not pass SIGTERM on.
+ */
+function startDenoCommand(): [string, string[]] {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  const [cmd, ...args] = pkg.scripts['start:deno']!.split(/\s+/)
+  return [cmd!, args]
+}
+
+/**
+ * The server as a child process on a free port: `node --import tsx src/main.ts`, or the
+ * `start:deno` script's command. One process each, so signals reach the server itself.
+ * Resolves once it listens.
  */
 export async function startChild(opts: { runtime: 'node' | 'deno'; env?: Env; dataDir?: string }): Promise<Child> {
   const data = opts.dataDir ? undefined : tempDir()
@@ -97,11 +108,12 @@ export async function startChild(opts: { runtime: 'node' | 'deno'; env?: Env; da
     HOST: '127.0.0.1',
     ...e2eEnv,
     ...opts.env,
+    PATH: `${join(root, 'node_modules/.bin')}:${process.env.PATH ?? ''}`,
   }
   const [cmd, args] =
     opts.runtime === 'node'
       ? [process.execPath, ['--import', 'tsx', 'src/main.ts']]
-      : [join(root, 'node_modules/deno/deno'), ['run', '--allow-net', '--allow-env', '--allow-read', '--allow-write', '--allow-sys', 'src/main.deno.ts']]
+      : startDenoCommand()
   const child = spawn(cmd, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
   const lines: Record<string, unknown>[] = []
   const stderr: string[] = []
