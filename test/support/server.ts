@@ -77,6 +77,10 @@ export interface Child extends Target {
   lines: Record<string, unknown>[]
   stderr: string[]
   exited: Promise<number | null>
+  /** Resolves with the first log line (already seen or still to come) that matches. */
+  logged(pred: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>
+  /** Resolves once stderr (so far or later) has a line matching `re`. */
+  printed(re: RegExp): Promise<string>
   /** SIGTERM, then resolves with the exit code. */
   terminate(): Promise<number | null>
 }
@@ -118,17 +122,43 @@ export async function startChild(opts: { runtime: 'node' | 'deno'; env?: Env; da
   const lines: Record<string, unknown>[] = []
   const stderr: string[] = []
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  createInterface({ input: child.stderr! }).on('line', (line) => stderr.push(line))
-  const port = await new Promise<number>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      try {
-        const record = JSON.parse(line) as Record<string, unknown>
-        lines.push(record)
-        if (record.event === 'listening') resolve(record.port as number)
-      } catch {
-        // not a log line
+  const stdoutLines = createInterface({ input: child.stdout! })
+  const stderrLines = createInterface({ input: child.stderr! })
+  stderrLines.on('line', (line) => stderr.push(line))
+  stdoutLines.on('line', (line) => {
+    try {
+      lines.push(JSON.parse(line) as Record<string, unknown>)
+    } catch {
+      // not a log line
+    }
+  })
+  const logged = (pred: (line: Record<string, unknown>) => boolean) =>
+    new Promise<Record<string, unknown>>((resolve) => {
+      const seen = lines.find(pred)
+      if (seen) return resolve(seen)
+      const onLine = () => {
+        const found = lines.find(pred)
+        if (found) {
+          stdoutLines.off('line', onLine)
+          resolve(found)
+        }
       }
+      stdoutLines.on('line', onLine)
     })
+  const printed = (re: RegExp) =>
+    new Promise<string>((resolve) => {
+      const seen = stderr.find((l) => re.test(l))
+      if (seen) return resolve(seen)
+      const onLine = (line: string) => {
+        if (re.test(line)) {
+          stderrLines.off('line', onLine)
+          resolve(line)
+        }
+      }
+      stderrLines.on('line', onLine)
+    })
+  const port = await new Promise<number>((resolve, reject) => {
+    void logged((l) => l.event === 'listening').then((l) => resolve(l.port as number))
     void exited.then((code) => reject(new Error(`server exited with ${code} before listening:\n${stderr.join('\n')}`)))
   })
   const base = `127.0.0.1:${port}`
@@ -147,6 +177,8 @@ export async function startChild(opts: { runtime: 'node' | 'deno'; env?: Env; da
     lines,
     stderr,
     exited,
+    logged,
+    printed,
     terminate,
     async stop() {
       await terminate()
