@@ -1,0 +1,96 @@
+/**
+ * The benchmark harness: every scenario against every system, each on a fresh server
+ * process, then bench/results/latest.json and latest.md. `npm run bench` (full) or
+ * `npm run bench:quick` (under 3 minutes); `--only=<scenarios>` `--systems=<names>`.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "./lib/args.ts";
+import { log } from "./lib/log.ts";
+import { machineInfo } from "./lib/machine.ts";
+import { markdown } from "./lib/report.ts";
+import type { ScenarioResult } from "./lib/report.ts";
+import { mintToken } from "./lib/token.ts";
+import { LoadPool } from "./load/pool.ts";
+import type { ConnSpec } from "./load/messages.ts";
+import { targets } from "./targets/index.ts";
+import type { Target } from "./targets/types.ts";
+import { connect } from "./scenarios/connect.ts";
+import { fanout } from "./scenarios/fanout.ts";
+import { memory } from "./scenarios/memory.ts";
+import { rooms } from "./scenarios/rooms.ts";
+import type { Scenario, SystemResult } from "./scenarios/types.ts";
+
+const opts = parseArgs(process.argv.slice(2));
+const secret = randomBytes(32).toString("hex");
+const resultsDir = fileURLToPath(new URL("./results/", import.meta.url));
+const logDir = join(tmpdir(), "guildhall-bench-logs");
+mkdirSync(logDir, { recursive: true });
+
+const tokens: string[] = [];
+async function specs(count: number, room: (i: number) => string): Promise<ConnSpec[]> {
+  while (tokens.length < count) tokens.push(await mintToken(secret, `u${tokens.length}`));
+  return Array.from({ length: count }, (_, i) => ({ room: room(i), token: tokens[i] as string }));
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function runOne(scenario: Scenario, target: Target): Promise<SystemResult> {
+  const missing = target.unavailable?.();
+  if (missing) return { error: missing };
+  const tag = `${scenario.name} ${target.name}`;
+  const logFile = join(logDir, `${target.name}-${scenario.name}.log`);
+  let server;
+  try {
+    server = await target.start({ host: "127.0.0.1", port: await freePort(), jwtSecret: secret, logFile });
+  } catch (err) {
+    log(`${tag}: failed to start: ${(err as Error).message}`);
+    return { error: `start: ${(err as Error).message}` };
+  }
+  const pool = new LoadPool(opts.workers);
+  try {
+    log(`${tag}: server pid ${server.pid} on ${server.port}`);
+    return await scenario.run({ target, server, pool, quick: opts.quick, specs, log: (m) => log(`${tag}: ${m}`) });
+  } catch (err) {
+    log(`${tag}: error: ${(err as Error).message}`);
+    return { error: (err as Error).message, log: logFile };
+  } finally {
+    await Promise.race([pool.closeAll(), new Promise((r) => setTimeout(r, 10_000))]);
+    await pool.destroy();
+    await server.stop();
+  }
+}
+
+const scenarios = [fanout, rooms, connect, memory].filter((s) => !opts.only || opts.only.includes(s.name));
+const systems = targets.filter((t) => !opts.systems || opts.systems.includes(t.name));
+const machine = { ...machineInfo(), mode: opts.quick ? "quick" : "full", loadWorkers: opts.workers };
+log(`bench ${opts.quick ? "quick" : "full"}: ${scenarios.map((s) => s.name).join(", ")} × ${systems.map((t) => t.name).join(", ")}; server logs in ${logDir}`);
+
+const out: ScenarioResult[] = [];
+for (const scenario of scenarios) {
+  const results: Record<string, SystemResult> = {};
+  for (const target of systems) results[target.name] = await runOne(scenario, target);
+  scenario.summarize?.(results);
+  out.push({ name: scenario.name, unit: scenario.unit, results });
+}
+
+mkdirSync(resultsDir, { recursive: true });
+writeFileSync(join(resultsDir, "latest.json"), `${JSON.stringify({ machine, scenarios: out }, null, 2)}\n`);
+const md = markdown(out, machine);
+writeFileSync(join(resultsDir, "latest.md"), md);
+process.stdout.write(`\n${md}`);
+log("wrote bench/results/latest.json and latest.md");
+process.exit(0);
