@@ -50,7 +50,9 @@ export class ActorHost implements RoomRuntime, SessionHost {
   constructor(opts: ActorHostOptions) {
     this.store = opts.store
     this.clock = opts.clock ?? systemClock
-    this.limits = resolveLimits(opts.limits)
+    const limits = resolveLimits(opts.limits)
+    // A store that caps its batches (DynamoDB) wins over the configured group-commit size.
+    this.limits = { ...limits, maxBatchSize: Math.min(limits.maxBatchSize, opts.store.maxBatchSize ?? Infinity) }
     this.logger = opts.logger ?? silentLogger
     this.autoCreateRooms = opts.autoCreateRooms ?? false
     this.newId = opts.newId ?? (() => crypto.randomUUID())

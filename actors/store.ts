@@ -64,6 +64,12 @@ export class SeqConflictError extends Error {
 }
 
 export interface Store {
+  /**
+   * The most messages one `append` takes, when the store has such a cap (DynamoDB
+   * transactions: 100 items). The host cuts batches no larger than this.
+   */
+  readonly maxBatchSize?: number
+
   /** Messages, seq and idempotency window of a room, for activation. */
   loadRoom(roomId: string, opts: LoadOptions): Promise<RoomSnapshot>
 

@@ -24,6 +24,7 @@ export class InstrumentedStore {
       if (typeof fn !== 'function') continue
       wrapped[name] = (...args: unknown[]) => this.call(name as StoreMethod, () => fn.apply(inner, args) as Promise<unknown>)
     }
+    if (inner.maxBatchSize !== undefined) wrapped.maxBatchSize = inner.maxBatchSize
     this.store = wrapped as unknown as Store
   }
 
