@@ -1,0 +1,37 @@
+/**
+ * The protocol scenario suite once more, with STORE=dynamodb on Amazon's DynamoDB Local:
+ * tables created at start (CREATE_TABLES=true) with the production key schema.
+ */
+import t from 'tap'
+import { startDynamoDbLocal, type DynamoDbLocal } from '../support/dynamodb-local.ts'
+import { startInProcess, type InProcess } from '../support/server.ts'
+import { protocolScenarios } from './scenarios/index.ts'
+
+let dynamo: DynamoDbLocal
+let server: InProcess
+t.before(async () => {
+  dynamo = await startDynamoDbLocal()
+  const suffix = Math.random().toString(36).slice(2, 8)
+  server = await startInProcess({
+    env: {
+      STORE: 'dynamodb',
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      CREATE_TABLES: 'true',
+      AUTO_CREATE_ROOMS: 'true',
+      CORE_TABLE: `gg_core_e2e_${suffix}`,
+      GUILD_TABLE: `gg_guild_e2e_${suffix}`,
+      AWS_REGION: 'us-east-1',
+    },
+  })
+})
+t.teardown(async () => {
+  await server?.stop()
+  await dynamo?.stop()
+})
+
+t.test('the server runs on the DynamoDB store', async (t) => {
+  t.equal(server.gh.store.constructor.name, 'DynamoStore')
+  t.equal(server.gh.runtime.limits.maxBatchSize, server.gh.store.maxBatchSize, 'group commit bounded by the transaction cap')
+})
+
+protocolScenarios(t, () => server)
