@@ -59,3 +59,23 @@ t.test('logs: one JSON object per event, never message text or tokens', async (t
   t.ok(s.logs.some((l) => l.event === 'http_refused' && l.code === 'invalid_room'))
   for (const l of s.logs) t.match(l, { ts: String, level: /^(info|warn|error)$/, event: String })
 })
+
+t.test('the Node adapter answers odd upgrades with complete HTTP responses', async (t) => {
+  const s = await startInProcess()
+  t.teardown(() => s.stop())
+  const plain = await refusal(`${s.ws}/health`)
+  t.same([plain.status, plain.body], [200, { status: 'ok' }], 'a non-WebSocket route asked to upgrade answers as HTTP, body included')
+  const { request } = await import('node:http')
+  const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request(`${s.http}/ws`, { headers: { connection: 'Upgrade', upgrade: 'h2c' } })
+    req.on('response', (r) => {
+      let body = ''
+      r.on('data', (c: Buffer) => (body += c))
+      r.on('end', () => resolve({ status: r.statusCode ?? 0, body }))
+    })
+    req.on('error', reject)
+    req.end()
+  })
+  t.equal(res.status, 400)
+  t.equal(JSON.parse(res.body).error, 'invalid_request')
+})
