@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
@@ -55,15 +55,18 @@ async function runOne(scenario: Scenario, target: Target): Promise<SystemResult>
   const logFile = join(logDir, `${target.name}-${scenario.name}.log`);
   let server;
   try {
-    server = await target.start({ host: "127.0.0.1", port: await freePort(), jwtSecret: secret, logFile });
+    const nodeArgs = opts.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProf}`, `--cpu-prof-name=${target.name}-${scenario.name}.cpuprofile`] : [];
+    server = await target.start({ host: "127.0.0.1", port: await freePort(), jwtSecret: secret, logFile, nodeArgs });
   } catch (err) {
     log(`${tag}: failed to start: ${(err as Error).message}`);
     return { error: `start: ${(err as Error).message}` };
   }
   const pool = new LoadPool(opts.workers);
   try {
-    log(`${tag}: server pid ${server.pid} on ${server.port}`);
-    return await scenario.run({ target, server, pool, quick: opts.quick, specs, log: (m) => log(`${tag}: ${m}`) });
+    const loadAvg1m = Math.round(loadavg()[0]! * 100) / 100;
+    log(`${tag}: server pid ${server.pid} on ${server.port}, load average ${loadAvg1m}`);
+    const result = await scenario.run({ target, server, pool, quick: opts.quick, specs, log: (m) => log(`${tag}: ${m}`) });
+    return { ...result, loadAvg1m };
   } catch (err) {
     log(`${tag}: error: ${(err as Error).message}`);
     return { error: (err as Error).message, log: logFile };
@@ -79,6 +82,7 @@ const systems = targets.filter((t) => !opts.systems || opts.systems.includes(t.n
 const machine = { ...machineInfo(), mode: opts.quick ? "quick" : "full", loadWorkers: opts.workers };
 log(`bench ${opts.quick ? "quick" : "full"}: ${scenarios.map((s) => s.name).join(", ")} × ${systems.map((t) => t.name).join(", ")}; server logs in ${logDir}`);
 
+const started = Date.now();
 const out: ScenarioResult[] = [];
 for (const scenario of scenarios) {
   const results: Record<string, SystemResult> = {};
@@ -87,6 +91,7 @@ for (const scenario of scenarios) {
   out.push({ name: scenario.name, unit: scenario.unit, results });
 }
 
+Object.assign(machine, { loadAvgEnd: loadavg().map((l) => Math.round(l * 100) / 100), durationSec: Math.round((Date.now() - started) / 1000) });
 mkdirSync(resultsDir, { recursive: true });
 writeFileSync(join(resultsDir, "latest.json"), `${JSON.stringify({ machine, scenarios: out }, null, 2)}\n`);
 const md = markdown(out, machine);

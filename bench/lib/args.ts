@@ -1,9 +1,11 @@
-/** Command line: `--quick`, `--only=fanout,rooms`, `--systems=guildhall,ws`, `--workers=2`. */
+/** Command line: `--quick`, `--only=fanout,rooms`, `--systems=guildhall,ws`, `--workers=2`, `--cpu-prof[=dir]`. */
 export interface Options {
   quick: boolean;
   only?: string[];
   systems?: string[];
   workers: number;
+  /** Write guildhall CPU profiles (node --cpu-prof) to this directory. */
+  cpuProf?: string;
 }
 
 export function parseArgs(argv: string[]): Options {
@@ -13,6 +15,7 @@ export function parseArgs(argv: string[]): Options {
     if (key === "--quick") opts.quick = true;
     else if (key === "--only") opts.only = value.split(",").filter(Boolean);
     else if (key === "--systems") opts.systems = value.split(",").filter(Boolean);
+    else if (key === "--cpu-prof") opts.cpuProf = value || "bench/results/profiles";
     else if (key === "--workers") opts.workers = Math.max(1, Number(value) || 2);
     else throw new Error(`unknown argument ${arg}`);
   }

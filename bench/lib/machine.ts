@@ -15,6 +15,8 @@ export function machineInfo(): Record<string, unknown> {
     cpuModel: os.cpus()[0]?.model ?? "unknown",
     os: `${os.type()} ${os.release()}`,
     openFiles: openFilesLimit(),
+    /** Other work on the machine competes with both the servers and the generator. */
+    loadAvg: os.loadavg().map((l) => Math.round(l * 100) / 100),
     date: new Date().toISOString(),
   };
 }

@@ -7,7 +7,7 @@ const ROOMS = 100;
 const CONCURRENCY = 128;
 
 async function run(ctx: RunContext): Promise<SystemResult> {
-  const n = ctx.quick ? 3000 : 10000;
+  const n = ctx.quick ? 1000 : 10000;
   const specs = await ctx.specs(n, (i) => `storm-${i % ROOMS}`);
   const cpu0 = cpuMicros(ctx.server.pid);
   const t0 = performance.now();

@@ -11,16 +11,16 @@ import type { RunContext, Scenario, SystemResult } from "./types.ts";
 
 const SUBSCRIBERS = 1000;
 const PER_SENDER = 4;
-const LADDER = [10, 20, 30, 40, 50, 60, 80, 100, 120, 150, 200, 250, 300, 400, 500, 700, 1000];
-const QUICK_LADDER = [10, 20, 30, 40, 60, 80, 120, 160, 250, 400, 700, 1000];
+const LADDER = [5, 10, 20, 30, 40, 50, 60, 80, 100, 120, 150, 200, 250, 300, 400, 500, 700, 1000];
+const QUICK_LADDER = [10, 20, 40, 60, 80, 120, 160, 250, 400, 700, 1000];
 
 async function run(ctx: RunContext): Promise<SystemResult> {
   const specs = await ctx.specs(SUBSCRIBERS, () => "fanout");
   const conn = await ctx.pool.connect(ctx.target.clientKind, `ws://${ctx.server.host}:${ctx.server.port}`, specs, 100);
   if (conn.opened < SUBSCRIBERS) throw new Error(`only ${conn.opened}/${SUBSCRIBERS} subscribed: ${conn.firstError}`);
-  await sleep(1000);
+  await sleep(ctx.quick ? 500 : 1000);
   await ctx.pool.snapshot();
-  const stepMs = ctx.quick ? 2000 : 6000;
+  const stepMs = ctx.quick ? 1500 : 6000;
   const steps: (WindowResult & { held: boolean })[] = [];
   for (const rate of ctx.quick ? QUICK_LADDER : LADDER) {
     const senders = Math.min(SUBSCRIBERS, Math.ceil(rate / PER_SENDER));

@@ -19,7 +19,7 @@ export const guildhallTarget: Target = {
   async start(opts) {
     const dataDir = mkdtempSync(join(tmpdir(), "guildhall-bench-"));
     const server = await spawnServer(
-      { args: ["--import", "tsx", entry], cwd: root, env: { STORE: "embedded", DATA_DIR: dataDir } },
+      { args: [...(opts.nodeArgs ?? []), "--import", "tsx", entry], cwd: root, env: { STORE: "embedded", DATA_DIR: dataDir } },
       opts,
     );
     return {

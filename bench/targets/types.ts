@@ -13,6 +13,8 @@ export interface StartOptions {
   port: number;
   jwtSecret: string;
   logFile: string;
+  /** Extra node flags for the server under test (e.g. --cpu-prof); peers ignore them. */
+  nodeArgs?: string[];
 }
 
 export interface RunningServer {
