@@ -3,17 +3,10 @@
  * (actors/host.ts) implements it; `Admin` (actors/admin.ts) does the admin writes.
  */
 import type { SocketPort, User } from './ports.ts'
-import type { PageQuery, Visibility } from './store.ts'
+import type { PageQuery, StoredMessage, Visibility } from './store.ts'
 
-/** The message as clients see it (PROTOCOL.md section 5). */
-export interface WireMessage {
-  id: string
-  seq: number
-  roomId: string
-  senderId: string
-  text: string
-  ts: number
-}
+/** The message as clients see it (PROTOCOL.md section 5): the stored one less its idempotency key. */
+export type WireMessage = Omit<StoredMessage, 'clientId'>
 
 export type AccessCode = 'invalid_room' | 'forbidden' | 'not_found' | 'unavailable'
 export type AccessResult = { ok: true } | { ok: false; code: AccessCode }
