@@ -55,7 +55,7 @@ async function runOne(scenario: Scenario, target: Target): Promise<SystemResult>
   const logFile = join(logDir, `${target.name}-${scenario.name}.log`);
   let server;
   try {
-    const nodeArgs = opts.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProf}`, `--cpu-prof-name=${target.name}-${scenario.name}.cpuprofile`] : [];
+    const nodeArgs = opts.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProf}/${target.name}-${scenario.name}`] : [];
     server = await target.start({ host: "127.0.0.1", port: await freePort(), jwtSecret: secret, logFile, nodeArgs });
   } catch (err) {
     log(`${tag}: failed to start: ${(err as Error).message}`);

@@ -16,8 +16,11 @@ const QUICK_LADDER = [10, 20, 40, 60, 80, 120, 160, 250, 400, 700, 1000];
 
 async function run(ctx: RunContext): Promise<SystemResult> {
   const specs = await ctx.specs(SUBSCRIBERS, () => "fanout");
+  const t0 = performance.now();
   const conn = await ctx.pool.connect(ctx.target.clientKind, `ws://${ctx.server.host}:${ctx.server.port}`, specs, 100);
   if (conn.opened < SUBSCRIBERS) throw new Error(`only ${conn.opened}/${SUBSCRIBERS} subscribed: ${conn.firstError}`);
+  const subscribeSeconds = round((performance.now() - t0) / 1000);
+  ctx.log(`${SUBSCRIBERS} subscribed in ${subscribeSeconds}s`);
   await sleep(ctx.quick ? 500 : 1000);
   await ctx.pool.snapshot();
   const stepMs = ctx.quick ? 1500 : 6000;
@@ -33,6 +36,7 @@ async function run(ctx: RunContext): Promise<SystemResult> {
   const best = steps.filter((s) => s.held).at(-1);
   return {
     subscribers: SUBSCRIBERS,
+    subscribeSeconds,
     maxRateHeld: best?.rate ?? 0,
     msgsPerSec: best?.msgsPerSec ?? 0,
     steps,
