@@ -4,6 +4,7 @@
  */
 import { ActorGoneError, RoomActor } from './actor.ts'
 import { checkAccess } from './access.ts'
+import { ExpiryGroups } from './expiry.ts'
 import { systemClock, type Clock } from './clock.ts'
 import type { RoomConnection } from './connection.ts'
 import { toWire } from './core/room-core.ts'
@@ -45,6 +46,7 @@ export class ActorHost implements RoomRuntime, SessionHost {
   private readonly sessions = new Set<SocketSession>()
   private readonly revokedAt = new Map<string, number>()
   private connectionIds = 0
+  private readonly expiries: ExpiryGroups<SocketSession>
   private draining = false
 
   constructor(opts: ActorHostOptions) {
@@ -56,6 +58,7 @@ export class ActorHost implements RoomRuntime, SessionHost {
     this.logger = opts.logger ?? silentLogger
     this.autoCreateRooms = opts.autoCreateRooms ?? false
     this.newId = opts.newId ?? (() => crypto.randomUUID())
+    this.expiries = new ExpiryGroups(this.clock, (session) => session.expire())
   }
 
   // --- RoomRuntime ---------------------------------------------------------------------------
@@ -158,6 +161,14 @@ export class ActorHost implements RoomRuntime, SessionHost {
 
   sessionEnded(session: SocketSession): void {
     this.sessions.delete(session)
+  }
+
+  expireAt(at: number, session: SocketSession): void {
+    this.expiries.add(at, session)
+  }
+
+  forgetExpiry(at: number, session: SocketSession): void {
+    this.expiries.delete(at, session)
   }
 
   private actorFor(roomId: string): RoomActor {

@@ -28,6 +28,9 @@ export interface SessionHost {
   /** Puts the connection in the room; resolves once its welcome is sent. */
   enter(roomId: string, conn: RoomConnection, since: number | undefined, epoch: number): Promise<RoomActor>
   sessionEnded(session: SocketSession): void
+  /** Ends the session with 4401 at `at` (epoch ms); `forgetExpiry` when it ends first. */
+  expireAt(at: number, session: SocketSession): void
+  forgetExpiry(at: number, session: SocketSession): void
 }
 
 interface Membership {
@@ -42,7 +45,7 @@ export class SocketSession implements Session {
   private readonly rooms = new Map<string, Membership>()
   private readonly inbox: Mailbox
   private readonly refusals: RefusalCounter
-  private readonly cancelExpiry: (() => void) | undefined
+  private readonly expiresAt: number | undefined
   private ended = false
 
   constructor(private readonly host: SessionHost, opts: OpenSessionOptions) {
@@ -54,9 +57,8 @@ export class SocketSession implements Session {
       host.logger.error('session_error', { user: this.user.id, error: String(err) })
       this.write(errorFrame('internal'))
     })
-    this.cancelExpiry = opts.expiresAt === undefined
-      ? undefined
-      : host.clock.at(opts.expiresAt, () => this.end(CloseCode.tokenExpired, 'token expired'))
+    this.expiresAt = opts.expiresAt
+    if (opts.expiresAt !== undefined) host.expireAt(opts.expiresAt, this)
     const bound = opts.room
     if (bound) {
       const epoch = host.revocationEpoch
@@ -70,6 +72,11 @@ export class SocketSession implements Session {
 
   closed(): void {
     this.finish()
+  }
+
+  /** The token expired: close with 4401. */
+  expire(): void {
+    this.end(CloseCode.tokenExpired, 'token expired')
   }
 
   /** Close the socket and leave every room. */
@@ -157,18 +164,11 @@ export class SocketSession implements Session {
   }
 
   private connection(roomId: string): RoomConnection {
-    return {
-      id: this.host.nextConnectionId(),
-      userId: this.user.id,
-      send: (text) => this.socket.send(text),
-      bufferedAmount: () => this.socket.bufferedAmount(),
-      refused: () => this.countRefusal(),
-      revoked: () => this.revoked(roomId),
-      kick: (code, reason) => this.end(code, reason),
-    }
+    return new RoomMembership(this, this.socket, roomId, this.host.nextConnectionId())
   }
 
-  private revoked(roomId: string): void {
+  /** Membership revoked (called by the room through the connection). */
+  revoked(roomId: string): void {
     this.rooms.delete(roomId)
     if (this.boundRoom !== undefined) this.end(CloseCode.revoked, 'revoked')
     else this.write({ type: 'left', room: roomId, reason: 'revoked' })
@@ -179,7 +179,8 @@ export class SocketSession implements Session {
     if (countsAsRefusal(frame.code)) this.countRefusal()
   }
 
-  private countRefusal(): void {
+  /** Counts a refusal; closes with 1008 past the limit (called by rooms too). */
+  countRefusal(): void {
     if (this.refusals.record(this.host.clock.now())) {
       this.host.logger.warn('refusal_flood', { user: this.user.id })
       this.end(CloseCode.policy, 'too many refused frames')
@@ -193,9 +194,47 @@ export class SocketSession implements Session {
   private finish(): void {
     if (this.ended) return
     this.ended = true
-    this.cancelExpiry?.()
+    if (this.expiresAt !== undefined) this.host.forgetExpiry(this.expiresAt, this)
     for (const { actor, conn } of this.rooms.values()) actor?.close(conn.id)
     this.rooms.clear()
     this.host.sessionEnded(this)
+  }
+}
+
+/**
+ * The session's membership of one room as the room sees it. One small object per room
+ * joined, with its methods on the prototype: rooms of thousands of connections hold
+ * thousands of these.
+ */
+class RoomMembership implements RoomConnection {
+  readonly userId: string
+
+  constructor(
+    private readonly session: SocketSession,
+    private readonly socket: SocketPort,
+    private readonly roomId: string,
+    readonly id: number,
+  ) {
+    this.userId = session.user.id
+  }
+
+  send(text: string): void {
+    this.socket.send(text)
+  }
+
+  bufferedAmount(): number {
+    return this.socket.bufferedAmount()
+  }
+
+  refused(): void {
+    this.session.countRefusal()
+  }
+
+  revoked(): void {
+    this.session.revoked(this.roomId)
+  }
+
+  kick(code: number, reason: string): void {
+    this.session.end(code, reason)
   }
 }

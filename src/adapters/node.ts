@@ -75,25 +75,42 @@ export function serveNode(app: FetchApp, opts: ServeOptions): Promise<Listening>
   })
 }
 
-/** Ping every `pingIntervalMs`; a peer that sends nothing (not even a pong) for `peerTimeoutMs` is cut. */
+const lastSeen = Symbol('lastSeen')
+type Watched = WebSocket & { [lastSeen]: number }
+
+/** One listener shared by every socket (`this` is the socket): no closure per connection. */
+function seen(this: WebSocket): void {
+  ;(this as Watched)[lastSeen] = Date.now()
+}
+
+/**
+ * Ping every `pingIntervalMs`; a peer that sends nothing (not even a pong) for
+ * `peerTimeoutMs` is cut. One sweep over all sockets every fifth of the timeout replaces a
+ * timer per socket, so an idle connection costs a number, not a timer and its closures; a
+ * silent peer is cut between `peerTimeoutMs` and `peerTimeoutMs` plus one sweep.
+ */
 function keepAlive(wss: WebSocketServer, limits: Limits, logger: Logger): () => void {
-  wss.on('connection', (ws: WebSocket) => {
-    const timer = setTimeout(() => {
-      logger.info('ws_peer_timeout', {})
-      ws.terminate()
-    }, limits.peerTimeoutMs)
-    timer.unref()
-    const alive = () => timer.refresh()
-    ws.on('message', alive)
-    ws.on('pong', alive)
-    ws.on('ping', alive)
-    ws.on('close', () => clearTimeout(timer))
+  wss.on('connection', (ws: Watched) => {
+    ws[lastSeen] = Date.now()
+    ws.on('message', seen)
+    ws.on('pong', seen)
+    ws.on('ping', seen)
   })
-  const pinger = setInterval(() => {
-    for (const ws of wss.clients) if (ws.readyState === WebSocket.OPEN) ws.ping()
-  }, limits.pingIntervalMs)
-  pinger.unref()
-  return () => clearInterval(pinger)
+  const sweepMs = Math.max(1, Math.min(limits.pingIntervalMs, Math.floor(limits.peerTimeoutMs / 5)))
+  let nextPing = Date.now() + limits.pingIntervalMs
+  const sweeper = setInterval(() => {
+    const now = Date.now()
+    const ping = now >= nextPing
+    if (ping) nextPing = now + limits.pingIntervalMs
+    for (const ws of wss.clients as Set<Watched>) {
+      if (now - ws[lastSeen] >= limits.peerTimeoutMs) {
+        logger.info('ws_peer_timeout', {})
+        ws.terminate()
+      } else if (ping && ws.readyState === WebSocket.OPEN) ws.ping()
+    }
+  }, sweepMs)
+  sweeper.unref()
+  return () => clearInterval(sweeper)
 }
 
 /** Waits for the close handshakes the drain started, at most `graceMs`. */

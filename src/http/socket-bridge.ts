@@ -55,19 +55,36 @@ export function sessionEvents(opts: BridgeOptions): WSEvents {
   }
 }
 
+/**
+ * The raw socket under Hono's context is a standard WebSocket on Deno and `ws`'s WebSocket on
+ * Node; both have `send(text)`, `readyState` and `bufferedAmount` with the same meaning. The
+ * port talks to it directly: a broadcast to a big room calls `send` and `bufferedAmount` once
+ * per recipient, and the context's wrappers cost a getter and an options object each time.
+ */
+interface RawSocket {
+  send(text: string): void
+  readonly readyState: number
+  readonly bufferedAmount: number
+}
+
+function isRawSocket(raw: unknown): raw is RawSocket {
+  return typeof raw === 'object' && raw !== null && typeof (raw as RawSocket).send === 'function' && 'readyState' in raw && 'bufferedAmount' in raw
+}
+
 export function socketPort(ws: WSContext): SocketPort {
+  const raw = isRawSocket(ws.raw) ? ws.raw : undefined
   return {
     send(text) {
-      if (ws.readyState !== OPEN) return
       try {
-        ws.send(text)
+        if (raw) {
+          if (raw.readyState === OPEN) raw.send(text)
+        } else if (ws.readyState === OPEN) ws.send(text)
       } catch {
         // A broken socket reports through its close event; the session hears of it there.
       }
     },
     bufferedAmount() {
-      const raw = ws.raw as { bufferedAmount?: unknown } | undefined
-      return typeof raw?.bufferedAmount === 'number' ? raw.bufferedAmount : 0
+      return raw ? raw.bufferedAmount : 0
     },
     close(code, reason) {
       try {

@@ -142,3 +142,12 @@ t.test('frames sent right after connecting wait for the welcome', async (t) => {
   const ann = await pending
   t.equal(ann.frames()[0]!.type, 'welcome')
 })
+
+t.test('sessions expiring at the same instant share one timer and each closes with 4401', async (t) => {
+  const world = await createWorld()
+  const at = world.clock.now() + 1000
+  const clients = await Promise.all(['a', 'b', 'c'].map((u) => world.connect(u, { room: 'lobby', expiresAt: at })))
+  await clients[0]!.disconnect()
+  await world.advance(1000)
+  t.same(clients.map((c) => c.closedWith?.code), [1000, 4401, 4401])
+})
