@@ -16,14 +16,36 @@ export interface JsonLoggerOptions {
   now?: () => number
 }
 
-export function createJsonLogger(opts: JsonLoggerOptions = {}): Logger {
-  const write = opts.write ?? ((line: string) => console.log(line))
+export function createJsonLogger(opts: JsonLoggerOptions = {}): Logger & { flush(): void } {
+  const batch = opts.write ? undefined : batchedConsole()
+  const write = opts.write ?? batch!.write
   const now = opts.now ?? Date.now
   const base = opts.base ?? {}
   const log = (level: Level) => (event: string, fields: Record<string, unknown> = {}) => {
     write(stringify({ ts: new Date(now()).toISOString(), level, event, ...base, ...fields }))
   }
-  return { info: log('info'), warn: log('warn'), error: log('error') }
+  return { info: log('info'), warn: log('warn'), error: log('error'), flush: () => batch?.flush() }
+}
+
+/**
+ * Lines gathered and written with one console.log per turn of the event loop: a connection
+ * storm logs a line per connection, and stdout to a file or pipe is a synchronous write each
+ * time. Call `flush` before exiting.
+ */
+function batchedConsole(): { write(line: string): void; flush(): void } {
+  let lines: string[] = []
+  const flush = () => {
+    if (lines.length === 0) return
+    const out = lines.join('\n')
+    lines = []
+    console.log(out)
+  }
+  return {
+    write(line) {
+      if (lines.push(line) === 1) setTimeout(flush, 0)
+    },
+    flush,
+  }
 }
 
 /** A logger that keeps its lines in memory, for tests. */

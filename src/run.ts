@@ -21,8 +21,11 @@ export interface RuntimeHooks {
   logger?: Logger
 }
 
-export async function run(hooks: RuntimeHooks): Promise<void> {
-  const logger = hooks.logger ?? createJsonLogger()
+export async function run(runtimeHooks: RuntimeHooks): Promise<void> {
+  const json = createJsonLogger()
+  const logger = runtimeHooks.logger ?? json
+  // Log lines are batched per event-loop turn: write what is pending before the process ends.
+  const hooks: RuntimeHooks = { ...runtimeHooks, exit: (code) => (json.flush(), runtimeHooks.exit(code)) }
   let config
   try {
     config = loadConfig(hooks.env)
