@@ -72,7 +72,9 @@ function isRawSocket(raw: unknown): raw is RawSocket {
 }
 
 export function socketPort(ws: WSContext): SocketPort {
-  const raw = isRawSocket(ws.raw) ? ws.raw : undefined
+  const rawSocket: unknown = ws.raw
+  const raw = isRawSocket(rawSocket) ? rawSocket : undefined
+  const buffered = rawSocket as { bufferedAmount?: unknown } | undefined
   return {
     send(text) {
       try {
@@ -84,7 +86,8 @@ export function socketPort(ws: WSContext): SocketPort {
       }
     },
     bufferedAmount() {
-      return raw ? raw.bufferedAmount : 0
+      const amount = buffered?.bufferedAmount
+      return typeof amount === 'number' ? amount : 0
     },
     close(code, reason) {
       try {
