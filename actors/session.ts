@@ -33,7 +33,7 @@ export interface SessionHost {
   forgetExpiry(at: number, session: SocketSession): void
 }
 
-interface Membership {
+interface Joined {
   conn: RoomConnection
   actor?: RoomActor
 }
@@ -42,7 +42,7 @@ export class SocketSession implements Session {
   readonly user: User
   private readonly socket: SocketPort
   private readonly boundRoom: string | undefined
-  private readonly rooms = new Map<string, Membership>()
+  private readonly rooms = new Map<string, Joined>()
   private readonly inbox: Mailbox
   private readonly refusals: RefusalCounter
   private readonly expiresAt: number | undefined
@@ -133,12 +133,12 @@ export class SocketSession implements Session {
   }
 
   private async join(roomId: string, since: number | undefined, epoch: number): Promise<void> {
-    const membership: Membership = { conn: this.connection(roomId) }
+    const membership: Joined = { conn: this.connection(roomId) }
     this.rooms.set(roomId, membership)
     await this.enterRoom(roomId, membership, since, epoch)
   }
 
-  private async enterRoom(roomId: string, membership: Membership, since: number | undefined, epoch: number): Promise<void> {
+  private async enterRoom(roomId: string, membership: Joined, since: number | undefined, epoch: number): Promise<void> {
     try {
       membership.actor = await this.host.enter(roomId, membership.conn, since, epoch)
       if (this.ended) membership.actor.close(membership.conn.id)

@@ -88,7 +88,6 @@ export class RoomCore {
     out: Effect[],
   ): void {
     if (!this.markers.has(userId)) this.markers.set(userId, lastRead)
-    const rejoin = this.connUser.has(conn)
     this.connUser.set(conn, userId)
     let conns = this.userConns.get(userId)
     const firstOfUser = !conns
@@ -107,7 +106,7 @@ export class RoomCore {
     if (since !== undefined) welcome.recovered = backlog !== undefined
     out.push({ kind: 'send', to: conn, frame: welcome })
     for (const m of backlog ?? []) out.push({ kind: 'send', to: conn, frame: this.messageFrame(m) })
-    if (firstOfUser && !rejoin) {
+    if (firstOfUser) {
       out.push({ kind: 'broadcast', frame: { type: 'presence', room: this.roomId, userId, online: true }, exceptUser: userId, droppable: true })
     }
   }
