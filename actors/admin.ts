@@ -3,6 +3,7 @@
  * revoked member is never served past the revocation on this node.
  */
 import type { ActorHost } from './host.ts'
+import { codePointLength } from './protocol/frames.ts'
 import { guildRoomId, isValidId, parseRoomId } from './protocol/rooms.ts'
 import type { AdminApi } from './runtime.ts'
 import type { Store, Visibility } from './store.ts'
@@ -68,6 +69,7 @@ export class Admin implements AdminApi {
   }
 
   private user(userId: string): void {
-    if (userId.length < 1 || userId.length > 128) throw new AdminInputError('invalid_request', 'user id must be 1..128 characters')
+    const length = codePointLength(userId)
+    if (length < 1 || length > 128) throw new AdminInputError('invalid_request', 'user id must be 1..128 characters')
   }
 }

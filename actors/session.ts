@@ -97,8 +97,9 @@ export class SocketSession implements Session {
   private handle(text: string): void | Promise<void> {
     const parsed = parseClientFrame(text)
     if (!parsed.ok) {
-      const { message, ref, room } = parsed
-      return this.refuse(errorFrame('invalid_frame', { message, ref, room }))
+      const { message, ref } = parsed
+      // On a room socket every refusal is about its room; on /ws, about the room it named.
+      return this.refuse(errorFrame('invalid_frame', { message, ref, room: this.boundRoom ?? parsed.room }))
     }
     const frame = parsed.frame
     switch (frame.type) {
@@ -111,8 +112,13 @@ export class SocketSession implements Session {
         }
         return frame.type === 'join' ? this.joinByFrame(frame.room, frame.since) : this.leave(frame.room)
     }
-    const roomId = this.boundRoom ?? frame.room
     const ref = frame.type === 'send' ? frame.id : undefined
+    if (this.boundRoom !== undefined && frame.room !== undefined && frame.room !== this.boundRoom) {
+      // A frame naming another room must not land in this one.
+      const message = `this connection is bound to room ${this.boundRoom}`
+      return this.refuse(errorFrame('invalid_frame', { message, ref, room: this.boundRoom }))
+    }
+    const roomId = this.boundRoom ?? frame.room
     if (roomId === undefined) return this.refuse(errorFrame('invalid_frame', { message: 'room is required on /ws', ref }))
     const membership = this.rooms.get(roomId)
     if (!membership?.actor) return this.refuse(errorFrame('not_joined', { room: roomId, ref }))
@@ -128,7 +134,11 @@ export class SocketSession implements Session {
     const epoch = this.host.revocationEpoch
     const access = await this.host.checkAccess(roomId, this.user.id)
     if (this.ended) return
-    if (!access.ok) return this.refuse(errorFrame(access.code, { room: roomId }))
+    if (!access.ok) {
+      // Frames speak PROTOCOL.md section 5's codes: a malformed room id is a wrong field.
+      if (access.code === 'invalid_room') return this.refuse(errorFrame('invalid_frame', { room: roomId, message: 'not a valid room id' }))
+      return this.refuse(errorFrame(access.code, { room: roomId }))
+    }
     await this.join(roomId, since, epoch)
   }
 
@@ -147,10 +157,10 @@ export class SocketSession implements Session {
       const revoked = err instanceof Error && err.name === 'AccessRevokedError'
       this.host.logger.warn('join_failed', { room: roomId, user: this.user.id, error: String(err) })
       if (this.boundRoom !== undefined) {
-        this.write(errorFrame(revoked ? 'forbidden' : 'unavailable', { room: roomId }))
+        this.write(revoked ? errorFrame('forbidden', { room: roomId }) : roomUnavailable(roomId))
         this.end(revoked ? CloseCode.revoked : CloseCode.tryAgainLater, revoked ? 'revoked' : 'room unavailable')
       } else {
-        this.refuse(errorFrame(revoked ? 'forbidden' : 'unavailable', { room: roomId }))
+        this.refuse(revoked ? errorFrame('forbidden', { room: roomId }) : roomUnavailable(roomId))
       }
     }
   }
@@ -199,6 +209,10 @@ export class SocketSession implements Session {
     this.rooms.clear()
     this.host.sessionEnded(this)
   }
+}
+
+function roomUnavailable(roomId: string): ErrorFrame {
+  return errorFrame('unavailable', { room: roomId, message: 'the room could not be loaded; retry shortly' })
 }
 
 /**

@@ -233,7 +233,9 @@ export class RoomCore {
   }
 
   tick(now: number, out: Effect[]): void {
-    for (const userId of this.typing.expire(now)) out.push(this.typingFrame(userId, false))
+    const { stopped, started } = this.typing.expire(now)
+    for (const userId of stopped) out.push(this.typingFrame(userId, false))
+    for (const userId of started) out.push(this.typingFrame(userId, true))
   }
 
   // --- group commit ------------------------------------------------------------------------

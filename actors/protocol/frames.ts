@@ -47,7 +47,8 @@ export function parseClientFrame(text: string): ParseResult {
   const failed: ParseResult = { ok: false, message: describe(result.issues) }
   // Echo the frame's id and room so clients can match the refusal to what they sent.
   if (isRecord(data)) {
-    if (typeof data.id === 'string' && data.id.length <= 64) failed.ref = data.id
+    // Any string id is echoed (bounded, so a refusal never amplifies a big frame much).
+    if (typeof data.id === 'string' && data.id.length <= 256) failed.ref = data.id
     if (typeof data.room === 'string' && data.room.length <= 200) failed.room = data.room
   }
   return failed

@@ -1,11 +1,12 @@
 /**
  * Where a request carries its token (PROTOCOL.md section 2): `Authorization: Bearer <jwt>`,
  * or the `token` query parameter for browsers, which cannot set headers on a WebSocket.
- * The header wins when both are present.
+ * A Bearer header wins when both are present; any other Authorization scheme (say, Basic
+ * from a proxy) is not ours and leaves the query parameter in charge.
  */
 export function tokenFromRequest(headers: Headers, url: URL): string | undefined {
   const header = headers.get('authorization')
-  if (header) {
+  if (header && /^Bearer(\s|$)/i.test(header)) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
     return match?.[1]
   }

@@ -39,10 +39,26 @@ t.test('typing: throttle, expiry, deadline', async (t) => {
   t.notOk(s.start('a', 1999))
   t.equal(s.nextDeadline(), 11_999)
   t.ok(s.start('a', 2000))
-  t.same(s.expire(11_999), [])
-  t.same(s.expire(12_000), ['a'])
+  t.same(s.expire(11_999), { stopped: [], started: [] })
+  t.same(s.expire(12_000), { stopped: ['a'], started: [] })
   t.equal(s.nextDeadline(), undefined)
   t.notOk(s.stop('a'), 'already expired')
+})
+
+t.test('typing: a start held back by the throttle is announced when it allows', async (t) => {
+  const s = new TypingState({ typingTimeoutMs: 10_000, typingThrottleMs: 2000 })
+  t.ok(s.start('a', 0))
+  t.ok(s.stop('a'))
+  t.notOk(s.start('a', 500), 'within 2 s of the last active:true')
+  t.same(s.users(), [], 'not announced, so not listed')
+  t.equal(s.nextDeadline(), 2000)
+  t.same(s.expire(2000), { stopped: [], started: ['a'] })
+  t.same(s.users(), ['a'])
+  t.ok(s.start('b', 0))
+  t.ok(s.stop('b'))
+  t.notOk(s.start('b', 100))
+  t.notOk(s.stop('b'), 'a held-back start stopped before its turn: no active:false, nothing was announced')
+  t.same(s.expire(3000), { stopped: [], started: [] }, 'and it is never announced')
 })
 
 t.test('recent buffer serves only contiguous ranges it holds', async (t) => {

@@ -41,7 +41,7 @@ t.test('/ws: join refusals name the room and keep the connection', async (t) => 
     { code: 'not_found', room: 'missing' },
     { code: 'forbidden', room: 'secret' },
     { code: 'forbidden', room: 'GUILD#g' },
-    { code: 'invalid_room', room: 'bad id!' },
+    { code: 'invalid_frame', room: 'bad id!', message: 'not a valid room id' },
   ])
   t.equal(ann.closedWith, undefined)
 })
@@ -150,4 +150,21 @@ t.test('sessions expiring at the same instant share one timer and each closes wi
   await clients[0]!.disconnect()
   await world.advance(1000)
   t.same(clients.map((c) => c.closedWith?.code), [1000, 4401, 4401])
+})
+
+t.test('a room socket: refusals carry its room; a frame naming another room is refused', async (t) => {
+  const world = await createWorld()
+  const ann = await world.connect('ann', { room: 'lobby' })
+  ann.clear()
+  ann.write('nope')
+  ann.write({ type: 'send', id: 'x'.repeat(65), text: 'hi' })
+  ann.write({ type: 'send', id: 'k1', text: 'hi', room: 'other' })
+  ann.write({ type: 'send', id: 'k2', text: 'hi', room: 'lobby' })
+  await world.settle()
+  t.match(ann.frames('error'), [
+    { code: 'invalid_frame', room: 'lobby' },
+    { code: 'invalid_frame', room: 'lobby', ref: 'x'.repeat(65) },
+    { code: 'invalid_frame', room: 'lobby', ref: 'k1' },
+  ])
+  t.match(ann.frames('ack'), [{ id: 'k2', seq: 1 }], 'only the frame for this room was stored')
 })
