@@ -32,7 +32,7 @@ export function multiplexScenarios(t: Test, target: () => Target): void {
     t.match(await c.take(is('error')), { code: 'not_joined', room: r1 })
     t.match(await say(c, 'd', 'still in r2', r2), { room: r2, seq: 2 })
     c.send({ type: 'join', room: 'bad.room' })
-    t.match(await c.take(is('error')), { code: 'invalid_room', room: 'bad.room' })
+    t.match(await c.take(is('error')), { code: 'invalid_frame', room: 'bad.room' })
     c.send({ type: 'join', room: r1, since: 0 })
     t.match(await c.take(is('welcome')), { room: r1, recovered: true })
     t.match(await c.take(is('message')), { room: r1, message: { seq: 1, text: 'in r1' } })
