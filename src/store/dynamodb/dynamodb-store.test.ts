@@ -68,12 +68,15 @@ t.test('CREATE_TABLES: PK hash + SK range strings, on demand, TTL on `ttl`, no i
 })
 
 t.test('item layout of a general room, with TTL', async (t) => {
-  const { tables, store } = await setup(t, { messageTtlDays: 7 })
+  // The fixture's timestamps are in 2023: a short retention would put `ttl` in the past, and
+  // DynamoDB Local's TTL sweeper deletes expired items while the test reads them.
+  const days = 36_500
+  const { tables, store } = await setup(t, { messageTtlDays: days })
   const batch = messages('lobby', 1, 2)
   await store.append('lobby', 0, batch)
   const items = await partition(tables.coreTable, 'ROOM#lobby')
   const bySk = new Map(items.map((i) => [i.SK!.S!, i]))
-  const ttl = (ts: number) => ({ N: String(Math.floor(ts / 1000) + 7 * 86_400) })
+  const ttl = (ts: number) => ({ N: String(Math.floor(ts / 1000) + days * 86_400) })
   const msgSk = `MSG#${String(tsOf(1)).padStart(13, '0')}#m-lobby-1`
   t.same(bySk.get(msgSk), {
     PK: { S: 'ROOM#lobby' },
