@@ -17,7 +17,8 @@ const typing = v.object({ type: v.literal('typing'), active: v.boolean(), room }
 const read = v.object({ type: v.literal('read'), seq, room })
 const history = v.object({
   type: v.literal('history'),
-  before: v.optional(v.pipe(seq, v.minValue(1))),
+  // `before: 0` is an empty page, as over HTTP.
+  before: v.optional(seq),
   limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100))),
   room,
 })

@@ -153,3 +153,14 @@ t.test('drain stores every accepted message before it resolves', async (t) => {
   await draining
   t.same((await world.store.readPage('lobby', { limit: 10 })).messages.map((m) => m.seq), [1, 2])
 })
+
+t.test('history before 0 is an empty page, as over HTTP', async (t) => {
+  const world = await createWorld()
+  const ann = await world.connect('ann', { room: 'lobby' })
+  ann.write({ type: 'send', id: 'k1', text: 'x' })
+  await world.settle()
+  ann.write({ type: 'history', before: 0 })
+  await world.settle()
+  t.same(ann.last('history'), { type: 'history', room: 'lobby', messages: [], more: false })
+  t.same(await world.host.history('lobby', { before: 0 }), { messages: [], more: false })
+})
