@@ -330,6 +330,17 @@ export class RoomActor {
     return !core || (!core.hasPending() && !core.isWriting() && this.readWrites.size === 0)
   }
 
+  /** Nobody connected and nothing in flight: the actor may be evicted. */
+  private isIdle(core: RoomCore): boolean {
+    return core.isIdle() && this.conns.size === 0 && this.readWrites.size === 0 && this.loads === 0
+  }
+
+  private releaseSettled(): void {
+    const waiters = this.settledWaiters
+    this.settledWaiters = []
+    for (const w of waiters) w()
+  }
+
   private afterEvent(): void {
     const core = this.core
     if (!core || this.gone) return
@@ -346,17 +357,13 @@ export class RoomActor {
           })),
       }
     }
-    if (this.isSettled()) {
-      const waiters = this.settledWaiters
-      this.settledWaiters = []
-      for (const w of waiters) w()
-    }
-    const idle = core.isIdle() && this.readWrites.size === 0 && this.loads === 0
+    if (this.isSettled()) this.releaseSettled()
+    const idle = this.isIdle(core)
     if (idle && !this.idleTimer) {
       this.idleTimer = clock.at(clock.now() + this.deps.limits.idleEvictMs, () =>
         this.mailbox.post(() => {
           this.idleTimer = undefined
-          if (core.isIdle() && this.readWrites.size === 0 && this.loads === 0 && this.conns.size === 0) this.evict()
+          if (this.isIdle(core)) this.evict()
           else this.afterEvent()
         }))
     } else if (!idle && this.idleTimer) {
@@ -379,9 +386,7 @@ export class RoomActor {
     this.idleTimer?.()
     this.typingTimer = undefined
     this.idleTimer = undefined
-    const waiters = this.settledWaiters
-    this.settledWaiters = []
-    for (const w of waiters) w()
+    this.releaseSettled()
     this.deps.logger.info('room_evicted', { room: this.roomId })
     this.deps.onEvict(this)
   }
