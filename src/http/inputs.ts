@@ -4,19 +4,17 @@
  * (Hono hands us the decoded `GUILD#g`).
  */
 import * as v from 'valibot'
+import { codePointLength } from '../../actors/protocol/frames.ts'
+import { isValidId, parseRoomId } from '../../actors/protocol/rooms.ts'
 
-const idPattern = /^[A-Za-z0-9_-]{1,64}$/
-
-export const roomIdSchema = v.pipe(
-  v.string(),
-  v.check((id) => idPattern.test(id.startsWith('GUILD#') ? id.slice('GUILD#'.length) : id), 'not a valid room id'),
-)
-export const generalRoomIdSchema = v.pipe(v.string(), v.regex(idPattern, 'not a valid general room id'))
-export const guildIdSchema = v.pipe(v.string(), v.regex(idPattern, 'not a valid guild id'))
-/** A user id is a token `sub`: 1..128 characters. */
+// The id rules are the runtime's (actors/protocol/rooms.ts): one definition for HTTP and frames.
+export const roomIdSchema = v.pipe(v.string(), v.check((id) => parseRoomId(id) !== undefined, 'not a valid room id'))
+export const generalRoomIdSchema = v.pipe(v.string(), v.check((id) => parseRoomId(id)?.kind === 'general', 'not a valid general room id'))
+export const guildIdSchema = v.pipe(v.string(), v.check(isValidId, 'not a valid guild id'))
+/** A user id is a token `sub`: 1..128 characters (code points). */
 export const userIdSchema = v.pipe(
   v.string(),
-  v.check((s) => [...s].length >= 1 && [...s].length <= 128, 'a user id is 1..128 characters'),
+  v.check((s) => codePointLength(s) >= 1 && codePointLength(s) <= 128, 'a user id is 1..128 characters'),
 )
 
 const seq = v.pipe(

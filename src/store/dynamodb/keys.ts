@@ -4,6 +4,8 @@
  * one item collection.
  */
 
+import { guildRoomId, isValidId, parseRoomId } from '../../../actors/protocol/rooms.ts'
+
 export type TableKind = 'core' | 'guild'
 
 export interface RoomKey {
@@ -15,23 +17,17 @@ export interface RoomKey {
   guildId?: string
 }
 
-const ID = /^[A-Za-z0-9_-]{1,64}$/
-const GUILD_PREFIX = 'GUILD#'
-
-/** Where a room lives. Throws on an id PROTOCOL.md does not allow. */
+/** Where a room lives. Throws on an id PROTOCOL.md does not allow (rules: actors/protocol/rooms.ts). */
 export function roomKey(roomId: string): RoomKey {
-  if (roomId.startsWith(GUILD_PREFIX)) {
-    const guildId = roomId.slice(GUILD_PREFIX.length)
-    if (!ID.test(guildId)) throw new RangeError(`invalid guild room id: ${roomId}`)
-    return { table: 'guild', pk: guildPk(guildId), roomType: 'guild', guildId }
-  }
-  if (!ID.test(roomId)) throw new RangeError(`invalid room id: ${roomId}`)
+  const key = parseRoomId(roomId)
+  if (!key) throw new RangeError(`invalid room id: ${roomId}`)
+  if (key.kind === 'guild') return { table: 'guild', pk: guildPk(key.guildId), roomType: 'guild', guildId: key.guildId }
   return { table: 'core', pk: `ROOM#${roomId}`, roomType: 'general' }
 }
 
 export function guildPk(guildId: string): string {
-  if (!ID.test(guildId)) throw new RangeError(`invalid guild id: ${guildId}`)
-  return `${GUILD_PREFIX}${guildId}`
+  if (!isValidId(guildId)) throw new RangeError(`invalid guild id: ${guildId}`)
+  return guildRoomId(guildId)
 }
 
 /** `ts` as 13 digits, so string order is time order (and, within a room, seq order). */
