@@ -39,6 +39,38 @@ export interface Limits {
   /** Server ping interval and the silence after which a peer is closed (adapters use these). */
   pingIntervalMs: number
   peerTimeoutMs: number
+
+  // --- hostile clients: every per-connection and per-user resource has a cap ----------------
+
+  /** Above this many queued outbound bytes the server stops reading the connection's frames
+   * until its replies drain (a client that sends but never reads cannot grow our queues). */
+  readPauseBytes: number
+  /** Where reading cannot be paused (Deno), frames accepted while over `readPauseBytes`
+   * before the connection is closed with 1008. */
+  maxFramesWhileBacklogged: number
+  /** Inbound frames per connection: bucket capacity and refill per second; past it, 1008. */
+  frameBurst: number
+  framesPerSecond: number
+  /** Messages per user across all rooms and connections on this node (token bucket). */
+  userSendBurst: number
+  userSendPerSecond: number
+  /** UTF-8 bytes of message text per user across all rooms (token bucket). */
+  userSendBytesBurst: number
+  userSendBytesPerSecond: number
+  /** Rooms one `/ws` connection may be in at once. */
+  maxRoomsPerConnection: number
+  /** Open WebSocket connections per user on this node (`429` past it). */
+  maxConnectionsPerUser: number
+  /** Rooms one user may create on first use (`AUTO_CREATE_ROOMS`) per minute. */
+  roomCreatesPerMinute: number
+  /** `join` and `leave` frames per connection: bucket capacity and refill per second. */
+  joinBurst: number
+  joinsPerSecond: number
+  /** A user whose last connection leaves is announced offline only after this long; back
+   * within it, nothing is announced (presence flapping is coalesced). */
+  presenceGraceMs: number
+  /** Largest HTTP request body; larger ones are refused with 413 before being read whole. */
+  maxBodyBytes: number
 }
 
 export const defaultLimits: Limits = {
@@ -61,6 +93,21 @@ export const defaultLimits: Limits = {
   idleEvictMs: 60_000,
   pingIntervalMs: 30_000,
   peerTimeoutMs: 75_000,
+  readPauseBytes: 64 * 1024,
+  maxFramesWhileBacklogged: 256,
+  frameBurst: 200,
+  framesPerSecond: 50,
+  userSendBurst: 30,
+  userSendPerSecond: 15,
+  userSendBytesBurst: 256 * 1024,
+  userSendBytesPerSecond: 64 * 1024,
+  maxRoomsPerConnection: 100,
+  maxConnectionsPerUser: 20,
+  roomCreatesPerMinute: 10,
+  joinBurst: 20,
+  joinsPerSecond: 5,
+  presenceGraceMs: 5_000,
+  maxBodyBytes: 64 * 1024,
 }
 
 export function resolveLimits(overrides: Partial<Limits> = {}): Limits {
