@@ -13,8 +13,12 @@ import {
   type StoredMessage,
 } from './store.ts'
 
-/** The idempotency key of a message within its room. */
-export const clientKey = (senderId: string, clientId: string): string => `${senderId}\u0000${clientId}`
+/**
+ * The idempotency key of a message within its room. Length-prefixed, so no pair of free-form
+ * strings can spell another pair's key (a separator alone cannot: sender `a` with id `b<sep>c`
+ * and sender `a<sep>b` with id `c` would meet).
+ */
+export const clientKey = (senderId: string, clientId: string): string => `${senderId.length}:${senderId}:${clientId}`
 
 const copy = (m: StoredMessage): StoredMessage => ({ ...m })
 

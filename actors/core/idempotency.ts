@@ -2,6 +2,7 @@
  * Recently stored messages by (sender, client id), so a repeated `send` is answered with the
  * original ack and stores nothing. Entries live `windowMs` after their message's `ts`.
  */
+import { clientKey } from '../store-rules.ts'
 import type { StoredMessage } from '../store.ts'
 
 export interface Remembered {
@@ -15,8 +16,9 @@ export class IdempotencyWindow {
 
   constructor(private readonly windowMs: number) {}
 
+  /** The stores' own key (unambiguous for any two strings). */
   static key(senderId: string, clientId: string): string {
-    return `${senderId}\u0000${clientId}`
+    return clientKey(senderId, clientId)
   }
 
   remember(m: StoredMessage): void {

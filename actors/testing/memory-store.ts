@@ -4,9 +4,12 @@
  * test/contract/store.ts like every other store. `store.faults` makes calls fail or hang
  * (see faults.ts); `store.calls` counts calls per method (e.g. "one batch, one append").
  */
-import { checkAppend, clientKey as key, pageOf, snapshotOf } from '../store-rules.ts'
+import { checkAppend, clientKey, pageOf, snapshotOf } from '../store-rules.ts'
+import { MemberIndex } from '../member-index.ts'
 import {
   type LoadOptions,
+  type MemberPage,
+  type MemberQuery,
   type Page,
   type PageQuery,
   type RoomRecord,
@@ -21,10 +24,12 @@ export { Faults, StoreFaultError, type FaultTarget, type FailOptions, type Store
 interface RoomLog {
   /** `messages[i].seq === i + 1`: seqs have no gaps, so a seq is an index. */
   messages: StoredMessage[]
-  /** senderId + NUL + clientId -> message. */
+  /** `clientKey(senderId, clientId)` -> message. */
   byClient: Map<string, StoredMessage>
 }
 
+/** A room or guild id (never holds NUL) and a user id. */
+const key = (scope: string, userId: string): string => `${scope}\u0000${userId}`
 const copy = (m: StoredMessage): StoredMessage => ({ ...m })
 
 export class MemoryStore implements Store {
@@ -33,8 +38,8 @@ export class MemoryStore implements Store {
   #logs = new Map<string, RoomLog>()
   #markers = new Map<string, number>()
   #rooms = new Map<string, RoomRecord>()
-  #roomMembers = new Set<string>()
-  #guildMembers = new Set<string>()
+  #roomMembers = new MemberIndex()
+  #guildMembers = new MemberIndex()
   #closed = false
 
   /** Every store call goes through here: count it, apply its faults, then run it. */
@@ -66,7 +71,7 @@ export class MemoryStore implements Store {
       for (const m of batch) {
         const stored = copy(m)
         log.messages.push(stored)
-        log.byClient.set(key(m.senderId, m.clientId), stored)
+        log.byClient.set(clientKey(m.senderId, m.clientId), stored)
       }
     })
   }
@@ -77,7 +82,7 @@ export class MemoryStore implements Store {
 
   findByClientId(roomId: string, senderId: string, clientId: string): Promise<StoredMessage | undefined> {
     return this.#call('findByClientId', () => {
-      const m = this.#logs.get(roomId)?.byClient.get(key(senderId, clientId))
+      const m = this.#logs.get(roomId)?.byClient.get(clientKey(senderId, clientId))
       return m && copy(m)
     })
   }
@@ -104,8 +109,16 @@ export class MemoryStore implements Store {
   putRoom(room: RoomRecord): Promise<boolean> {
     return this.#call('putRoom', () => {
       const created = !this.#rooms.has(room.roomId)
-      this.#rooms.set(room.roomId, { roomId: room.roomId, visibility: room.visibility })
+      this.#rooms.set(room.roomId, { roomId: room.roomId, visibility: room.visibility, ...(room.closed && { closed: true }) })
       return created
+    })
+  }
+
+  closeRoom(roomId: string): Promise<boolean> {
+    return this.#call('closeRoom', () => {
+      const room = this.#rooms.get(roomId)
+      if (room) room.closed = true
+      return room !== undefined
     })
   }
 
@@ -114,27 +127,35 @@ export class MemoryStore implements Store {
   }
 
   isRoomMember(roomId: string, userId: string): Promise<boolean> {
-    return this.#call('isRoomMember', () => this.#roomMembers.has(key(roomId, userId)))
+    return this.#call('isRoomMember', () => this.#roomMembers.has(roomId, userId))
   }
 
   putRoomMember(roomId: string, userId: string): Promise<void> {
-    return this.#call('putRoomMember', () => void this.#roomMembers.add(key(roomId, userId)))
+    return this.#call('putRoomMember', () => void this.#roomMembers.set(roomId, userId, true))
   }
 
   deleteRoomMember(roomId: string, userId: string): Promise<boolean> {
-    return this.#call('deleteRoomMember', () => this.#roomMembers.delete(key(roomId, userId)))
+    return this.#call('deleteRoomMember', () => this.#roomMembers.set(roomId, userId, false))
+  }
+
+  listRoomMembers(roomId: string, query: MemberQuery): Promise<MemberPage> {
+    return this.#call('listRoomMembers', () => this.#roomMembers.page(roomId, query))
   }
 
   isGuildMember(guildId: string, userId: string): Promise<boolean> {
-    return this.#call('isGuildMember', () => this.#guildMembers.has(key(guildId, userId)))
+    return this.#call('isGuildMember', () => this.#guildMembers.has(guildId, userId))
   }
 
   putGuildMember(guildId: string, userId: string): Promise<void> {
-    return this.#call('putGuildMember', () => void this.#guildMembers.add(key(guildId, userId)))
+    return this.#call('putGuildMember', () => void this.#guildMembers.set(guildId, userId, true))
   }
 
   deleteGuildMember(guildId: string, userId: string): Promise<boolean> {
-    return this.#call('deleteGuildMember', () => this.#guildMembers.delete(key(guildId, userId)))
+    return this.#call('deleteGuildMember', () => this.#guildMembers.set(guildId, userId, false))
+  }
+
+  listGuildMembers(guildId: string, query: MemberQuery): Promise<MemberPage> {
+    return this.#call('listGuildMembers', () => this.#guildMembers.page(guildId, query))
   }
 
   async close(): Promise<void> {

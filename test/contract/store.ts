@@ -145,6 +145,26 @@ export function storeContract(t: Test, name: string, makeStore: () => Promise<St
     t.equal((await store.findByClientId('other', 'alice', 'c1'))?.roomId, 'other')
   })
 
+  check('idempotency keys are unambiguous: no sender and id pair spells another', async (store, _, t) => {
+    // Each pair would meet another if sender and id were joined with a separator or escaped badly.
+    const pairs: [string, string][] = [
+      ['a', 'b\u0000c'],
+      ['a\u0000b', 'c'],
+      ['a', 'b#c'],
+      ['a#b', 'c'],
+      ['a%23b', 'c'],
+      ['a', 'b:c'],
+      ['1:a', 'c'],
+      ['a:b', 'c'],
+    ]
+    const batch = pairs.map(([senderId, clientId], i) => ({ ...messages('lobby', i + 1, 1)[0]!, senderId, clientId }))
+    await store.append('lobby', 0, batch)
+    t.equal((await store.loadRoom('lobby', { recentLimit: 10, idempotencySince: 0 })).seq, pairs.length, 'every one stored')
+    for (const m of batch) t.same(await store.findByClientId('lobby', m.senderId, m.clientId), m, JSON.stringify([m.senderId, m.clientId]))
+    const again = { ...messages('lobby', pairs.length + 1, 1)[0]!, senderId: 'a\u0000b', clientId: 'c' }
+    await t.rejects(store.append('lobby', pairs.length, [again]), DuplicateMessageError, 'and each is still a duplicate of itself')
+  })
+
   check('readPage: newest, before, after, limits and more', async (store, _, t) => {
     await fill(store, 'lobby', 150)
     const page = async (q: { before?: number; after?: number; limit: number }) => {
@@ -235,6 +255,53 @@ export function storeContract(t: Test, name: string, makeStore: () => Promise<St
     t.equal(await store.isGuildMember('g', 'alice'), false)
   })
 
+  check('members are listed in pages, in code point order, per room and per guild', async (store, _, t) => {
+    // Code point order, as DynamoDB sorts keys; JavaScript's default sort would put the emoji
+    // (a surrogate pair) before U+FF5E.
+    const users = ['a', 'b#c', 'b', 'z', '\uff5e', '😀x', 'Z']
+    for (const u of users) await store.putGuildMember('g', u)
+    await store.putGuildMember('h', 'other')
+    await store.putRoomMember('g', 'room-member')
+    await store.putGuildMember('g', 'gone')
+    await store.deleteGuildMember('g', 'gone')
+    const order = ['Z', 'a', 'b', 'b#c', 'z', '\uff5e', '😀x']
+    t.same(await store.listGuildMembers('g', { limit: 100 }), { members: order }, 'one page: no next')
+    const seen: string[] = []
+    let after: string | undefined
+    let pages = 0
+    do {
+      const page = await store.listGuildMembers('g', { limit: 3, ...(after !== undefined && { after }) })
+      t.ok(page.members.length <= 3)
+      seen.push(...page.members)
+      after = page.next
+      pages++
+    } while (after !== undefined && pages < 10)
+    t.same(seen, order, 'pages of 3 list everyone once, in order')
+    t.equal(pages, 3)
+    t.same(await store.listGuildMembers('g', { limit: 7 }), { members: order }, 'exactly all: no next')
+    t.same(await store.listGuildMembers('g', { limit: 2, after: 'b' }), { members: ['b#c', 'z'], next: 'z' })
+    t.same(await store.listGuildMembers('g', { limit: 5, after: 'gone' }), { members: ['z', '\uff5e', '😀x'] }, 'after a removed member')
+    t.same(await store.listGuildMembers('none', { limit: 5 }), { members: [] })
+    t.same(await store.listRoomMembers('g', { limit: 5 }), { members: ['room-member'] }, 'room members apart from guild members')
+    t.same(await store.listRoomMembers('lobby', { limit: 5 }), { members: [] })
+  })
+
+  check('closeRoom keeps the room and its history; putRoom reopens it', async (store, _, t) => {
+    t.equal(await store.closeRoom('nowhere'), false, 'no such room: nothing created')
+    t.equal(await store.getRoom('nowhere'), undefined)
+    await store.putRoom({ roomId: 'lobby', visibility: 'private' })
+    await store.putRoomMember('lobby', 'alice')
+    await fill(store, 'lobby', 3)
+    t.equal(await store.closeRoom('lobby'), true)
+    t.equal(await store.closeRoom('lobby'), true, 'closing again is fine')
+    t.same(await store.getRoom('lobby'), { roomId: 'lobby', visibility: 'private', closed: true })
+    t.same(seqs((await store.readPage('lobby', { limit: 10 })).messages), [1, 2, 3], 'history kept')
+    t.equal(await store.isRoomMember('lobby', 'alice'), true, 'members kept')
+    if (store.listRooms) t.same(await store.listRooms(), [{ roomId: 'lobby', visibility: 'private', closed: true }])
+    t.equal(await store.putRoom({ roomId: 'lobby', visibility: 'public' }), false, 'reopened, not created')
+    t.same(await store.getRoom('lobby'), { roomId: 'lobby', visibility: 'public' })
+  })
+
   check('rooms are isolated: lobby, GUILD#lobby, GUILD#g', async (store, _, t) => {
     await fill(store, 'lobby', 4)
     await fill(store, 'GUILD#lobby', 2)
@@ -269,6 +336,8 @@ export function storeContract(t: Test, name: string, makeStore: () => Promise<St
     await first.putGuildMember('g', 'alice')
     await first.putGuildMember('g', 'carol')
     await first.deleteGuildMember('g', 'carol')
+    await first.putRoom({ roomId: 'shut', visibility: 'public' })
+    await first.closeRoom('shut')
     await first.close()
 
     const store = await sut.reopen()
@@ -288,6 +357,9 @@ export function storeContract(t: Test, name: string, makeStore: () => Promise<St
     t.equal(await store.isRoomMember('secret', 'bob'), false)
     t.equal(await store.isGuildMember('g', 'alice'), true)
     t.equal(await store.isGuildMember('g', 'carol'), false)
+    t.same(await store.listGuildMembers('g', { limit: 10 }), { members: ['alice'] })
+    t.same(await store.listRoomMembers('secret', { limit: 10 }), { members: ['alice'] })
+    t.same(await store.getRoom('shut'), { roomId: 'shut', visibility: 'public', closed: true })
     t.equal(await store.advanceReadMarker('lobby', 'alice', 39), 40, 'markers still only go forward')
 
     await t.rejects(store.append('lobby', 59, messages('lobby', 60, 1)), SeqConflictError, 'the head survived')

@@ -9,6 +9,8 @@ import * as path from 'node:path'
 import { silentLogger, type Logger } from '../../../actors/ports.ts'
 import type {
   LoadOptions,
+  MemberPage,
+  MemberQuery,
   Page,
   PageQuery,
   RoomRecord,
@@ -16,6 +18,7 @@ import type {
   Store,
   StoredMessage,
 } from '../../../actors/store.ts'
+import { clientKey } from '../../../actors/store-rules.ts'
 import { compact, compactionPath } from './compact.ts'
 import { encodeFrame } from './frame.ts'
 import { lockDir, type DirLock } from './lock.ts'
@@ -96,7 +99,7 @@ export class EmbeddedStore implements Store {
   async append(roomId: string, expectedSeq: number, batch: StoredMessage[]): Promise<void> {
     this.#usable()
     const head = this.#reservedHead.get(roomId) ?? this.state.head(roomId)
-    const keys = (m: StoredMessage) => pair(roomId, pair(m.senderId, m.clientId))
+    const keys = (m: StoredMessage) => pair(roomId, clientKey(m.senderId, m.clientId))
     checkAppend(roomId, head, expectedSeq, batch, (k) => this.state.hasClientId(roomId, k) || this.#reservedKeys.has(pair(roomId, k)))
     if (batch.length === 0) return
     const newHead = expectedSeq + batch.length
@@ -138,8 +141,17 @@ export class EmbeddedStore implements Store {
   }
 
   async putRoom(room: RoomRecord): Promise<boolean> {
-    if ((await this.getRoom(room.roomId))?.visibility === room.visibility) return false
-    return this.#write({ t: 'room', room: room.roomId, visibility: room.visibility })
+    const old = await this.getRoom(room.roomId)
+    if (old?.visibility === room.visibility && old.closed === room.closed) return false
+    const created = await this.#write({ t: 'room', room: room.roomId, visibility: room.visibility })
+    if (room.closed) await this.#write({ t: 'close', room: room.roomId })
+    return created
+  }
+
+  async closeRoom(roomId: string): Promise<boolean> {
+    const room = await this.getRoom(roomId)
+    if (room && !room.closed) await this.#write({ t: 'close', room: roomId })
+    return room !== undefined
   }
 
   async listRooms(): Promise<RoomRecord[]> {
@@ -149,7 +161,12 @@ export class EmbeddedStore implements Store {
 
   async isRoomMember(roomId: string, userId: string): Promise<boolean> {
     this.#usable()
-    return this.state.roomMembers.has(pair(roomId, userId))
+    return this.state.roomMembers.has(roomId, userId)
+  }
+
+  async listRoomMembers(roomId: string, query: MemberQuery): Promise<MemberPage> {
+    this.#usable()
+    return this.state.roomMembers.page(roomId, query)
   }
 
   async putRoomMember(roomId: string, userId: string): Promise<void> {
@@ -163,7 +180,12 @@ export class EmbeddedStore implements Store {
 
   async isGuildMember(guildId: string, userId: string): Promise<boolean> {
     this.#usable()
-    return this.state.guildMembers.has(pair(guildId, userId))
+    return this.state.guildMembers.has(guildId, userId)
+  }
+
+  async listGuildMembers(guildId: string, query: MemberQuery): Promise<MemberPage> {
+    this.#usable()
+    return this.state.guildMembers.page(guildId, query)
   }
 
   async putGuildMember(guildId: string, userId: string): Promise<void> {

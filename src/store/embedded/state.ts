@@ -4,7 +4,8 @@
  * see a message that a crash could take back. `apply` is the only way in, for replay and
  * live writes alike, so the two cannot drift apart.
  */
-import { checkAppend, pageOf, snapshotOf } from '../../../actors/store-rules.ts'
+import { MemberIndex } from '../../../actors/member-index.ts'
+import { checkAppend, clientKey, pageOf, snapshotOf } from '../../../actors/store-rules.ts'
 import {
   type LoadOptions,
   type Page,
@@ -20,13 +21,14 @@ export { checkAppend }
 interface RoomLog {
   /** `messages[i].seq === i + 1`: seqs have no gaps, so a seq is an index. */
   messages: StoredMessage[]
-  /** senderId + NUL + clientId -> message. */
+  /** `clientKey(senderId, clientId)` -> message. */
   byClient: Map<string, StoredMessage>
 }
 
 /** Messages per record when compaction rewrites a room. */
 const SNAPSHOT_CHUNK = 500
 
+/** A room or guild id (never holds NUL) and a user id; `split` takes it apart again. */
 export const pair = (a: string, b: string): string => `${a}\u0000${b}`
 const copy = (m: StoredMessage): StoredMessage => ({ ...m })
 
@@ -34,8 +36,8 @@ export class State {
   readonly logs = new Map<string, RoomLog>()
   readonly markers = new Map<string, number>()
   readonly rooms = new Map<string, RoomRecord>()
-  readonly roomMembers = new Set<string>()
-  readonly guildMembers = new Set<string>()
+  readonly roomMembers = new MemberIndex()
+  readonly guildMembers = new MemberIndex()
   /** Records applied: against `liveRecords()`, how much of the log compaction would save. */
   records = 0
 
@@ -47,7 +49,7 @@ export class State {
         const log = this.#log(r.room)
         for (const m of r.messages) {
           log.messages.push(m)
-          log.byClient.set(pair(m.senderId, m.clientId), m)
+          log.byClient.set(clientKey(m.senderId, m.clientId), m)
         }
         return true
       }
@@ -62,18 +64,17 @@ export class State {
         this.rooms.set(r.room, { roomId: r.room, visibility: r.visibility })
         return created
       }
+      case 'close': {
+        const room = this.rooms.get(r.room)
+        if (!room || room.closed) return false
+        room.closed = true
+        return true
+      }
       case 'member':
-        return this.#toggle(this.roomMembers, pair(r.room, r.user), r.in)
+        return this.roomMembers.set(r.room, r.user, r.in)
       case 'guild':
-        return this.#toggle(this.guildMembers, pair(r.guild, r.user), r.in)
+        return this.guildMembers.set(r.guild, r.user, r.in)
     }
-  }
-
-  #toggle(set: Set<string>, k: string, on: boolean): boolean {
-    const had = set.has(k)
-    if (on) set.add(k)
-    else set.delete(k)
-    return had !== on
   }
 
   #log(roomId: string): RoomLog {
@@ -86,12 +87,13 @@ export class State {
     return this.logs.get(roomId)?.messages.length ?? 0
   }
 
-  hasClientId(roomId: string, senderAndClient: string): boolean {
-    return this.logs.get(roomId)?.byClient.has(senderAndClient) ?? false
+  /** `key` is `clientKey(senderId, clientId)`. */
+  hasClientId(roomId: string, key: string): boolean {
+    return this.logs.get(roomId)?.byClient.has(key) ?? false
   }
 
   findByClientId(roomId: string, senderId: string, clientId: string): StoredMessage | undefined {
-    const m = this.logs.get(roomId)?.byClient.get(pair(senderId, clientId))
+    const m = this.logs.get(roomId)?.byClient.get(clientKey(senderId, clientId))
     return m && copy(m)
   }
 
@@ -106,6 +108,7 @@ export class State {
   /** How many records `snapshot()` yields. */
   liveRecords(): number {
     let n = this.rooms.size + this.markers.size + this.roomMembers.size + this.guildMembers.size
+    for (const r of this.rooms.values()) if (r.closed) n++
     for (const log of this.logs.values()) n += Math.ceil(log.messages.length / SNAPSHOT_CHUNK)
     return n
   }
@@ -117,10 +120,13 @@ export class State {
         yield { t: 'append', room, messages: log.messages.slice(i, i + chunk) }
       }
     }
-    for (const r of this.rooms.values()) yield { t: 'room', room: r.roomId, visibility: r.visibility }
+    for (const r of this.rooms.values()) {
+      yield { t: 'room', room: r.roomId, visibility: r.visibility }
+      if (r.closed) yield { t: 'close', room: r.roomId }
+    }
     for (const [k, seq] of this.markers) yield { t: 'read', ...split('room', 'user', k), seq }
-    for (const k of this.roomMembers) yield { t: 'member', ...split('room', 'user', k), in: true }
-    for (const k of this.guildMembers) yield { t: 'guild', ...split('guild', 'user', k), in: true }
+    for (const [room, user] of this.roomMembers.entries()) yield { t: 'member', room, user, in: true }
+    for (const [guild, user] of this.guildMembers.entries()) yield { t: 'guild', guild, user, in: true }
   }
 }
 
