@@ -44,3 +44,17 @@ t.test('code points, not UTF-16 units', async (t) => {
   t.equal(codePointLength('é'), 1)
   t.equal(codePointLength('\ud800'), 1)
 })
+
+t.test('send.id is counted in code points like text and sub: 64 emoji pass, 65 do not', async (t) => {
+  const emoji = (n: number) => '😀'.repeat(n)
+  t.ok(parseClientFrame(JSON.stringify({ type: 'send', id: emoji(33), text: 'x' })).ok, '33 emoji (66 UTF-16 units)')
+  t.ok(parseClientFrame(JSON.stringify({ type: 'send', id: emoji(64), text: 'x' })).ok, '64 emoji')
+  t.match(parseClientFrame(JSON.stringify({ type: 'send', id: emoji(65), text: 'x' })), { ok: false, message: /id/ })
+  t.ok(parseClientFrame(JSON.stringify({ type: 'send', id: 'x'.repeat(64), text: 'x' })).ok)
+})
+
+t.test('the ref echo bound is 256 code points too', async (t) => {
+  const id = '😀'.repeat(256)
+  t.match(parseClientFrame(JSON.stringify({ type: 'send', id })), { ok: false, ref: id }, '256 emoji are echoed')
+  t.notOk('ref' in parseClientFrame(JSON.stringify({ type: 'send', id: id + '😀' })), '257 are not')
+})

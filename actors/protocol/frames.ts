@@ -6,10 +6,13 @@ import * as v from 'valibot'
 
 const seq = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX_SAFE_INTEGER))
 const room = v.optional(v.string())
+/** Lengths are Unicode code points everywhere (ids, `sub`, text), never UTF-16 units. */
+const chars = (min: number, max: number, message: string) =>
+  v.pipe(v.string(), v.check((s) => codePointLength(s) >= min && codePointLength(s) <= max, message))
 
 const send = v.object({
   type: v.literal('send'),
-  id: v.pipe(v.string(), v.minLength(1), v.maxLength(64)),
+  id: chars(1, 64, 'id must be 1..64 characters'),
   text: v.string(),
   room,
 })
@@ -49,8 +52,8 @@ export function parseClientFrame(text: string): ParseResult {
   // Echo the frame's id and room so clients can match the refusal to what they sent.
   if (isRecord(data)) {
     // Any string id is echoed (bounded, so a refusal never amplifies a big frame much).
-    if (typeof data.id === 'string' && data.id.length <= 256) failed.ref = data.id
-    if (typeof data.room === 'string' && data.room.length <= 200) failed.room = data.room
+    if (typeof data.id === 'string' && codePointLength(data.id) <= 256) failed.ref = data.id
+    if (typeof data.room === 'string' && codePointLength(data.room) <= 200) failed.room = data.room
   }
   return failed
 }
