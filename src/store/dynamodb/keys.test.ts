@@ -25,4 +25,6 @@ t.test('idempotency keys escape # and % only', async (t) => {
   t.not(idemSk('a#b', 'c'), idemSk('a', 'b#c'))
   t.not(idemSk('a%23b', 'c'), idemSk('a#b', 'c'))
   t.ok(Buffer.byteLength(idemSk('#'.repeat(128), '#'.repeat(64))) <= 1024, 'fits the sort-key limit')
+  t.ok(Buffer.byteLength(idemSk('😀'.repeat(128), '😀'.repeat(64))) <= 1024, 'also with ids counted in code points (4 UTF-8 bytes each)')
+  t.not(idemSk('a', 'b\u0000c'), idemSk('a\u0000b', 'c'))
 })
