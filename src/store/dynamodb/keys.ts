@@ -58,8 +58,10 @@ export const readSk = (userId: string): string => `READ#${userId}`
 
 /**
  * Two free-form parts in one key: `%` and `#` are escaped so `a#b` + `c` and `a` + `b#c`
- * differ. Only those two, so the key stays under DynamoDB's 1024-byte sort-key limit
- * (a 128-char user id and a 64-char client id).
+ * differ (the escaped parts hold no `#`, so the first `#` after `IDEM#` splits them: the
+ * encoding is unambiguous). Only those two, so the key stays under DynamoDB's 1024-byte
+ * sort-key limit: a 128-code-point user id and a 64-code-point client id take at most 4 bytes
+ * per code point, 774 bytes with the prefix.
  */
 const escape = (s: string): string => s.replace(/%/g, '%25').replace(/#/g, '%23')
 export const idemSk = (senderId: string, clientId: string): string => `IDEM#${escape(senderId)}#${escape(clientId)}`
