@@ -21,6 +21,22 @@ export type Visibility = 'public' | 'private'
 export interface RoomRecord {
   roomId: string
   visibility: Visibility
+  /** Closed by an admin: nobody may enter and it is not created again; history is kept.
+   * Absent when open. `putRoom` writes the whole record, so it reopens a closed room. */
+  closed?: true
+}
+
+/** A page of members (user ids in code point order, as DynamoDB sorts its keys). */
+export interface MemberQuery {
+  /** Only user ids after this one (exclusive): the `next` of the previous page. */
+  after?: string
+  limit: number
+}
+
+export interface MemberPage {
+  members: string[]
+  /** Set when more members may follow: pass it as `after`. */
+  next?: string
 }
 
 /** What an actor needs at activation to carry on where the last owner stopped. */
@@ -98,6 +114,8 @@ export interface Store {
   getRoom(roomId: string): Promise<RoomRecord | undefined>
   /** Create or update; resolves `true` when the room was created. */
   putRoom(room: RoomRecord): Promise<boolean>
+  /** Mark an existing room closed, keeping everything else; `false` when there is no such room. */
+  closeRoom(roomId: string): Promise<boolean>
   listRooms?(): Promise<RoomRecord[]>
 
   /** Private-room members. */
@@ -105,11 +123,14 @@ export interface Store {
   putRoomMember(roomId: string, userId: string): Promise<void>
   /** Resolves `true` when a member was removed, `false` when there was none. */
   deleteRoomMember(roomId: string, userId: string): Promise<boolean>
+  listRoomMembers(roomId: string, query: MemberQuery): Promise<MemberPage>
 
   /** Guild members: the item `PK = GUILD#<guildId>, SK = MEMBER#<userId>`. */
   isGuildMember(guildId: string, userId: string): Promise<boolean>
   putGuildMember(guildId: string, userId: string): Promise<void>
   deleteGuildMember(guildId: string, userId: string): Promise<boolean>
+  /** Paged: a guild can have very many members. */
+  listGuildMembers(guildId: string, query: MemberQuery): Promise<MemberPage>
 
   /** Flush and release resources. */
   close(): Promise<void>

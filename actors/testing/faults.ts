@@ -15,6 +15,7 @@ const writes: ReadonlySet<StoreMethod> = new Set<StoreMethod>([
   'append',
   'advanceReadMarker',
   'putRoom',
+  'closeRoom',
   'putRoomMember',
   'deleteRoomMember',
   'putGuildMember',

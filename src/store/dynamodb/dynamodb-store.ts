@@ -7,6 +7,8 @@ import { DeleteCommand, GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/
 import type { DeleteCommandOutput, GetCommandOutput, ScanCommandOutput, UpdateCommandOutput } from '@aws-sdk/lib-dynamodb'
 import type {
   LoadOptions,
+  MemberPage,
+  MemberQuery,
   Page,
   PageQuery,
   RoomRecord,
@@ -19,7 +21,7 @@ import { appendBatch, MAX_APPEND_BATCH, type AppendContext } from './append.ts'
 import { Io, makeDocClient } from './client.ts'
 import { resolveConfig, type DocSender, type DynamoStoreOptions, type ResolvedConfig } from './config.ts'
 import { toMessage } from './items.ts'
-import { guildPk, HEAD_SK, idemSk, memberSk, META_SK, MSG_END, MSG_PREFIX, readSk, roomKey, tsFloor, type RoomKey, type TableKind } from './keys.ts'
+import { guildPk, HEAD_SK, idemSk, MEMBER_PREFIX, memberSk, META_SK, MSG_END, MSG_PREFIX, readSk, roomKey, tsFloor, type RoomKey, type TableKind } from './keys.ts'
 import { LookupCache } from './lookup-cache.ts'
 import { readPage } from './pages.ts'
 import { SeqIndexCache } from './seq-index-cache.ts'
@@ -142,7 +144,7 @@ export class DynamoStore implements Store {
     if (key.roomType !== 'general') return Promise.resolve(undefined)
     return this.rooms.get(roomId, async () => {
       const item = await this.get(this.config.coreTable, key.pk, META_SK)
-      return item ? { roomId, visibility: item.visibility as Visibility } : undefined
+      return item ? roomRecord(item) : undefined
     })
   }
 
@@ -154,14 +156,40 @@ export class DynamoStore implements Store {
         new UpdateCommand({
           TableName: this.config.coreTable,
           Key: { PK: key.pk, SK: META_SK },
-          UpdateExpression: 'SET #visibility = :v, #roomId = :r, #type = :type',
-          ExpressionAttributeNames: { '#visibility': 'visibility', '#roomId': 'roomId', '#type': 'type' },
-          ExpressionAttributeValues: { ':v': room.visibility, ':r': room.roomId, ':type': 'Room' },
+          // The whole record is written: a room put without `closed` is open again.
+          UpdateExpression: `SET #visibility = :v, #roomId = :r, #type = :type${room.closed ? ', #closed = :closed' : ' REMOVE #closed'}`,
+          ExpressionAttributeNames: { '#visibility': 'visibility', '#roomId': 'roomId', '#type': 'type', '#closed': 'closed' },
+          ExpressionAttributeValues: { ':v': room.visibility, ':r': room.roomId, ':type': 'Room', ...(room.closed && { ':closed': true }) },
           ReturnValues: 'ALL_OLD',
         }),
     )
-    this.rooms.written(room.roomId, { roomId: room.roomId, visibility: room.visibility })
+    this.rooms.written(room.roomId, { roomId: room.roomId, visibility: room.visibility, ...(room.closed && { closed: true }) })
     return out.Attributes === undefined
+  }
+
+  async closeRoom(roomId: string): Promise<boolean> {
+    const key = roomKey(roomId)
+    if (key.roomType !== 'general') throw new RangeError(`not a general room: ${roomId}`)
+    try {
+      const out = await this.io.send<UpdateCommandOutput>(
+        () =>
+          new UpdateCommand({
+            TableName: this.config.coreTable,
+            Key: { PK: key.pk, SK: META_SK },
+            UpdateExpression: 'SET #closed = :closed',
+            // Only an existing room: closing must not create a record.
+            ConditionExpression: 'attribute_exists(#visibility)',
+            ExpressionAttributeNames: { '#closed': 'closed', '#visibility': 'visibility' },
+            ExpressionAttributeValues: { ':closed': true },
+            ReturnValues: 'ALL_NEW',
+          }),
+      )
+      this.rooms.written(roomId, roomRecord(out.Attributes ?? {}))
+      return true
+    } catch (err) {
+      if (err instanceof Error && err.name === 'ConditionalCheckFailedException') return false
+      throw err
+    }
   }
 
   /** Admin listing: a Scan of the core table (rooms have no common partition); not on a hot path. */
@@ -178,7 +206,7 @@ export class DynamoStore implements Store {
             ...(start ? { ExclusiveStartKey: start } : {}),
           }),
       )
-      for (const item of out.Items ?? []) rooms.push({ roomId: String(item.roomId), visibility: item.visibility as Visibility })
+      for (const item of out.Items ?? []) rooms.push(roomRecord(item))
       start = out.LastEvaluatedKey
     } while (start)
     return rooms.sort((a, b) => (a.roomId < b.roomId ? -1 : a.roomId > b.roomId ? 1 : 0))
@@ -199,6 +227,11 @@ export class DynamoStore implements Store {
     return this.deleteMember(this.table(key.table), key.pk, userId)
   }
 
+  listRoomMembers(roomId: string, query: MemberQuery): Promise<MemberPage> {
+    const key = roomKey(roomId)
+    return this.listMembers(this.table(key.table), key.pk, query)
+  }
+
   isGuildMember(guildId: string, userId: string): Promise<boolean> {
     return this.isMember(this.config.guildTable, guildPk(guildId), userId)
   }
@@ -209,6 +242,30 @@ export class DynamoStore implements Store {
 
   deleteGuildMember(guildId: string, userId: string): Promise<boolean> {
     return this.deleteMember(this.config.guildTable, guildPk(guildId), userId)
+  }
+
+  listGuildMembers(guildId: string, query: MemberQuery): Promise<MemberPage> {
+    return this.listMembers(this.config.guildTable, guildPk(guildId), query)
+  }
+
+  /**
+   * One Query on the `MEMBER#` items of the partition, in key order (code points of the user
+   * id), from just after the last id of the previous page. One item more than the page says
+   * whether another page follows. The id comes from the key: items written directly by other
+   * services may carry no attributes at all.
+   */
+  private async listMembers(table: string, pk: string, query: MemberQuery): Promise<MemberPage> {
+    const items = await this.io.query(
+      {
+        TableName: table,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :member)',
+        ExpressionAttributeValues: { ':pk': pk, ':member': MEMBER_PREFIX },
+        ...(query.after !== undefined && { ExclusiveStartKey: { PK: pk, SK: memberSk(query.after) } }),
+      },
+      query.limit + 1,
+    )
+    const members = items.slice(0, query.limit).map((item) => String(item.SK).slice(MEMBER_PREFIX.length))
+    return items.length > query.limit && members.length > 0 ? { members, next: members.at(-1)! } : { members }
   }
 
   private isMember(table: string, pk: string, userId: string): Promise<boolean> {
@@ -246,4 +303,10 @@ export class DynamoStore implements Store {
   async close(): Promise<void> {
     if (this.ownsClient) (this.io.client as { destroy?: () => void }).destroy?.()
   }
+}
+
+function roomRecord(item: Record<string, unknown>): RoomRecord {
+  const room: RoomRecord = { roomId: String(item.roomId), visibility: item.visibility as Visibility }
+  if (item.closed === true) room.closed = true
+  return room
 }

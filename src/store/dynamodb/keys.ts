@@ -53,7 +53,8 @@ export const messageSk = (ts: number, messageId: string): string => `${MSG_PREFI
 /** Below every message with `ts' >= ts`: `MSG#<ts>` is a strict prefix of their keys. */
 export const tsFloor = (ts: number): string => `${MSG_PREFIX}${padTs(ts)}`
 export const seqIndexSk = (firstSeq: number): string => `${SEQ_PREFIX}${padSeq(firstSeq)}`
-export const memberSk = (userId: string): string => `MEMBER#${userId}`
+export const MEMBER_PREFIX = 'MEMBER#'
+export const memberSk = (userId: string): string => `${MEMBER_PREFIX}${userId}`
 export const readSk = (userId: string): string => `READ#${userId}`
 
 /**

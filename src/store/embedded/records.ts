@@ -8,14 +8,17 @@ import type { StoredMessage, Visibility } from '../../../actors/store.ts'
 export type LogRecord =
   | { t: 'append'; room: string; messages: StoredMessage[] }
   | { t: 'read'; room: string; user: string; seq: number }
+  /** Creates or replaces a room record: a closed room is open again. */
   | { t: 'room'; room: string; visibility: Visibility }
+  /** An admin closed the room (history kept); the next `room` record reopens it. */
+  | { t: 'close'; room: string }
   /** A private-room membership: `in` false is a removal. */
   | { t: 'member'; room: string; user: string; in: boolean }
   | { t: 'guild'; guild: string; user: string; in: boolean }
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: true })
-const kinds = new Set(['append', 'read', 'room', 'member', 'guild'])
+const kinds = new Set(['append', 'read', 'room', 'close', 'member', 'guild'])
 
 export function encodeRecord(record: LogRecord): Uint8Array {
   return encoder.encode(JSON.stringify(record))
