@@ -113,3 +113,80 @@ export const defaultLimits: Limits = {
 export function resolveLimits(overrides: Partial<Limits> = {}): Limits {
   return { ...defaultLimits, ...overrides }
 }
+
+const KiB = 1024
+const MiB = 1024 * KiB
+const DAY_MS = 86_400_000
+
+/**
+ * The largest sane value of each limit (the smallest is 1). A value past it is an operator
+ * mistake (a typo, a unit confusion) that would hand a client the memory or the time the
+ * limit exists to protect; `loadConfig` refuses it at start. Timer limits stay far below
+ * `setTimeout`'s 2^31-1 ms, past which a timer fires at once.
+ */
+export const limitMaxima: Limits = {
+  maxTextLength: 1_000_000,
+  maxFrameBytes: 16 * MiB,
+  sendBurst: 10_000,
+  sendPerSecond: 10_000,
+  maxRefusals: 100_000,
+  refusalWindowMs: DAY_MS,
+  typingTimeoutMs: DAY_MS,
+  typingThrottleMs: DAY_MS,
+  idempotencyWindowMs: 7 * DAY_MS,
+  recentBufferSize: 1_000_000,
+  maxRecovery: 10_000_000,
+  maxBatchSize: 10_000,
+  historyDefaultLimit: 10_000,
+  historyMaxLimit: 10_000,
+  softOutboundBytes: 1024 * MiB,
+  hardOutboundBytes: 1024 * MiB,
+  idleEvictMs: DAY_MS,
+  pingIntervalMs: DAY_MS,
+  peerTimeoutMs: DAY_MS,
+  readPauseBytes: 1024 * MiB,
+  maxFramesWhileBacklogged: 1_000_000,
+  frameBurst: 1_000_000,
+  framesPerSecond: 1_000_000,
+  userSendBurst: 1_000_000,
+  userSendPerSecond: 1_000_000,
+  userSendBytesBurst: 1024 * MiB,
+  userSendBytesPerSecond: 1024 * MiB,
+  maxRoomsPerConnection: 100_000,
+  maxConnectionsPerUser: 100_000,
+  roomCreatesPerMinute: 1_000_000,
+  joinBurst: 1_000_000,
+  joinsPerSecond: 1_000_000,
+  presenceGraceMs: DAY_MS,
+  maxBodyBytes: 1024 * MiB,
+}
+
+/**
+ * Pairs of limits that make no sense together, each as `[smaller, larger, why]`: the first must
+ * not exceed the second.
+ */
+export const limitOrder: readonly [keyof Limits, keyof Limits, string][] = [
+  ['softOutboundBytes', 'hardOutboundBytes', 'a slow consumer is cut before it is ever called slow'],
+  ['readPauseBytes', 'hardOutboundBytes', 'reading must pause before the connection is cut'],
+  ['historyDefaultLimit', 'historyMaxLimit', 'the default page would be refused'],
+  ['pingIntervalMs', 'peerTimeoutMs', 'every peer would time out between two pings'],
+  ['maxTextLength', 'maxFrameBytes', 'a message that long cannot fit in a frame'],
+  ['maxTextLength', 'userSendBytesBurst', 'a message that long could never be sent'],
+]
+
+/** Problems of a full set of limits: a value out of range, or an order above broken. */
+export function limitProblems(limits: Limits): { keys: (keyof Limits)[]; message: string }[] {
+  const problems: { keys: (keyof Limits)[]; message: string }[] = []
+  for (const key of Object.keys(limitMaxima) as (keyof Limits)[]) {
+    const value = limits[key]
+    if (!Number.isSafeInteger(value) || value < 1 || value > limitMaxima[key]) {
+      problems.push({ keys: [key], message: `must be a whole number from 1 to ${limitMaxima[key]}, got ${value}` })
+    }
+  }
+  for (const [low, high, why] of limitOrder) {
+    if (limits[low] > limits[high]) {
+      problems.push({ keys: [low, high], message: `${low} (${limits[low]}) is above ${high} (${limits[high]}): ${why}` })
+    }
+  }
+  return problems
+}

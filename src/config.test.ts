@@ -1,5 +1,8 @@
 import t from 'tap'
+import { defaultLimits, limitMaxima, type Limits } from '../actors/limits.ts'
 import { ConfigError, limitEnvName, loadConfig } from './config.ts'
+
+const secret = 'a-test-secret-of-at-least-32-bytes!'
 
 t.test('defaults (PROTOCOL.md section 1)', async (t) => {
   t.same(loadConfig({}), {
@@ -26,7 +29,7 @@ t.test('every variable is read', async (t) => {
   const c = loadConfig({
     PORT: '9000',
     HOST: '127.0.0.1',
-    JWT_SECRET: 's3cret',
+    JWT_SECRET: secret,
     JWKS_URL: 'https://id.example/.well-known/jwks.json',
     JWT_ISSUER: 'https://id.example',
     JWT_AUDIENCE: 'chat, admin',
@@ -45,7 +48,7 @@ t.test('every variable is read', async (t) => {
   t.match(c, {
     port: 9000,
     host: '127.0.0.1',
-    jwtSecret: 's3cret',
+    jwtSecret: secret,
     jwksUrl: 'https://id.example/.well-known/jwks.json',
     jwtIssuer: 'https://id.example',
     jwtAudience: ['chat', 'admin'],
@@ -63,7 +66,7 @@ t.test('every variable is read', async (t) => {
 })
 
 t.test('AUTO_CREATE_ROOMS defaults to false in dynamodb mode', async (t) => {
-  t.equal(loadConfig({ STORE: 'dynamodb', JWT_SECRET: 'x' }).autoCreateRooms, false)
+  t.equal(loadConfig({ STORE: 'dynamodb', JWT_SECRET: secret }).autoCreateRooms, false)
   t.equal(loadConfig({ STORE: 'dynamodb', JWKS_URL: 'https://id.example/jwks' }).autoCreateRooms, false)
   t.equal(loadConfig({ AUTO_CREATE_ROOMS: 'false' }).autoCreateRooms, false)
 })
@@ -77,9 +80,9 @@ t.test('bad values are named', async (t) => {
   bad({ PORT: 'eighty' }, /PORT/)
   bad({ PORT: '70000' }, /PORT/)
   bad({ STORE: 'redis' }, /STORE/)
-  bad({ CREATE_TABLES: 'maybe' }, /CREATE_TABLES/)
+  bad({ STORE: 'dynamodb', JWT_SECRET: secret, CREATE_TABLES: 'maybe' }, /CREATE_TABLES/)
   bad({ JWKS_URL: 'not a url' }, /JWKS_URL/)
-  bad({ MESSAGE_TTL_DAYS: '0' }, /MESSAGE_TTL_DAYS/)
+  bad({ STORE: 'dynamodb', JWT_SECRET: secret, MESSAGE_TTL_DAYS: '0' }, /MESSAGE_TTL_DAYS/)
   bad({ LIMIT_MAX_TEXT_LENGTH: '-1' }, /LIMIT_MAX_TEXT_LENGTH/)
   bad({ LIMIT_NO_SUCH_THING: '1' }, /LIMIT_NO_SUCH_THING: not a known limit/)
   bad({ PORT: 'x', STORE: 'y' }, /PORT[^]*STORE/)
@@ -93,4 +96,46 @@ t.test('empty means unset', async (t) => {
 t.test('limit variable names', async (t) => {
   t.equal(limitEnvName('maxFrameBytes'), 'LIMIT_MAX_FRAME_BYTES')
   t.equal(limitEnvName('peerTimeoutMs'), 'LIMIT_PEER_TIMEOUT_MS')
+})
+
+t.test('a JWT_SECRET shorter than 32 bytes is refused (a short HS256 secret can be guessed from one token)', async (t) => {
+  t.throws(() => loadConfig({ JWT_SECRET: 'x' }), { name: 'ConfigError', message: /JWT_SECRET: must be at least 32 bytes/ })
+  t.throws(() => loadConfig({ JWT_SECRET: 'a'.repeat(31) }), { message: /JWT_SECRET/ })
+  t.equal(loadConfig({ JWT_SECRET: 'a'.repeat(32) }).jwtSecret, 'a'.repeat(32))
+  t.equal(loadConfig({ JWT_SECRET: 'é'.repeat(16) }).jwtSecret, 'é'.repeat(16), 'counted in UTF-8 bytes')
+})
+
+t.test('settings only the DynamoDB store reads are refused in embedded mode, not ignored', async (t) => {
+  for (const [name, value] of [
+    ['MESSAGE_TTL_DAYS', '30'],
+    ['CREATE_TABLES', 'true'],
+    ['CREATE_TABLES', 'false'],
+    ['DYNAMODB_ENDPOINT', 'http://127.0.0.1:8000'],
+    ['CORE_TABLE', 'c'],
+    ['GUILD_TABLE', 'g'],
+  ]) {
+    t.throws(() => loadConfig({ [name!]: value }), { name: 'ConfigError', message: new RegExp(`${name}: only used with STORE=dynamodb`) }, name)
+    t.doesNotThrow(() => loadConfig({ STORE: 'dynamodb', JWT_SECRET: secret, [name!]: value }), `${name} with STORE=dynamodb`)
+  }
+})
+
+t.test('absurd limits are refused, naming the variable', async (t) => {
+  t.throws(() => loadConfig({ LIMIT_MAX_TEXT_LENGTH: '100000000000' }), { name: 'ConfigError', message: /LIMIT_MAX_TEXT_LENGTH/ })
+  t.throws(() => loadConfig({ LIMIT_MAX_TEXT_LENGTH: '0' }), { message: /LIMIT_MAX_TEXT_LENGTH/ })
+  for (const key of Object.keys(limitMaxima) as (keyof Limits)[]) {
+    t.throws(() => loadConfig({ [limitEnvName(key)]: String(limitMaxima[key] + 1) }), { message: new RegExp(limitEnvName(key)) }, key)
+    t.ok(limitMaxima[key] >= defaultLimits[key], `${key}: the default is in range`)
+  }
+})
+
+t.test('limits that contradict each other are refused, naming both variables', async (t) => {
+  const bad = (env: Record<string, string>, re: RegExp) => t.throws(() => loadConfig(env), { name: 'ConfigError', message: re })
+  bad({ LIMIT_SOFT_OUTBOUND_BYTES: '9000000' }, /LIMIT_SOFT_OUTBOUND_BYTES, LIMIT_HARD_OUTBOUND_BYTES/)
+  bad({ LIMIT_HARD_OUTBOUND_BYTES: '1000' }, /LIMIT_SOFT_OUTBOUND_BYTES, LIMIT_HARD_OUTBOUND_BYTES[^]*LIMIT_READ_PAUSE_BYTES, LIMIT_HARD_OUTBOUND_BYTES/)
+  bad({ LIMIT_HISTORY_DEFAULT_LIMIT: '200' }, /LIMIT_HISTORY_DEFAULT_LIMIT, LIMIT_HISTORY_MAX_LIMIT/)
+  bad({ LIMIT_PING_INTERVAL_MS: '80000' }, /LIMIT_PING_INTERVAL_MS, LIMIT_PEER_TIMEOUT_MS/)
+  bad({ LIMIT_MAX_TEXT_LENGTH: '40000' }, /LIMIT_MAX_TEXT_LENGTH, LIMIT_MAX_FRAME_BYTES/)
+  bad({ LIMIT_USER_SEND_BYTES_BURST: '100' }, /LIMIT_MAX_TEXT_LENGTH, LIMIT_USER_SEND_BYTES_BURST/)
+  t.doesNotThrow(() => loadConfig({ LIMIT_HISTORY_DEFAULT_LIMIT: '200', LIMIT_HISTORY_MAX_LIMIT: '500' }), 'fine once both move')
+  t.doesNotThrow(() => loadConfig({}), 'the defaults agree with each other')
 })

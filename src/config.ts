@@ -4,7 +4,7 @@
  * `loadConfig` throws a `ConfigError` naming each bad variable; the server then refuses to start.
  */
 import * as v from 'valibot'
-import { defaultLimits, type Limits } from '../actors/limits.ts'
+import { defaultLimits, limitMaxima, limitProblems, resolveLimits, type Limits } from '../actors/limits.ts'
 
 export type StoreKind = 'embedded' | 'dynamodb'
 
@@ -54,10 +54,22 @@ const int = (min: number, max: number) =>
   )
 const url = v.pipe(v.string(), v.url('expected a URL'))
 
+/** Shortest accepted `JWT_SECRET`, in UTF-8 bytes. */
+export const MIN_SECRET_BYTES = 32
+
+/** Variables only the DynamoDB store reads: set in embedded mode they would be silently ignored. */
+const DYNAMODB_ONLY = ['MESSAGE_TTL_DAYS', 'CREATE_TABLES', 'DYNAMODB_ENDPOINT', 'CORE_TABLE', 'GUILD_TABLE'] as const
+
 const envSchema = v.object({
   PORT: v.optional(int(0, 65535), '8787'),
   HOST: v.optional(text, '0.0.0.0'),
-  JWT_SECRET: v.optional(text),
+  // HS256 with a short secret is guessable offline from any one token (RFC 7518 3.2: at least 256 bits).
+  JWT_SECRET: v.optional(
+    v.pipe(
+      v.string(),
+      v.check((s) => new TextEncoder().encode(s).length >= MIN_SECRET_BYTES, `must be at least ${MIN_SECRET_BYTES} bytes (e.g. openssl rand -hex 32)`),
+    ),
+  ),
   JWKS_URL: v.optional(url),
   JWT_ISSUER: v.optional(text),
   JWT_AUDIENCE: v.optional(text),
@@ -81,6 +93,11 @@ export function loadConfig(env: Env): Config {
     for (const issue of result.issues) problems.push(`${v.getDotPath(issue) ?? 'environment'}: ${issue.message}`)
   }
   const limits = parseLimits(present, problems)
+  if (result.success && result.output.STORE === 'embedded') {
+    for (const name of DYNAMODB_ONLY) {
+      if (present[name] !== undefined) problems.push(`${name}: only used with STORE=dynamodb; unset it for the embedded store`)
+    }
+  }
   if (!result.success || problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`)
   const e = result.output
   if (e.STORE === 'dynamodb' && !e.JWT_SECRET && !e.JWKS_URL) {
@@ -114,8 +131,6 @@ export function limitEnvName(key: keyof Limits): string {
   return 'LIMIT_' + key.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase()
 }
 
-const limitValue = int(1, Number.MAX_SAFE_INTEGER)
-
 function parseLimits(env: Env, problems: string[]): Partial<Limits> {
   const limits: Partial<Limits> = {}
   const known = new Set<string>()
@@ -124,12 +139,16 @@ function parseLimits(env: Env, problems: string[]): Partial<Limits> {
     known.add(name)
     const raw = env[name]
     if (raw === undefined) continue
-    const parsed = v.safeParse(limitValue, raw)
+    const parsed = v.safeParse(int(1, limitMaxima[key]), raw)
     if (parsed.success) limits[key] = parsed.output
     else problems.push(`${name}: ${parsed.issues[0].message}`)
   }
   for (const name of Object.keys(env)) {
     if (name.startsWith('LIMIT_') && !known.has(name)) problems.push(`${name}: not a known limit`)
+  }
+  // Ranges were checked above; what is left is limits that contradict each other.
+  for (const problem of limitProblems(resolveLimits(limits))) {
+    if (problem.keys.length > 1) problems.push(`${problem.keys.map(limitEnvName).join(', ')}: ${problem.message}`)
   }
   return limits
 }

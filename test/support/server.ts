@@ -171,7 +171,7 @@ export async function startChild(opts: { runtime: 'node' | 'deno'; env?: Env; da
     name: `${opts.runtime} (child process)`,
     http: `http://${base}`,
     ws: `ws://${base}`,
-    limits: resolveLimits(loadConfig({ ...e2eEnv, ...opts.env, JWT_SECRET: 'x' }).limits),
+    limits: resolveLimits(loadConfig({ ...e2eEnv, ...opts.env, JWT_SECRET: testSecret }).limits),
     token: (o) => mint({ secret, ...o }),
     child,
     lines,
