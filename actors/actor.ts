@@ -4,7 +4,7 @@
  * its batch is durable (output gate) and batches writes while one is in flight (group commit).
  */
 import type { Clock } from './clock.ts'
-import { outboundDecision, type RoomConnection } from './connection.ts'
+import type { RoomConnection } from './connection.ts'
 import type { Effect } from './core/effects.ts'
 import { RoomCore, toWire, type HistoryPage } from './core/room-core.ts'
 import type { Limits } from './limits.ts'
@@ -181,26 +181,27 @@ export class RoomActor {
   }
 
   private apply(effects: Effect[]): void {
-    const slow: number[] = []
+    // Connections whose socket is gone (a slow consumer cut by its session's outbound caps).
+    const gone: number[] = []
     for (const e of effects) {
       switch (e.kind) {
         case 'send': {
           const conn = this.conns.get(e.to)
-          if (conn && !this.deliver(conn, JSON.stringify(e.frame), false)) slow.push(conn.id)
+          if (conn && !conn.send(JSON.stringify(e.frame))) gone.push(conn.id)
           break
         }
         case 'refuse': {
           const conn = this.conns.get(e.to)
           if (!conn) break
-          conn.send(JSON.stringify(e.frame))
-          if (countsAsRefusal(e.frame.code)) conn.refused(e.frame.code)
+          if (!conn.send(JSON.stringify(e.frame))) gone.push(conn.id)
+          else if (countsAsRefusal(e.frame.code)) conn.refused(e.frame.code)
           break
         }
         case 'broadcast': {
           const text = JSON.stringify(e.frame) // encoded once for every recipient
           for (const conn of this.conns.values()) {
             if (conn.userId === e.exceptUser) continue
-            if (!this.deliver(conn, text, e.droppable === true)) slow.push(conn.id)
+            if (!conn.send(text, e.droppable === true)) gone.push(conn.id)
           }
           break
         }
@@ -222,24 +223,14 @@ export class RoomActor {
           break
       }
     }
-    // Slow consumers were closed; the room forgets them like any other close.
+    // The room forgets them like any other close (their session's own close is then a no-op).
     const core = this.core
-    for (const id of slow) {
+    for (const id of gone) {
       if (!this.conns.delete(id) || !core) continue
       const out: Effect[] = []
       core.close(id, this.deps.clock.now(), out)
       this.apply(out)
     }
-  }
-
-  /** `false` when the connection was closed as a slow consumer. */
-  private deliver(conn: RoomConnection, text: string, droppable: boolean): boolean {
-    const decision = outboundDecision(conn.bufferedAmount(), droppable, this.deps.limits)
-    if (decision === 'send') conn.send(text)
-    if (decision !== 'close') return true
-    this.deps.logger.warn('slow_consumer_closed', { room: this.roomId, user: conn.userId, buffered: conn.bufferedAmount() })
-    conn.kick(CloseCode.tryAgainLater, 'slow consumer')
-    return false
   }
 
   // --- group commit --------------------------------------------------------------------------
@@ -308,8 +299,7 @@ export class RoomActor {
       (page) =>
         this.mailbox.post(() => {
           this.loads--
-          const conn = this.conns.get(to)
-          if (conn) this.deliver(conn, JSON.stringify({ type: 'history', room: this.roomId, ...page }), false)
+          this.conns.get(to)?.send(JSON.stringify({ type: 'history', room: this.roomId, ...page }))
           this.afterEvent()
         }),
       (err: unknown) =>

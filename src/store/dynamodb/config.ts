@@ -83,9 +83,22 @@ export function optionsFromEnv(env: Record<string, string | undefined>): DynamoS
     guildTable: env.GUILD_TABLE || defaults.guildTable,
     createTables: env.CREATE_TABLES === 'true',
     messageTtlDays: ttl ? Number(ttl) : undefined,
-    // DynamoDB Local needs some credentials but checks none; real AWS uses the default chain.
-    ...(env.DYNAMODB_ENDPOINT && !env.AWS_ACCESS_KEY_ID
+    // DynamoDB Local needs some credentials but checks none. Any other endpoint (a VPC
+    // endpoint, a proxy) is real AWS and gets the default chain, e.g. the task role.
+    ...(env.DYNAMODB_ENDPOINT && isLoopback(env.DYNAMODB_ENDPOINT) && !env.AWS_ACCESS_KEY_ID
       ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
       : {}),
   }
+}
+
+/** `localhost`, 127.0.0.0/8 or ::1: an endpoint on this machine, i.e. DynamoDB Local. */
+export function isLoopback(endpoint: string): boolean {
+  let host: string
+  try {
+    host = new URL(endpoint).hostname.toLowerCase()
+  } catch {
+    return false
+  }
+  if (host === 'localhost' || host.endsWith('.localhost') || host === '[::1]') return true
+  return /^127(\.\d{1,3}){3}$/.test(host)
 }
