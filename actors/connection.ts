@@ -8,15 +8,18 @@ import type { ErrorCode } from './protocol/errors.ts'
 export interface RoomConnection {
   readonly id: number
   readonly userId: string
-  /** A frame already encoded as JSON text. */
-  send(text: string): void
-  /** Bytes queued on the socket and not yet written. */
-  bufferedAmount(): number
+  /**
+   * Queue a frame already encoded as JSON text, through the socket's outbound caps (the
+   * session applies `outboundDecision` to every frame it writes, not only to the room's).
+   * `droppable` frames (typing, presence) may be dropped for a slow consumer. `false` when the
+   * socket is gone: closed now as a slow consumer, or already closed.
+   */
+  send(text: string, droppable?: boolean): boolean
   /** The room refused a frame from this connection (the session counts toward 1008). */
   refused(code: ErrorCode): void
   /** Membership revoked: close 4403 on a room socket, `left` with reason "revoked" on /ws. */
   revoked(): void
-  /** Close the whole socket (slow consumer, room moved). */
+  /** Close the whole socket (room moved, eviction, drain). */
   kick(code: number, reason: string): void
 }
 

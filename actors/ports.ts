@@ -11,6 +11,17 @@ export interface SocketPort {
   bufferedAmount(): number
   /** Close with a WebSocket close code. Idempotent. */
   close(code: number, reason: string): void
+  /**
+   * Optional: stop reading this socket's frames until its queued outbound bytes have drained,
+   * then read again by itself. Idempotent while paused. Where the platform cannot pause a
+   * socket (Deno's standard WebSocket) it is absent and the session counts frames instead.
+   */
+  pauseReading?(): void
+  /**
+   * Optional: drop the connection at once, without a closing handshake (a close frame would
+   * wait behind every byte the peer has not read). Where absent, the session uses `close`.
+   */
+  terminate?(): void
 }
 
 export interface User {

@@ -3,11 +3,16 @@
  * the rooms it has joined, counts refusals (1008 on a flood), answers `ping`, and closes the
  * socket when its token expires (4401). A `/ws/rooms/:roomId` socket is bound to one room;
  * a `/ws` socket joins and leaves rooms by frames.
+ *
+ * It is also the socket's one gate in each direction: every frame written to the socket, the
+ * room's and its own, passes the outbound caps (`transmit`), and every frame read passes the
+ * frame rate and the read backlog (`admit`), so a client can grow no queue of ours.
  */
 import type { RoomActor } from './actor.ts'
 import type { Clock } from './clock.ts'
-import type { RoomConnection } from './connection.ts'
+import { outboundDecision, type RoomConnection } from './connection.ts'
 import { RefusalCounter } from './core/refusals.ts'
+import { TokenBucket } from './core/token-bucket.ts'
 import type { Limits } from './limits.ts'
 import { Mailbox } from './mailbox.ts'
 import type { Logger, SocketPort, User } from './ports.ts'
@@ -45,6 +50,9 @@ export class SocketSession implements Session {
   private readonly rooms = new Map<string, Joined>()
   private readonly inbox: Mailbox
   private readonly refusals: RefusalCounter
+  private readonly frameRate: TokenBucket
+  /** Frames read in a row while over `readPauseBytes` on a socket that cannot pause. */
+  private framesWhileBacklogged = 0
   private readonly expiresAt: number | undefined
   private ended = false
 
@@ -53,6 +61,7 @@ export class SocketSession implements Session {
     this.socket = opts.socket
     this.boundRoom = opts.room?.roomId
     this.refusals = new RefusalCounter(host.limits.maxRefusals, host.limits.refusalWindowMs)
+    this.frameRate = new TokenBucket(host.limits.frameBurst, host.limits.framesPerSecond, host.clock.now())
     this.inbox = new Mailbox((err) => {
       host.logger.error('session_error', { user: this.user.id, error: String(err) })
       this.write(errorFrame('internal'))
@@ -67,7 +76,7 @@ export class SocketSession implements Session {
   }
 
   receive(text: string): void {
-    if (!this.ended) this.inbox.post(() => this.handle(text))
+    if (!this.ended && this.admit()) this.inbox.post(() => this.handle(text))
   }
 
   closed(): void {
@@ -174,7 +183,7 @@ export class SocketSession implements Session {
   }
 
   private connection(roomId: string): RoomConnection {
-    return new RoomMembership(this, this.socket, roomId, this.host.nextConnectionId())
+    return new RoomMembership(this, roomId, this.host.nextConnectionId())
   }
 
   /** Membership revoked (called by the room through the connection). */
@@ -198,8 +207,54 @@ export class SocketSession implements Session {
   }
 
   private write(frame: object): void {
-    if (!this.ended) this.socket.send(JSON.stringify(frame))
+    this.transmit(JSON.stringify(frame), false)
   }
+
+  /**
+   * Every frame to the socket goes through here (the session's own replies and every room's
+   * frames): past `softOutboundBytes` queued, droppable frames are dropped; past
+   * `hardOutboundBytes` the socket is cut at once. `false` when the socket is gone.
+   */
+  transmit(text: string, droppable: boolean, room?: string): boolean {
+    if (this.ended) return false
+    const buffered = this.socket.bufferedAmount()
+    const decision = outboundDecision(buffered, droppable, this.host.limits)
+    if (decision === 'send') this.socket.send(text)
+    if (decision !== 'close') return true
+    this.host.logger.warn('slow_consumer_closed', { user: this.user.id, ...(room === undefined ? {} : { room }), buffered })
+    // A close frame would wait behind the bytes the client is not reading (and so would the
+    // memory they hold): drop the connection without a handshake where the platform can.
+    if (this.socket.terminate) this.socket.terminate()
+    else this.socket.close(CloseCode.tryAgainLater, 'slow consumer')
+    this.finish()
+    return false
+  }
+
+  /**
+   * Inbound flow control, before a frame is queued: the frame rate (a flood of frames the
+   * server answers is cut with 1008), and the read backlog: a client that does not read the
+   * replies is not read either (paused until they drain) or, where reading cannot be paused,
+   * closed with 1008 after `maxFramesWhileBacklogged` more frames.
+   */
+  private admit(): boolean {
+    const { limits, logger } = this.host
+    if (!this.frameRate.take(this.host.clock.now()).ok) {
+      logger.warn('frame_flood', { user: this.user.id })
+      this.end(CloseCode.policy, 'too many frames')
+      return false
+    }
+    if (this.socket.bufferedAmount() <= limits.readPauseBytes) {
+      this.framesWhileBacklogged = 0
+    } else if (this.socket.pauseReading) {
+      this.socket.pauseReading()
+    } else if (++this.framesWhileBacklogged > limits.maxFramesWhileBacklogged) {
+      logger.warn('backlog_flood', { user: this.user.id, buffered: this.socket.bufferedAmount() })
+      this.end(CloseCode.policy, 'too many frames while replies are unread')
+      return false
+    }
+    return true
+  }
+
 
   private finish(): void {
     if (this.ended) return
@@ -225,19 +280,14 @@ class RoomMembership implements RoomConnection {
 
   constructor(
     private readonly session: SocketSession,
-    private readonly socket: SocketPort,
     private readonly roomId: string,
     readonly id: number,
   ) {
     this.userId = session.user.id
   }
 
-  send(text: string): void {
-    this.socket.send(text)
-  }
-
-  bufferedAmount(): number {
-    return this.socket.bufferedAmount()
+  send(text: string, droppable = false): boolean {
+    return this.session.transmit(text, droppable, this.roomId)
   }
 
   refused(): void {
