@@ -45,6 +45,8 @@ export interface ConnectOptions {
   /** Token expiry, epoch ms on the virtual clock. */
   expiresAt?: number
   name?: string
+  /** Default true (Node's `ws`); false: a socket that cannot pause reading (Deno's). */
+  pausable?: boolean
 }
 
 /** The server refused the connection before the upgrade (HTTP 400/403/404/503). */
@@ -65,9 +67,17 @@ export class TestClient implements SocketPort {
   closedWith: { code: number; reason: string } | undefined
   /** Pretend this many bytes are queued, to simulate a slow consumer. */
   buffered = 0
+  /** How many times the server asked to stop reading this socket until its replies drain. */
+  pauses = 0
+  /** Set when the server cut the socket without a closing handshake (`closedWith` 1006). */
+  terminated = false
   session!: Session
+  /** Present unless connected with `pausable: false`. */
+  pauseReading?: () => void
 
-  constructor(readonly userId: string, private readonly world: TestWorld) {}
+  constructor(readonly userId: string, private readonly world: TestWorld, pausable = true) {
+    if (pausable) this.pauseReading = () => void this.pauses++
+  }
 
   // SocketPort, called by the runtime
   send(text: string): void {
@@ -78,6 +88,10 @@ export class TestClient implements SocketPort {
   }
   close(code: number, reason: string): void {
     this.closedWith ??= { code, reason }
+  }
+  terminate(): void {
+    this.terminated = true
+    this.closedWith ??= { code: 1006, reason: '' }
   }
 
   /** Sends a frame (an object is JSON-encoded; a string is sent as is). */
@@ -137,7 +151,7 @@ export class TestWorld {
       const access = await this.host.checkAccess(opts.room, userId)
       if (!access.ok) throw new ConnectRefusedError(access.code)
     }
-    const client = new TestClient(userId, this)
+    const client = new TestClient(userId, this, opts.pausable ?? true)
     const user = opts.name === undefined ? { id: userId } : { id: userId, name: opts.name }
     client.session = this.host.openSession({
       user,
