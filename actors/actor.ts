@@ -100,6 +100,17 @@ export class RoomActor {
   // --- reads outside the gate ----------------------------------------------------------------
 
   /** A history page: from memory when the buffer holds it, else from the store. */
+  /** Closed by an admin: every connection leaves (4404, or `left` with reason "closed" on /ws). */
+  closeRoom(): void {
+    this.mailbox.post(() => {
+      const core = this.core
+      const conns = [...this.conns.values()]
+      this.conns.clear()
+      for (const conn of conns) conn.revoked('closed')
+      if (core) this.run((out) => conns.forEach((conn) => core.close(conn.id, this.deps.clock.now(), out)))
+    })
+  }
+
   async history(q: PageQuery): Promise<HistoryPage> {
     const core = this.core
     const cached = core?.historyFromBuffer(q)

@@ -6,7 +6,7 @@ import type { ActorHost } from './host.ts'
 import { codePointLength } from './protocol/frames.ts'
 import { guildRoomId, isValidId, parseRoomId } from './protocol/rooms.ts'
 import type { AdminApi } from './runtime.ts'
-import type { Store, Visibility } from './store.ts'
+import type { MemberPage, MemberQuery, Store, Visibility } from './store.ts'
 
 /** An admin request naming something that cannot exist (a malformed id, a guild as a room). */
 export class AdminInputError extends Error {
@@ -19,6 +19,7 @@ export class AdminInputError extends Error {
 export class Admin implements AdminApi {
   constructor(private readonly host: ActorHost, private readonly store: Store) {}
 
+  /** Create or update; the record is written whole, so this also reopens a closed room. */
   async putRoom(roomId: string, visibility: Visibility): Promise<boolean> {
     this.generalRoom(roomId)
     const created = await this.store.putRoom({ roomId, visibility })
@@ -29,6 +30,25 @@ export class Admin implements AdminApi {
       }
     }
     return created
+  }
+
+  async closeRoom(roomId: string): Promise<boolean> {
+    this.generalRoom(roomId)
+    // Stored first: from then on no access check lets anyone in, and the host refuses the
+    // entries whose check began before.
+    if (!(await this.store.closeRoom(roomId))) return false
+    this.host.closeRoom(roomId)
+    return true
+  }
+
+  listRoomMembers(roomId: string, query: MemberQuery): Promise<MemberPage> {
+    this.generalRoom(roomId)
+    return this.store.listRoomMembers(roomId, query)
+  }
+
+  listGuildMembers(guildId: string, query: MemberQuery): Promise<MemberPage> {
+    this.guild(guildId)
+    return this.store.listGuildMembers(guildId, query)
   }
 
   async putRoomMember(roomId: string, userId: string): Promise<void> {

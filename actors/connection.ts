@@ -5,6 +5,9 @@
  */
 import type { ErrorCode } from './protocol/errors.ts'
 
+/** Why the server took a connection out of a room. */
+export type LeaveReason = 'revoked' | 'closed'
+
 export interface RoomConnection {
   readonly id: number
   readonly userId: string
@@ -17,8 +20,12 @@ export interface RoomConnection {
   send(text: string, droppable?: boolean): boolean
   /** The room refused a frame from this connection (the session counts toward 1008). */
   refused(code: ErrorCode): void
-  /** Membership revoked: close 4403 on a room socket, `left` with reason "revoked" on /ws. */
-  revoked(): void
+  /**
+   * The connection may no longer be in the room: membership revoked (close 4403 on a room
+   * socket, `left` with reason "revoked" on /ws) or the room closed by an admin (4404, `left`
+   * with reason "closed").
+   */
+  revoked(reason?: LeaveReason): void
   /** Close the whole socket (room moved, eviction, drain). */
   kick(code: number, reason: string): void
 }

@@ -31,7 +31,12 @@ export class AccessRevokedError extends Error {
   override name = 'AccessRevokedError'
 }
 
-/** How many recent revocations are remembered to close the check-then-enter race. */
+/** The room was closed after the access check of this entry began. */
+export class RoomClosedError extends Error {
+  override name = 'RoomClosedError'
+}
+
+/** How many recent revocations (and room closings) are remembered to close the check-then-enter race. */
 const revocationMemory = 10_000
 
 export class ActorHost implements RoomRuntime, SessionHost {
@@ -51,6 +56,7 @@ export class ActorHost implements RoomRuntime, SessionHost {
 
   constructor(opts: ActorHostOptions) {
     this.store = opts.store
+  private readonly closedAt = new Map<string, number>()
     this.clock = opts.clock ?? systemClock
     const limits = resolveLimits(opts.limits)
     // A store that caps its batches (DynamoDB) wins over the configured group-commit size.
@@ -132,6 +138,17 @@ export class ActorHost implements RoomRuntime, SessionHost {
   isQuiet(): boolean {
     for (const actor of this.actors.values()) if (!actor.mailbox.idle) return false
     for (const session of this.sessions) if (!session.idle) return false
+  /**
+   * The room was closed (already in the store): every connection leaves it (4404, or `left`
+   * with reason "closed" on /ws), and an entry whose access check began before is refused.
+   */
+  closeRoom(roomId: string): void {
+    this.closedAt.delete(roomId)
+    this.closedAt.set(roomId, ++this.revocationEpoch)
+    if (this.closedAt.size > revocationMemory) this.closedAt.delete(this.closedAt.keys().next().value!)
+    this.actors.get(roomId)?.closeRoom()
+  }
+
     return true
   }
 
@@ -164,6 +181,7 @@ export class ActorHost implements RoomRuntime, SessionHost {
   }
 
   expireAt(at: number, session: SocketSession): void {
+      if ((this.closedAt.get(roomId) ?? 0) > epoch) throw new RoomClosedError()
     this.expiries.add(at, session)
   }
 

@@ -3,7 +3,7 @@
  * (actors/host.ts) implements it; `Admin` (actors/admin.ts) does the admin writes.
  */
 import type { SocketPort, User } from './ports.ts'
-import type { PageQuery, StoredMessage, Visibility } from './store.ts'
+import type { MemberPage, MemberQuery, PageQuery, StoredMessage, Visibility } from './store.ts'
 
 /** The message as clients see it (PROTOCOL.md section 5): the stored one less its idempotency key. */
 export type WireMessage = Omit<StoredMessage, 'clientId'>
@@ -54,7 +54,7 @@ export interface RoomRuntime {
 
 /** Admin writes. Each writes through the store, then updates caches and live sockets. */
 export interface AdminApi {
-  /** Resolves `true` when created. Refuses guild ids (`GUILD#...`) with invalid_room. */
+  /** Resolves `true` when created. Refuses guild ids (`GUILD#...`) with invalid_room. Reopens a closed room. */
   putRoom(roomId: string, visibility: Visibility): Promise<boolean>
   putRoomMember(roomId: string, userId: string): Promise<void>
   /** Also closes the user's live sockets in the room (4403, or `left` on /ws). */
@@ -63,3 +63,13 @@ export interface AdminApi {
   /** Also closes the user's live sockets in `GUILD#<guildId>` (4403, or `left` on /ws). */
   deleteGuildMember(guildId: string, userId: string): Promise<boolean>
 }
+  /**
+   * Closes a general room: every connection leaves it (4404, or `left` with reason "closed"
+   * on /ws), nobody may enter until `putRoom` reopens it, history is kept. `false` when there
+   * is no such room.
+   */
+  closeRoom(roomId: string): Promise<boolean>
+  /** A private room's members, a page at a time (user ids in code point order). */
+  listRoomMembers(roomId: string, query: MemberQuery): Promise<MemberPage>
+  /** A guild's members, a page at a time. */
+  listGuildMembers(guildId: string, query: MemberQuery): Promise<MemberPage>

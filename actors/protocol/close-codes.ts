@@ -12,4 +12,6 @@ export const CloseCode = {
   tokenExpired: 4401,
   /** Membership revoked. */
   revoked: 4403,
+  /** The room was closed by an admin; entering it is refused with not_found (404) until reopened. */
+  roomClosed: 4404,
 } as const

@@ -12,7 +12,7 @@ import type {
   Session,
   WireMessage,
 } from '../../actors/runtime.ts'
-import type { PageQuery, Visibility } from '../../actors/store.ts'
+import type { MemberPage, MemberQuery, PageQuery, Visibility } from '../../actors/store.ts'
 
 export interface FakeSession extends Session {
   opts: OpenSessionOptions
@@ -97,6 +97,18 @@ export class FakeAdmin implements AdminApi {
 export class FakeSocket implements SocketPort {
   sent: string[] = []
   closes: { code: number; reason: string }[] = []
+  async closeRoom(roomId: string): Promise<boolean> {
+    this.calls.push(`closeRoom ${roomId}`)
+    return this.rooms.has(roomId)
+  }
+  async listRoomMembers(roomId: string, query: MemberQuery): Promise<MemberPage> {
+    this.calls.push(`listRoomMembers ${roomId} ${query.limit} ${query.after ?? ''}`)
+    return { members: [] }
+  }
+  async listGuildMembers(guildId: string, query: MemberQuery): Promise<MemberPage> {
+    this.calls.push(`listGuildMembers ${guildId} ${query.limit} ${query.after ?? ''}`)
+    return { members: [] }
+  }
   send(text: string) {
     this.sent.push(text)
   }
