@@ -4,6 +4,7 @@
  * through the one error factory (`errors.ts`) and is logged once, here.
  */
 import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
 import { adminRoutes } from './admin-routes.ts'
 import type { AppEnv, AppOptions } from './context.ts'
 import { errorResponse, httpErrors, HttpError, type HttpErrorCode } from './errors.ts'
@@ -19,6 +20,17 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   const { logger } = options
   const app = new Hono<AppEnv>()
 
+  // Every body is read through this cap: a declared Content-Length over it is refused unread,
+  // a chunked one as soon as the cap is passed, so no handler ever holds more than the cap.
+  // GET and HEAD carry no body: skipping them keeps upgrades off the body path entirely.
+  const maxBodyBytes = options.config.limits.maxBodyBytes
+  const limitBody = bodyLimit({
+    maxSize: maxBodyBytes,
+    onError: () => {
+      throw new HttpError('too_large', `the body is over ${maxBodyBytes} bytes`)
+    },
+  })
+  app.use((c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)))
   app.route('/', healthRoutes(lifecycle))
   app.route('/', wsRoutes({ ...options, lifecycle }))
   app.route('/', historyRoutes(options))

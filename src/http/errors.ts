@@ -9,6 +9,9 @@ export const httpErrors = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  request_timeout: 408,
+  too_large: 413,
+  headers_too_large: 431,
   rate_limited: 429,
   internal: 500,
   unavailable: 503,
@@ -22,13 +25,21 @@ const defaultMessages: Record<HttpErrorCode, string> = {
   unauthorized: 'a valid access token is required',
   forbidden: 'not allowed',
   not_found: 'not found',
+  request_timeout: 'the request took too long to arrive',
+  too_large: 'the request is too large',
+  headers_too_large: 'the request headers are too large',
   rate_limited: 'too many requests; retry later',
   internal: 'internal error',
   unavailable: 'the server cannot take this request now; retry later',
 }
 
+/** The refusal body, for callers that write raw HTTP (Node's parser refusals: client-error.ts). */
+export function errorBody(code: HttpErrorCode, message = defaultMessages[code]): { error: HttpErrorCode; message: string } {
+  return { error: code, message }
+}
+
 export function errorResponse(code: HttpErrorCode, message = defaultMessages[code]): Response {
-  return Response.json({ error: code, message }, { status: httpErrors[code] })
+  return Response.json(errorBody(code, message), { status: httpErrors[code] })
 }
 
 /** Thrown inside handlers; `app.onError` turns it into `errorResponse`. */
