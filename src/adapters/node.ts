@@ -13,6 +13,7 @@ import type { Limits } from '../../actors/limits.ts'
 import type { Logger } from '../../actors/ports.ts'
 import type { Upgrade } from '../http/app.ts'
 import { errorResponse } from '../http/errors.ts'
+import { answerClientError } from './client-error.ts'
 import type { FetchApp, Listening, ServeOptions } from './listening.ts'
 
 const UPGRADING = Symbol('guildhall.upgrading')
@@ -44,6 +45,7 @@ export function serveNode(app: FetchApp, opts: ServeOptions): Promise<Listening>
     hostname: opts.host,
     websocket: { server: wss as unknown as WebSocketServerLike },
   }) as Server
+  server.on('clientError', answerClientError(logger))
   server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
     if (req.headers.upgrade?.toLowerCase() !== 'websocket') {
       void writeResponse(socket, errorResponse('invalid_request', 'only WebSocket upgrades are served'))
