@@ -46,6 +46,7 @@ export function adminRoutes(opts: AppOptions): Hono<AppEnv> {
     })
 }
 
+/** The body is at most `maxBodyBytes`: app.ts's body limit refuses a larger one (413) first. */
 async function jsonBody(c: Context): Promise<unknown> {
   const text = await c.req.text()
   try {
