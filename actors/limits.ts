@@ -71,6 +71,9 @@ export interface Limits {
   presenceGraceMs: number
   /** Largest HTTP request body; larger ones are refused with 413 before being read whole. */
   maxBodyBytes: number
+  /** Admin member listings (a room's, a guild's): page size by default and at most. */
+  membersDefaultLimit: number
+  membersMaxLimit: number
 }
 
 export const defaultLimits: Limits = {
@@ -108,6 +111,8 @@ export const defaultLimits: Limits = {
   joinsPerSecond: 5,
   presenceGraceMs: 5_000,
   maxBodyBytes: 64 * 1024,
+  membersDefaultLimit: 100,
+  membersMaxLimit: 1000,
 }
 
 export function resolveLimits(overrides: Partial<Limits> = {}): Limits {
@@ -159,6 +164,8 @@ export const limitMaxima: Limits = {
   joinsPerSecond: 1_000_000,
   presenceGraceMs: DAY_MS,
   maxBodyBytes: 1024 * MiB,
+  membersDefaultLimit: 10_000,
+  membersMaxLimit: 10_000,
 }
 
 /**
@@ -169,6 +176,7 @@ export const limitOrder: readonly [keyof Limits, keyof Limits, string][] = [
   ['softOutboundBytes', 'hardOutboundBytes', 'a slow consumer is cut before it is ever called slow'],
   ['readPauseBytes', 'hardOutboundBytes', 'reading must pause before the connection is cut'],
   ['historyDefaultLimit', 'historyMaxLimit', 'the default page would be refused'],
+  ['membersDefaultLimit', 'membersMaxLimit', 'the default member page would be refused'],
   ['pingIntervalMs', 'peerTimeoutMs', 'every peer would time out between two pings'],
   ['maxTextLength', 'maxFrameBytes', 'a message that long cannot fit in a frame'],
   ['maxTextLength', 'userSendBytesBurst', 'a message that long could never be sent'],

@@ -7,14 +7,23 @@ import { Hono, type Context } from 'hono'
 import { authenticateAdmin } from './authenticate.ts'
 import type { AppEnv, AppOptions } from './context.ts'
 import { HttpError } from './errors.ts'
-import { generalRoomIdSchema, guildIdSchema, putRoomBodySchema, userIdSchema } from './inputs.ts'
+import { encodeCursor, generalRoomIdSchema, guildIdSchema, memberQuerySchema, putRoomBodySchema, userIdSchema } from './inputs.ts'
 import { parseOr } from './validate.ts'
+import type { MemberPage, MemberQuery } from '../../actors/store.ts'
 
 export function adminRoutes(opts: AppOptions): Hono<AppEnv> {
   const { admin, runtime, auth } = opts
   const roomParam = (c: Context) => parseOr(generalRoomIdSchema, c.req.param('roomId'), 'invalid_room')
   const userParam = (c: Context) => parseOr(userIdSchema, c.req.param('userId'))
   const guildParam = (c: Context) => parseOr(guildIdSchema, c.req.param('guildId'))
+  const { membersDefaultLimit, membersMaxLimit } = opts.config.limits
+  const memberQuerySpec = memberQuerySchema(membersMaxLimit)
+  const memberQuery = (c: Context): MemberQuery => {
+    const { limit, cursor } = parseOr(memberQuerySpec, c.req.query())
+    return { limit: limit ?? membersDefaultLimit, ...(cursor !== undefined && { after: cursor }) }
+  }
+  const memberPage = (c: Context, page: MemberPage) =>
+    c.json({ members: page.members, ...(page.next !== undefined && { nextCursor: encodeCursor(page.next) }) })
 
   return new Hono<AppEnv>()
     .use('/admin/*', async (c, next) => {
@@ -28,6 +37,13 @@ export function adminRoutes(opts: AppOptions): Hono<AppEnv> {
       const created = await admin.putRoom(roomId, visibility)
       return c.json({ room: roomId, visibility }, created ? 201 : 200)
     })
+    // Closing keeps the room's history and members; a PUT of the room reopens it.
+    .delete('/admin/rooms/:roomId', async (c) => {
+      if (!(await admin.closeRoom(roomParam(c)))) throw new HttpError('not_found', 'no such room')
+      return c.body(null, 204)
+    })
+    .get('/admin/rooms/:roomId/members', async (c) => memberPage(c, await admin.listRoomMembers(roomParam(c), memberQuery(c))))
+    .get('/admin/guilds/:guildId/members', async (c) => memberPage(c, await admin.listGuildMembers(guildParam(c), memberQuery(c))))
     .put('/admin/rooms/:roomId/members/:userId', async (c) => {
       await admin.putRoomMember(roomParam(c), userParam(c))
       return c.body(null, 204)

@@ -38,6 +38,40 @@ export function historyQuerySchema(maxLimit: number) {
   )
 }
 
+/**
+ * Member listings: `limit` 1..maxLimit and an opaque `cursor`, which is the last user id of
+ * the previous page in base64url (so any id, `#` or emoji included, travels safely in a URL).
+ */
+export function memberQuerySchema(maxLimit: number) {
+  return v.object({
+    limit: v.optional(v.pipe(seq, v.minValue(1, `limit is 1..${maxLimit}`), v.maxValue(maxLimit, `limit is 1..${maxLimit}`))),
+    cursor: v.optional(
+      v.pipe(
+        v.string(),
+        v.transform(decodeCursor),
+        v.check((id): id is string => id !== undefined && codePointLength(id) >= 1 && codePointLength(id) <= 128, 'cursor is not valid'),
+        v.transform((id) => id as string),
+      ),
+    ),
+  })
+}
+
+export function encodeCursor(userId: string): string {
+  let binary = ''
+  for (const byte of new TextEncoder().encode(userId)) binary += String.fromCharCode(byte)
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+}
+
+function decodeCursor(cursor: string): string | undefined {
+  if (!/^[A-Za-z0-9_-]{1,700}$/.test(cursor)) return undefined
+  try {
+    const binary = atob(cursor.replace(/-/g, '+').replace(/_/g, '/'))
+    return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(binary, (ch) => ch.charCodeAt(0)))
+  } catch {
+    return undefined
+  }
+}
+
 export const putRoomBodySchema = v.object({ visibility: v.picklist(['public', 'private'], 'visibility is public or private') })
 
 /** The first issue's message, for the `message` of a 400. */
