@@ -2,17 +2,33 @@
  * Who may enter which room (PROTOCOL.md section 3): a public general room is open to every
  * authenticated user, a private one to its members, a guild room to the guild's members.
  * A non-member of a guild room hears `forbidden`, never whether the guild exists.
+ *
+ * Only entering creates: a general room that does not exist is created on first entry (when
+ * configured to), within the user's `roomCreatesPerMinute`; a read of it creates nothing and
+ * finds it empty, so read-only requests cannot fill the store with room records.
  */
 import { parseRoomId } from './protocol/rooms.ts'
-import type { AccessResult } from './runtime.ts'
+import type { AccessIntent, AccessResult } from './runtime.ts'
 import type { Store } from './store.ts'
 
 export interface AccessOptions {
   /** Create a general room, public, on first use. */
   autoCreateRooms: boolean
+  /** The user's room-creation quota (`UserQuotas`), charged before a room is created. */
+  creates: {
+    takeCreate(userId: string, now: number): { ok: true } | { ok: false; retryAfterMs: number }
+    refundCreate(userId: string): void
+  }
+  now(): number
 }
 
-export async function checkAccess(store: Store, opts: AccessOptions, roomId: string, userId: string): Promise<AccessResult> {
+export async function checkAccess(
+  store: Store,
+  opts: AccessOptions,
+  roomId: string,
+  userId: string,
+  intent: AccessIntent = 'enter',
+): Promise<AccessResult> {
   const key = parseRoomId(roomId)
   if (!key) return { ok: false, code: 'invalid_room' }
   try {
@@ -22,12 +38,27 @@ export async function checkAccess(store: Store, opts: AccessOptions, roomId: str
     const room = await store.getRoom(roomId)
     if (!room) {
       if (!opts.autoCreateRooms) return { ok: false, code: 'not_found' }
-      await store.putRoom({ roomId, visibility: 'public' })
-      return { ok: true }
+      if (intent === 'read') return { ok: true }
+      return await create(store, opts, roomId, userId)
     }
+    // Closed by an admin: like a room that does not exist, and never created again on entry.
+    if (room.closed) return { ok: false, code: 'not_found', message: 'this room is closed' }
     if (room.visibility === 'public') return { ok: true }
     return (await store.isRoomMember(roomId, userId)) ? { ok: true } : { ok: false, code: 'forbidden' }
   } catch {
     return { ok: false, code: 'unavailable' }
   }
+}
+
+async function create(store: Store, opts: AccessOptions, roomId: string, userId: string): Promise<AccessResult> {
+  const taken = opts.creates.takeCreate(userId, opts.now())
+  if (!taken.ok) return { ok: false, code: 'rate_limited', retryAfterMs: taken.retryAfterMs }
+  try {
+    // Someone else may have created it meanwhile: then this user created nothing.
+    if (!(await store.putRoom({ roomId, visibility: 'public' }))) opts.creates.refundCreate(userId)
+  } catch (err) {
+    opts.creates.refundCreate(userId)
+    throw err
+  }
+  return { ok: true }
 }

@@ -7,6 +7,7 @@ import type { Clock } from './clock.ts'
 import type { RoomConnection } from './connection.ts'
 import type { Effect } from './core/effects.ts'
 import { RoomCore, toWire, type HistoryPage } from './core/room-core.ts'
+import type { SendQuota } from './core/user-quota.ts'
 import type { Limits } from './limits.ts'
 import { Mailbox } from './mailbox.ts'
 import type { Logger } from './ports.ts'
@@ -21,6 +22,8 @@ export interface ActorDeps {
   limits: Limits
   logger: Logger
   newId: () => string
+  /** Sends per user across every room on this node (owned by the host, shared by all rooms). */
+  quota: SendQuota
   /** Called once when the actor is gone (idle, failed to activate, or stale). */
   onEvict(actor: RoomActor): void
 }
@@ -150,7 +153,7 @@ export class RoomActor {
         recentLimit: limits.recentBufferSize,
         idempotencySince: clock.now() - limits.idempotencyWindowMs,
       })
-      this.core = new RoomCore(this.roomId, snapshot, limits, this.deps.newId)
+      this.core = new RoomCore(this.roomId, snapshot, limits, this.deps.newId, this.deps.quota)
       this.deps.logger.info('room_activated', { room: this.roomId, seq: snapshot.seq })
       this.afterEvent()
     } catch (err) {

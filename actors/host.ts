@@ -8,10 +8,12 @@ import { ExpiryGroups } from './expiry.ts'
 import { systemClock, type Clock } from './clock.ts'
 import type { RoomConnection } from './connection.ts'
 import { toWire } from './core/room-core.ts'
+import { UserQuotas } from './core/user-quota.ts'
 import { resolveLimits, type Limits } from './limits.ts'
 import { silentLogger, type Logger } from './ports.ts'
 import { CloseCode } from './protocol/close-codes.ts'
-import type { AccessResult, ActiveRoom, OpenSessionOptions, RoomRuntime, Session, WireMessage } from './runtime.ts'
+import { errorFrame } from './protocol/errors.ts'
+import type { AccessIntent, AccessResult, ActiveRoom, OpenSessionOptions, RoomRuntime, Session, WireMessage } from './runtime.ts'
 import { SocketSession, type SessionHost } from './session.ts'
 import type { PageQuery, Store } from './store.ts'
 
@@ -49,14 +51,18 @@ export class ActorHost implements RoomRuntime, SessionHost {
   private readonly newId: () => string
   private readonly actors = new Map<string, RoomActor>()
   private readonly sessions = new Set<SocketSession>()
+  /** Open sessions per user (`maxConnectionsPerUser`; also who counts as connected). */
+  private readonly userSessions = new Map<string, number>()
+  /** Sends, bytes and room creations per user across every room on this node. */
+  readonly quotas: UserQuotas
   private readonly revokedAt = new Map<string, number>()
+  private readonly closedAt = new Map<string, number>()
   private connectionIds = 0
   private readonly expiries: ExpiryGroups<SocketSession>
   private draining = false
 
   constructor(opts: ActorHostOptions) {
     this.store = opts.store
-  private readonly closedAt = new Map<string, number>()
     this.clock = opts.clock ?? systemClock
     const limits = resolveLimits(opts.limits)
     // A store that caps its batches (DynamoDB) wins over the configured group-commit size.
@@ -65,17 +71,27 @@ export class ActorHost implements RoomRuntime, SessionHost {
     this.autoCreateRooms = opts.autoCreateRooms ?? false
     this.newId = opts.newId ?? (() => crypto.randomUUID())
     this.expiries = new ExpiryGroups(this.clock, (session) => session.expire())
+    this.quotas = new UserQuotas(this.limits, (userId) => this.userSessions.has(userId))
   }
 
   // --- RoomRuntime ---------------------------------------------------------------------------
 
-  checkAccess(roomId: string, userId: string): Promise<AccessResult> {
-    return checkAccess(this.store, { autoCreateRooms: this.autoCreateRooms }, roomId, userId)
+  checkAccess(roomId: string, userId: string, intent: AccessIntent = 'enter'): Promise<AccessResult> {
+    const opts = { autoCreateRooms: this.autoCreateRooms, creates: this.quotas, now: () => this.clock.now() }
+    return checkAccess(this.store, opts, roomId, userId, intent)
+  }
+
+  mayConnect(userId: string): boolean {
+    return (this.userSessions.get(userId) ?? 0) < this.limits.maxConnectionsPerUser
   }
 
   openSession(opts: OpenSessionOptions): Session {
+    // The server checked `mayConnect` before upgrading; checked again here since two upgrades
+    // of one user may both pass the check before either opens.
+    if (!this.mayConnect(opts.user.id)) return this.refuseSession(opts)
     const session = new SocketSession(this, opts)
     this.sessions.add(session)
+    this.userSessions.set(opts.user.id, (this.userSessions.get(opts.user.id) ?? 0) + 1)
     if (this.draining) session.end(CloseCode.goingAway, 'server draining')
     return session
   }
@@ -122,6 +138,17 @@ export class ActorHost implements RoomRuntime, SessionHost {
     this.actors.get(roomId)?.revoke(userId)
   }
 
+  /**
+   * The room was closed (already in the store): every connection leaves it (4404, or `left`
+   * with reason "closed" on /ws), and an entry whose access check began before is refused.
+   */
+  closeRoom(roomId: string): void {
+    this.closedAt.delete(roomId)
+    this.closedAt.set(roomId, ++this.revocationEpoch)
+    if (this.closedAt.size > revocationMemory) this.closedAt.delete(this.closedAt.keys().next().value!)
+    this.actors.get(roomId)?.closeRoom()
+  }
+
   /** Users connected to the room on this node. */
   connectedUsers(roomId: string): string[] {
     const users = new Set<string>()
@@ -138,17 +165,6 @@ export class ActorHost implements RoomRuntime, SessionHost {
   isQuiet(): boolean {
     for (const actor of this.actors.values()) if (!actor.mailbox.idle) return false
     for (const session of this.sessions) if (!session.idle) return false
-  /**
-   * The room was closed (already in the store): every connection leaves it (4404, or `left`
-   * with reason "closed" on /ws), and an entry whose access check began before is refused.
-   */
-  closeRoom(roomId: string): void {
-    this.closedAt.delete(roomId)
-    this.closedAt.set(roomId, ++this.revocationEpoch)
-    if (this.closedAt.size > revocationMemory) this.closedAt.delete(this.closedAt.keys().next().value!)
-    this.actors.get(roomId)?.closeRoom()
-  }
-
     return true
   }
 
@@ -165,6 +181,7 @@ export class ActorHost implements RoomRuntime, SessionHost {
   async enter(roomId: string, conn: RoomConnection, since: number | undefined, epoch: number): Promise<RoomActor> {
     for (let attempt = 0; ; attempt++) {
       if ((this.revokedAt.get(`${roomId}\u0000${conn.userId}`) ?? 0) > epoch) throw new AccessRevokedError()
+      if ((this.closedAt.get(roomId) ?? 0) > epoch) throw new RoomClosedError()
       const actor = this.actorFor(roomId)
       try {
         await actor.open(conn, since)
@@ -177,16 +194,28 @@ export class ActorHost implements RoomRuntime, SessionHost {
   }
 
   sessionEnded(session: SocketSession): void {
-    this.sessions.delete(session)
+    if (!this.sessions.delete(session)) return
+    const userId = session.user.id
+    const open = (this.userSessions.get(userId) ?? 1) - 1
+    if (open > 0) this.userSessions.set(userId, open)
+    else this.userSessions.delete(userId)
   }
 
   expireAt(at: number, session: SocketSession): void {
-      if ((this.closedAt.get(roomId) ?? 0) > epoch) throw new RoomClosedError()
     this.expiries.add(at, session)
   }
 
   forgetExpiry(at: number, session: SocketSession): void {
     this.expiries.delete(at, session)
+  }
+
+  /** Over `maxConnectionsPerUser`: says why on the socket and closes it (1008), no session. */
+  private refuseSession(opts: OpenSessionOptions): Session {
+    const max = this.limits.maxConnectionsPerUser
+    this.logger.warn('too_many_connections', { user: opts.user.id, max })
+    opts.socket.send(JSON.stringify(errorFrame('limit_exceeded', { message: `at most ${max} connections per user` })))
+    opts.socket.close(CloseCode.policy, 'too many connections')
+    return { receive() {}, closed() {} }
   }
 
   private actorFor(roomId: string): RoomActor {
@@ -198,6 +227,7 @@ export class ActorHost implements RoomRuntime, SessionHost {
         limits: this.limits,
         logger: this.logger,
         newId: this.newId,
+        quota: this.quotas,
         onEvict: (gone) => {
           if (this.actors.get(roomId) === gone) this.actors.delete(roomId)
         },

@@ -8,8 +8,15 @@ import type { MemberPage, MemberQuery, PageQuery, StoredMessage, Visibility } fr
 /** The message as clients see it (PROTOCOL.md section 5): the stored one less its idempotency key. */
 export type WireMessage = Omit<StoredMessage, 'clientId'>
 
-export type AccessCode = 'invalid_room' | 'forbidden' | 'not_found' | 'unavailable'
-export type AccessResult = { ok: true } | { ok: false; code: AccessCode }
+export type AccessCode = 'invalid_room' | 'forbidden' | 'not_found' | 'unavailable' | 'rate_limited'
+/** `retryAfterMs` comes with `rate_limited` (too many rooms created on first use). */
+export type AccessResult = { ok: true } | { ok: false; code: AccessCode; retryAfterMs?: number }
+/**
+ * Why access is asked: `enter` (an upgrade to a room, a `join`) may create a general room on
+ * first use; `read` (history) never creates anything: a room that would be created reads as
+ * empty.
+ */
+export type AccessIntent = 'enter' | 'read'
 
 /** One socket's conversation with the runtime. The adapter feeds it; it writes to the socket. */
 export interface Session {
@@ -38,8 +45,13 @@ export interface ActiveRoom {
 }
 
 export interface RoomRuntime {
-  /** May `userId` enter `roomId`? Creates a general room on first use when configured to. */
-  checkAccess(roomId: string, userId: string): Promise<AccessResult>
+  /**
+   * May `userId` enter (or read) `roomId`? To enter, a general room is created on first use
+   * when configured to, at most `roomCreatesPerMinute` per user; to read, never.
+   */
+  checkAccess(roomId: string, userId: string, intent?: AccessIntent): Promise<AccessResult>
+  /** May `userId` open another WebSocket on this node (`maxConnectionsPerUser`)? */
+  mayConnect(userId: string): boolean
   openSession(opts: OpenSessionOptions): Session
   /** History for HTTP (access checked by the caller). `limit` defaults to 50. */
   history(roomId: string, query: Partial<PageQuery>): Promise<{ messages: WireMessage[]; more: boolean }>

@@ -19,7 +19,7 @@ import type { Logger, SocketPort, User } from './ports.ts'
 import { CloseCode } from './protocol/close-codes.ts'
 import { countsAsRefusal, errorFrame, type ErrorFrame } from './protocol/errors.ts'
 import { parseClientFrame } from './protocol/frames.ts'
-import type { AccessResult, OpenSessionOptions, Session } from './runtime.ts'
+import type { AccessIntent, AccessResult, OpenSessionOptions, Session } from './runtime.ts'
 
 /** What a session needs from its host. */
 export interface SessionHost {
@@ -29,7 +29,7 @@ export interface SessionHost {
   /** Increases with every revocation; taken before an access check. */
   readonly revocationEpoch: number
   nextConnectionId(): number
-  checkAccess(roomId: string, userId: string): Promise<AccessResult>
+  checkAccess(roomId: string, userId: string, intent?: AccessIntent): Promise<AccessResult>
   /** Puts the connection in the room; resolves once its welcome is sent. */
   enter(roomId: string, conn: RoomConnection, since: number | undefined, epoch: number): Promise<RoomActor>
   sessionEnded(session: SocketSession): void
@@ -51,6 +51,8 @@ export class SocketSession implements Session {
   private readonly inbox: Mailbox
   private readonly refusals: RefusalCounter
   private readonly frameRate: TokenBucket
+  /** `join` and `leave` frames: each costs the rooms work and may announce presence. */
+  private readonly joinRate: TokenBucket
   /** Frames read in a row while over `readPauseBytes` on a socket that cannot pause. */
   private framesWhileBacklogged = 0
   private readonly expiresAt: number | undefined
@@ -62,6 +64,7 @@ export class SocketSession implements Session {
     this.boundRoom = opts.room?.roomId
     this.refusals = new RefusalCounter(host.limits.maxRefusals, host.limits.refusalWindowMs)
     this.frameRate = new TokenBucket(host.limits.frameBurst, host.limits.framesPerSecond, host.clock.now())
+    this.joinRate = new TokenBucket(host.limits.joinBurst, host.limits.joinsPerSecond, host.clock.now())
     this.inbox = new Mailbox((err) => {
       host.logger.error('session_error', { user: this.user.id, error: String(err) })
       this.write(errorFrame('internal'))
@@ -135,17 +138,26 @@ export class SocketSession implements Session {
   }
 
   private async joinByFrame(roomId: string, since: number | undefined): Promise<void> {
+    if (!this.takeJoin(roomId)) return
     const joined = this.rooms.get(roomId)
     if (joined?.actor) {
       await this.enterRoom(roomId, joined, since, this.host.revocationEpoch)
       return
     }
+    const max = this.host.limits.maxRoomsPerConnection
+    if (this.rooms.size >= max) {
+      return this.refuse(errorFrame('limit_exceeded', { room: roomId, message: `at most ${max} rooms per connection; leave one first` }))
+    }
     const epoch = this.host.revocationEpoch
-    const access = await this.host.checkAccess(roomId, this.user.id)
+    const access = await this.host.checkAccess(roomId, this.user.id, 'enter')
     if (this.ended) return
     if (!access.ok) {
       // Frames speak PROTOCOL.md section 5's codes: a malformed room id is a wrong field.
       if (access.code === 'invalid_room') return this.refuse(errorFrame('invalid_frame', { room: roomId, message: 'not a valid room id' }))
+      if (access.code === 'rate_limited') {
+        const message = 'too many rooms created; retry later'
+        return this.refuse(errorFrame('rate_limited', { room: roomId, message, ...(access.retryAfterMs === undefined ? {} : { retryAfterMs: access.retryAfterMs }) }))
+      }
       return this.refuse(errorFrame(access.code, { room: roomId }))
     }
     await this.join(roomId, since, epoch)
@@ -174,7 +186,16 @@ export class SocketSession implements Session {
     }
   }
 
+  /** Join/leave rate per connection; a refusal names the room and says when to retry. */
+  private takeJoin(roomId: string): boolean {
+    const taken = this.joinRate.take(this.host.clock.now())
+    if (taken.ok) return true
+    this.refuse(errorFrame('rate_limited', { room: roomId, message: 'too many joins and leaves; retry later', retryAfterMs: taken.retryAfterMs }))
+    return false
+  }
+
   private leave(roomId: string): void {
+    if (!this.takeJoin(roomId)) return
     const membership = this.rooms.get(roomId)
     this.rooms.delete(roomId)
     membership?.actor?.close(membership.conn.id)

@@ -10,9 +10,12 @@ import type { RoomSnapshot, StoredMessage } from '../store.ts'
 import type { WireMessage } from '../runtime.ts'
 import type { Effect, ServerFrame } from './effects.ts'
 import { IdempotencyWindow } from './idempotency.ts'
+import { Presence } from './presence.ts'
 import { RecentBuffer } from './recent-buffer.ts'
 import { TokenBucket } from './token-bucket.ts'
 import { TypingState } from './typing.ts'
+import type { SendQuota } from './user-quota.ts'
+import { utf8Length } from './utf8-length.ts'
 
 /** A send waiting for storage; every connection that sent its `id` waits for the one ack. */
 interface PendingSend {
@@ -20,6 +23,8 @@ interface PendingSend {
   senderId: string
   clientId: string
   text: string
+  /** UTF-8 size of `text`, charged to the sender's byte quota (refunded if not stored). */
+  bytes: number
   waiters: number[]
   message?: StoredMessage
 }
@@ -38,7 +43,7 @@ export class RoomCore {
   seq: number
   private lastTs: number
   private readonly connUser = new Map<number, string>()
-  private readonly userConns = new Map<string, Set<number>>()
+  private readonly presence: Presence
   private readonly markers = new Map<string, number>()
   private readonly buckets = new Map<string, TokenBucket>()
   private readonly typing: TypingState
@@ -53,8 +58,11 @@ export class RoomCore {
     snapshot: RoomSnapshot,
     private readonly limits: Limits,
     private readonly newId: () => string,
+    /** The user's quota across every room on this node (the host's), on top of the room bucket. */
+    private readonly quota: SendQuota,
   ) {
     this.seq = snapshot.seq
+    this.presence = new Presence(limits.presenceGraceMs)
     this.lastTs = snapshot.lastTs
     this.typing = new TypingState(limits)
     this.recent = new RecentBuffer(limits.recentBufferSize)
@@ -89,10 +97,7 @@ export class RoomCore {
   ): void {
     if (!this.markers.has(userId)) this.markers.set(userId, lastRead)
     this.connUser.set(conn, userId)
-    let conns = this.userConns.get(userId)
-    const firstOfUser = !conns
-    if (!conns) this.userConns.set(userId, (conns = new Set()))
-    conns.add(conn)
+    const arrived = this.presence.add(userId, conn)
 
     const welcome: ServerFrame = {
       type: 'welcome',
@@ -100,46 +105,52 @@ export class RoomCore {
       user: userId,
       seq: this.seq,
       lastRead: this.markers.get(userId) ?? 0,
-      presence: [...this.userConns.keys()],
+      presence: this.presence.users(),
       typing: this.typing.users().filter((u) => u !== userId),
     }
     if (since !== undefined) welcome.recovered = backlog !== undefined
     out.push({ kind: 'send', to: conn, frame: welcome })
     for (const m of backlog ?? []) out.push({ kind: 'send', to: conn, frame: this.messageFrame(m) })
-    if (firstOfUser) {
-      out.push({ kind: 'broadcast', frame: { type: 'presence', room: this.roomId, userId, online: true }, exceptUser: userId, droppable: true })
-    }
+    // A user back within the presence grace was never announced gone: nothing to announce.
+    if (arrived) out.push(this.presenceFrame(userId, true))
   }
 
-  /** A connection leaves (socket closed, `leave`, or revoked). */
-  close(conn: number, now: number, out: Effect[]): void {
+  /**
+   * A connection leaves (socket closed, `leave`, or revoked). The user's last connection
+   * stops their typing at once; their presence ends after `presenceGraceMs` (see `tick`),
+   * or now when `immediate` (revocation).
+   */
+  close(conn: number, now: number, out: Effect[], immediate = false): void {
     const userId = this.connUser.get(conn)
     if (userId === undefined) return
     this.connUser.delete(conn)
-    const conns = this.userConns.get(userId)
-    conns?.delete(conn)
-    if (conns && conns.size > 0) return
-    this.userConns.delete(userId)
+    const left = this.presence.remove(userId, conn, now, immediate)
+    if (left === 'stays') return
     this.markers.delete(userId)
     if (this.buckets.get(userId)?.isFull(now)) this.buckets.delete(userId)
     if (this.typing.stop(userId)) out.push(this.typingFrame(userId, false))
-    out.push({ kind: 'broadcast', frame: { type: 'presence', room: this.roomId, userId, online: false }, droppable: true })
+    if (left === 'offline') out.push(this.presenceFrame(userId, false))
   }
 
-  /** Membership revoked: every connection of the user leaves the room. */
+  /** Membership revoked: every connection of the user leaves the room, announced at once. */
   revoke(userId: string, now: number, out: Effect[]): void {
-    const conns = [...(this.userConns.get(userId) ?? [])]
-    if (conns.length === 0) return
+    const conns = this.presence.connectionsOf(userId)
+    if (conns.length === 0) {
+      // Gone already but still in grace: a revoked member is not "present" a moment longer.
+      if (this.presence.endGrace(userId)) out.push(this.presenceFrame(userId, false))
+      return
+    }
     out.push({ kind: 'revoke', to: conns })
-    for (const conn of conns) this.close(conn, now, out)
+    for (const conn of conns) this.close(conn, now, out, true)
   }
 
   connectionCount(): number {
     return this.connUser.size
   }
 
+  /** Users with a connection (users in their presence grace are not counted). */
   userCount(): number {
-    return this.userConns.size
+    return this.presence.connectedCount()
   }
 
   userOf(conn: number): string | undefined {
@@ -166,9 +177,17 @@ export class RoomCore {
       waiting.waiters.push(conn)
       return
     }
-    const taken = this.bucket(userId, now).take(now)
+    // Charged only now, after the idempotency checks: a resend of a known id costs nothing.
+    const bucket = this.bucket(userId, now)
+    const taken = bucket.take(now)
     if (!taken.ok) return this.refuse(conn, 'rate_limited', out, { ref: frame.id, retryAfterMs: taken.retryAfterMs })
-    const pending: PendingSend = { key, senderId: userId, clientId: frame.id, text: frame.text, waiters: [conn] }
+    const bytes = utf8Length(frame.text)
+    const quota = this.quota.takeSend(userId, bytes, now)
+    if (!quota.ok) {
+      bucket.refund()
+      return this.refuse(conn, 'rate_limited', out, { ref: frame.id, retryAfterMs: quota.retryAfterMs })
+    }
+    const pending: PendingSend = { key, senderId: userId, clientId: frame.id, text: frame.text, bytes, waiters: [conn] }
     this.pending.push(pending)
     this.pendingByKey.set(key, pending)
     out.push({ kind: 'flush' })
@@ -196,7 +215,7 @@ export class RoomCore {
   readSaved(userId: string, seq: number, out: Effect[]): void {
     const current = this.markers.get(userId)
     if (current !== undefined && seq <= current) return
-    if (this.userConns.has(userId)) this.markers.set(userId, seq)
+    if (this.presence.hasConnections(userId)) this.markers.set(userId, seq)
     out.push({ kind: 'broadcast', frame: { type: 'read', room: this.roomId, userId, seq } })
   }
 
@@ -227,15 +246,19 @@ export class RoomCore {
 
   // --- timers ------------------------------------------------------------------------------
 
-  /** When the shell should call `tick` next (typing expiry), if ever. */
+  /** When the shell should call `tick` next (typing expiry, presence grace), if ever. */
   nextDeadline(): number | undefined {
-    return this.typing.nextDeadline()
+    const typing = this.typing.nextDeadline()
+    const presence = this.presence.nextDeadline()
+    if (typing === undefined) return presence
+    return presence === undefined ? typing : Math.min(typing, presence)
   }
 
   tick(now: number, out: Effect[]): void {
     const { stopped, started } = this.typing.expire(now)
     for (const userId of stopped) out.push(this.typingFrame(userId, false))
     for (const userId of started) out.push(this.typingFrame(userId, true))
+    for (const userId of this.presence.expire(now)) out.push(this.presenceFrame(userId, false))
   }
 
   // --- group commit ------------------------------------------------------------------------
@@ -248,7 +271,11 @@ export class RoomCore {
     return this.inflight !== undefined
   }
 
-  /** Nothing to write and nobody connected: the actor may be evicted. */
+  /**
+   * Nothing to write and nobody connected: the actor may be evicted. Users in their presence
+   * grace do not keep it: with no connection left nobody would hear their `online:false`,
+   * and a fresh activation starts with nobody present, which is the truth by then.
+   */
   isIdle(): boolean {
     return this.connUser.size === 0 && this.pending.length === 0 && this.inflight === undefined
   }
@@ -290,7 +317,7 @@ export class RoomCore {
   batchFailed(out: Effect[]): void {
     for (const p of this.takeInflight()) {
       this.pendingByKey.delete(p.key)
-      this.buckets.get(p.senderId)?.refund()
+      this.refund(p)
       for (const conn of p.waiters) this.refuse(conn, 'unavailable', out, { ref: p.clientId })
     }
     this.flushIfPending(out)
@@ -310,7 +337,7 @@ export class RoomCore {
       if (p.key !== key) rest.push(p)
       else if (original) {
         this.pendingByKey.delete(p.key)
-        this.buckets.get(p.senderId)?.refund()
+        this.refund(p)
         for (const conn of p.waiters) out.push({ kind: 'send', to: conn, frame: this.ackFrame(clientId, original.seq, original.id) })
       } else rest.push(p)
     }
@@ -331,6 +358,12 @@ export class RoomCore {
     return batch
   }
 
+  /** A send that was not stored (or was stored before) costs its sender nothing. */
+  private refund(p: PendingSend): void {
+    this.buckets.get(p.senderId)?.refund()
+    this.quota.refundSend(p.senderId, p.bytes)
+  }
+
   private bucket(userId: string, now: number): TokenBucket {
     let b = this.buckets.get(userId)
     if (!b) this.buckets.set(userId, (b = new TokenBucket(this.limits.sendBurst, this.limits.sendPerSecond, now)))
@@ -347,6 +380,10 @@ export class RoomCore {
 
   private ackFrame(id: string, seq: number, messageId: string) {
     return { type: 'ack', room: this.roomId, id, seq, messageId }
+  }
+
+  private presenceFrame(userId: string, online: boolean): Effect {
+    return { kind: 'broadcast', frame: { type: 'presence', room: this.roomId, userId, online }, exceptUser: userId, droppable: true }
   }
 
   private typingFrame(userId: string, active: boolean): Effect {

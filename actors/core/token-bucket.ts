@@ -8,19 +8,24 @@ export class TokenBucket {
     this.updatedAt = now
   }
 
-  /** Takes a token; otherwise returns the milliseconds until one is available. */
-  take(now: number): { ok: true } | { ok: false; retryAfterMs: number } {
+  /**
+   * Takes `cost` tokens (1 by default); otherwise returns the milliseconds until they are
+   * available. A cost above `burst` is charged as `burst` (a full bucket), so that nothing
+   * the limits allow becomes impossible to send.
+   */
+  take(now: number, cost = 1): { ok: true } | { ok: false; retryAfterMs: number } {
     this.refill(now)
-    if (this.tokens >= 1) {
-      this.tokens -= 1
+    const need = Math.min(cost, this.burst)
+    if (this.tokens >= need) {
+      this.tokens -= need
       return { ok: true }
     }
-    return { ok: false, retryAfterMs: Math.max(1, Math.ceil(((1 - this.tokens) / this.perSecond) * 1000)) }
+    return { ok: false, retryAfterMs: Math.max(1, Math.ceil(((need - this.tokens) / this.perSecond) * 1000)) }
   }
 
-  /** Gives a token back (a send that storage refused cost the user nothing). */
-  refund(): void {
-    this.tokens = Math.min(this.burst, this.tokens + 1)
+  /** Gives tokens back (a send that storage refused cost the user nothing). */
+  refund(cost = 1): void {
+    this.tokens = Math.min(this.burst, this.tokens + Math.min(cost, this.burst))
   }
 
   /** Full again: the bucket can be forgotten without changing behaviour. */

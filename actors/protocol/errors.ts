@@ -6,6 +6,7 @@ export const errorCodes = [
   'invalid_frame',
   'too_long',
   'rate_limited',
+  'limit_exceeded',
   'forbidden',
   'not_found',
   'not_joined',
@@ -28,6 +29,7 @@ const defaultMessages: Record<ErrorCode, string> = {
   invalid_frame: 'the frame is not valid',
   too_long: 'the message text is too long',
   rate_limited: 'too many messages; retry later',
+  limit_exceeded: 'a limit of this connection was reached',
   forbidden: 'you may not enter this room',
   not_found: 'no such room',
   not_joined: 'join the room first',
@@ -49,8 +51,10 @@ export function errorFrame(
 
 /**
  * Refusals that count toward the per-connection flood limit: the client's own mistakes.
- * Rate limiting is not counted (PROTOCOL.md section 7), nor are the server's own failures.
+ * Rate limiting is not counted (PROTOCOL.md section 7), nor is a cap reached
+ * (`limit_exceeded`, like rate limiting a matter of how much, not of a wrong frame), nor are
+ * the server's own failures.
  */
 export function countsAsRefusal(code: ErrorCode): boolean {
-  return code !== 'rate_limited' && code !== 'unavailable' && code !== 'internal'
+  return code !== 'rate_limited' && code !== 'limit_exceeded' && code !== 'unavailable' && code !== 'internal'
 }

@@ -1,8 +1,9 @@
 /**
  * Room access for HTTP and upgrades: the runtime decides, this maps its answer onto the
  * error factory. A guild room answers `forbidden` to a non-member whether or not it exists.
+ * An upgrade enters the room (and may create it); a history read never creates anything.
  */
-import type { RoomRuntime } from '../../actors/runtime.ts'
+import type { AccessIntent, RoomRuntime } from '../../actors/runtime.ts'
 import { HttpError } from './errors.ts'
 
 const messages = {
@@ -10,9 +11,17 @@ const messages = {
   forbidden: 'you may not enter this room',
   not_found: 'no such room',
   unavailable: 'the room cannot be reached now; retry later',
+  rate_limited: 'too many rooms created; retry later',
 } as const
 
-export async function requireAccess(runtime: RoomRuntime, roomId: string, userId: string): Promise<void> {
-  const result = await runtime.checkAccess(roomId, userId)
-  if (!result.ok) throw new HttpError(result.code, messages[result.code])
+export async function requireAccess(runtime: RoomRuntime, roomId: string, userId: string, intent: AccessIntent): Promise<void> {
+  const result = await runtime.checkAccess(roomId, userId, intent)
+  if (result.ok) return
+  const retry = result.retryAfterMs === undefined ? '' : ` (in ${Math.ceil(result.retryAfterMs / 1000)} s)`
+  throw new HttpError(result.code, messages[result.code] + retry)
+}
+
+/** Over `maxConnectionsPerUser` on this node: `429`, before the upgrade. */
+export function requireConnectionSlot(runtime: RoomRuntime, userId: string): void {
+  if (!runtime.mayConnect(userId)) throw new HttpError('rate_limited', 'too many open connections for this user; close one first')
 }

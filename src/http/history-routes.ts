@@ -1,4 +1,7 @@
-/** History over HTTP (PROTOCOL.md section 4): access is checked exactly as for a join. */
+/**
+ * History over HTTP (PROTOCOL.md section 4): access is checked exactly as for a join, but a
+ * read creates nothing: a general room that would be created on first use reads as empty.
+ */
 import { Hono } from 'hono'
 import { requireAccess } from './access.ts'
 import { authenticate } from './authenticate.ts'
@@ -13,7 +16,7 @@ export function historyRoutes(opts: AppOptions): Hono<AppEnv> {
     const principal = await authenticate(c, auth)
     const roomId = parseOr(roomIdSchema, c.req.param('roomId'), 'invalid_room')
     const query = parseOr(querySchema, c.req.query())
-    await requireAccess(runtime, roomId, principal.user.id)
+    await requireAccess(runtime, roomId, principal.user.id, 'read')
     const page = await runtime.history(roomId, {
       ...(query.before !== undefined && { before: query.before }),
       ...(query.after !== undefined && { after: query.after }),

@@ -1,11 +1,11 @@
 /**
  * The two WebSocket endpoints. Every refusal happens here, as plain HTTP, before the upgrade:
- * draining (503), token (401), room id (400), `since` (400), access (403/404/503), and a
- * request that is not an upgrade at all (400).
+ * draining (503), token (401), the user's connection cap (429), room id (400), `since` (400),
+ * access (403/404/429/503), and a request that is not an upgrade at all (400).
  */
 import { Hono, type Context } from 'hono'
 import { authenticate } from './authenticate.ts'
-import { requireAccess } from './access.ts'
+import { requireAccess, requireConnectionSlot } from './access.ts'
 import type { AppEnv, AppOptions } from './context.ts'
 import { HttpError } from './errors.ts'
 import { roomIdSchema, sinceSchema } from './inputs.ts'
@@ -25,9 +25,10 @@ export function wsRoutes(opts: AppOptions & { lifecycle: Lifecycle }): Hono<AppE
     .get('/ws/rooms/:roomId', async (c) => {
       refuseWhileDraining()
       const principal = await authenticate(c, auth)
+      requireConnectionSlot(runtime, principal.user.id)
       const roomId = parseOr(roomIdSchema, c.req.param('roomId'), 'invalid_room')
       const { since } = parseOr(sinceSchema, c.req.query())
-      await requireAccess(runtime, roomId, principal.user.id)
+      await requireAccess(runtime, roomId, principal.user.id, 'enter')
       requireUpgrade(c)
       const room = since === undefined ? { roomId } : { roomId, since }
       return upgradeWebSocket(c, sessionEvents({ runtime, principal, room, maxFrameBytes, logger }))
@@ -35,6 +36,7 @@ export function wsRoutes(opts: AppOptions & { lifecycle: Lifecycle }): Hono<AppE
     .get('/ws', async (c) => {
       refuseWhileDraining()
       const principal = await authenticate(c, auth)
+      requireConnectionSlot(runtime, principal.user.id)
       requireUpgrade(c)
       return upgradeWebSocket(c, sessionEvents({ runtime, principal, maxFrameBytes, logger }))
     })

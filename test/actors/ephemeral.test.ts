@@ -50,8 +50,9 @@ t.test('typing stops when the typist leaves', async (t) => {
   ann.write({ type: 'typing', active: true })
   await world.settle()
   await ann.disconnect()
-  t.same(bob.frames('typing').map((f) => f.active), [true, false])
-  t.match(bob.last('presence'), { userId: 'ann', online: false })
+  t.same(bob.frames('typing').map((f) => f.active), [true, false], 'typing stops at once')
+  await world.advance(world.host.limits.presenceGraceMs)
+  t.match(bob.last('presence'), { userId: 'ann', online: false }, 'presence ends after the grace')
 })
 
 t.test('presence counts users, not sockets', async (t) => {
@@ -64,6 +65,7 @@ t.test('presence counts users, not sockets', async (t) => {
   await tab1.disconnect()
   t.equal(bob.frames('presence').length, 1, 'closing one tab keeps ann online')
   await tab2.disconnect()
+  await world.advance(world.host.limits.presenceGraceMs)
   t.match(bob.last('presence'), { userId: 'ann', online: false })
 })
 

@@ -28,6 +28,12 @@ export class FakeRuntime implements RoomRuntime {
   messages: WireMessage[] = []
   rooms: ActiveRoom[] = []
   drained = false
+  /** Users over their connection cap (`mayConnect` answers false). */
+  connectionCapped = new Set<string>()
+
+  mayConnect(userId: string): boolean {
+    return !this.connectionCapped.has(userId)
+  }
 
   async checkAccess(roomId: string, userId: string): Promise<AccessResult> {
     return this.access.get(`${roomId}/${userId}`) ?? this.access.get(roomId) ?? this.defaultAccess
