@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { DynamoDBDocumentClient, QueryCommand, type QueryCommandInput, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb'
 import type { DocSender, DynamoStoreOptions } from './config.ts'
 import { defaults } from './config.ts'
-import { isRetryable } from './errors.ts'
+import { asStoreError, isRetryable } from './errors.ts'
 import type { Item } from './items.ts'
 import { withRetry, type RetryPolicy } from './retry.ts'
 
@@ -28,13 +28,19 @@ export class Io {
     private readonly attemptTimeoutMs: number,
   ) {}
 
-  /** `make` builds a fresh command per attempt: SDK commands are not meant to be re-sent. */
+  /**
+   * `make` builds a fresh command per attempt: SDK commands are not meant to be re-sent.
+   * What still fails after the retries is `StoreUnavailableError` (503), except the
+   * conditional failures the store interprets itself (errors.ts).
+   */
   send<O>(make: () => object): Promise<O> {
     return withRetry(
       () => this.client.send(make(), { abortSignal: AbortSignal.timeout(this.attemptTimeoutMs) }) as Promise<O>,
       isRetryable,
       this.policy,
-    )
+    ).catch((err: unknown) => {
+      throw asStoreError(err)
+    })
   }
 
   /**

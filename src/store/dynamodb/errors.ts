@@ -48,3 +48,27 @@ export function isRetryable(err: unknown): boolean {
   const status = meta.$metadata?.httpStatusCode
   return status !== undefined && status >= 500
 }
+
+/**
+ * DynamoDB could not do what was asked (a missing table, denied access, throttling past the
+ * retry bound, no network): the request may succeed later or elsewhere, so callers answer
+ * `unavailable` (HTTP 503, the `code` the app maps), never `internal`. The service's exception
+ * is the `cause`; its name, not its message (which may hold account ids), is in `message`.
+ */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError'
+  readonly code = 'unavailable'
+  constructor(cause: unknown) {
+    super(`storage is unavailable (DynamoDB ${cause instanceof Error ? cause.name : 'error'}); retry later`, { cause })
+  }
+}
+
+/** Errors the store reads itself (a failed condition says something about the data). */
+const INTERPRETED = new Set(['TransactionCanceledException', 'ConditionalCheckFailedException'])
+
+/** What `Io.send` throws once retries are spent: the store's own reading, or unavailable. */
+export function asStoreError(err: unknown): unknown {
+  if (err instanceof Error && INTERPRETED.has(err.name)) return err
+  if (err instanceof StoreUnavailableError) return err
+  return new StoreUnavailableError(err)
+}

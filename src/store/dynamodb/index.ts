@@ -1,20 +1,38 @@
 /**
- * The DynamoDB store (`STORE=dynamodb`): `createDynamoStore(process.env)` reads PROTOCOL.md
- * section 1's variables (and MESSAGE_TTL_DAYS), creates tables when CREATE_TABLES=true, and
- * resolves to a ready Store.
+ * The DynamoDB store (`STORE=dynamodb`): `createDynamoStore(process.env)` reads the
+ * configuration variables (docs/operations.md), creates tables when CREATE_TABLES=true, checks
+ * both tables, and resolves to a ready Store.
  */
+import { makeDocClient } from './client.ts'
 import { optionsFromEnv, type DynamoStoreOptions } from './config.ts'
 import { DynamoStore } from './dynamodb-store.ts'
+import { checkTables } from './tables.ts'
 
 export { DynamoStore } from './dynamodb-store.ts'
 export { MAX_APPEND_BATCH } from './append.ts'
-export { BatchTooLargeError } from './errors.ts'
-export { CREATE_TABLES, tableSchema } from './tables.ts'
+export { BatchTooLargeError, StoreUnavailableError } from './errors.ts'
+export { CREATE_TABLES, TableUnusableError, checkTables, tableSchema } from './tables.ts'
 export type { DocSender, DynamoStoreOptions } from './config.ts'
 
-export function createDynamoStore(
+/**
+ * The store the server runs on: tables created when asked, then both checked, so that a
+ * missing table stops the start (naming it) instead of a server that says ready and answers
+ * every request 503.
+ */
+export async function createDynamoStore(
   env: Record<string, string | undefined>,
   overrides: Partial<DynamoStoreOptions> = {},
 ): Promise<DynamoStore> {
-  return DynamoStore.open({ ...optionsFromEnv(env), ...overrides })
+  const opts = { ...optionsFromEnv(env), ...overrides }
+  const store = await DynamoStore.open(opts)
+  const probe = opts.client ?? makeDocClient(opts)
+  try {
+    await checkTables(probe, { [store.config.coreTable]: 'CORE_TABLE', [store.config.guildTable]: 'GUILD_TABLE' })
+  } catch (err) {
+    await store.close()
+    throw err
+  } finally {
+    if (probe !== opts.client) (probe as { destroy?: () => void }).destroy?.()
+  }
+  return store
 }
