@@ -5,6 +5,7 @@
  */
 import * as v from 'valibot'
 import { defaultLimits, limitMaxima, limitProblems, resolveLimits, type Limits } from '../actors/limits.ts'
+import { parseOrigins, type AllowedOrigins } from './http/cors.ts'
 
 export type StoreKind = 'embedded' | 'dynamodb'
 
@@ -28,6 +29,8 @@ export interface Config {
   messageTtlDays?: number
   /** Overrides from `LIMIT_<NAME>` variables, e.g. `LIMIT_MAX_TEXT_LENGTH=2000`. */
   limits: Partial<Limits>
+  /** `CORS_ORIGINS`; unset: any origin in development mode, none otherwise (src/server.ts). */
+  corsOrigins?: AllowedOrigins
 }
 
 export class ConfigError extends Error {
@@ -53,6 +56,17 @@ const int = (min: number, max: number) =>
     v.maxValue(max),
   )
 const url = v.pipe(v.string(), v.url('expected a URL'))
+const origins = v.pipe(
+  v.string(),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    try {
+      return parseOrigins(dataset.value)
+    } catch (err) {
+      addIssue({ message: (err as Error).message })
+      return NEVER
+    }
+  }),
+)
 
 /** Shortest accepted `JWT_SECRET`, in UTF-8 bytes. */
 export const MIN_SECRET_BYTES = 32
@@ -82,6 +96,7 @@ const envSchema = v.object({
   CREATE_TABLES: v.optional(bool, 'false'),
   AUTO_CREATE_ROOMS: v.optional(bool),
   MESSAGE_TTL_DAYS: v.optional(int(1, 36500)),
+  CORS_ORIGINS: v.optional(origins),
 })
 
 export function loadConfig(env: Env): Config {
@@ -123,6 +138,7 @@ export function loadConfig(env: Env): Config {
     autoCreateRooms: e.AUTO_CREATE_ROOMS ?? e.STORE === 'embedded',
     messageTtlDays: e.MESSAGE_TTL_DAYS,
     limits,
+    corsOrigins: e.CORS_ORIGINS,
   }
 }
 

@@ -46,7 +46,9 @@ export async function createGuildhall(opts: GuildhallOptions): Promise<Guildhall
   const runtime = new ActorHost({ store, limits, logger, autoCreateRooms: config.autoCreateRooms })
   const admin = new Admin(runtime, store)
   const lifecycle = new Lifecycle()
-  const app = createApp({ runtime, admin, auth, config: { limits }, logger, upgradeWebSocket: opts.upgradeWebSocket, lifecycle })
+  // Development answers pages of any origin (a local front end on another port); production, none unless listed.
+  const allowedOrigins = config.corsOrigins ?? (devMode ? '*' : [])
+  const app = createApp({ runtime, admin, auth, config: { limits }, allowedOrigins, logger, upgradeWebSocket: opts.upgradeWebSocket, lifecycle })
   const dev = devMode && secret ? { secret, ...(await mintDevTokens(secret)) } : undefined
 
   let drained: Promise<void> | undefined

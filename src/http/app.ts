@@ -7,6 +7,7 @@ import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { adminRoutes } from './admin-routes.ts'
 import type { AppEnv, AppOptions } from './context.ts'
+import { corsMiddleware } from './cors.ts'
 import { errorResponse, httpErrors, HttpError, type HttpErrorCode } from './errors.ts'
 import { healthRoutes } from './health.ts'
 import { historyRoutes } from './history-routes.ts'
@@ -31,6 +32,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     },
   })
   app.use((c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)))
+  app.use(corsMiddleware(options.allowedOrigins ?? []))
   app.route('/', healthRoutes(lifecycle))
   app.route('/', wsRoutes({ ...options, lifecycle }))
   app.route('/', historyRoutes(options))

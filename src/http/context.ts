@@ -8,6 +8,7 @@ import type { Limits } from '../../actors/limits.ts'
 import type { Logger } from '../../actors/ports.ts'
 import type { AdminApi, RoomRuntime } from '../../actors/runtime.ts'
 import type { Principal, Verifier } from '../auth/verify.ts'
+import type { AllowedOrigins } from './cors.ts'
 import type { Lifecycle } from './lifecycle.ts'
 
 /**
@@ -24,6 +25,8 @@ export interface AppOptions {
   config: { limits: Limits }
   logger: Logger
   upgradeWebSocket: Upgrade
+  /** Browser origins allowed to call the HTTP API and open WebSockets (`CORS_ORIGINS`); none if omitted. */
+  allowedOrigins?: AllowedOrigins
   /** Draining flips `/ready` to 503 and refuses new sockets; a fresh one if omitted. */
   lifecycle?: Lifecycle
 }

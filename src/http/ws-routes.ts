@@ -1,12 +1,14 @@
 /**
  * The two WebSocket endpoints. Every refusal happens here, as plain HTTP, before the upgrade:
- * draining (503), token (401), the user's connection cap (429), room id (400), `since` (400),
- * access (403/404/429/503), and a request that is not an upgrade at all (400).
+ * draining (503), a browser page of an origin not allowed (403), token (401), the user's
+ * connection cap (429), room id (400), `since` (400), access (403/404/429/503), and a request
+ * that is not an upgrade at all (400).
  */
 import { Hono, type Context } from 'hono'
 import { authenticate } from './authenticate.ts'
 import { requireAccess, requireConnectionSlot } from './access.ts'
 import type { AppEnv, AppOptions } from './context.ts'
+import { requireOrigin } from './cors.ts'
 import { HttpError } from './errors.ts'
 import { roomIdSchema, sinceSchema } from './inputs.ts'
 import { Lifecycle } from './lifecycle.ts'
@@ -17,13 +19,16 @@ export function wsRoutes(opts: AppOptions & { lifecycle: Lifecycle }): Hono<AppE
   const { runtime, auth, logger, lifecycle, upgradeWebSocket } = opts
   const maxFrameBytes = opts.config.limits.maxFrameBytes
 
+  const allowedOrigins = opts.allowedOrigins ?? []
   const refuseWhileDraining = () => {
     if (lifecycle.draining) throw new HttpError('unavailable', 'the server is draining; reconnect shortly')
   }
+  const refuseForeignOrigin = (c: Context) => requireOrigin(allowedOrigins, c.req.header('origin'), c.req.header('host'))
 
   return new Hono<AppEnv>()
     .get('/ws/rooms/:roomId', async (c) => {
       refuseWhileDraining()
+      refuseForeignOrigin(c)
       const principal = await authenticate(c, auth)
       requireConnectionSlot(runtime, principal.user.id)
       const roomId = parseOr(roomIdSchema, c.req.param('roomId'), 'invalid_room')
@@ -35,6 +40,7 @@ export function wsRoutes(opts: AppOptions & { lifecycle: Lifecycle }): Hono<AppE
     })
     .get('/ws', async (c) => {
       refuseWhileDraining()
+      refuseForeignOrigin(c)
       const principal = await authenticate(c, auth)
       requireConnectionSlot(runtime, principal.user.id)
       requireUpgrade(c)
