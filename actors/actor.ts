@@ -100,9 +100,6 @@ export class RoomActor {
     })
   }
 
-  // --- reads outside the gate ----------------------------------------------------------------
-
-  /** A history page: from memory when the buffer holds it, else from the store. */
   /** Closed by an admin: every connection leaves (4404, or `left` with reason "closed" on /ws). */
   closeRoom(): void {
     this.mailbox.post(() => {
@@ -114,6 +111,9 @@ export class RoomActor {
     })
   }
 
+  // --- reads outside the gate ----------------------------------------------------------------
+
+  /** A history page: from memory when the buffer holds it, else from the store. */
   async history(q: PageQuery): Promise<HistoryPage> {
     const core = this.core
     const cached = core?.historyFromBuffer(q)

@@ -9,8 +9,9 @@ import type { MemberPage, MemberQuery, PageQuery, StoredMessage, Visibility } fr
 export type WireMessage = Omit<StoredMessage, 'clientId'>
 
 export type AccessCode = 'invalid_room' | 'forbidden' | 'not_found' | 'unavailable' | 'rate_limited'
-/** `retryAfterMs` comes with `rate_limited` (too many rooms created on first use). */
-export type AccessResult = { ok: true } | { ok: false; code: AccessCode; retryAfterMs?: number }
+/** `retryAfterMs` comes with `rate_limited` (too many rooms created on first use); `message`
+ * says more than the code where it can (a closed room is `not_found`: "this room is closed"). */
+export type AccessResult = { ok: true } | { ok: false; code: AccessCode; retryAfterMs?: number; message?: string }
 /**
  * Why access is asked: `enter` (an upgrade to a room, a `join`) may create a general room on
  * first use; `read` (history) never creates anything: a room that would be created reads as
@@ -68,13 +69,6 @@ export interface RoomRuntime {
 export interface AdminApi {
   /** Resolves `true` when created. Refuses guild ids (`GUILD#...`) with invalid_room. Reopens a closed room. */
   putRoom(roomId: string, visibility: Visibility): Promise<boolean>
-  putRoomMember(roomId: string, userId: string): Promise<void>
-  /** Also closes the user's live sockets in the room (4403, or `left` on /ws). */
-  deleteRoomMember(roomId: string, userId: string): Promise<boolean>
-  putGuildMember(guildId: string, userId: string): Promise<void>
-  /** Also closes the user's live sockets in `GUILD#<guildId>` (4403, or `left` on /ws). */
-  deleteGuildMember(guildId: string, userId: string): Promise<boolean>
-}
   /**
    * Closes a general room: every connection leaves it (4404, or `left` with reason "closed"
    * on /ws), nobody may enter until `putRoom` reopens it, history is kept. `false` when there
@@ -85,3 +79,10 @@ export interface AdminApi {
   listRoomMembers(roomId: string, query: MemberQuery): Promise<MemberPage>
   /** A guild's members, a page at a time. */
   listGuildMembers(guildId: string, query: MemberQuery): Promise<MemberPage>
+  putRoomMember(roomId: string, userId: string): Promise<void>
+  /** Also closes the user's live sockets in the room (4403, or `left` on /ws). */
+  deleteRoomMember(roomId: string, userId: string): Promise<boolean>
+  putGuildMember(guildId: string, userId: string): Promise<void>
+  /** Also closes the user's live sockets in `GUILD#<guildId>` (4403, or `left` on /ws). */
+  deleteGuildMember(guildId: string, userId: string): Promise<boolean>
+}

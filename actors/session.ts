@@ -10,7 +10,7 @@
  */
 import type { RoomActor } from './actor.ts'
 import type { Clock } from './clock.ts'
-import { outboundDecision, type RoomConnection } from './connection.ts'
+import { outboundDecision, type LeaveReason, type RoomConnection } from './connection.ts'
 import { RefusalCounter } from './core/refusals.ts'
 import { TokenBucket } from './core/token-bucket.ts'
 import type { Limits } from './limits.ts'
@@ -158,7 +158,7 @@ export class SocketSession implements Session {
         const message = 'too many rooms created; retry later'
         return this.refuse(errorFrame('rate_limited', { room: roomId, message, ...(access.retryAfterMs === undefined ? {} : { retryAfterMs: access.retryAfterMs }) }))
       }
-      return this.refuse(errorFrame(access.code, { room: roomId }))
+      return this.refuse(errorFrame(access.code, { room: roomId, ...(access.message !== undefined && { message: access.message }) }))
     }
     await this.join(roomId, since, epoch)
   }
@@ -175,13 +175,13 @@ export class SocketSession implements Session {
       if (this.ended) membership.actor.close(membership.conn.id)
     } catch (err) {
       this.rooms.delete(roomId)
-      const revoked = err instanceof Error && err.name === 'AccessRevokedError'
+      const refusal = joinRefusal(err, roomId)
       this.host.logger.warn('join_failed', { room: roomId, user: this.user.id, error: String(err) })
       if (this.boundRoom !== undefined) {
-        this.write(revoked ? errorFrame('forbidden', { room: roomId }) : roomUnavailable(roomId))
-        this.end(revoked ? CloseCode.revoked : CloseCode.tryAgainLater, revoked ? 'revoked' : 'room unavailable')
+        this.write(refusal.frame)
+        this.end(refusal.code, refusal.reason)
       } else {
-        this.refuse(revoked ? errorFrame('forbidden', { room: roomId }) : roomUnavailable(roomId))
+        this.refuse(refusal.frame)
       }
     }
   }
@@ -207,11 +207,11 @@ export class SocketSession implements Session {
     return new RoomMembership(this, roomId, this.host.nextConnectionId())
   }
 
-  /** Membership revoked (called by the room through the connection). */
-  revoked(roomId: string): void {
+  /** Membership revoked or the room closed (called by the room through the connection). */
+  revoked(roomId: string, reason: LeaveReason = 'revoked'): void {
     this.rooms.delete(roomId)
-    if (this.boundRoom !== undefined) this.end(CloseCode.revoked, 'revoked')
-    else this.write({ type: 'left', room: roomId, reason: 'revoked' })
+    if (this.boundRoom !== undefined) this.end(reason === 'closed' ? CloseCode.roomClosed : CloseCode.revoked, reason === 'closed' ? 'room closed' : 'revoked')
+    else this.write({ type: 'left', room: roomId, reason })
   }
 
   private refuse(frame: ErrorFrame): void {
@@ -276,7 +276,6 @@ export class SocketSession implements Session {
     return true
   }
 
-
   private finish(): void {
     if (this.ended) return
     this.ended = true
@@ -285,6 +284,16 @@ export class SocketSession implements Session {
     this.rooms.clear()
     this.host.sessionEnded(this)
   }
+}
+
+/** How a failed entry is answered: revoked (4403), closed (4404), else the room is unavailable (1013). */
+function joinRefusal(err: unknown, roomId: string): { frame: ErrorFrame; code: number; reason: string } {
+  const name = err instanceof Error ? err.name : ''
+  if (name === 'AccessRevokedError') return { frame: errorFrame('forbidden', { room: roomId }), code: CloseCode.revoked, reason: 'revoked' }
+  if (name === 'RoomClosedError') {
+    return { frame: errorFrame('not_found', { room: roomId, message: 'this room is closed' }), code: CloseCode.roomClosed, reason: 'room closed' }
+  }
+  return { frame: roomUnavailable(roomId), code: CloseCode.tryAgainLater, reason: 'room unavailable' }
 }
 
 function roomUnavailable(roomId: string): ErrorFrame {
@@ -315,8 +324,8 @@ class RoomMembership implements RoomConnection {
     this.session.countRefusal()
   }
 
-  revoked(): void {
-    this.session.revoked(this.roomId)
+  revoked(reason?: LeaveReason): void {
+    this.session.revoked(this.roomId, reason)
   }
 
   kick(code: number, reason: string): void {

@@ -18,7 +18,7 @@ export async function requireAccess(runtime: RoomRuntime, roomId: string, userId
   const result = await runtime.checkAccess(roomId, userId, intent)
   if (result.ok) return
   const retry = result.retryAfterMs === undefined ? '' : ` (in ${Math.ceil(result.retryAfterMs / 1000)} s)`
-  throw new HttpError(result.code, messages[result.code] + retry)
+  throw new HttpError(result.code, (result.message ?? messages[result.code]) + retry)
 }
 
 /** Over `maxConnectionsPerUser` on this node: `429`, before the upgrade. */

@@ -97,12 +97,6 @@ export class FakeAdmin implements AdminApi {
     this.calls.push(`deleteGuildMember ${guildId} ${userId}`)
     return this.guildMembers.delete(`${guildId}/${userId}`)
   }
-}
-
-/** A SocketPort that records what it was given. */
-export class FakeSocket implements SocketPort {
-  sent: string[] = []
-  closes: { code: number; reason: string }[] = []
   async closeRoom(roomId: string): Promise<boolean> {
     this.calls.push(`closeRoom ${roomId}`)
     return this.rooms.has(roomId)
@@ -115,6 +109,12 @@ export class FakeSocket implements SocketPort {
     this.calls.push(`listGuildMembers ${guildId} ${query.limit} ${query.after ?? ''}`)
     return { members: [] }
   }
+}
+
+/** A SocketPort that records what it was given. */
+export class FakeSocket implements SocketPort {
+  sent: string[] = []
+  closes: { code: number; reason: string }[] = []
   send(text: string) {
     this.sent.push(text)
   }
