@@ -5,7 +5,7 @@
  */
 import { connect, type Socket } from 'node:net'
 import t from 'tap'
-import { startInProcess, type Target } from '../support/server.ts'
+import { startChild, startInProcess, type Target } from '../support/server.ts'
 
 interface RawAnswer {
   status: number
@@ -107,6 +107,18 @@ t.test('a body over the cap is refused with 413 and the JSON body before it is r
     body: JSON.stringify({ visibility: 'public' }),
   })
   t.equal(ok.status, 201, 'a body within the cap is served as before')
+})
+
+t.test('under Deno too: 413 with the JSON body before a big body is read whole', async (t) => {
+  const s = await startChild({ runtime: 'deno' })
+  t.teardown(() => s.stop())
+  const auth = `Authorization: Bearer ${await s.token({ sub: 'ops', roles: ['admin'] })}`
+  const total = 32 * 1024 * 1024
+  for (const chunked of [false, true]) {
+    const r = await streamBigBody(s, '/admin/rooms/big-body', [auth], total, chunked)
+    t.same([r.status, r.body?.error], [413, 'too_large'], chunked ? 'chunked' : 'Content-Length')
+    t.ok(r.written < total, `answered after ${r.written} of ${total} body bytes were written`)
+  }
 })
 
 t.test("requests Node's HTTP parser refuses get the JSON error body", async (t) => {
