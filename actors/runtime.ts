@@ -34,9 +34,11 @@ export interface OpenSessionOptions {
   expiresAt?: number
   /**
    * Set for `/ws/rooms/:roomId`: the session is bound to this room (access already checked
-   * with `checkAccess`). Unset for `/ws`, where rooms are joined by frames.
+   * with `checkAccess`). Unset for `/ws`, where rooms are joined by frames. `epoch` is the
+   * runtime's `revocationEpoch` read before that access check: a revocation or a close after
+   * it refuses the entry even though the check said yes.
    */
-  room?: { roomId: string; since?: number }
+  room?: { roomId: string; since?: number; epoch?: number }
 }
 
 export interface ActiveRoom {
@@ -46,6 +48,8 @@ export interface ActiveRoom {
 }
 
 export interface RoomRuntime {
+  /** Increases with every revocation and room close: read it before an access check. */
+  readonly revocationEpoch: number
   /**
    * May `userId` enter (or read) `roomId`? To enter, a general room is created on first use
    * when configured to, at most `roomCreatesPerMinute` per user; to read, never.

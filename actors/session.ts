@@ -73,7 +73,7 @@ export class SocketSession implements Session {
     if (opts.expiresAt !== undefined) host.expireAt(opts.expiresAt, this)
     const bound = opts.room
     if (bound) {
-      const epoch = host.revocationEpoch
+      const epoch = bound.epoch ?? host.revocationEpoch
       this.inbox.post(() => this.join(bound.roomId, bound.since, epoch))
     }
   }

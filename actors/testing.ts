@@ -147,6 +147,7 @@ export class TestWorld {
 
   /** Opens a connection the way the server does: access check first, then the session. */
   async connect(userId: string, opts: ConnectOptions = {}): Promise<TestClient> {
+    const epoch = this.host.revocationEpoch
     if (opts.room !== undefined) {
       const access = await this.host.checkAccess(opts.room, userId)
       if (!access.ok) throw new ConnectRefusedError(access.code)
@@ -157,7 +158,7 @@ export class TestWorld {
       user,
       socket: client,
       ...(opts.expiresAt === undefined ? {} : { expiresAt: opts.expiresAt }),
-      ...(opts.room === undefined ? {} : { room: { roomId: opts.room, ...(opts.since === undefined ? {} : { since: opts.since }) } }),
+      ...(opts.room === undefined ? {} : { room: { roomId: opts.room, epoch, ...(opts.since === undefined ? {} : { since: opts.since }) } }),
     })
     await this.settle()
     return client

@@ -94,7 +94,7 @@ t.test('GET /ws/rooms/:roomId upgrades and binds a session', async (t) => {
   events.onOpen?.(new Event('open'), ctx)
   const session = runtime.sessions[0]!
   t.same(session.opts.user, { id: 'alice', name: 'Alice' })
-  t.same(session.opts.room, { roomId: 'GUILD#g', since: 5 })
+  t.same(session.opts.room, { roomId: 'GUILD#g', since: 5, epoch: 0 }, 'the revocation epoch read before the access check')
   t.equal(session.opts.expiresAt, exp * 1000)
   t.equal(raw.binaryType, 'arraybuffer')
   t.equal(session.opts.socket.bufferedAmount(), 42)

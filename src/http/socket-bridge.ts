@@ -12,7 +12,7 @@ export interface BridgeOptions {
   runtime: RoomRuntime
   principal: Principal
   /** Set for `/ws/rooms/:roomId`. */
-  room?: { roomId: string; since?: number }
+  room?: { roomId: string; since?: number; epoch?: number }
   maxFrameBytes: number
   logger: Logger
 }

@@ -33,9 +33,10 @@ export function wsRoutes(opts: AppOptions & { lifecycle: Lifecycle }): Hono<AppE
       requireConnectionSlot(runtime, principal.user.id)
       const roomId = parseOr(roomIdSchema, c.req.param('roomId'), 'invalid_room')
       const { since } = parseOr(sinceSchema, c.req.query())
+      const epoch = runtime.revocationEpoch // before the check: a close or revocation after it still refuses
       await requireAccess(runtime, roomId, principal.user.id, 'enter')
       requireUpgrade(c)
-      const room = since === undefined ? { roomId } : { roomId, since }
+      const room = since === undefined ? { roomId, epoch } : { roomId, since, epoch }
       return upgradeWebSocket(c, sessionEvents({ runtime, principal, room, maxFrameBytes, logger }))
     })
     .get('/ws', async (c) => {

@@ -53,3 +53,27 @@ t.test('a join whose access check began before the close is refused', async (t) 
   t.match(mux.frames(), [{ type: 'error', code: 'not_found', room: 'hall', message: 'this room is closed' }])
   t.same(world.host.connectedUsers('hall'), [])
 })
+
+t.test('a room socket whose access check began before the close is refused (4404), as is one racing a revocation (4403)', async (t) => {
+  const world = await createWorld()
+  await world.admin.putRoom('hall', 'private')
+  await world.admin.putRoomMember('hall', 'ann')
+  let release = world.faults.stall('isRoomMember')
+  const closing = world.connect('ann', { room: 'hall' }) // like an upgrade: the access check first
+  await world.settle()
+  t.equal(await world.admin.closeRoom('hall'), true)
+  release()
+  const ann = await closing
+  t.match(ann.closedWith, { code: 4404 })
+  t.same(ann.frames('welcome'), [], 'never entered')
+
+  await world.admin.putRoom('hall', 'private') // reopened; ann is still a member
+  release = world.faults.stall('isRoomMember')
+  const revoking = world.connect('ann', { room: 'hall' })
+  await world.settle()
+  world.host.revoke('hall', 'ann') // the store still answers "member": only the epoch can tell
+  release()
+  const again = await revoking
+  t.match(again.closedWith, { code: 4403 })
+  t.same(again.frames('welcome'), [])
+})

@@ -21,6 +21,7 @@ export interface FakeSession extends Session {
 }
 
 export class FakeRuntime implements RoomRuntime {
+  revocationEpoch = 0
   access = new Map<string, AccessResult>()
   defaultAccess: AccessResult = { ok: true }
   sessions: FakeSession[] = []
