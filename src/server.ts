@@ -75,5 +75,10 @@ async function openStore({ config, env, logger }: GuildhallOptions): Promise<Sto
     return createDynamoStore(env, Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)))
   }
   const { openEmbeddedStore } = await import('./store/embedded/index.ts')
-  return openEmbeddedStore({ dir: config.dataDir, logger })
+  try {
+    return await openEmbeddedStore({ dir: config.dataDir, logger })
+  } catch (err) {
+    // Not creatable, not writable, held by another server: the operator fixes DATA_DIR.
+    throw new Error(`DATA_DIR (${config.dataDir}): ${(err as Error).message}`, { cause: err })
+  }
 }

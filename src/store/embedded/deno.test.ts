@@ -1,7 +1,8 @@
 /**
  * The embedded store runs unchanged on Deno 2 (its node:fs, FileHandle.datasync and zlib.crc32
- * all exist there): write, reopen, repair a torn tail, under a real Deno. The directory lock
- * needs --allow-run to tell a live owner from a crashed one (lock.ts).
+ * all exist there): write, reopen, repair a torn tail, under a real Deno. The directory lock is
+ * Deno's own flock, the one Node takes (lock.ts): a directory this Node process holds is
+ * refused, naming it, and a LOCK file without the OS lock is taken over; no --allow-run.
  * Skipped where the `deno` package is not installed.
  */
 import t, { type Test } from 'tap'
@@ -11,6 +12,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import process from 'node:process'
 import { fileURLToPath } from 'node:url'
+import { EmbeddedStore } from './index.ts'
 
 const deno = fileURLToPath(new URL('../../../node_modules/.bin/deno', import.meta.url))
 const storeUrl = new URL('./index.ts', import.meta.url).href
@@ -18,10 +20,11 @@ const storeUrl = new URL('./index.ts', import.meta.url).href
 const script = `
 import * as fs from 'node:fs'
 import { EmbeddedStore, LOG_FILE } from ${JSON.stringify(storeUrl)}
-const [dir, otherDir, livePid] = Deno.args
-fs.mkdirSync(otherDir)
-fs.writeFileSync(otherDir + '/LOCK', JSON.stringify({ pid: Number(livePid) }))
-const locked = await EmbeddedStore.open({ dir: otherDir }).then(() => 'opened', (e) => e.name)
+const [dir, heldDir, staleDir, livePid] = Deno.args
+const locked = await EmbeddedStore.open({ dir: heldDir }).then(() => 'opened', (e) => e.name + ': ' + e.message)
+fs.mkdirSync(staleDir)
+fs.writeFileSync(staleDir + '/LOCK', JSON.stringify({ pid: Number(livePid) }))
+const stale = await EmbeddedStore.open({ dir: staleDir }).then((s) => (s.close(), 'opened'), (e) => e.name)
 const msg = (seq) => ({ id: 'm' + seq, seq, roomId: 'GUILD#g', senderId: 'alice', text: 'hi ' + seq, ts: 1000 + seq, clientId: 'c' + seq })
 let store = await EmbeddedStore.open({ dir })
 await store.append('GUILD#g', 0, [msg(1), msg(2)])
@@ -39,20 +42,23 @@ console.log(JSON.stringify({
   marker: await store.getReadMarker('GUILD#g', 'alice'),
   syncs,
   locked,
+  stale,
 }))
 await store.close()
 `
 
 const skip = !fs.existsSync(deno) && 'deno is not installed'
 
-/** Run the script under Deno; what it printed last. */
-function runDeno(t: Test, permissions: string[]): unknown {
+/** Run the script under Deno (while this process holds `held/`); what it printed last. */
+async function runDeno(t: Test, permissions: string[]): Promise<unknown> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'guildhall-deno-'))
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
   const file = path.join(dir, 'check.mjs')
   fs.writeFileSync(file, script)
   const data = path.join(dir, 'data')
-  const args = [...permissions, `--allow-write=${dir}`, file, data, path.join(dir, 'other'), String(process.pid)]
+  const held = await EmbeddedStore.open({ dir: path.join(dir, 'held') })
+  t.teardown(() => held.close())
+  const args = [...permissions, `--allow-write=${dir}`, file, data, path.join(dir, 'held'), path.join(dir, 'stale'), String(process.pid)]
   const run = spawnSync(deno, ['run', '--quiet', '--no-config', '--allow-read', ...args], { cwd: dir, encoding: 'utf8' })
   t.equal(run.status, 0, run.stderr)
   return JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}')
@@ -60,10 +66,10 @@ function runDeno(t: Test, permissions: string[]): unknown {
 
 const expected = { seqs: [1, 2, 3], member: true, marker: 2, syncs: 4 }
 
-t.test('on Deno with --allow-run, a live process keeps its lock', { skip }, async (t) => {
-  t.same(runDeno(t, ['--allow-run']), { ...expected, locked: 'DataDirLockedError' })
-})
-
-t.test('on Deno without --allow-run (npm run start:deno), a lock cannot be checked and is taken over', { skip }, async (t) => {
-  t.same(runDeno(t, []), { ...expected, locked: 'opened' })
+t.test('on Deno with the permissions of npm run start:deno, a directory Node holds is refused', { skip }, async (t) => {
+  t.match(await runDeno(t, []), {
+    ...expected,
+    locked: new RegExp(`^DataDirLockedError: .* in use by process ${process.pid} \\(node\\)`),
+    stale: 'opened',
+  })
 })

@@ -57,7 +57,6 @@ export class EmbeddedStore implements Store {
     const logger = opts.logger ?? silentLogger
     fs.mkdirSync(opts.dir, { recursive: true })
     const lock = lockDir(opts.dir)
-    if (lock.unchecked) logger.warn('store_lock_unchecked', { dir: opts.dir })
     try {
       const file = path.join(opts.dir, LOG_FILE)
       fs.rmSync(compactionPath(file), { force: true })

@@ -1,78 +1,59 @@
 /**
  * One process per data directory: two writers appending to one log would interleave frames
- * and fork seqs. A `LOCK` file holds the owner's pid; a lock whose pid is gone (a crash) is
- * taken over. Within one process a registry refuses a second open of the same directory.
+ * and fork seqs. The owner holds an exclusive OS lock (`flock(2)`) on `DATA_DIR/LOCK` for as
+ * long as the store is open (src/adapters/file-lock.ts: Deno's FsFile lock, a flock(1) call
+ * on Node). The kernel releases it when the owner dies, however it dies (SIGKILL, OOM), so a
+ * crash never leaves a stale lock and a live owner is never mistaken for a dead one; Node
+ * and Deno take the same lock, so they exclude each other. The file also holds the owner's
+ * pid and runtime, only to name it in the refusal: the file existing means nothing, and it
+ * is never deleted (deleting a lock file lets two processes lock two different inodes).
+ * Within one process a registry refuses a second open of the same directory with a clearer
+ * message.
  *
- * Limits: a pid means something only within one pid namespace, so the lock does not guard a
- * directory shared by two hosts or two containers (use one volume per node). Where the
- * runtime may not signal processes (Deno without --allow-run), a stale-looking lock cannot be
- * checked and is taken over, with a warning (`store_lock_unchecked`): there the lock guards
- * only against a second open in the same process.
+ * Limits: flock is local to one kernel. It does not guard a directory shared over NFS or by
+ * two hosts (use one volume per node); containers on one host sharing a volume do exclude
+ * each other.
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
 import process from 'node:process'
+import { runtimeName, tryLockFile } from '../../adapters/file-lock.ts'
 
 export class DataDirLockedError extends Error {
   override name = 'DataDirLockedError'
 }
 
+export const LOCK_FILE = 'LOCK'
+
 const heldHere = new Set<string>()
 
 export interface DirLock {
-  /** True when an existing lock was taken over because its owner could not be checked. */
-  unchecked: boolean
   release(): void
 }
 
 export function lockDir(dir: string): DirLock {
   const key = fs.realpathSync(dir)
   if (heldHere.has(key)) throw new DataDirLockedError(`${dir} is already open in this process`)
-  const file = path.join(dir, 'LOCK')
-  let unchecked = false
-  for (let attempt = 0; ; attempt++) {
-    try {
-      fs.writeFileSync(file, JSON.stringify({ pid: process.pid }), { flag: 'wx' })
-      break
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw e
-    }
-    const owner = readOwner(file)
-    const alive = owner === undefined || owner === process.pid ? false : isAlive(owner)
-    if (alive === true) throw new DataDirLockedError(`${dir} is in use by process ${owner}`)
-    unchecked = alive === 'unknown'
-    fs.rmSync(file, { force: true })
-  }
+  const file = path.join(dir, LOCK_FILE)
+  const held = tryLockFile(file)
+  if (!held) throw new DataDirLockedError(`${dir} is in use by ${holder(file)}; one server per data directory`)
+  held.write(JSON.stringify({ pid: process.pid, runtime: runtimeName, since: new Date().toISOString() }) + '\n')
   heldHere.add(key)
   return {
-    unchecked,
     release() {
       if (!heldHere.delete(key)) return
-      fs.rmSync(file, { force: true })
+      held.release()
     },
   }
 }
 
-function readOwner(file: string): number | undefined {
+/** Who the file says holds it; it may not have written itself in yet. */
+function holder(file: string): string {
   try {
-    const pid = (JSON.parse(fs.readFileSync(file, 'utf8')) as { pid?: unknown }).pid
-    return typeof pid === 'number' ? pid : undefined
+    const { pid, runtime } = JSON.parse(fs.readFileSync(file, 'utf8')) as { pid?: unknown; runtime?: unknown }
+    if (typeof pid === 'number') return `process ${pid}${typeof runtime === 'string' ? ` (${runtime})` : ''}`
   } catch {
-    return undefined // half-written by a crash: nobody holds it
+    // empty or being written
   }
-}
-
-/** Signal 0 checks for existence without touching the process. */
-function isAlive(pid: number): boolean | 'unknown' {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code
-    if (code === 'ESRCH') return false
-    if (code === 'EPERM') return true // exists, owned by someone else
-  }
-  // No right to signal: Deno without --allow-run. Deno also hides /proc without --allow-all,
-  // so there is no other way to ask.
-  return 'unknown'
+  return 'another process'
 }
