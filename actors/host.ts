@@ -146,6 +146,7 @@ export class ActorHost implements RoomRuntime, SessionHost {
     this.closedAt.delete(roomId)
     this.closedAt.set(roomId, ++this.revocationEpoch)
     if (this.closedAt.size > revocationMemory) this.closedAt.delete(this.closedAt.keys().next().value!)
+    this.logger.info('room_closed', { room: roomId, connections: this.actors.get(roomId)?.stats()?.connections ?? 0 })
     this.actors.get(roomId)?.closeRoom()
   }
 

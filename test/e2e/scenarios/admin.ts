@@ -83,6 +83,28 @@ export function adminScenarios(t: Test, target: () => Target): void {
     await Promise.all([a1.close(), a2.close(), b.close()])
   })
 
+  t.test('member listings page with a cursor; DELETE closes a room (4404), history kept, PUT reopens', async (t) => {
+    const s = target()
+    const guild = uniq('members')
+    for (const u of ['cy', 'al', 'bo']) await admin(s, 'PUT', `/admin/guilds/${guild}/members/${u}`)
+    const first = await admin(s, 'GET', `/admin/guilds/${guild}/members?limit=2`)
+    t.match(first.body, { members: ['al', 'bo'], nextCursor: String })
+    const rest = await admin(s, 'GET', `/admin/guilds/${guild}/members?limit=2&cursor=${first.body?.nextCursor}`)
+    t.same(rest.body, { members: ['cy'] })
+
+    const room = uniq('closing')
+    await admin(s, 'PUT', `/admin/rooms/${room}`, { visibility: 'public' })
+    const { c } = await joinRoom(s, room, 'alice')
+    c.send({ type: 'send', id: 'k1', text: 'kept' })
+    await c.take(is('ack', { id: 'k1' }))
+    t.equal((await admin(s, 'DELETE', `/admin/rooms/${room}`)).status, 204)
+    t.equal((await c.closedBy()).code, 4404)
+    const token = await s.token({ sub: 'bob' })
+    t.same(await refusal(`${s.ws}/ws/rooms/${room}`, { token }), { status: 404, body: { error: 'not_found', message: 'this room is closed' } })
+    t.equal((await admin(s, 'PUT', `/admin/rooms/${room}`, { visibility: 'public' })).status, 200)
+    t.match((await http(s, 'GET', `/rooms/${room}/messages`, { token })).body, { messages: [{ seq: 1, text: 'kept' }] })
+  })
+
   t.test('unknown ids in admin paths are refused with 400', async (t) => {
     const s = target()
     t.equal((await admin(s, 'PUT', `/admin/guilds/bad.guild/members/x`)).status, 400)
