@@ -2,6 +2,7 @@
 // rate, item 3; reads that create nothing, item 4), on virtual time.
 import t from 'tap'
 import { ConnectRefusedError, createWorld, type TestClient, type TestWorld } from '../../actors/testing.ts'
+import { utf8Length } from '../../actors/core/utf8-length.ts'
 
 /** A `/ws` connection of `userId` in `n` rooms r0..r(n-1). */
 async function inRooms(world: TestWorld, userId: string, n: number): Promise<TestClient> {
@@ -218,4 +219,9 @@ t.test('reads never create rooms: access to read a room that does not exist crea
   t.same(await world.store.listRooms!(), [])
   const closed = await createWorld({ autoCreateRooms: false })
   t.same(await closed.host.checkAccess('ghost', 'ann', 'read'), { ok: false, code: 'not_found' })
+})
+
+t.test('utf8Length counts what TextEncoder writes', async (t) => {
+  for (const text of ['', 'abc', 'é', '€', '😀', '😀'.repeat(4000), 'a\ud800b', '\udc00', 'x\ud83d', 'mixé€😀'])
+    t.equal(utf8Length(text), new TextEncoder().encode(text).length, JSON.stringify(text.slice(0, 8)))
 })
