@@ -21,6 +21,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   const { logger } = options
   const app = new Hono<AppEnv>()
 
+  // First, so that every answer an allowed page gets, refusals included, carries CORS headers.
+  app.use(corsMiddleware(options.allowedOrigins ?? []))
   // Every body is read through this cap: a declared Content-Length over it is refused unread,
   // a chunked one as soon as the cap is passed, so no handler ever holds more than the cap.
   // GET and HEAD carry no body: skipping them keeps upgrades off the body path entirely.
@@ -32,7 +34,6 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
     },
   })
   app.use((c, next) => (c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : limitBody(c, next)))
-  app.use(corsMiddleware(options.allowedOrigins ?? []))
   app.route('/', healthRoutes(lifecycle))
   app.route('/', wsRoutes({ ...options, lifecycle }))
   app.route('/', historyRoutes(options))

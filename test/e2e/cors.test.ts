@@ -85,6 +85,8 @@ t.test('CORS_ORIGINS lists origins: they get CORS headers and WebSockets, others
   t.same([unauthorized.status, unauthorized.headers.get('access-control-allow-origin')], [401, app], 'a page can read the refusal')
   const missing = await request(s, 'GET', '/nope', { origin: app })
   t.same([missing.status, missing.headers.get('access-control-allow-origin')], [404, app])
+  const big = await fetch(`${s.http}/admin/rooms/lobby`, { method: 'PUT', headers: { origin: app }, body: 'x'.repeat(s.limits.maxBodyBytes + 1) })
+  t.same([big.status, big.headers.get('access-control-allow-origin')], [413, app], 'even a body refused unread')
 
   t.same([(await preflight(s, evil)).status], [403])
   t.equal((await request(s, 'GET', '/health', { origin: evil })).headers.get('access-control-allow-origin'), null)
