@@ -343,3 +343,25 @@ t.test('membership is cached briefly, and a revocation through the store is neve
   await store.putRoom({ roomId: 'secret', visibility: 'private' })
   t.same(await store.getRoom('secret'), { roomId: 'secret', visibility: 'private' }, 'room writes go through the cache too')
 })
+
+t.test('member listings read the MEMBER# keys (items written directly are listed); closing a room is a flag on META', async (t) => {
+  const { tables, store } = await setup(t)
+  // Another service writes membership items with no attributes at all (PROTOCOL.md section 3).
+  for (const u of ['svc-b', 'svc-a']) {
+    await raw.send(new PutItemCommand({ TableName: tables.guildTable, Item: { PK: { S: 'GUILD#g' }, SK: { S: `MEMBER#${u}` } } }))
+  }
+  await store.putGuildMember('g', 'alice')
+  await store.append('GUILD#g', 0, messages('GUILD#g', 1, 3)) // other items of the partition are not members
+  t.same(await store.listGuildMembers('g', { limit: 2 }), { members: ['alice', 'svc-a'], next: 'svc-a' })
+  t.same(await store.listGuildMembers('g', { limit: 2, after: 'svc-a' }), { members: ['svc-b'] })
+
+  await store.putRoom({ roomId: 'hall', visibility: 'public' })
+  t.equal(await store.closeRoom('hall'), true)
+  const [meta] = (await partition(tables.coreTable, 'ROOM#hall')).filter((i) => i.SK?.S === 'META')
+  t.same(meta?.closed, { BOOL: true })
+  await store.putRoom({ roomId: 'hall', visibility: 'private' })
+  const [reopened] = (await partition(tables.coreTable, 'ROOM#hall')).filter((i) => i.SK?.S === 'META')
+  t.equal(reopened?.closed, undefined, 'putRoom removes the flag')
+  t.equal(await store.closeRoom('nowhere'), false)
+  t.equal(await count(tables, 'ROOM#nowhere'), 0, 'closing a room that does not exist writes nothing')
+})
