@@ -159,6 +159,10 @@ t.test('compaction on open drops superseded records and keeps the state', async 
   await store.putRoomMember('secret', 'carol')
   await store.putRoom({ roomId: 'secret', visibility: 'public' })
   await store.putRoom({ roomId: 'secret', visibility: 'private' })
+  await store.putRoom({ roomId: 'shut', visibility: 'public' })
+  await store.closeRoom('shut')
+  for (const u of ['zed', 'amy', 'bob']) await store.putGuildMember('g', u)
+  await store.deleteGuildMember('g', 'bob')
   await store.close()
   const before = fs.statSync(file).size
 
@@ -169,6 +173,8 @@ t.test('compaction on open drops superseded records and keeps the state', async 
   t.equal(await compacted.isRoomMember('secret', 'bob'), false)
   t.equal(await compacted.isRoomMember('secret', 'carol'), true)
   t.same(await compacted.getRoom('secret'), { roomId: 'secret', visibility: 'private' })
+  t.same(await compacted.getRoom('shut'), { roomId: 'shut', visibility: 'public', closed: true }, 'a closed room stays closed')
+  t.same(await compacted.listGuildMembers('g', { limit: 10 }), { members: ['amy', 'zed'] })
   t.equal(await head(compacted), 20)
   await compacted.append('lobby', 20, messages('lobby', 21, 1))
   await compacted.close()
