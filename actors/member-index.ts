@@ -20,7 +20,7 @@ export class MemberIndex {
     return this.#groups.get(group)?.members.has(userId) ?? false
   }
 
-  /** Resolves whether anything changed. */
+  /** Adds (`member`) or removes; `true` when that changed anything. */
   set(group: string, userId: string, member: boolean): boolean {
     let g = this.#groups.get(group)
     if (member === (g?.members.has(userId) ?? false)) return false

@@ -210,8 +210,9 @@ export class SocketSession implements Session {
   /** Membership revoked or the room closed (called by the room through the connection). */
   revoked(roomId: string, reason: LeaveReason = 'revoked'): void {
     this.rooms.delete(roomId)
-    if (this.boundRoom !== undefined) this.end(reason === 'closed' ? CloseCode.roomClosed : CloseCode.revoked, reason === 'closed' ? 'room closed' : 'revoked')
-    else this.write({ type: 'left', room: roomId, reason })
+    if (this.boundRoom === undefined) this.write({ type: 'left', room: roomId, reason })
+    else if (reason === 'closed') this.end(CloseCode.roomClosed, 'room closed')
+    else this.end(CloseCode.revoked, 'revoked')
   }
 
   private refuse(frame: ErrorFrame): void {

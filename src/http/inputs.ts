@@ -45,14 +45,7 @@ export function historyQuerySchema(maxLimit: number) {
 export function memberQuerySchema(maxLimit: number) {
   return v.object({
     limit: v.optional(v.pipe(seq, v.minValue(1, `limit is 1..${maxLimit}`), v.maxValue(maxLimit, `limit is 1..${maxLimit}`))),
-    cursor: v.optional(
-      v.pipe(
-        v.string(),
-        v.transform(decodeCursor),
-        v.check((id): id is string => id !== undefined && codePointLength(id) >= 1 && codePointLength(id) <= 128, 'cursor is not valid'),
-        v.transform((id) => id as string),
-      ),
-    ),
+    cursor: v.optional(v.pipe(v.string(), v.transform(decodeCursor), v.string('cursor is not valid'), userIdSchema)),
   })
 }
 
@@ -62,6 +55,7 @@ export function encodeCursor(userId: string): string {
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
 }
 
+/** The user id in a cursor; `undefined` when it is not one of ours (a user id is at most 512 bytes). */
 function decodeCursor(cursor: string): string | undefined {
   if (!/^[A-Za-z0-9_-]{1,700}$/.test(cursor)) return undefined
   try {
