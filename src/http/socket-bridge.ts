@@ -71,11 +71,39 @@ function isRawSocket(raw: unknown): raw is RawSocket {
   return typeof raw === 'object' && raw !== null && typeof (raw as RawSocket).send === 'function' && 'readyState' in raw && 'bufferedAmount' in raw
 }
 
+/**
+ * What `ws` (Node) has beyond the standard WebSocket: pausing reads and cutting the connection.
+ * `_socket` is its net.Socket, whose 'drain' says the queued bytes have been written.
+ */
+interface PausableSocket {
+  readonly readyState: number
+  readonly isPaused: boolean
+  pause(): void
+  resume(): void
+  terminate(): void
+  readonly _socket?: { readonly writableNeedDrain?: boolean; once(event: 'drain', listener: () => void): unknown }
+}
+
+function isPausable(raw: unknown): raw is PausableSocket {
+  const r = raw as Partial<PausableSocket> | undefined
+  return typeof r?.pause === 'function' && typeof r.resume === 'function' && typeof r.terminate === 'function'
+}
+
+/** Stops reading until the socket's write buffer has drained (then `ws` reads on by itself). */
+function pauseUntilDrained(raw: PausableSocket): void {
+  const stream = raw._socket
+  // Nothing queued past Node's own high-water mark: no 'drain' will come, so do not pause.
+  if (raw.isPaused || raw.readyState !== OPEN || !stream?.writableNeedDrain) return
+  raw.pause()
+  stream.once('drain', () => raw.resume())
+}
+
 export function socketPort(ws: WSContext): SocketPort {
   const rawSocket: unknown = ws.raw
   const raw = isRawSocket(rawSocket) ? rawSocket : undefined
   const buffered = rawSocket as { bufferedAmount?: unknown } | undefined
-  return {
+  const pausable = isPausable(rawSocket) ? rawSocket : undefined
+  const port: SocketPort = {
     send(text) {
       try {
         if (raw) {
@@ -97,6 +125,11 @@ export function socketPort(ws: WSContext): SocketPort {
       }
     },
   }
+  if (pausable) {
+    port.pauseReading = () => pauseUntilDrained(pausable)
+    port.terminate = () => pausable.terminate()
+  }
+  return port
 }
 
 /** Binary frames are read as UTF-8 text; the runtime then refuses whatever is not a JSON frame. */
