@@ -1,9 +1,12 @@
 /**
  * The process lifecycle both entry points share: read the config, compose, listen, announce
- * (with dev tokens in development mode), and drain on SIGTERM/SIGINT (PROTOCOL.md section 7):
- * `/ready` → 503, stop accepting, close sockets with 1001, store everything acknowledged,
- * close the store, exit 0. A second signal exits at once with 1.
+ * (with dev tokens in development mode), and drain on SIGTERM/SIGINT (docs/operations.md
+ * "Lifecycle"): `/ready` → 503, stop accepting, close sockets with 1001, store everything
+ * acknowledged, close the store, exit 0. A second signal exits at once with 1, unless it is
+ * the same signal within `REPEAT_SIGNAL_MS`: one Ctrl+C reaches the server twice under
+ * `npm start` (the terminal signals the whole process group, and npm forwards it again).
  */
+import { systemClock, type Clock } from '../actors/clock.ts'
 import type { Logger } from '../actors/ports.ts'
 import type { FetchApp, Listening, ServeOptions } from './adapters/listening.ts'
 import { ConfigError, loadConfig, type Env } from './config.ts'
@@ -19,7 +22,12 @@ export interface RuntimeHooks {
   onSignal(signal: 'SIGTERM' | 'SIGINT', handler: () => void): void
   exit(code: number): never | void
   logger?: Logger
+  /** For tests; the process clock by default. */
+  clock?: Pick<Clock, 'now'>
 }
+
+/** A repeat of the first signal within this is the same Ctrl+C delivered twice, not a second one. */
+export const REPEAT_SIGNAL_MS = 1_000
 
 export async function run(runtimeHooks: RuntimeHooks): Promise<void> {
   const json = createJsonLogger()
@@ -46,15 +54,17 @@ export async function run(runtimeHooks: RuntimeHooks): Promise<void> {
     return void hooks.exit(1)
   }
   logger.info('listening', { runtime: hooks.runtime, host: config.host, port: listening.port, store: config.store })
-  if (gh.dev) announceDev(logger, gh.dev, listening.port)
+  if (gh.dev) announceDev(logger, gh.dev, listening.port, config.dataDir)
 
-  let draining = false
+  const clock = hooks.clock ?? systemClock
+  let first: { signal: string; at: number } | undefined
   const drain = async (signal: string) => {
-    if (draining) {
+    if (first) {
+      if (signal === first.signal && clock.now() - first.at < REPEAT_SIGNAL_MS) return
       logger.warn('drain_aborted', { signal })
       return void hooks.exit(1)
     }
-    draining = true
+    first = { signal, at: clock.now() }
     logger.info('drain_start', { signal })
     try {
       gh.lifecycle.startDraining()
@@ -72,7 +82,7 @@ export async function run(runtimeHooks: RuntimeHooks): Promise<void> {
   hooks.onSignal('SIGINT', () => void drain('SIGINT'))
 }
 
-function announceDev(logger: Logger, dev: { token: string; adminToken: string }, port: number): void {
+function announceDev(logger: Logger, dev: { token: string; adminToken: string }, port: number, dataDir: string): void {
   const wsUrl = `ws://localhost:${port}/ws/rooms/lobby?token=${dev.token}`
   logger.info('dev_tokens', { token: dev.token, adminToken: dev.adminToken, wsUrl })
   console.error(
@@ -85,6 +95,13 @@ function announceDev(logger: Logger, dev: { token: string; adminToken: string },
       `  admin token: ${dev.adminToken}`,
       '',
       `  npx wscat -c '${wsUrl}'`,
+      '',
+      'Tokens for other users, while this server runs (signed with its secret, kept in',
+      `${dataDir}/dev-secret until it stops; run from this directory, with the same DATA_DIR):`,
+      '',
+      '  npm run -s token -- alice            # add --admin for the admin role, --ttl 1h for a lifetime',
+      '',
+      'Set JWT_SECRET (at least 32 bytes, e.g. openssl rand -hex 32) for tokens that outlive the process.',
       '',
     ].join('\n'),
   )

@@ -9,6 +9,7 @@ import { resolveLimits, type Limits } from '../actors/limits.ts'
 import type { Logger } from '../actors/ports.ts'
 import type { Store } from '../actors/store.ts'
 import { mintDevTokens, randomSecret, type DevTokens } from './auth/dev.ts'
+import { removeDevSecret, writeDevSecret } from './auth/dev-secret.ts'
 import { createVerifier } from './auth/verify.ts'
 import type { Config, Env } from './config.ts'
 import { createApp, type Upgrade } from './http/app.ts'
@@ -50,12 +51,15 @@ export async function createGuildhall(opts: GuildhallOptions): Promise<Guildhall
   const allowedOrigins = config.corsOrigins ?? (devMode ? '*' : [])
   const app = createApp({ runtime, admin, auth, config: { limits }, allowedOrigins, logger, upgradeWebSocket: opts.upgradeWebSocket, lifecycle })
   const dev = devMode && secret ? { secret, ...(await mintDevTokens(secret)) } : undefined
+  // For `npm run token` (dev-secret.ts); only when this process opened the data directory.
+  if (dev && !opts.store) writeDevSecret(config.dataDir, dev.secret)
 
   let drained: Promise<void> | undefined
   const drain = () =>
     (drained ??= (async () => {
       lifecycle.startDraining()
       await runtime.drain()
+      if (dev && !opts.store) removeDevSecret(config.dataDir)
       await store.close()
     })())
   return { app, runtime, store, lifecycle, limits, dev, drain }

@@ -103,7 +103,8 @@ const root = new URL('../..', import.meta.url).pathname
  */
 function startDenoCommand(): [string, string[]] {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
-  const [cmd, ...args] = pkg.scripts['start:deno']!.split(/\s+/)
+  // `exec` only makes the shell npm starts become the server; without npm there is no shell.
+  const [cmd, ...args] = pkg.scripts['start:deno']!.replace(/^exec\s+/, '').split(/\s+/)
   return [cmd!, args]
 }
 
