@@ -113,9 +113,9 @@ t.test('settings only the DynamoDB store reads are refused in embedded mode, not
     ['DYNAMODB_ENDPOINT', 'http://127.0.0.1:8000'],
     ['CORE_TABLE', 'c'],
     ['GUILD_TABLE', 'g'],
-  ]) {
-    t.throws(() => loadConfig({ [name!]: value }), { name: 'ConfigError', message: new RegExp(`${name}: only used with STORE=dynamodb`) }, name)
-    t.doesNotThrow(() => loadConfig({ STORE: 'dynamodb', JWT_SECRET: secret, [name!]: value }), `${name} with STORE=dynamodb`)
+  ] as const) {
+    t.throws(() => loadConfig({ [name]: value }), { name: 'ConfigError', message: new RegExp(`${name}: only used with STORE=dynamodb`) }, name)
+    t.doesNotThrow(() => loadConfig({ STORE: 'dynamodb', JWT_SECRET: secret, [name]: value }), `${name} with STORE=dynamodb`)
   }
 })
 
