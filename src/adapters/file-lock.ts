@@ -9,8 +9,9 @@
  * so we open the file and hand that descriptor to a short-lived `flock -xn 3` (util-linux,
  * Debian-essential; busybox has it too), which locks the description we share and exits; our
  * descriptor keeps it held until we close it or die. Where `flock(1)` is missing (macOS),
- * `perl` does the same one call. This needs no native addon to build and no helper process
- * staying alive (a helper holding the lock could outlive us or die before us).
+ * `perl` does the same one call. This needs no native addon to build (fs-ext: node-gyp at
+ * install; os-lock takes fcntl locks, which on Linux do not conflict with Deno's flock) and no
+ * helper process staying alive (a helper holding the lock could outlive us or die before us).
  */
 import { spawnSync } from 'node:child_process'
 import * as fs from 'node:fs'
