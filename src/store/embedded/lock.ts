@@ -1,8 +1,9 @@
 /**
  * One process per data directory: two writers appending to one log would interleave frames
  * and fork seqs. The owner holds an exclusive OS lock (`flock(2)`) on `DATA_DIR/LOCK` for as
- * long as the store is open (src/adapters/file-lock.ts: Deno's FsFile lock, a flock(1) call
- * on Node, which has no flock API: that file says why not a native addon). The kernel releases it when the owner dies, however it dies (SIGKILL, OOM), so a
+ * long as the store is open (src/adapters/file-lock.ts: Deno's FsFile lock; on Node, which
+ * has no flock API, a flock(1) call on our own descriptor, and that file says why not a native
+ * addon). The kernel releases it when the owner dies, however it dies (SIGKILL, OOM), so a
  * crash never leaves a stale lock and a live owner is never mistaken for a dead one; Node
  * and Deno take the same lock, so they exclude each other. The file also holds the owner's
  * pid and runtime, only to name it in the refusal: the file existing means nothing, and it
