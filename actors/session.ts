@@ -12,6 +12,7 @@ import type { RoomActor } from './actor.ts'
 import type { Clock } from './clock.ts'
 import { outboundDecision, type LeaveReason, type RoomConnection } from './connection.ts'
 import { RefusalCounter } from './core/refusals.ts'
+import { InboundGate } from './core/inbound-gate.ts'
 import { TokenBucket } from './core/token-bucket.ts'
 import type { Limits } from './limits.ts'
 import { Mailbox } from './mailbox.ts'
@@ -50,11 +51,9 @@ export class SocketSession implements Session {
   private readonly rooms = new Map<string, Joined>()
   private readonly inbox: Mailbox
   private readonly refusals: RefusalCounter
-  private readonly frameRate: TokenBucket
+  private readonly inbound: InboundGate
   /** `join` and `leave` frames: each costs the rooms work and may announce presence. */
   private readonly joinRate: TokenBucket
-  /** Frames read in a row while over `readPauseBytes` on a socket that cannot pause. */
-  private framesWhileBacklogged = 0
   private readonly expiresAt: number | undefined
   private ended = false
 
@@ -63,7 +62,7 @@ export class SocketSession implements Session {
     this.socket = opts.socket
     this.boundRoom = opts.room?.roomId
     this.refusals = new RefusalCounter(host.limits.maxRefusals, host.limits.refusalWindowMs)
-    this.frameRate = new TokenBucket(host.limits.frameBurst, host.limits.framesPerSecond, host.clock.now())
+    this.inbound = new InboundGate(host.limits, host.clock.now())
     this.joinRate = new TokenBucket(host.limits.joinBurst, host.limits.joinsPerSecond, host.clock.now())
     this.inbox = new Mailbox((err) => {
       host.logger.error('session_error', { user: this.user.id, error: String(err) })
@@ -252,29 +251,18 @@ export class SocketSession implements Session {
     return false
   }
 
-  /**
-   * Inbound flow control, before a frame is queued: the frame rate (a flood of frames the
-   * server answers is cut with 1008), and the read backlog: a client that does not read the
-   * replies is not read either (paused until they drain) or, where reading cannot be paused,
-   * closed with 1008 after `maxFramesWhileBacklogged` more frames.
-   */
+  /** Inbound flow control (actors/core/inbound-gate.ts), before a frame is queued. */
   private admit(): boolean {
-    const { limits, logger } = this.host
-    if (!this.frameRate.take(this.host.clock.now()).ok) {
-      logger.warn('frame_flood', { user: this.user.id })
-      this.end(CloseCode.policy, 'too many frames')
-      return false
+    const buffered = this.socket.bufferedAmount()
+    const decision = this.inbound.frame(this.host.clock.now(), buffered, this.socket.pauseReading !== undefined)
+    if (decision === 'read') return true
+    if (decision === 'pause') {
+      this.socket.pauseReading?.()
+      return true
     }
-    if (this.socket.bufferedAmount() <= limits.readPauseBytes) {
-      this.framesWhileBacklogged = 0
-    } else if (this.socket.pauseReading) {
-      this.socket.pauseReading()
-    } else if (++this.framesWhileBacklogged > limits.maxFramesWhileBacklogged) {
-      logger.warn('backlog_flood', { user: this.user.id, buffered: this.socket.bufferedAmount() })
-      this.end(CloseCode.policy, 'too many frames while replies are unread')
-      return false
-    }
-    return true
+    this.host.logger.warn(decision.close, { user: this.user.id, buffered })
+    this.end(CloseCode.policy, decision.reason)
+    return false
   }
 
   private finish(): void {
