@@ -45,8 +45,8 @@ export async function checkAccess(
     if (room.closed) return { ok: false, code: 'not_found', message: 'this room is closed' }
     if (room.visibility === 'public') return { ok: true }
     return (await store.isRoomMember(roomId, userId)) ? { ok: true } : { ok: false, code: 'forbidden' }
-  } catch {
-    return { ok: false, code: 'unavailable' }
+  } catch (err) {
+    return { ok: false, code: 'unavailable', cause: err }
   }
 }
 
@@ -55,7 +55,7 @@ async function create(store: Store, opts: AccessOptions, roomId: string, userId:
   if (!taken.ok) return { ok: false, code: 'rate_limited', retryAfterMs: taken.retryAfterMs }
   try {
     // Someone else may have created it meanwhile: then this user created nothing.
-    if (!(await store.putRoom({ roomId, visibility: 'public' }))) opts.creates.refundCreate(userId)
+    if (!(await store.createRoom({ roomId, visibility: 'public' }))) opts.creates.refundCreate(userId)
   } catch (err) {
     opts.creates.refundCreate(userId)
     throw err

@@ -11,7 +11,10 @@ export type WireMessage = Omit<StoredMessage, 'clientId'>
 export type AccessCode = 'invalid_room' | 'forbidden' | 'not_found' | 'unavailable' | 'rate_limited'
 /** `retryAfterMs` comes with `rate_limited` (too many rooms created on first use); `message`
  * says more than the code where it can (a closed room is `not_found`: "this room is closed"). */
-export type AccessResult = { ok: true } | { ok: false; code: AccessCode; retryAfterMs?: number; message?: string }
+export type AccessResult =
+  | { ok: true }
+  /** `cause`: the store's error behind an `unavailable`, for the log only. */
+  | { ok: false; code: AccessCode; retryAfterMs?: number; message?: string; cause?: unknown }
 /**
  * Why access is asked: `enter` (an upgrade to a room, a `join`) may create a general room on
  * first use; `read` (history) never creates anything: a room that would be created reads as

@@ -157,6 +157,7 @@ export class SocketSession implements Session {
         const message = 'too many rooms created; retry later'
         return this.refuse(errorFrame('rate_limited', { room: roomId, message, ...(access.retryAfterMs === undefined ? {} : { retryAfterMs: access.retryAfterMs }) }))
       }
+      if (access.cause !== undefined) this.host.logger.warn('join_failed', { room: roomId, user: this.user.id, error: String(access.cause) })
       return this.refuse(errorFrame(access.code, { room: roomId, ...(access.message !== undefined && { message: access.message }) }))
     }
     await this.join(roomId, since, epoch)

@@ -114,6 +114,12 @@ export interface Store {
   getRoom(roomId: string): Promise<RoomRecord | undefined>
   /** Create or update; resolves `true` when the room was created. */
   putRoom(room: RoomRecord): Promise<boolean>
+  /**
+   * Create the room only if no record exists (open or closed); never changes an existing
+   * one. Resolves `true` when this call created it. Creation on first use goes through here,
+   * so it cannot overwrite an admin's concurrent `putRoom` or `closeRoom`.
+   */
+  createRoom(room: RoomRecord): Promise<boolean>
   /** Mark an existing room closed, keeping everything else; `false` when there is no such room. */
   closeRoom(roomId: string): Promise<boolean>
   listRooms?(): Promise<RoomRecord[]>

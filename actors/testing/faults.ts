@@ -16,6 +16,7 @@ const writes: ReadonlySet<StoreMethod> = new Set<StoreMethod>([
   'advanceReadMarker',
   'putRoom',
   'closeRoom',
+  'createRoom',
   'putRoomMember',
   'deleteRoomMember',
   'putGuildMember',

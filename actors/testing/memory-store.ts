@@ -114,6 +114,14 @@ export class MemoryStore implements Store {
     })
   }
 
+  createRoom(room: RoomRecord): Promise<boolean> {
+    return this.#call('createRoom', () => {
+      if (this.#rooms.has(room.roomId)) return false
+      this.#rooms.set(room.roomId, { roomId: room.roomId, visibility: room.visibility })
+      return true
+    })
+  }
+
   closeRoom(roomId: string): Promise<boolean> {
     return this.#call('closeRoom', () => {
       const room = this.#rooms.get(roomId)

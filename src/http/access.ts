@@ -17,8 +17,7 @@ const messages = {
 export async function requireAccess(runtime: RoomRuntime, roomId: string, userId: string, intent: AccessIntent): Promise<void> {
   const result = await runtime.checkAccess(roomId, userId, intent)
   if (result.ok) return
-  const retry = result.retryAfterMs === undefined ? '' : ` (in ${Math.ceil(result.retryAfterMs / 1000)} s)`
-  throw new HttpError(result.code, (result.message ?? messages[result.code]) + retry)
+  throw new HttpError(result.code, result.message ?? messages[result.code], { retryAfterMs: result.retryAfterMs, cause: result.cause })
 }
 
 /** Over `maxConnectionsPerUser` on this node: `429`, before the upgrade. */

@@ -213,3 +213,19 @@ t.test('errors from below: coded ones keep their code, others are 500 internal a
   t.ok(logger.lines.some((l) => l.event === 'http_error' && l.level === 'error'))
   t.ok(logger.lines.some((l) => l.event === 'http_refused' && l.code === 'unavailable'))
 })
+
+t.test('a 429 carries retryAfterMs and Retry-After; a 503 logs the store error behind it', async (t) => {
+  const { app, runtime, logger } = setup()
+  runtime.access.set('busy', { ok: false, code: 'rate_limited', retryAfterMs: 2_500 })
+  runtime.access.set('down', { ok: false, code: 'unavailable', cause: new Error('ResourceNotFoundException: no table') })
+  const limited = await app.request('/rooms/busy/messages', { headers: await bearer() })
+  t.equal(limited.status, 429)
+  t.equal(limited.headers.get('retry-after'), '3', 'whole seconds, rounded up')
+  t.match(await limited.json(), { error: 'rate_limited', retryAfterMs: 2_500 })
+  const down = await app.request('/rooms/down/messages', { headers: await bearer() })
+  t.equal(down.status, 503)
+  const body = (await down.json()) as Record<string, unknown>
+  t.notOk(JSON.stringify(body).includes('ResourceNotFound'), 'the cause is not sent to the client')
+  const line = logger.lines.find((l) => l.event === 'http_refused' && l.code === 'unavailable')
+  t.match(line?.error, { message: /ResourceNotFoundException/ }, 'the cause is in the log line')
+})

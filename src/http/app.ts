@@ -52,8 +52,10 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
         status: httpErrors[refusal.code],
         code: refusal.code,
         userId: c.get('principal')?.user.id,
+        // A store failure behind a 503: its name and message, so the log says what failed.
+        ...(refusal.cause !== undefined && { error: refusal.cause }),
       })
-      return errorResponse(refusal.code, refusal.message)
+      return errorResponse(refusal.code, refusal.message, refusal.retryAfterMs)
     }
     logger.error('http_error', { method: c.req.method, path: c.req.path, error: err })
     return errorResponse('internal')
@@ -66,7 +68,7 @@ function asHttpError(err: unknown): HttpError | undefined {
   if (err instanceof HttpError) return err
   const code = (err as { code?: unknown } | null)?.code
   if (typeof code === 'string' && code !== 'internal' && Object.hasOwn(httpErrors, code)) {
-    return new HttpError(code as HttpErrorCode, (err as Error).message)
+    return new HttpError(code as HttpErrorCode, (err as Error).message, { cause: err })
   }
   return undefined
 }

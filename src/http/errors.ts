@@ -38,17 +38,29 @@ export function errorBody(code: HttpErrorCode, message = defaultMessages[code]):
   return { error: code, message }
 }
 
-export function errorResponse(code: HttpErrorCode, message = defaultMessages[code]): Response {
-  return Response.json(errorBody(code, message), { status: httpErrors[code] })
+/**
+ * `retryAfterMs` (a `429` that knows when to retry) goes in the body, as on an `error` frame,
+ * and as a `Retry-After` header in whole seconds for generic HTTP clients.
+ */
+export function errorResponse(code: HttpErrorCode, message = defaultMessages[code], retryAfterMs?: number): Response {
+  if (retryAfterMs === undefined) return Response.json(errorBody(code, message), { status: httpErrors[code] })
+  return Response.json(
+    { ...errorBody(code, message), retryAfterMs },
+    { status: httpErrors[code], headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))) } },
+  )
 }
 
 /** Thrown inside handlers; `app.onError` turns it into `errorResponse`. */
 export class HttpError extends Error {
   override name = 'HttpError'
-  constructor(
-    readonly code: HttpErrorCode,
-    message = defaultMessages[code],
-  ) {
-    super(message)
+  readonly code: HttpErrorCode
+  /** When a `rate_limited` refusal can be retried. */
+  readonly retryAfterMs: number | undefined
+
+  /** `cause`: the error from below (a store failure), logged with the refusal, never sent. */
+  constructor(code: HttpErrorCode, message = defaultMessages[code], extra: { retryAfterMs?: number; cause?: unknown } = {}) {
+    super(message, extra.cause === undefined ? undefined : { cause: extra.cause })
+    this.code = code
+    this.retryAfterMs = extra.retryAfterMs
   }
 }

@@ -302,6 +302,35 @@ export function storeContract(t: Test, name: string, makeStore: () => Promise<St
     t.same(await store.getRoom('lobby'), { roomId: 'lobby', visibility: 'public' })
   })
 
+  check('createRoom creates only where no record exists, and never changes one', async (store, _, t) => {
+    t.equal(await store.createRoom({ roomId: 'fresh', visibility: 'public' }), true, 'created')
+    t.equal(await store.createRoom({ roomId: 'fresh', visibility: 'public' }), false, 'second creation creates nothing')
+    t.same(await store.getRoom('fresh'), { roomId: 'fresh', visibility: 'public' })
+    await store.putRoom({ roomId: 'staff', visibility: 'private' })
+    t.equal(await store.createRoom({ roomId: 'staff', visibility: 'public' }), false)
+    t.same(await store.getRoom('staff'), { roomId: 'staff', visibility: 'private' }, "an admin's private room stays private")
+    await store.putRoom({ roomId: 'shut', visibility: 'public' })
+    await store.closeRoom('shut')
+    t.equal(await store.createRoom({ roomId: 'shut', visibility: 'public' }), false)
+    t.same(await store.getRoom('shut'), { roomId: 'shut', visibility: 'public', closed: true }, 'a closed room stays closed')
+    // Both at once: exactly one of them creates.
+    const both = await Promise.all([
+      store.createRoom({ roomId: 'race', visibility: 'public' }),
+      store.createRoom({ roomId: 'race', visibility: 'public' }),
+    ])
+    t.same(both.filter(Boolean).length, 1, 'one of two concurrent creations wins')
+  })
+
+  check('a creation racing an admin write never overwrites it', async (store, _, t) => {
+    const [, created] = await Promise.all([
+      store.putRoom({ roomId: 'contested', visibility: 'private' }),
+      store.createRoom({ roomId: 'contested', visibility: 'public' }),
+    ])
+    const room = await store.getRoom('contested')
+    // Whichever landed first, the admin's visibility is the one that stays.
+    t.equal(room?.visibility, 'private', `admin's record kept (creation ${created ? 'landed first' : 'found it'})`)
+  })
+
   check('rooms are isolated: lobby, GUILD#lobby, GUILD#g', async (store, _, t) => {
     await fill(store, 'lobby', 4)
     await fill(store, 'GUILD#lobby', 2)

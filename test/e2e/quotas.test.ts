@@ -59,6 +59,7 @@ t.test('/ws join refusals: rooms per connection (limit_exceeded), rooms created 
   t.equal(await roomCount(s), 3, 'three room records')
   const upgrade = await refusal(`${s.ws}/ws/rooms/${uniq('j')}`, { token: await s.token({ sub: 'alice' }) })
   t.same([upgrade.status, upgrade.body.error], [429, 'rate_limited'], 'an upgrade that would create a fourth: 429')
+  t.match(upgrade.body, { retryAfterMs: Number }, 'with when to retry, as on the frame')
   // Seven join/leave frames so far used the join burst: the next ones are refused.
   for (let i = 0; i < 10; i++) c.send({ type: 'join', room: r1 })
   t.match(await c.take(is('error', { code: 'rate_limited', room: r1 })), { retryAfterMs: Number, message: /join/ })

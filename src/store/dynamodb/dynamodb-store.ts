@@ -167,6 +167,33 @@ export class DynamoStore implements Store {
     return out.Attributes === undefined
   }
 
+  async createRoom(room: RoomRecord): Promise<boolean> {
+    const key = roomKey(room.roomId)
+    if (key.roomType !== 'general') throw new RangeError(`not a general room: ${room.roomId}`)
+    try {
+      await this.io.send(
+        () =>
+          new UpdateCommand({
+            TableName: this.config.coreTable,
+            Key: { PK: key.pk, SK: META_SK },
+            UpdateExpression: 'SET #visibility = :v, #roomId = :r, #type = :type',
+            // Only where no record exists: an admin's room (or a closed one) is never touched.
+            ConditionExpression: 'attribute_not_exists(#visibility)',
+            ExpressionAttributeNames: { '#visibility': 'visibility', '#roomId': 'roomId', '#type': 'type' },
+            ExpressionAttributeValues: { ':v': room.visibility, ':r': room.roomId, ':type': 'Room' },
+          }),
+      )
+    } catch (err) {
+      if (err instanceof Error && err.name === 'ConditionalCheckFailedException') {
+        this.rooms.forget(room.roomId)
+        return false
+      }
+      throw err
+    }
+    this.rooms.written(room.roomId, { roomId: room.roomId, visibility: room.visibility })
+    return true
+  }
+
   async closeRoom(roomId: string): Promise<boolean> {
     const key = roomKey(roomId)
     if (key.roomType !== 'general') throw new RangeError(`not a general room: ${roomId}`)

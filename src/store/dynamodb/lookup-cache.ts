@@ -49,6 +49,12 @@ export class LookupCache<V> {
     this.remember(key, value)
   }
 
+  /** Another writer changed the key: the next `get` loads it afresh. */
+  forget(key: string): void {
+    for (const pending of this.inFlight.get(key) ?? []) pending.stale = true
+    this.entries.delete(key)
+  }
+
   private remember(key: string, value: V): void {
     if (this.ttlMs <= 0) return
     // Bounded: the oldest entry goes first (a Map keeps insertion order).

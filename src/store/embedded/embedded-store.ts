@@ -147,6 +147,12 @@ export class EmbeddedStore implements Store {
     return created
   }
 
+  async createRoom(room: RoomRecord): Promise<boolean> {
+    if (this.state.rooms.has(room.roomId)) return false
+    // Checked again when applied, in log order: a record written meanwhile wins.
+    return this.#write({ t: 'create', room: room.roomId, visibility: room.visibility })
+  }
+
   async closeRoom(roomId: string): Promise<boolean> {
     const room = await this.getRoom(roomId)
     if (room && !room.closed) await this.#write({ t: 'close', room: roomId })

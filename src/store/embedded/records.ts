@@ -10,6 +10,9 @@ export type LogRecord =
   | { t: 'read'; room: string; user: string; seq: number }
   /** Creates or replaces a room record: a closed room is open again. */
   | { t: 'room'; room: string; visibility: Visibility }
+  /** Creates a room only if it has no record yet (creation on first use): applied in log
+   * order, so it never overwrites an admin's record written before it. */
+  | { t: 'create'; room: string; visibility: Visibility }
   /** An admin closed the room (history kept); the next `room` record reopens it. */
   | { t: 'close'; room: string }
   /** A private-room membership: `in` false is a removal. */
@@ -18,7 +21,7 @@ export type LogRecord =
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: true })
-const kinds = new Set(['append', 'read', 'room', 'close', 'member', 'guild'])
+const kinds = new Set(['append', 'read', 'room', 'create', 'close', 'member', 'guild'])
 
 export function encodeRecord(record: LogRecord): Uint8Array {
   return encoder.encode(JSON.stringify(record))

@@ -64,6 +64,11 @@ export class State {
         this.rooms.set(r.room, { roomId: r.room, visibility: r.visibility })
         return created
       }
+      case 'create': {
+        if (this.rooms.has(r.room)) return false
+        this.rooms.set(r.room, { roomId: r.room, visibility: r.visibility })
+        return true
+      }
       case 'close': {
         const room = this.rooms.get(r.room)
         if (!room || room.closed) return false
