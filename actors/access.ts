@@ -1,5 +1,5 @@
 /**
- * Who may enter which room (PROTOCOL.md section 3): a public general room is open to every
+ * Who may enter which room (docs/protocol.md "Room ids"): a public general room is open to every
  * authenticated user, a private one to its members, a guild room to the guild's members.
  * A non-member of a guild room hears `forbidden`, never whether the guild exists.
  *

@@ -1,5 +1,5 @@
 /**
- * Admin writes (PROTOCOL.md section 4): through the store first, then onto live sockets, so a
+ * Admin writes (docs/protocol.md "HTTP endpoints"): through the store first, then onto live sockets, so a
  * revoked member is never served past the revocation on this node.
  */
 import type { ActorHost } from './host.ts'

@@ -1,5 +1,5 @@
 /**
- * Every limit the runtime enforces, by name, with its default. PROTOCOL.md section 7 fixes
+ * Every limit the runtime enforces, by name, with its default. docs/protocol.md "Limits" fixes
  * the wire-visible defaults; docs/operations.md lists them all. Override any of them through
  * `ActorHost` options.
  */

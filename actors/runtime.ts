@@ -5,7 +5,7 @@
 import type { SocketPort, User } from './ports.ts'
 import type { MemberPage, MemberQuery, PageQuery, StoredMessage, Visibility } from './store.ts'
 
-/** The message as clients see it (PROTOCOL.md section 5): the stored one less its idempotency key. */
+/** The message as clients see it (docs/protocol.md "Frames"): the stored one less its idempotency key. */
 export type WireMessage = Omit<StoredMessage, 'clientId'>
 
 export type AccessCode = 'invalid_room' | 'forbidden' | 'not_found' | 'unavailable' | 'rate_limited'

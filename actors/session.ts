@@ -151,7 +151,7 @@ export class SocketSession implements Session {
     const access = await this.host.checkAccess(roomId, this.user.id, 'enter')
     if (this.ended) return
     if (!access.ok) {
-      // Frames speak PROTOCOL.md section 5's codes: a malformed room id is a wrong field.
+      // Frames speak the error codes of docs/protocol.md "Frames": a malformed room id is a wrong field.
       if (access.code === 'invalid_room') return this.refuse(errorFrame('invalid_frame', { room: roomId, message: 'not a valid room id' }))
       if (access.code === 'rate_limited') {
         const message = 'too many rooms created; retry later'

@@ -58,7 +58,7 @@ export function snapshotOf(messages: readonly StoredMessage[], opts: LoadOptions
   }
 }
 
-/** PROTOCOL.md section 4 paging over a dense array: a page is one slice. */
+/** The paging of docs/protocol.md "HTTP endpoints" over a dense array: a page is one slice. */
 export function pageOf(messages: readonly StoredMessage[], query: PageQuery): Page {
   if (query.before !== undefined && query.after !== undefined) {
     throw new RangeError('a page is before or after a seq, not both')

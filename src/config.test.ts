@@ -4,7 +4,7 @@ import { ConfigError, limitEnvName, loadConfig } from './config.ts'
 
 const secret = 'a-test-secret-of-at-least-32-bytes!'
 
-t.test('defaults (PROTOCOL.md section 1)', async (t) => {
+t.test('defaults (README "Configuration")', async (t) => {
   t.same(loadConfig({}), {
     port: 8787,
     host: '0.0.0.0',

@@ -1,5 +1,5 @@
 /**
- * Environment → typed configuration (PROTOCOL.md section 1), validated with valibot.
+ * Environment → typed configuration (README "Configuration"), validated with valibot.
  * Every variable, its meaning and default is listed in README.md "Configuration".
  * `loadConfig` throws a `ConfigError` naming each bad variable; the server then refuses to start.
  */

@@ -1,5 +1,5 @@
 /**
- * Who is in a room, by user (PROTOCOL.md section 6: presence counts users, not sockets), with
+ * Who is in a room, by user (docs/protocol.md "Guarantees": presence counts users, not sockets), with
  * flapping coalesced on injected time: a user whose last connection leaves stays present for
  * `graceMs`, and is announced offline only when that ends. Back within it, nothing is
  * announced at all, so join/leave churn cannot turn into a presence storm for the listeners.

@@ -1,4 +1,4 @@
-/** Counts refused frames of one connection in a sliding window (PROTOCOL.md section 7). */
+/** Counts refused frames of one connection in a sliding window (docs/protocol.md "Limits"). */
 export class RefusalCounter {
   /** Allocated on the first refusal: most connections never have one. */
   private times: number[] | undefined

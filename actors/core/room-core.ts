@@ -1,7 +1,7 @@
 /**
  * The room's decisions, with no I/O, no clock and no randomness: each method takes the event
  * and `now`, updates the room's state and appends effects for the shell to perform.
- * PROTOCOL.md sections 5-7 are the rules it follows; docs/guarantees.md maps each to a test.
+ * docs/protocol.md ("Frames" to "Limits") has the rules it follows; docs/guarantees.md maps each to a test.
  */
 import type { Limits } from '../limits.ts'
 import { codePointLength, type SendFrame } from '../protocol/frames.ts'

@@ -1,5 +1,5 @@
 /**
- * Who is typing in a room, on injected time (PROTOCOL.md section 6): an `active:true` expires
+ * Who is typing in a room, on injected time (docs/protocol.md "Guarantees"): an `active:true` expires
  * after `timeoutMs` unless refreshed; at most one `active:true` broadcast per user per
  * `throttleMs`; `active:false` goes out at once. A start that the throttle holds back (typing
  * again right after a stop) is announced when the throttle allows, so that every observer,

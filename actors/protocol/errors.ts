@@ -1,6 +1,6 @@
 /**
  * The one error factory. Every refusal a client can see has a stable code from this list
- * (PROTOCOL.md section 5); docs/protocol.md lists them all with their meaning.
+ * (docs/protocol.md "Frames" lists them all with their meaning).
  */
 export const errorCodes = [
   'invalid_frame',
@@ -51,7 +51,7 @@ export function errorFrame(
 
 /**
  * Refusals that count toward the per-connection flood limit: the client's own mistakes.
- * Rate limiting is not counted (PROTOCOL.md section 7), nor is a cap reached
+ * Rate limiting is not counted (docs/protocol.md "Limits"), nor is a cap reached
  * (`limit_exceeded`, like rate limiting a matter of how much, not of a wrong frame), nor are
  * the server's own failures.
  */

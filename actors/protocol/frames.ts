@@ -1,5 +1,5 @@
 /**
- * Client-to-server frames (PROTOCOL.md section 5), validated with valibot. Unknown fields are
+ * Client-to-server frames (docs/protocol.md "Frames"), validated with valibot. Unknown fields are
  * ignored so that newer clients keep working; wrong or missing known fields are refused.
  */
 import * as v from 'valibot'
@@ -70,7 +70,7 @@ function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x)
 }
 
-/** Text length in Unicode code points, as PROTOCOL.md section 7 counts it. */
+/** Text length in Unicode code points, as docs/protocol.md "Limits" counts it. */
 export function codePointLength(text: string): number {
   let n = 0
   for (let i = 0; i < text.length; i++) {

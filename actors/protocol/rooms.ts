@@ -1,4 +1,4 @@
-/** Room ids (PROTOCOL.md section 3): a general room `lobby`, a guild room `GUILD#<guildId>`. */
+/** Room ids (docs/protocol.md "Room ids"): a general room `lobby`, a guild room `GUILD#<guildId>`. */
 const idPattern = /^[A-Za-z0-9_-]{1,64}$/
 const guildPrefix = 'GUILD#'
 

@@ -1,5 +1,5 @@
 /**
- * Frames the Node peers send, shaped like guildhall's wire contract (PROTOCOL.md section 5)
+ * Frames the Node peers send, shaped like guildhall's wire contract (docs/protocol.md "Frames")
  * so every system builds and serialises the same amount of JSON per message.
  */
 

@@ -1,5 +1,5 @@
 /**
- * Where a request carries its token (PROTOCOL.md section 2): `Authorization: Bearer <jwt>`,
+ * Where a request carries its token (docs/protocol.md "Identity"): `Authorization: Bearer <jwt>`,
  * or the `token` query parameter for browsers, which cannot set headers on a WebSocket.
  * A Bearer header wins when both are present; any other Authorization scheme (say, Basic
  * from a proxy) is not ours and leaves the query parameter in charge.

@@ -1,5 +1,5 @@
 /**
- * Access-token verification with jose (PROTOCOL.md section 2): HS256 with a shared secret
+ * Access-token verification with jose (docs/protocol.md "Identity"): HS256 with a shared secret
  * and/or RS256/ES256/... from a JWKS URL; `exp` and `sub` required; `iss`/`aud` checked
  * when configured. Unsigned (`alg: none`) tokens are never accepted: jose refuses them in
  * `jwtVerify`, and `none` is in no allow-list here.

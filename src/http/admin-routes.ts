@@ -1,5 +1,5 @@
 /**
- * The admin API (PROTOCOL.md section 4). The admin role opens these routes only, never a room.
+ * The admin API (docs/protocol.md "HTTP endpoints"). The admin role opens these routes only, never a room.
  * Every write is idempotent: PUT answers the same however often it is repeated, and DELETE of
  * something absent is 204 like any other DELETE.
  */

@@ -1,5 +1,5 @@
 /**
- * The one HTTP error factory (PROTOCOL.md section 4): every refusal is plain HTTP with the body
+ * The one HTTP error factory (docs/protocol.md "HTTP refusals"): every refusal is plain HTTP with the body
  * `{"error":"<code>","message":"..."}`, and each code has exactly one status.
  * docs/protocol.md lists them all.
  */

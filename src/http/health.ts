@@ -1,4 +1,4 @@
-/** Liveness and readiness (PROTOCOL.md section 4): `/ready` turns 503 once the node drains. */
+/** Liveness and readiness (docs/protocol.md "HTTP endpoints"): `/ready` turns 503 once the node drains. */
 import { Hono } from 'hono'
 import type { AppEnv } from './context.ts'
 import { errorResponse } from './errors.ts'

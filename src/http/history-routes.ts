@@ -1,5 +1,5 @@
 /**
- * History over HTTP (PROTOCOL.md section 4): access is checked exactly as for a join, but a
+ * History over HTTP (docs/protocol.md "HTTP endpoints"): access is checked exactly as for a join, but a
  * read creates nothing: a general room that would be created on first use reads as empty.
  */
 import { Hono } from 'hono'

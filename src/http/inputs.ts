@@ -1,6 +1,6 @@
 /**
  * Every HTTP input, validated with valibot: path ids, `since`, history paging, admin bodies.
- * Room ids follow PROTOCOL.md section 3; in a URL a guild room's `#` is written `%23`
+ * Room ids follow docs/protocol.md "Room ids"; in a URL a guild room's `#` is written `%23`
  * (Hono hands us the decoded `GUILD#g`).
  */
 import * as v from 'valibot'

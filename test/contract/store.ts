@@ -1,5 +1,5 @@
 /**
- * The Store port's contract (actors/store.ts, PROTOCOL.md sections 3 to 6), as tests that any
+ * The Store port's contract (actors/store.ts, docs/protocol.md, "Room ids" to "Guarantees"), as tests that any
  * store must pass: `storeContract(t, 'memory', makeStore)`. Each case gets a fresh store from
  * `makeStore`. With `reopen`, the suite also closes the store and checks that a new one on the
  * same data sees everything. Timing-free: nothing here waits for a clock.

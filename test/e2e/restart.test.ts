@@ -1,5 +1,5 @@
 /**
- * SIGTERM drain and restart on the same DATA_DIR (PROTOCOL.md section 7): sockets close with
+ * SIGTERM drain and restart on the same DATA_DIR (docs/protocol.md "Limits"): sockets close with
  * 1001, the process exits 0, and every acknowledged message, the seq, read markers and
  * idempotency keys are there after the restart. The server runs as a Node child process.
  */

@@ -1,5 +1,5 @@
 /**
- * Options of the DynamoDB store, each with its default. `fromEnv` maps PROTOCOL.md section 1's
+ * Options of the DynamoDB store, each with its default. `fromEnv` maps the README "Configuration"
  * variables (plus MESSAGE_TTL_DAYS) onto them.
  */
 import type { RetryPolicy } from './retry.ts'
@@ -73,7 +73,7 @@ export function resolveConfig(opts: DynamoStoreOptions): ResolvedConfig {
   }
 }
 
-/** PROTOCOL.md section 1 variables, as the server reads them from its environment. */
+/** The README "Configuration" variables, as the server reads them from its environment. */
 export function optionsFromEnv(env: Record<string, string | undefined>): DynamoStoreOptions {
   const ttl = env.MESSAGE_TTL_DAYS
   return {

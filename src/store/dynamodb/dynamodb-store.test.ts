@@ -1,5 +1,5 @@
 /**
- * What the contract cannot see: the items as stored (PROTOCOL.md section 3), the table schema,
+ * What the contract cannot see: the items as stored (docs/protocol.md "Room ids"), the table schema,
  * TTL, the conditional head under two store instances, lost responses, throttling and failures
  * injected around the client, and membership revocation through the cache.
  */
@@ -346,7 +346,7 @@ t.test('membership is cached briefly, and a revocation through the store is neve
 
 t.test('member listings read the MEMBER# keys (items written directly are listed); closing a room is a flag on META', async (t) => {
   const { tables, store } = await setup(t)
-  // Another service writes membership items with no attributes at all (PROTOCOL.md section 3).
+  // Another service writes membership items with no attributes at all (docs/protocol.md "Room ids").
   for (const u of ['svc-b', 'svc-a']) {
     await raw.send(new PutItemCommand({ TableName: tables.guildTable, Item: { PK: { S: 'GUILD#g' }, SK: { S: `MEMBER#${u}` } } }))
   }

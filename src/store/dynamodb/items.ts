@@ -1,5 +1,5 @@
 /**
- * Items as stored, and back. Message attributes are PROTOCOL.md section 3's (id, roomId,
+ * Items as stored, and back. Message attributes are those of docs/protocol.md "Room ids" (id, roomId,
  * senderId, text, ts, seq, type, roomType, guildId) plus `clientId` (the idempotency key,
  * so a restarted owner rebuilds its idempotency window from the messages alone) and `ttl`.
  */

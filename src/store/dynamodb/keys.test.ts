@@ -1,7 +1,7 @@
 import t from 'tap'
 import { idemSk, messageSk, padTs, roomKey, seqIndexSk, tsFloor } from './keys.ts'
 
-t.test('rooms map to tables and partitions as PROTOCOL.md section 3 says', async (t) => {
+t.test('rooms map to tables and partitions as docs/protocol.md "Room ids" says', async (t) => {
   t.same(roomKey('lobby'), { table: 'core', pk: 'ROOM#lobby', roomType: 'general' })
   t.same(roomKey('GUILD#g-1'), { table: 'guild', pk: 'GUILD#g-1', roomType: 'guild', guildId: 'g-1' })
   for (const bad of ['', 'a b', 'x'.repeat(65), 'GUILD#', 'GUILD#a#b', 'ROOM#x']) t.throws(() => roomKey(bad), RangeError, bad)

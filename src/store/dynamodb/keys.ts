@@ -1,5 +1,5 @@
 /**
- * Key layout (PROTOCOL.md section 3, docs/storage.md "## DynamoDB store"). Every item of a
+ * Key layout (docs/protocol.md "Room ids", docs/storage.md "## DynamoDB store"). Every item of a
  * room lives in one partition, so a room's reads are Queries and its group commit touches
  * one item collection.
  */
@@ -17,7 +17,7 @@ export interface RoomKey {
   guildId?: string
 }
 
-/** Where a room lives. Throws on an id PROTOCOL.md does not allow (rules: actors/protocol/rooms.ts). */
+/** Where a room lives. Throws on an id the protocol does not allow (rules: actors/protocol/rooms.ts). */
 export function roomKey(roomId: string): RoomKey {
   const key = parseRoomId(roomId)
   if (!key) throw new RangeError(`invalid room id: ${roomId}`)

@@ -2,7 +2,7 @@
  * History by seq. Messages sort by ts and ts order is seq order, so a seq bound becomes a
  * sort-key bound once the seq's ts is known: the batch seq index (`SEQ#<first>`, items.ts)
  * gives it in one small consistent Query. Then one Query on `MSG#` reads `limit + 1` messages
- * in the asked direction; the extra one only says `more` (PROTOCOL.md section 4).
+ * in the asked direction; the extra one only says `more` (docs/protocol.md "HTTP endpoints").
  */
 import { GetCommand, type GetCommandOutput } from '@aws-sdk/lib-dynamodb'
 import type { Page, PageQuery, StoredMessage } from '../../../actors/store.ts'

@@ -1,4 +1,4 @@
-/** PROTOCOL.md section 4, the admin API; section 3, private and guild room access. */
+/** docs/protocol.md "HTTP endpoints", the admin API; "Room ids", private and guild room access. */
 import type { Test } from 'tap'
 import { is, refusal } from '../../support/client.ts'
 import type { Target } from '../../support/server.ts'

@@ -1,4 +1,4 @@
-/** PROTOCOL.md section 5: every frame on `/ws/rooms/:roomId`, and every refusal code. */
+/** docs/protocol.md "Frames": every frame on `/ws/rooms/:roomId`, and every refusal code. */
 import type { Test } from 'tap'
 import { is } from '../../support/client.ts'
 import type { Target } from '../../support/server.ts'

@@ -1,4 +1,4 @@
-/** PROTOCOL.md section 6: idempotent send, recovery with `since`, typing, presence by user. */
+/** docs/protocol.md "Guarantees": idempotent send, recovery with `since`, typing, presence by user. */
 import type { Test } from 'tap'
 import { is, type Frame } from '../../support/client.ts'
 import type { Target } from '../../support/server.ts'

@@ -1,4 +1,4 @@
-/** PROTOCOL.md section 4: health, readiness, history over HTTP, refusals before the upgrade. */
+/** docs/protocol.md "HTTP endpoints": health, readiness, history over HTTP, refusals before the upgrade. */
 import type { Test } from 'tap'
 import { refusal } from '../../support/client.ts'
 import type { Target } from '../../support/server.ts'

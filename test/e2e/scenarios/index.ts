@@ -1,5 +1,5 @@
 /**
- * The end-to-end scenario suite: every row of PROTOCOL.md, over real sockets, against any
+ * The end-to-end scenario suite: every row of docs/protocol.md, over real sockets, against any
  * `Target` (in process, a Node child, a Deno child, or a server with STORE=dynamodb).
  */
 import type { Test } from 'tap'

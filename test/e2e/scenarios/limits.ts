@@ -1,4 +1,4 @@
-/** PROTOCOL.md section 7: frame size, refusal flood, token expiry, server pings. */
+/** docs/protocol.md "Limits": frame size, refusal flood, token expiry, server pings. */
 import type { Test } from 'tap'
 import { Client, is } from '../../support/client.ts'
 import type { Target } from '../../support/server.ts'

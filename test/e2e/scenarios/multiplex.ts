@@ -1,4 +1,4 @@
-/** PROTOCOL.md section 5, `/ws`: rooms joined and left by frames, `room` on every frame. */
+/** docs/protocol.md "Frames", `/ws`: rooms joined and left by frames, `room` on every frame. */
 import type { Test } from 'tap'
 import { Client, is } from '../../support/client.ts'
 import type { Target } from '../../support/server.ts'

@@ -3,7 +3,7 @@ import type { Target } from '../../support/server.ts'
 import { Client, is, type Frame } from '../../support/client.ts'
 
 let counter = 0
-/** A room (or guild, or user) id no other scenario uses, valid per PROTOCOL.md section 3. */
+/** A room (or guild, or user) id no other scenario uses, valid per docs/protocol.md "Room ids". */
 export function uniq(prefix: string): string {
   return `${prefix}-${process.pid}-${Date.now().toString(36)}-${++counter}`
 }
