@@ -283,11 +283,16 @@ t.test('the Nth call fails with a non-retryable error: rejected at once, nothing
 })
 
 t.test('a hung request is abandoned after attemptTimeoutMs and retried', async (t) => {
+  // Only the injected hangs see the 20 ms deadline: FaultySender sends healthy calls (the retry
+  // that must succeed, the setup) without the store's abort signal, so how fast DynamoDB Local
+  // answers on a loaded machine decides nothing here.
   const { store, faulty } = await setup(t, { attemptTimeoutMs: 20, retry: { maxAttempts: 2 } })
   faulty.inject('TransactWriteCommand', 'hang', [1])
   await store.append('lobby', 0, messages('lobby', 1, 1))
+  t.equal(faulty.count('TransactWriteCommand'), 2, 'the hung attempt, then the retry that went in')
   faulty.inject('TransactWriteCommand', 'hang', [3, 4])
   await t.rejects(store.append('lobby', 1, messages('lobby', 2, 1)), { name: 'StoreUnavailableError', cause: { name: 'TimeoutError' } })
+  t.equal(faulty.count('TransactWriteCommand'), 4, 'two hung attempts, no third')
   t.equal((await store.loadRoom('lobby', { recentLimit: 10, idempotencySince: 0 })).seq, 1)
 })
 
