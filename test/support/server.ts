@@ -35,7 +35,11 @@ export interface Target {
  * own tests (test/actors/quotas.test.ts, test/e2e/quotas.test.ts).
  */
 export const e2eEnv: Env = {
-  LIMIT_TYPING_TIMEOUT_MS: '1500',
+  // Typing must outlast a join and a refresh (~50 ms, a few hundred under load) by a wide
+  // margin, and the throttle must cover the whole typing scenario; the expiry scenario waits
+  // the timeout once.
+  LIMIT_TYPING_TIMEOUT_MS: '4000',
+  LIMIT_TYPING_THROTTLE_MS: '60000',
   LIMIT_PING_INTERVAL_MS: '1000',
   LIMIT_PEER_TIMEOUT_MS: '3000',
   LIMIT_PRESENCE_GRACE_MS: '200',
