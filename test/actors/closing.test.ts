@@ -1,6 +1,7 @@
 // Closing a room (admin): everyone leaves, nobody enters, history stays; reopening.
 import t from 'tap'
 import { ConnectRefusedError, createWorld } from '../../actors/testing.ts'
+import { matchAll } from '../support/match-all.ts'
 
 t.test('a closed room: 4404 on a room socket, left on /ws (open for its other rooms), history kept', async (t) => {
   const world = await createWorld()
@@ -27,14 +28,14 @@ t.test('a closed room: 4404 on a room socket, left on /ws (open for its other ro
   mux.clear()
   mux.write({ type: 'join', room: 'hall' })
   await world.settle()
-  t.match(mux.frames(), [{ type: 'error', code: 'not_found', room: 'hall', message: 'this room is closed' }])
+  matchAll(t, mux.frames(), [{ type: 'error', code: 'not_found', room: 'hall', message: 'this room is closed' }])
   await t.rejects(world.connect('cyd', { room: 'hall' }), new ConnectRefusedError('not_found'))
   t.same(await world.host.checkAccess('hall', 'cyd', 'read'), { ok: false, code: 'not_found', message: 'this room is closed' })
   t.match(await world.store.getRoom('hall'), { closed: true }, 'entering did not create it again')
 
   t.equal(await world.admin.putRoom('hall', 'public'), false, 'reopened, not created')
   const back = await world.connect('ann', { room: 'hall', since: 0 })
-  t.match(back.frames('message'), [{ message: { seq: 1, text: 'before the close' } }], 'history kept')
+  matchAll(t, back.frames('message'), [{ message: { seq: 1, text: 'before the close' } }], 'history kept')
   t.equal(await world.admin.closeRoom('nowhere'), false, 'no such room')
   t.equal(await world.store.getRoom('nowhere'), undefined)
 })
@@ -50,7 +51,7 @@ t.test('a join whose access check began before the close is refused', async (t) 
   t.equal(await world.admin.closeRoom('hall'), true)
   release() // the check answers from before the close: a member of an open room
   await world.settle()
-  t.match(mux.frames(), [{ type: 'error', code: 'not_found', room: 'hall', message: 'this room is closed' }])
+  matchAll(t, mux.frames(), [{ type: 'error', code: 'not_found', room: 'hall', message: 'this room is closed' }])
   t.same(world.host.connectedUsers('hall'), [])
 })
 
