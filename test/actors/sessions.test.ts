@@ -138,11 +138,17 @@ t.test('slow consumers lose typing and presence first, then are closed', async (
 t.test('frames sent right after connecting wait for the welcome', async (t) => {
   const world = await createWorld()
   const release = world.faults.stall('loadRoom')
-  const pending = world.connect('ann', { room: 'lobby' })
-  await new Promise((r) => setImmediate(r))
+  const ann = await world.connect('ann', { room: 'lobby' })
+  // The client does not wait for its welcome: these frames arrive while the room is loading.
+  ann.write({ type: 'send', id: 'k1', text: 'early' })
+  ann.write({ type: 'ping' })
+  await world.settle()
+  t.same(ann.frames(), [], 'nothing answered before the welcome')
   release()
-  const ann = await pending
-  t.equal(ann.frames()[0]!.type, 'welcome')
+  await world.settle()
+  t.same(ann.frames().map((f) => f.type), ['welcome', 'pong', 'message', 'ack'], 'the welcome first; then the ping is answered, and the send once stored')
+  t.match(ann.frames()[0], { type: 'welcome', room: 'lobby', seq: 0 })
+  matchAll(t, ann.frames('ack'), [{ id: 'k1', seq: 1 }], 'the early send is stored, not refused as not joined')
 })
 
 t.test('sessions expiring at the same instant share one timer and each closes with 4401', async (t) => {
