@@ -166,6 +166,20 @@ export class MemoryStore implements Store {
     return this.#call('listGuildMembers', () => this.#guildMembers.page(guildId, query))
   }
 
+  /**
+   * A new store on the data of `old`, as a restarted process finds a storage service that
+   * outlived it (the store contract's reopen case). Faults and call counts start afresh.
+   */
+  static reopen(old: MemoryStore): MemoryStore {
+    const store = new MemoryStore()
+    store.#logs = old.#logs
+    store.#markers = old.#markers
+    store.#rooms = old.#rooms
+    store.#roomMembers = old.#roomMembers
+    store.#guildMembers = old.#guildMembers
+    return store
+  }
+
   async close(): Promise<void> {
     this.calls.set('close', (this.calls.get('close') ?? 0) + 1)
     this.#closed = true
