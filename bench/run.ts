@@ -1,15 +1,17 @@
 /**
  * The benchmark harness: every scenario against every system, each on a fresh server
  * process, then bench/results/latest.json and latest.md. `npm run bench` (full) or
- * `npm run bench:quick` (under 3 minutes); `--only=<scenarios>` `--systems=<names>`.
+ * `npm run bench:quick` (under 3 minutes); `--only=<scenarios>` `--systems=<names>`;
+ * `--data-dir=<dir>` for guildhall's DATA_DIR (default bench/.data; tmpfs is refused).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { loadavg, tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "./lib/args.ts";
+import { filesystemOf, refusal } from "./lib/filesystem.ts";
 import { log } from "./lib/log.ts";
 import { machineInfo } from "./lib/machine.ts";
 import { markdown } from "./lib/report.ts";
@@ -30,6 +32,8 @@ const secret = randomBytes(32).toString("hex");
 const resultsDir = fileURLToPath(new URL("./results/", import.meta.url));
 const logDir = join(tmpdir(), "guildhall-bench-logs");
 mkdirSync(logDir, { recursive: true });
+const dataDir = resolve(opts.dataDir ?? fileURLToPath(new URL("./.data/", import.meta.url)));
+mkdirSync(dataDir, { recursive: true });
 
 const tokens: string[] = [];
 async function specs(count: number, room: (i: number) => string): Promise<ConnSpec[]> {
@@ -56,7 +60,7 @@ async function runOne(scenario: Scenario, target: Target): Promise<SystemResult>
   let server;
   try {
     const nodeArgs = opts.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${opts.cpuProf}/${target.name}-${scenario.name}`] : [];
-    server = await target.start({ host: "127.0.0.1", port: await freePort(), jwtSecret: secret, logFile, nodeArgs });
+    server = await target.start({ host: "127.0.0.1", port: await freePort(), jwtSecret: secret, logFile, nodeArgs, dataDir });
   } catch (err) {
     log(`${tag}: failed to start: ${(err as Error).message}`);
     return { error: `start: ${(err as Error).message}` };
@@ -79,8 +83,15 @@ async function runOne(scenario: Scenario, target: Target): Promise<SystemResult>
 
 const scenarios = [fanout, rooms, connect, memory].filter((s) => !opts.only || opts.only.includes(s.name));
 const systems = targets.filter((t) => !opts.systems || opts.systems.includes(t.name));
-const machine = { ...machineInfo(), mode: opts.quick ? "quick" : "full", loadWorkers: opts.workers };
-log(`bench ${opts.quick ? "quick" : "full"}: ${scenarios.map((s) => s.name).join(", ")} × ${systems.map((t) => t.name).join(", ")}; server logs in ${logDir}`);
+const dataFs = filesystemOf(dataDir);
+const machine = { ...machineInfo(), mode: opts.quick ? "quick" : "full", loadWorkers: opts.workers, dataDir, dataFilesystem: dataFs.type };
+// Only guildhall writes to disk (the embedded store); the peers keep nothing.
+const refused = systems.some((t) => t.name === "guildhall") ? refusal(dataDir) : undefined;
+if (refused) {
+  log(`refused: ${refused}`);
+  process.exit(2);
+}
+log(`bench ${opts.quick ? "quick" : "full"}: ${scenarios.map((s) => s.name).join(", ")} × ${systems.map((t) => t.name).join(", ")}; data in ${dataDir} (${dataFs.type}); server logs in ${logDir}`);
 
 const started = Date.now();
 const out: ScenarioResult[] = [];

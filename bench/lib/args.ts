@@ -1,4 +1,4 @@
-/** Command line: `--quick`, `--only=fanout,rooms`, `--systems=guildhall,ws`, `--workers=2`, `--cpu-prof[=dir]`. */
+/** Command line: `--quick`, `--only=fanout,rooms`, `--systems=guildhall,ws`, `--workers=2`, `--cpu-prof[=dir]`, `--data-dir=<dir>`. */
 export interface Options {
   quick: boolean;
   only?: string[];
@@ -6,6 +6,8 @@ export interface Options {
   workers: number;
   /** Write guildhall CPU profiles (node --cpu-prof) to this directory. */
   cpuProf?: string;
+  /** Where guildhall's DATA_DIRs go; default bench/.data. Never tmpfs (lib/filesystem.ts). */
+  dataDir?: string;
 }
 
 export function parseArgs(argv: string[]): Options {
@@ -16,6 +18,7 @@ export function parseArgs(argv: string[]): Options {
     else if (key === "--only") opts.only = value.split(",").filter(Boolean);
     else if (key === "--systems") opts.systems = value.split(",").filter(Boolean);
     else if (key === "--cpu-prof") opts.cpuProf = value || "bench/results/profiles";
+    else if (key === "--data-dir" && value) opts.dataDir = value;
     else if (key === "--workers") opts.workers = Math.max(1, Number(value) || 2);
     else throw new Error(`unknown argument ${arg}`);
   }

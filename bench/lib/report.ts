@@ -39,7 +39,7 @@ function ratio(a: unknown, b: unknown): number | undefined {
 export function markdown(scenarios: ScenarioResult[], machine: Record<string, unknown>): string {
   const systems = ["guildhall", ...PEERS];
   const lines = [
-    `Machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGB} GB, Node ${machine.node}, ${machine.date}`,
+    `Machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGB} GB, Node ${machine.node}, ${machine.date}; guildhall's DATA_DIR on ${machine.dataFilesystem ?? "an unrecorded filesystem"}`,
     "",
     `| scenario | metric | ${systems.join(" | ")} | ${PEERS.map((p) => `guildhall/${p}`).join(" | ")} |`,
     `|---|---|${systems.map(() => "---:").join("|")}|${PEERS.map(() => "---:").join("|")}|`,

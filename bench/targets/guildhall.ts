@@ -1,9 +1,9 @@
 /**
- * guildhall as users run it (`npm start`): the embedded durable store in a fresh temp
- * DATA_DIR per run, the bench's JWT secret so its minted tokens are accepted.
+ * guildhall as users run it (`npm start`): the embedded durable store in a fresh DATA_DIR per
+ * run under the harness's data directory (on disk, never tmpfs: lib/filesystem.ts), the bench's
+ * JWT secret so its minted tokens are accepted.
  */
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { spawnServer } from "./spawn.ts";
@@ -17,7 +17,7 @@ export const guildhallTarget: Target = {
   clientKind: "plain",
   unavailable: () => (existsSync(entry) ? undefined : "src/main.ts does not exist yet"),
   async start(opts) {
-    const dataDir = mkdtempSync(join(tmpdir(), "guildhall-bench-"));
+    const dataDir = mkdtempSync(join(opts.dataDir, "guildhall-"));
     const server = await spawnServer(
       { args: [...(opts.nodeArgs ?? []), "--import", "tsx", entry], cwd: root, env: { STORE: "embedded", DATA_DIR: dataDir } },
       opts,

@@ -13,6 +13,8 @@ export interface StartOptions {
   port: number;
   jwtSecret: string;
   logFile: string;
+  /** A directory on disk for the server's data (guildhall's DATA_DIR goes inside it). */
+  dataDir: string;
   /** Extra node flags for the server under test (e.g. --cpu-prof); peers ignore them. */
   nodeArgs?: string[];
 }
