@@ -26,12 +26,14 @@ fs.mkdirSync(staleDir)
 fs.writeFileSync(staleDir + '/LOCK', JSON.stringify({ pid: Number(livePid) }))
 const stale = await EmbeddedStore.open({ dir: staleDir }).then((s) => (s.close(), 'opened'), (e) => e.name)
 const msg = (seq) => ({ id: 'm' + seq, seq, roomId: 'GUILD#g', senderId: 'alice', text: 'hi ' + seq, ts: 1000 + seq, clientId: 'c' + seq })
-let store = await EmbeddedStore.open({ dir })
+// Deno's own FileHandle.datasync, counted on its way: the calls the log really makes.
+let syncs = 0
+const datasync = (fh) => (syncs++, fh.datasync())
+let store = await EmbeddedStore.open({ dir, datasync })
 await store.append('GUILD#g', 0, [msg(1), msg(2)])
 await store.append('GUILD#g', 2, [msg(3)])
 await store.putGuildMember('g', 'alice')
 await store.advanceReadMarker('GUILD#g', 'alice', 2)
-const syncs = store.log.stats.syncs
 await store.close()
 fs.appendFileSync(dir + '/' + LOG_FILE, new Uint8Array([9, 0, 0, 0, 1, 2]))
 store = await EmbeddedStore.open({ dir })

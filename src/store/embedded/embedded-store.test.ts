@@ -7,7 +7,7 @@ import process from 'node:process'
 import { SeqConflictError, type Store } from '../../../actors/store.ts'
 import { fill, messages, storeContract } from '../../../test/contract/store.ts'
 import { encodeFrame } from './frame.ts'
-import { DataDirLockedError, EmbeddedStore, LOG_FILE } from './index.ts'
+import { DataDirLockedError, EmbeddedStore, LOG_FILE, type EmbeddedStoreOptions } from './index.ts'
 import { encodeRecord } from './records.ts'
 
 const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'guildhall-embedded-'))
@@ -26,9 +26,9 @@ storeContract(t, 'EmbeddedStore', async () => {
 })
 
 /** A store in a fresh directory, closed and removed after the test. */
-async function fresh(t: Test) {
+async function fresh(t: Test, opts: Omit<EmbeddedStoreOptions, 'dir'> = {}) {
   const dir = tempDir()
-  const open = () => EmbeddedStore.open({ dir })
+  const open = () => EmbeddedStore.open({ dir, ...opts })
   const stores: EmbeddedStore[] = []
   const reopen = async () => {
     const s = await open()
@@ -44,17 +44,102 @@ async function fresh(t: Test) {
 
 const head = async (s: Store, room = 'lobby') => (await s.loadRoom(room, { recentLimit: 1, idempotencySince: 0 })).seq
 
-t.test('one append is one write and one sync', async (t) => {
-  const { store } = await fresh(t)
+/**
+ * The log's datasync, seen from the test: the real `fh.datasync()` (so it counts calls the
+ * code really made, not a counter of its own), the log size each one made durable, and a way
+ * to hold the next one, or fail it, as a slow or dying disk would.
+ */
+class SyncProbe {
+  calls = 0
+  /** Bytes of the log that a completed datasync covers: all a power loss is sure to keep. */
+  durableBytes = 0
+  #hold: { entered: (size: number) => void; gate: Promise<void> } | undefined
+
+  readonly datasync = async (fh: FileHandle): Promise<void> => {
+    this.calls++
+    const size = (await fh.stat()).size
+    const hold = this.#hold
+    this.#hold = undefined
+    if (hold) {
+      hold.entered(size)
+      await hold.gate
+    }
+    await fh.datasync()
+    this.durableBytes = size
+  }
+
+  /** Holds the next datasync: `entered` resolves with the log size when it starts. */
+  hold(): { entered: Promise<number>; release: (error?: Error) => void } {
+    let entered!: (size: number) => void
+    let release!: (error?: Error) => void
+    const started = new Promise<number>((resolve) => (entered = resolve))
+    const gate = new Promise<void>((resolve, reject) => (release = (error) => (error ? reject(error) : resolve())))
+    this.#hold = { entered, gate }
+    return { entered: started, release }
+  }
+}
+
+/** Lets every pending callback and I/O completion run a few times over. */
+const turns = async (n = 20) => {
+  for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve))
+}
+
+t.test('an append resolves only after its datasync, and is not readable before', async (t) => {
+  const probe = new SyncProbe()
+  const { store, file } = await fresh(t, { datasync: probe.datasync })
+  const held = probe.hold()
+  let acked = false
+  const append = store.append('lobby', 0, messages('lobby', 1, 3)).then(() => void (acked = true))
+  const size = await held.entered
+  t.equal(size, fs.statSync(file).size, 'the datasync starts once the bytes are written')
+  const queued = store.append('lobby', 3, messages('lobby', 4, 1)).then(() => void (acked = true))
+  await turns()
+  t.equal(acked, false, 'not acknowledged while its datasync is held (nor what queued behind it)')
+  t.equal(await head(store), 0, 'and not visible to reads')
+  held.release()
+  await append
+  t.equal(await head(store), 3)
+  await queued
+  t.equal(await head(store), 4)
+  t.equal(probe.calls, 2, 'the held group, then what queued behind it in one more')
+  t.equal(probe.durableBytes, fs.statSync(file).size, 'everything acknowledged is covered by a completed datasync')
+})
+
+t.test('a failed datasync acknowledges nothing: the write is refused, cut off, and the log refuses writes until reopened', async (t) => {
+  const probe = new SyncProbe()
+  const { store, file, reopen } = await fresh(t, { datasync: probe.datasync })
+  await store.append('lobby', 0, messages('lobby', 1, 1))
+  const before = fs.statSync(file).size
+  const held = probe.hold()
+  const failing = store.append('lobby', 1, messages('lobby', 2, 2))
+  t.ok((await held.entered) > before, 'written, not yet synced')
+  held.release(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }))
+  await t.rejects(failing, /log write failed/)
+  t.equal(fs.statSync(file).size, before, 'the unsynced bytes are cut off, so no restart resurrects them')
+  await t.rejects(store.append('lobby', 1, messages('lobby', 2, 1)), /log write failed/, 'after a failed sync the pages may be lost: no more writes')
+  t.equal(await head(store), 1)
+  await store.close()
+  const again = await reopen()
+  t.equal(await head(again), 1)
+  t.equal(await again.findByClientId('lobby', 'alice', 'c2'), undefined)
+})
+
+t.test('one append is one write and one datasync; a marker that does not move is not written', async (t) => {
+  const probe = new SyncProbe()
+  const { store, file } = await fresh(t, { datasync: probe.datasync })
   await store.append('lobby', 0, messages('lobby', 1, 5))
-  t.same(store.log.stats, { writes: 1, syncs: 1 })
+  t.equal(probe.calls, 1)
   await store.advanceReadMarker('lobby', 'alice', 3)
-  await store.advanceReadMarker('lobby', 'alice', 2)
-  t.same(store.log.stats, { writes: 2, syncs: 2 }, 'a marker that does not move is not written')
+  t.equal(probe.calls, 2)
+  const size = fs.statSync(file).size
+  t.equal(await store.advanceReadMarker('lobby', 'alice', 2), 3)
+  t.equal(probe.calls, 2, 'no datasync')
+  t.equal(fs.statSync(file).size, size, 'nothing written')
 })
 
 t.test('concurrent appends are serialized and grouped', async (t) => {
-  const { store, reopen } = await fresh(t)
+  const probe = new SyncProbe()
+  const { store, reopen } = await fresh(t, { datasync: probe.datasync })
   const calls = [
     // One room, pipelined: each batch continues the one before it, none yet durable.
     store.append('lobby', 0, messages('lobby', 1, 2)),
@@ -64,7 +149,7 @@ t.test('concurrent appends are serialized and grouped', async (t) => {
   const conflicting = store.append('lobby', 2, messages('lobby', 3, 1, 'bob'))
   await t.rejects(conflicting, SeqConflictError, 'the pipelined head is checked too')
   await Promise.all(calls)
-  t.equal(store.log.stats.syncs, 2, 'the first write alone, then everything that queued behind it')
+  t.equal(probe.calls, 2, 'the first write alone, then everything that queued behind it')
   await store.close()
   const again = await reopen()
   t.equal(await head(again), 4)
@@ -126,18 +211,32 @@ t.test('a log truncated anywhere keeps every whole record before the cut', async
   }
 })
 
-t.test('acknowledged writes are on disk without a clean close (crash)', async (t) => {
-  const { dir, store } = await fresh(t)
-  await fill(store, 'lobby', 12)
-  await store.putGuildMember('g', 'alice')
-  // Copy the directory as a crash would leave it: the store is still open, never closed.
-  const copy = tempDir()
-  t.teardown(() => fs.rmSync(copy, { recursive: true, force: true }))
-  fs.copyFileSync(path.join(dir, LOG_FILE), path.join(copy, LOG_FILE))
-  const after = await EmbeddedStore.open({ dir: copy })
-  t.equal(await head(after), 12)
+t.test('a power loss keeps every acknowledged write: all of them lie within what a datasync covered', async (t) => {
+  const probe = new SyncProbe()
+  const { dir, file, store } = await fresh(t, { datasync: probe.datasync })
+  const acked: string[] = []
+  const ack = (what: string) => () => void acked.push(what)
+  await fill(store, 'lobby', 12).then(ack('lobby 1-12'))
+  await store.putGuildMember('g', 'alice').then(ack('member'))
+  await Promise.all(Array.from({ length: 5 }, (_, i) => store.append(`r${i}`, 0, messages(`r${i}`, 1, 2)).then(ack(`r${i}`))))
+  const held = probe.hold()
+  const late = store.append('lobby', 12, messages('lobby', 13, 1)).then(ack('lobby 13'))
+  await held.entered
+  t.ok(fs.statSync(file).size > probe.durableBytes, 'the last write is in the file (the page cache), not yet synced')
+  // The disk after a power loss, at worst: the log up to the last completed datasync. (A copy
+  // of the whole file would come from the page cache and prove nothing.)
+  const disk = tempDir()
+  t.teardown(() => fs.rmSync(disk, { recursive: true, force: true }))
+  fs.writeFileSync(path.join(disk, LOG_FILE), fs.readFileSync(file).subarray(0, probe.durableBytes))
+  t.same(acked.sort(), ['lobby 1-12', 'member', 'r0', 'r1', 'r2', 'r3', 'r4'], 'lobby 13 is not acknowledged')
+  const after = await EmbeddedStore.open({ dir: disk })
+  t.equal(await head(after), 12, 'every acknowledged message of the room, not the unacknowledged one')
   t.equal(await after.isGuildMember('g', 'alice'), true)
+  for (let i = 0; i < 5; i++) t.equal(await head(after, `r${i}`), 2)
   await after.close()
+  held.release()
+  await late
+  t.equal(probe.durableBytes, fs.statSync(path.join(dir, LOG_FILE)).size, 'once acknowledged, synced too')
 })
 
 t.test('one process per data directory', async (t) => {

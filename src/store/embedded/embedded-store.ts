@@ -22,11 +22,11 @@ import { clientKey } from '../../../actors/store-rules.ts'
 import { compact, compactionPath } from './compact.ts'
 import { encodeFrame } from './frame.ts'
 import { lockDir, type DirLock } from './lock.ts'
-import { LogFile } from './log.ts'
+import { LogFile, type LogOptions } from './log.ts'
 import { decodeRecord, encodeRecord, type LogRecord } from './records.ts'
 import { checkAppend, pair, State } from './state.ts'
 
-export interface EmbeddedStoreOptions {
+export interface EmbeddedStoreOptions extends LogOptions {
   /** The data directory (`DATA_DIR`); created if missing. */
   dir: string
   logger?: Logger
@@ -61,14 +61,14 @@ export class EmbeddedStore implements Store {
       const file = path.join(opts.dir, LOG_FILE)
       fs.rmSync(compactionPath(file), { force: true })
       const state = new State()
-      let { log, recovery } = await LogFile.open(file, (p) => state.apply(decodeRecord(p)))
+      let { log, recovery } = await LogFile.open(file, (p) => state.apply(decodeRecord(p)), opts)
       if (recovery) logger.warn('store_recovered', { ...recovery })
       const live = state.liveRecords()
       const redundant = state.records - live
       if (redundant >= (opts.compactAfter ?? 100_000) && redundant > live) {
         await log.close()
         await compact(file, state)
-        ;({ log } = await LogFile.open(file, () => {}))
+        ;({ log } = await LogFile.open(file, () => {}, opts))
         logger.info('store_compacted', { records: state.records, live })
         state.records = live
       }

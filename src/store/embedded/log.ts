@@ -29,6 +29,17 @@ export interface Recovery {
   savedAs: string
 }
 
+export interface LogOptions {
+  /**
+   * Makes the bytes written so far durable; `append` resolves only after it does. Default
+   * `fh.datasync()`. Tests pass one they can hold or fail, to prove nothing is acknowledged
+   * before it (a crash of the process alone keeps the page cache, so it cannot tell).
+   */
+  datasync?: (fh: FileHandle) => Promise<void>
+}
+
+const datasync = (fh: FileHandle): Promise<void> => fh.datasync()
+
 interface Waiter {
   bytes: Uint8Array
   resolve: () => void
@@ -46,20 +57,21 @@ export class LogFile {
   private constructor(
     private readonly fh: FileHandle,
     private size: number,
+    private readonly sync: (fh: FileHandle) => Promise<void>,
   ) {}
 
   /**
    * Open (creating if needed) the log at `file`, feed every intact record to `onRecord` in
    * order, and cut off a torn or corrupt tail. An error thrown by `onRecord` aborts the open.
    */
-  static async open(file: string, onRecord: (payload: Uint8Array) => void): Promise<{ log: LogFile; recovery?: Recovery }> {
+  static async open(file: string, onRecord: (payload: Uint8Array) => void, opts: LogOptions = {}): Promise<{ log: LogFile; recovery?: Recovery }> {
     const fh = await openOrCreate(file)
     try {
       const size = (await fh.stat()).size
       const end = await replay(fh, size, onRecord)
       let recovery: Recovery | undefined
       if (end.offset < size) recovery = await cutTail(fh, file, end.offset, size, end.reason)
-      return { log: new LogFile(fh, end.offset), recovery }
+      return { log: new LogFile(fh, end.offset, opts.datasync ?? datasync), recovery }
     } catch (e) {
       await fh.close()
       throw e
@@ -89,7 +101,7 @@ export class LogFile {
       try {
         await writeAll(this.fh, buf, this.size)
         this.stats.writes++
-        await this.fh.datasync()
+        await this.sync(this.fh)
         this.stats.syncs++
         this.size += buf.length
         for (const w of group) w.resolve()
