@@ -30,7 +30,8 @@ t.test('connections per user: the one past LIMIT_MAX_CONNECTIONS_PER_USER is ref
   t.same([onMux.status, onMux.body.error], [429, 'rate_limited'])
   t.equal(await roomCount(s), rooms, 'a refused upgrade created no room')
   const bob = await Client.open(`${s.ws}/ws`, { token: await s.token({ sub: 'bob' }) })
-  t.pass('the cap is per user')
+  await bob.sync()
+  t.equal(bob.ws.readyState, bob.ws.OPEN, 'the cap is per user: another user connects and is answered')
   await one.close()
   // The server hears of the close a moment after the client: retry, each try a round trip.
   let again: Client | undefined
