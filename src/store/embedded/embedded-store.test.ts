@@ -124,7 +124,7 @@ t.test('a failed datasync acknowledges nothing: the write is refused, cut off, a
   t.equal(await again.findByClientId('lobby', 'alice', 'c2'), undefined)
 })
 
-t.test('one append is one write and one datasync; a marker that does not move is not written', async (t) => {
+t.test('one append is one datasync; a marker that does not move is not written', async (t) => {
   const probe = new SyncProbe()
   const { store, file } = await fresh(t, { datasync: probe.datasync })
   await store.append('lobby', 0, messages('lobby', 1, 5))

@@ -47,8 +47,6 @@ interface Waiter {
 }
 
 export class LogFile {
-  /** Write and sync calls made so far (tests check group commit with these). */
-  readonly stats = { writes: 0, syncs: 0 }
   #queue: Waiter[] = []
   #flushing: Promise<void> | undefined
   #failed: Error | undefined
@@ -100,9 +98,7 @@ export class LogFile {
       const buf = concat(group.map((w) => w.bytes))
       try {
         await writeAll(this.fh, buf, this.size)
-        this.stats.writes++
         await this.sync(this.fh)
-        this.stats.syncs++
         this.size += buf.length
         for (const w of group) w.resolve()
       } catch (cause) {
