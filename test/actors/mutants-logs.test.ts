@@ -105,3 +105,31 @@ t.test('refusal flood and too many connections', async (t) => {
   t.same(second.received, [{ type: 'error', code: 'limit_exceeded', message: 'at most 1 connections per user' }])
   t.same(second.closedWith, { code: 1008, reason: 'too many connections' })
 })
+
+t.test('flow control: the close reasons and the events of a frame flood, a backlog flood and a slow consumer', async (t) => {
+  const log = capture()
+  const world = await createWorld({
+    logger: log.logger,
+    limits: { frameBurst: 3, framesPerSecond: 1, readPauseBytes: 500, maxFramesWhileBacklogged: 1, softOutboundBytes: 1000, hardOutboundBytes: 5000 },
+  })
+  const flood = await world.connect('ann')
+  for (let i = 0; i < 4; i++) flood.write({ type: 'ping' })
+  await world.settle()
+  t.same(flood.closedWith, { code: 1008, reason: 'too many frames' })
+  t.same(log.of('frame_flood'), [{ level: 'warn', event: 'frame_flood', fields: { user: 'ann', buffered: 0 } }])
+
+  const deno = await world.connect('bob', { pausable: false })
+  deno.buffered = 600
+  deno.write({ type: 'ping' })
+  deno.write({ type: 'ping' })
+  await world.settle()
+  t.same(deno.closedWith, { code: 1008, reason: 'too many frames while replies are unread' })
+  t.same(log.of('backlog_flood'), [{ level: 'warn', event: 'backlog_flood', fields: { user: 'bob', buffered: 600 } }])
+
+  const slow = await world.connect('cyd', { room: 'lobby' })
+  slow.buffered = 6000
+  slow.write({ type: 'send', id: 'k', text: 'hi' })
+  await world.settle()
+  t.ok(slow.terminated)
+  t.same(log.of('slow_consumer_closed'), [{ level: 'warn', event: 'slow_consumer_closed', fields: { user: 'cyd', room: 'lobby', buffered: 6000 } }])
+})
