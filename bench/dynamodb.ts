@@ -1,18 +1,23 @@
 /**
  * DynamoDB store on DynamoDB Local, one hot room: messages/s with group commit (one
  * TransactWriteItems per batch) against one append per message, and history page latency for
- * 50-message pages. `npx tsx bench/dynamodb.ts [--quick]`; writes bench/results/dynamodb.json.
+ * 50-message pages. `npx tsx bench/dynamodb.ts [--quick] [--save=<name>]`; writes bench/results/dynamodb.json
+ * (and bench/results/runs/<name>.json with --save).
  * Appends are sequential, as one room's owner issues them (one write in flight per room).
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import type { StoredMessage } from '../actors/store.ts'
+import { saveName } from './lib/args.ts'
+import { dynamoTable } from './lib/dynamodb-report.ts'
 import { MAX_APPEND_BATCH } from '../src/store/dynamodb/append.ts'
 import type { DynamoStore } from '../src/store/dynamodb/dynamodb-store.ts'
 import { dropTables, openStore, uniqueTables } from '../src/store/dynamodb/test-fixtures.ts'
 import { startDynamoDbLocal } from '../test/support/dynamodb-local.ts'
 
 const quick = process.argv.includes('--quick')
+const saveArg = process.argv.find((a) => a.startsWith('--save='))
+const save = saveArg === undefined ? undefined : saveName(saveArg.slice('--save='.length))
 const TEXT = 'x'.repeat(100)
 
 function makeMessages(roomId: string, from: number, n: number, ts0: number): StoredMessage[] {
@@ -94,17 +99,15 @@ try {
     targets: { groupCommitSpeedup: '>= 10x', pageP95Ms: '< 20' },
   }
   console.log(JSON.stringify(result, null, 2))
-  console.log(`
-| measure | value |
-|---|---|
-| one append per message | ${result.writes.perMessage.messagesPerSecond} msg/s |
-| group commit, batches of 25 | ${result.writes.batch25.messagesPerSecond} msg/s (${result.writes.speedupBatch25}x) |
-| group commit, batches of ${MAX_APPEND_BATCH} | ${result.writes.batchMax.messagesPerSecond} msg/s (${result.writes.speedupBatchMax}x) |
-| readPage 50, seq index cached (1 Query), p50 / p95 | ${result.readPage50.cachedSeqIndex.p50} / ${result.readPage50.cachedSeqIndex.p95} ms |
-| readPage 50, no cache (2 Queries), p50 / p95 | ${result.readPage50.noSeqIndexCache.p50} / ${result.readPage50.noSeqIndexCache.p95} ms |
-`)
+  console.log(`\n${dynamoTable(result)}`)
   await mkdir(new URL('./results/', import.meta.url), { recursive: true })
   await writeFile(new URL('./results/dynamodb.json', import.meta.url), JSON.stringify(result, null, 2) + '\n')
+  if (save) {
+    // A run that docs/benchmarks.md cites is committed with its raw data (bench/results/runs/).
+    await mkdir(new URL('./results/runs/', import.meta.url), { recursive: true })
+    await writeFile(new URL(`./results/runs/${save}.json`, import.meta.url), JSON.stringify(result, null, 2) + '\n')
+    console.log(`saved as bench/results/runs/${save}.json`)
+  }
 } finally {
   await dropTables(local.endpoint, tables)
   await local.stop()

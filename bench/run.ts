@@ -107,6 +107,14 @@ mkdirSync(resultsDir, { recursive: true });
 writeFileSync(join(resultsDir, "latest.json"), `${JSON.stringify({ machine, scenarios: out }, null, 2)}\n`);
 const md = markdown(out, machine);
 writeFileSync(join(resultsDir, "latest.md"), md);
+if (opts.save) {
+  // A run that docs/benchmarks.md cites is committed with its raw data (bench/results/runs/).
+  const runs = join(resultsDir, "runs");
+  mkdirSync(runs, { recursive: true });
+  writeFileSync(join(runs, `${opts.save}.json`), `${JSON.stringify({ machine, scenarios: out }, null, 2)}\n`);
+  writeFileSync(join(runs, `${opts.save}.md`), md);
+  log(`saved as bench/results/runs/${opts.save}.json and .md`);
+}
 process.stdout.write(`\n${md}`);
 log("wrote bench/results/latest.json and latest.md");
 process.exit(0);

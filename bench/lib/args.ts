@@ -1,4 +1,4 @@
-/** Command line: `--quick`, `--only=fanout,rooms`, `--systems=guildhall,ws`, `--workers=2`, `--cpu-prof[=dir]`, `--data-dir=<dir>`. */
+/** Command line: `--quick`, `--only=fanout,rooms`, `--systems=guildhall,ws`, `--workers=2`, `--cpu-prof[=dir]`, `--data-dir=<dir>`, `--save=<name>`. */
 export interface Options {
   quick: boolean;
   only?: string[];
@@ -8,6 +8,14 @@ export interface Options {
   cpuProf?: string;
   /** Where guildhall's DATA_DIRs go; default bench/.data. Never tmpfs (lib/filesystem.ts). */
   dataDir?: string;
+  /** Also keep this run as bench/results/runs/<name>.json and .md, to be committed and cited. */
+  save?: string;
+}
+
+/** A saved run's name: it becomes a file name under bench/results/runs/. */
+export function saveName(value: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,80}$/.test(value)) throw new Error(`--save=${value}: letters, digits, '.', '_' and '-' only`);
+  return value;
 }
 
 export function parseArgs(argv: string[]): Options {
@@ -19,6 +27,7 @@ export function parseArgs(argv: string[]): Options {
     else if (key === "--systems") opts.systems = value.split(",").filter(Boolean);
     else if (key === "--cpu-prof") opts.cpuProf = value || "bench/results/profiles";
     else if (key === "--data-dir" && value) opts.dataDir = value;
+    else if (key === "--save") opts.save = saveName(value);
     else if (key === "--workers") opts.workers = Math.max(1, Number(value) || 2);
     else throw new Error(`unknown argument ${arg}`);
   }
