@@ -1,0 +1,66 @@
+// The host's and the actor shell's edges that the behaviour tests did not reach: another writer
+// moving the room (1013 "room moved", its message invisible until then), history by `after` and
+// `before`, drain, the per-user connection count. Each kills mutants `npm run mutation` found
+// surviving in actors/host.ts and actors/actor.ts (docs/guarantees.md "Test strength").
+import t from 'tap'
+import { createWorld } from '../../actors/testing.ts'
+
+t.test('another writer moves the room: its message stays invisible here, the next write closes with 1013', async (t) => {
+  const world = await createWorld({ limits: { recentBufferSize: 1 } })
+  const ann = await world.connect('ann', { room: 'lobby' })
+  ann.write({ type: 'send', id: 'k0', text: 'zero' })
+  ann.write({ type: 'send', id: 'k1', text: 'one' })
+  await world.settle()
+  const other = { id: 'x3', seq: 3, roomId: 'lobby', senderId: 'zed', text: 'elsewhere', ts: world.clock.now() + 1, clientId: 'z' }
+  await world.store.append('lobby', 2, [other])
+  const page = await world.host.history('lobby', { limit: 10 })
+  t.same(page.messages.map((m) => m.seq), [1, 2], 'read from the store (the buffer holds one), without what this actor did not write')
+  ann.write({ type: 'send', id: 'k2', text: 'two' })
+  await world.settle()
+  t.same(ann.frames('error').map((f) => f.code), ['unavailable'])
+  t.same(ann.closedWith, { code: 1013, reason: 'room moved' })
+  t.notOk(world.isActive('lobby'), 'the stale actor is gone; the next use loads the room afresh')
+  const again = await world.connect('ann', { room: 'lobby' })
+  t.equal(again.frames('welcome')[0]!.seq, 3)
+})
+
+t.test('history through the host: after and before, with and without a live actor', async (t) => {
+  const world = await createWorld()
+  const ann = await world.connect('ann', { room: 'lobby' })
+  for (let i = 1; i <= 5; i++) ann.write({ type: 'send', id: `k${i}`, text: `t${i}` })
+  await world.settle()
+  const seqs = async (q: { after?: number; before?: number; limit?: number }) => {
+    const page = await world.host.history('lobby', q)
+    return [page.messages.map((m) => m.seq), page.more]
+  }
+  for (const live of [true, false]) {
+    t.same(await seqs({ after: 1, limit: 2 }), [[2, 3], true], `after (live: ${live})`)
+    t.same(await seqs({ before: 3, limit: 5 }), [[1, 2], false], `before (live: ${live})`)
+    t.same(await seqs({ limit: 2 }), [[4, 5], true], `newest (live: ${live})`)
+    await ann.disconnect()
+    await world.evict('lobby')
+  }
+})
+
+t.test('drain closes every socket with 1001 "server draining", and refuses sessions opened after', async (t) => {
+  const world = await createWorld()
+  const ann = await world.connect('ann', { room: 'lobby' })
+  const mux = await world.connect('bob')
+  await world.host.drain()
+  t.same(ann.closedWith, { code: 1001, reason: 'server draining' })
+  t.same(mux.closedWith, { code: 1001, reason: 'server draining' })
+  t.ok(world.host.isDraining)
+  const late = await world.connect('cyd')
+  t.same(late.closedWith, { code: 1001, reason: 'server draining' })
+})
+
+t.test('the connection count per user goes down by one per closed session', async (t) => {
+  const world = await createWorld({ limits: { maxConnectionsPerUser: 2 } })
+  const a = await world.connect('ann')
+  await world.connect('ann')
+  await a.disconnect()
+  const c = await world.connect('ann')
+  t.equal(c.closedWith, undefined, 'one closed: room for one more')
+  const d = await world.connect('ann')
+  t.same(d.closedWith, { code: 1008, reason: 'too many connections' }, 'two open: the third is refused')
+})
