@@ -7,13 +7,14 @@ import { Presence } from '../../actors/core/presence.ts'
 import { RecentBuffer } from '../../actors/core/recent-buffer.ts'
 import { TypingState } from '../../actors/core/typing.ts'
 import { UserQuotas } from '../../actors/core/user-quota.ts'
+import { InboundGate } from '../../actors/core/inbound-gate.ts'
 
 t.test('utf8Length agrees with TextEncoder at every boundary', async (t) => {
   const samples = [
     '', 'a', '\u007f', '\u0080', '\u07ff', '\u0800', '\ud7ff', '\ue000', '\uffff',
     '\ud800\udc00', '\udbff\udfff', '\ud83d\ude00x',
     '\ud800', '\udbff', '\udc00', '\udfff', // lone surrogates: 3 bytes each, as U+FFFD
-    '\ud800a', '\ud800\ud800', '\ud800\ue000', '\ud7ff\udc00', 'x\ud800',
+    '\ud800a', '\ud800\ud800', '\ud800\ue000', '\ud7ff\udc00', 'x\ud800', '\udc00\udc00', '\udfff\udc00',
   ]
   const encoder = new TextEncoder()
   for (const s of samples) {
@@ -131,4 +132,10 @@ t.test('user quotas: sweeps forget only full, disconnected entries, when the tab
   t.equal(s.size, 1, 'at 64 entries the next one sweeps every full entry')
   s.takeSend('y', 1, 2_000_000)
   t.equal(s.size, 2, 'and the next sweep waits for 64 again')
+})
+
+t.test('inbound gate: exactly readPauseBytes queued is still read', async (t) => {
+  const gate = new InboundGate({ frameBurst: 10, framesPerSecond: 1, readPauseBytes: 500, maxFramesWhileBacklogged: 1 }, 0)
+  t.equal(gate.frame(0, 500, true), 'read')
+  t.equal(gate.frame(0, 501, true), 'pause')
 })
