@@ -153,12 +153,8 @@ export class SocketSession implements Session {
     if (!access.ok) {
       // Frames speak the error codes of docs/protocol.md "Frames": a malformed room id is a wrong field.
       if (access.code === 'invalid_room') return this.refuse(errorFrame('invalid_frame', { room: roomId, message: 'not a valid room id' }))
-      if (access.code === 'rate_limited') {
-        const message = 'too many rooms created; retry later'
-        return this.refuse(errorFrame('rate_limited', { room: roomId, message, ...(access.retryAfterMs === undefined ? {} : { retryAfterMs: access.retryAfterMs }) }))
-      }
       if (access.cause !== undefined) this.host.logger.warn('join_failed', { room: roomId, user: this.user.id, error: String(access.cause) })
-      return this.refuse(errorFrame(access.code, { room: roomId, ...(access.message !== undefined && { message: access.message }) }))
+      return this.refuse(errorFrame(access.code, { room: roomId, message: access.message, retryAfterMs: access.retryAfterMs }))
     }
     await this.join(roomId, since, epoch)
   }
