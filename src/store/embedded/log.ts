@@ -103,10 +103,11 @@ export class LogFile {
         for (const w of group) w.resolve()
       } catch (cause) {
         this.#failed = new Error(`log write failed; reopen the store`, { cause })
+        // Best effort: drop the failed bytes so a restart does not resurrect a refused write,
+        // before anyone hears of the refusal (a caller that saw it finds the bytes gone).
+        await this.fh.truncate(this.size).catch(() => {})
         for (const w of [...group, ...this.#queue]) w.reject(this.#failed)
         this.#queue = []
-        // Best effort: drop the failed bytes so a restart does not resurrect a refused write.
-        await this.fh.truncate(this.size).catch(() => {})
       }
     }
     this.#flushing = undefined
