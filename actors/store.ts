@@ -95,9 +95,11 @@ export interface Store {
    * see docs/storage.md). `expectedSeq` is the room's head before the batch; the batch's seqs
    * are `expectedSeq + 1 ...` in order. A head that is not `expectedSeq` rejects with
    * SeqConflictError. A message whose (roomId, senderId, clientId) is already stored also
-   * rejects: nothing is ever stored twice.
+   * rejects: nothing is ever stored twice. With `fence` (a cluster owner's epoch from
+   * `claimRoom`), the write is also conditioned on the room's epoch still being `fence`, in
+   * the same atomic write: otherwise it rejects with FencedError and stores nothing.
    */
-  append(roomId: string, expectedSeq: number, batch: StoredMessage[]): Promise<void>
+  append(roomId: string, expectedSeq: number, batch: StoredMessage[], fence?: number): Promise<void>
 
   /** A page of history by seq (see PageQuery); neither before nor after means the newest page. */
   readPage(roomId: string, query: PageQuery): Promise<Page>
@@ -140,6 +142,45 @@ export interface Store {
 
   /** Flush and release resources. */
   close(): Promise<void>
+
+  // --- room ownership (cluster stores only; docs/cluster.md) -------------------------------
+
+  /**
+   * Take the room for `node`: one conditional write raises the room's fencing epoch by one
+   * (from 0 when never owned) and names `node` its owner, whoever owned it before. Resolves
+   * the new epoch and the owner it replaced. Every later `append` with that epoch as `fence`
+   * succeeds only while no other claim has followed.
+   */
+  claimRoom?(roomId: string, node: string): Promise<RoomClaim>
+  /**
+   * Give the room up (drain, rebalance) without raising its epoch: clears the owner when it is
+   * still `node` at `epoch`, so the next owner knows it takes over a clean handoff. Resolves
+   * `false` when someone else claimed the room since (nothing is changed then).
+   */
+  releaseRoom?(roomId: string, node: string, epoch: number): Promise<boolean>
+  /** Who owns the room and at which epoch (`epoch` 0 and no owner when never claimed). */
+  roomOwnership?(roomId: string): Promise<RoomOwnership>
+}
+
+export interface RoomOwnership {
+  /** The owner's node id; absent when never claimed or released. */
+  node?: string
+  epoch: number
+}
+
+export interface RoomClaim {
+  /** The epoch this claim holds: `fence` for its appends. */
+  epoch: number
+  /** The ownership this claim replaced (epoch 0, no node, for a room never owned). */
+  previous: RoomOwnership
+}
+
+/**
+ * Rejected with by `append` with a `fence` that is no longer the room's epoch: another node
+ * claimed the room. Nothing of the batch is stored; the writer must drop the room.
+ */
+export class FencedError extends Error {
+  override name = 'FencedError'
 }
 
 /**
