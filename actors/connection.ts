@@ -1,8 +1,10 @@
 /**
- * A connection's membership of one room, as the room actor sees it. A socket on
- * `/ws/rooms/:roomId` has one; a multiplexed `/ws` socket has one per joined room. The
+ * A connection's membership of one room, as the room sees it. A socket on `/ws/rooms/:roomId`
+ * has one; a multiplexed `/ws` socket has one per joined room; on an owner node, each
+ * connection of a remote gateway has a stand-in (actors/cluster/owner-endpoint.ts). The
  * session (actors/session.ts) implements it over the socket.
  */
+import type { BroadcastGroup, FrameInfo } from './room-handle.ts'
 import type { ErrorCode } from './protocol/errors.ts'
 
 /** Why the server took a connection out of a room. */
@@ -12,12 +14,18 @@ export interface RoomConnection {
   readonly id: number
   readonly userId: string
   /**
+   * Set when the connection belongs to a group that takes the room's broadcasts once for
+   * all its members (a remote gateway's connections): the room then never broadcasts to the
+   * connection itself, only to its group.
+   */
+  readonly group?: BroadcastGroup
+  /**
    * Queue a frame already encoded as JSON text, through the socket's outbound caps (the
    * session applies `outboundDecision` to every frame it writes, not only to the room's).
-   * `droppable` frames (typing, presence) may be dropped for a slow consumer. `false` when the
-   * socket is gone: closed now as a slow consumer, or already closed.
+   * `info.droppable` frames (typing, presence) may be dropped for a slow consumer. `false`
+   * when the socket is gone: closed now as a slow consumer, or already closed.
    */
-  send(text: string, droppable?: boolean): boolean
+  send(text: string, info?: FrameInfo): boolean
   /** The room refused a frame from this connection (the session counts toward 1008). */
   refused(code: ErrorCode): void
   /**
@@ -26,7 +34,14 @@ export interface RoomConnection {
    * with reason "closed").
    */
   revoked(reason?: LeaveReason): void
-  /** Close the whole socket (room moved, eviction, drain). */
+  /**
+   * The room is no longer served here (it moved to another node, its owner died or drains,
+   * another writer fenced it off). The connection stays open and in the room: its session
+   * enters the room again where it lives now, with `since` = the last seq it delivered, and
+   * resends its unacknowledged sends by `id`.
+   */
+  lost(reason: string): void
+  /** Close the whole socket (this node drains; tests evicting a room socket's room). */
   kick(code: number, reason: string): void
 }
 

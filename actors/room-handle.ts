@@ -36,6 +36,8 @@ export interface FrameInfo {
   droppable?: boolean
   /** The seq of the message a `message` frame carries. */
   seq?: number
+  /** The `id` of the send this frame answers: its `ack`, or an `error` with that `ref`. */
+  answers?: string
   /** Set on the `welcome` frame: the room's seq at entry, and `recovered` as in the frame. */
   welcome?: { seq: number; recovered?: boolean }
 }

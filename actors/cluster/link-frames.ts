@@ -22,8 +22,8 @@ export type GatewayHeader =
 
 /** Owner to gateway. */
 export type OwnerHeader =
-  /** One frame (the payload) for one connection; `s`, `d`, `w` as FrameInfo's seq, droppable, welcome. */
-  | { t: 'to'; room: string; c: number; s?: number; d?: true; w?: { seq: number; recovered?: boolean } }
+  /** One frame (the payload) for one connection; `s`, `d`, `a`, `w` as FrameInfo's seq, droppable, answers, welcome. */
+  | { t: 'to'; room: string; c: number; s?: number; d?: true; a?: string; w?: { seq: number; recovered?: boolean } }
   /** One broadcast (the payload) for every connection of the gateway in the room but `ex`'s. */
   | { t: 'b'; room: string; ex?: string; s?: number; d?: true }
   /** The connection is in the room: its welcome (the first `to`) came before this. */
