@@ -74,6 +74,18 @@ export interface Limits {
   /** Admin member listings (a room's, a guild's): page size by default and at most. */
   membersDefaultLimit: number
   membersMaxLimit: number
+
+  // --- many nodes (docs/cluster.md) ----------------------------------------------------------
+
+  /** After a room moved (owner died, drained, rebalanced), how long a session keeps trying to
+   * enter it again before giving up (`left` with reason "unavailable" on /ws, 1013 on a room socket). */
+  roomMoveTimeoutMs: number
+  /** Sends per connection per room waiting for their ack (kept to be resent after a move). */
+  maxUnackedSends: number
+  /** Queued bytes on a node link above which typing and presence to that node are dropped. */
+  linkSoftBytes: number
+  /** Above this the link is cut; the gateway enters its rooms again with `since`. */
+  linkHardBytes: number
 }
 
 export const defaultLimits: Limits = {
@@ -113,6 +125,10 @@ export const defaultLimits: Limits = {
   maxBodyBytes: 64 * 1024,
   membersDefaultLimit: 100,
   membersMaxLimit: 1000,
+  roomMoveTimeoutMs: 30_000,
+  maxUnackedSends: 100,
+  linkSoftBytes: 1024 * 1024,
+  linkHardBytes: 16 * 1024 * 1024,
 }
 
 export function resolveLimits(overrides: Partial<Limits> = {}): Limits {
@@ -166,6 +182,10 @@ export const limitMaxima: Limits = {
   maxBodyBytes: 1024 * MiB,
   membersDefaultLimit: 10_000,
   membersMaxLimit: 10_000,
+  roomMoveTimeoutMs: DAY_MS,
+  maxUnackedSends: 100_000,
+  linkSoftBytes: 1024 * MiB,
+  linkHardBytes: 4096 * MiB,
 }
 
 /**
@@ -177,6 +197,7 @@ export const limitOrder: readonly [keyof Limits, keyof Limits, string][] = [
   ['readPauseBytes', 'hardOutboundBytes', 'reading must pause before the connection is cut'],
   ['historyDefaultLimit', 'historyMaxLimit', 'the default page would be refused'],
   ['membersDefaultLimit', 'membersMaxLimit', 'the default member page would be refused'],
+  ['linkSoftBytes', 'linkHardBytes', 'a slow node is cut before its typing is ever dropped'],
   ['pingIntervalMs', 'peerTimeoutMs', 'every peer would time out between two pings'],
   ['maxTextLength', 'maxFrameBytes', 'a message that long cannot fit in a frame'],
   ['maxTextLength', 'userSendBytesBurst', 'a message that long could never be sent'],
