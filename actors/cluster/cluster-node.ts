@@ -1,0 +1,340 @@
+/**
+ * This node's part in the cluster (docs/cluster.md): its lease and its view of the live
+ * nodes, placement, the links to its peers (as gateway and as owner), moves when the live set
+ * changes, and cluster-wide revocations. Implements the `ClusterRouter` the actor host asks.
+ * Time: `clock` for timers, `monotonic` (never the wall clock) for judging leases.
+ */
+import type { Clock } from '../clock.ts'
+import type { RoomConnection } from '../connection.ts'
+import type { Limits } from '../limits.ts'
+import type { Logger } from '../ports.ts'
+import type { RoomFrame } from '../protocol/frames.ts'
+import type { RoomHandle } from '../room-handle.ts'
+import type { RoomClaim } from '../store.ts'
+import { GatewayLink, RoomOpenError } from './gateway-link.ts'
+import { decodeLink, encodeLink } from './link-codec.ts'
+import type { GatewayHeader, LinkHeader, NodeHeader, OwnerHeader } from './link-frames.ts'
+import { MembershipView, type ViewChange } from './membership-view.ts'
+import { OwnerEndpoint } from './owner-endpoint.ts'
+import { ownerOf } from './placement.ts'
+import type { LeaseStore, LinkChannel, LinkTransport, NodeLease } from './ports.ts'
+import type { ClusterRouter } from './router.ts'
+
+/** What the cluster needs from the actor host of its node. */
+export interface ClusterHost {
+  readonly limits: Limits
+  nextConnectionId(): number
+  openLocal(roomId: string, conn: RoomConnection, since: number | undefined): Promise<RoomHandle>
+  handOff(roomId: string, reason: string): Promise<void>
+  localRooms(): string[]
+  revoke(roomId: string, userId: string, opts: { announce: boolean }): void
+  closeRoom(roomId: string, opts: { announce: boolean }): void
+}
+
+export interface ClusterNodeOptions {
+  node: string
+  /** `host:port` of this node's link endpoint, as the others reach it. */
+  address: string
+  leases: LeaseStore
+  transport: LinkTransport
+  clock: Clock
+  /** Milliseconds from a monotonic source (performance.now in production). */
+  monotonic: () => number
+  logger: Logger
+  heartbeatMs: number
+  leaseMs: number
+}
+
+export interface ClusterNodeInfo {
+  id: string
+  address: string
+  rooms: number
+}
+
+/** Kinds of link message: which side of the link handles each. */
+const ownerSide = new Set(['open', 'frame', 'leave'])
+const gatewaySide = new Set(['to', 'b', 'opened', 'open_failed', 'refused', 'revoked', 'lost'])
+
+interface Peer {
+  channel: LinkChannel
+  gateway: GatewayLink
+  owner: OwnerEndpoint
+}
+
+export class ClusterNode implements ClusterRouter {
+  readonly node: string
+  private host: ClusterHost | undefined
+  private readonly view: MembershipView
+  /** The link used to reach each peer (the first one up; an accepted one counts too). */
+  private readonly links = new Map<string, Peer>()
+  private readonly connecting = new Map<string, Promise<Peer>>()
+  private readonly allPeers = new Set<Peer>()
+  private readonly handles = new Map<string, RoomHandle>()
+  private lastRenewal: number | undefined
+  private heartbeat: (() => void) | undefined
+  private ticking = false
+  private stopped = false
+
+  constructor(private readonly opts: ClusterNodeOptions) {
+    this.node = opts.node
+    this.view = new MembershipView(opts.node, opts.leaseMs)
+    opts.transport.onAccept = (channel) => this.adopt(channel)
+  }
+
+  /** Join: the first renewal and listing, then one every heartbeat. */
+  async start(host: ClusterHost): Promise<void> {
+    this.host = host
+    await this.tick()
+    if (this.lastRenewal === undefined) throw new Error('could not write this node\'s lease')
+    this.opts.logger.info('cluster_joined', { node: this.node, address: this.opts.address, nodes: this.view.ids() })
+    this.schedule()
+  }
+
+  // --- ClusterRouter --------------------------------------------------------------------------
+
+  isLocal(roomId: string): boolean {
+    return !this.stopped && ownerOf(roomId, this.view.ids()) === this.node
+  }
+
+  /** Who should own the room now, by this node's view (for /admin/rooms/:roomId). */
+  ownerOf(roomId: string): string | undefined {
+    return ownerOf(roomId, this.view.ids())
+  }
+
+  remote(roomId: string): RoomHandle {
+    let handle = this.handles.get(roomId)
+    if (!handle) this.handles.set(roomId, (handle = this.remoteHandle(roomId)))
+    return handle
+  }
+
+  claimed(roomId: string, claim: RoomClaim): void {
+    const from = claim.previous.node
+    if (from === this.node) return
+    this.opts.logger.info('room_moved', { room: roomId, from: from ?? null, to: this.node, epoch: claim.epoch })
+    // A previous owner still alive may hold the room in memory: tell it to let go now rather
+    // than at its next (fenced, refused) write.
+    if (from !== undefined && this.view.has(from)) this.tell(from, { t: 'claimed', room: roomId, node: this.node, epoch: claim.epoch })
+  }
+
+  announceRevoke(roomId: string, userId: string): void {
+    this.tellAll({ t: 'revoke', room: roomId, user: userId })
+  }
+
+  announceClose(roomId: string): void {
+    this.tellAll({ t: 'close_room', room: roomId })
+  }
+
+  // --- admin --------------------------------------------------------------------------------
+
+  nodes(): ClusterNodeInfo[] {
+    return this.view.ids().map((id) => {
+      if (id === this.node) return { id, address: this.opts.address, rooms: this.host?.localRooms().length ?? 0 }
+      const lease = this.view.lease(id)
+      return { id, address: lease?.address ?? '', rooms: lease?.rooms ?? 0 }
+    })
+  }
+
+  // --- drain --------------------------------------------------------------------------------
+
+  /**
+   * Leave the cluster now (SIGTERM): peers hear `leaving` and take this node out of placement
+   * at once; the lease is removed. The host then hands every room off (runtime.drain).
+   */
+  async leave(): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    this.heartbeat?.()
+    this.view.dropSelf()
+    for (const peer of this.allPeers) peer.channel.send(encodeLink({ t: 'leaving', node: this.node }))
+    try {
+      await this.opts.leases.remove(this.node)
+    } catch (err) {
+      this.opts.logger.warn('lease_remove_failed', { node: this.node, error: String(err) })
+    }
+    this.opts.logger.info('node_left', { node: this.node, self: true })
+  }
+
+  /** Drop every link (after the drain handed every room off). */
+  async close(): Promise<void> {
+    this.stopped = true
+    this.heartbeat?.()
+    await this.opts.transport.close()
+  }
+
+  // --- heartbeat ----------------------------------------------------------------------------
+
+  private schedule(): void {
+    if (this.stopped) return
+    const { clock, heartbeatMs } = this.opts
+    this.heartbeat = clock.at(clock.now() + heartbeatMs, () => {
+      void this.tick().finally(() => this.schedule())
+    })
+  }
+
+  /** Renew our lease, read everyone's, and act on what changed. */
+  private async tick(): Promise<void> {
+    if (this.ticking || this.stopped) return
+    this.ticking = true
+    const { leases, logger, monotonic, leaseMs } = this.opts
+    try {
+      try {
+        await leases.renew({ id: this.node, address: this.opts.address, rooms: this.host?.localRooms().length ?? 0 })
+        this.lastRenewal = monotonic()
+      } catch (err) {
+        logger.warn('lease_renew_failed', { node: this.node, error: String(err) })
+      }
+      let listed: NodeLease[]
+      try {
+        listed = await leases.list()
+      } catch (err) {
+        logger.warn('lease_list_failed', { node: this.node, error: String(err) })
+        return
+      }
+      if (this.stopped) return
+      const now = monotonic()
+      const selfLive = this.lastRenewal !== undefined && now - this.lastRenewal < leaseMs
+      this.changed(this.view.observe(listed, now, selfLive))
+    } finally {
+      this.ticking = false
+    }
+  }
+
+  /** The live set changed: log it, and hand off every room this node should no longer own. */
+  private changed(change: ViewChange): void {
+    if (change.joined.length === 0 && change.left.length === 0) return
+    for (const id of change.joined) if (id !== this.node) this.opts.logger.info('node_joined', { node: id })
+    for (const id of change.left) this.opts.logger.info('node_left', { node: id })
+    this.rebalance()
+  }
+
+  private rebalance(): void {
+    const host = this.host
+    if (!host) return
+    for (const roomId of host.localRooms()) {
+      if (this.isLocal(roomId)) continue
+      void host.handOff(roomId, 'rebalanced').catch((err: unknown) =>
+        this.opts.logger.warn('handoff_failed', { room: roomId, error: String(err) }))
+    }
+  }
+
+  // --- links --------------------------------------------------------------------------------
+
+  private remoteHandle(roomId: string): RoomHandle {
+    const byConn = new Map<number, GatewayLink>()
+    return {
+      roomId,
+      enter: async (conn: RoomConnection, since: number | undefined) => {
+        const owner = ownerOf(roomId, this.view.ids())
+        if (owner === undefined || owner === this.node || this.stopped) throw new RoomOpenError(this.stopped ? 'unavailable' : 'moved')
+        const peer = await this.peer(owner)
+        byConn.set(conn.id, peer.gateway)
+        try {
+          await peer.gateway.open(roomId, conn, since)
+        } catch (err) {
+          byConn.delete(conn.id)
+          throw err
+        }
+      },
+      frame: (connId: number, frame: RoomFrame) => byConn.get(connId)?.frame(connId, frame),
+      leave: (connId: number) => {
+        const gateway = byConn.get(connId)
+        byConn.delete(connId)
+        gateway?.leave(connId)
+      },
+    }
+  }
+
+  /** The link to a live peer, opened if needed. */
+  private peer(id: string): Promise<Peer> {
+    const up = this.links.get(id)
+    if (up && !up.gateway.isClosed) return Promise.resolve(up)
+    let pending = this.connecting.get(id)
+    if (!pending) {
+      const address = this.view.lease(id)?.address
+      if (!address) return Promise.reject(new RoomOpenError('unavailable'))
+      pending = this.opts.transport.connect(id, address).then(
+        (channel) => this.adopt(channel),
+        (err: unknown) => {
+          this.opts.logger.warn('link_connect_failed', { peer: id, address, error: String(err) })
+          throw new RoomOpenError('unavailable')
+        },
+      ).finally(() => this.connecting.delete(id))
+      this.connecting.set(id, pending)
+    }
+    return pending
+  }
+
+  /** A new authenticated link, opened by either side: both roles run on it. */
+  private adopt(channel: LinkChannel): Peer {
+    const host = this.host
+    const peer: Peer = {
+      channel,
+      gateway: new GatewayLink(channel),
+      owner: new OwnerEndpoint(
+        {
+          limits: host?.limits ?? ({} as Limits),
+          logger: this.opts.logger,
+          nextConnectionId: () => this.host!.nextConnectionId(),
+          isLocal: (roomId) => this.isLocal(roomId),
+          openLocal: (roomId, conn, since) => this.host!.openLocal(roomId, conn, since),
+        },
+        channel,
+      ),
+    }
+    this.allPeers.add(peer)
+    if (!this.links.get(channel.peer) || this.links.get(channel.peer)!.gateway.isClosed) this.links.set(channel.peer, peer)
+    channel.onMessage = (data) => this.receive(peer, data)
+    channel.onClose = () => {
+      this.allPeers.delete(peer)
+      if (this.links.get(channel.peer) === peer) this.links.delete(channel.peer)
+      peer.owner.linkClosed()
+      peer.gateway.linkClosed()
+    }
+    if (this.stopped) channel.send(encodeLink({ t: 'leaving', node: this.node }))
+    return peer
+  }
+
+  private receive(peer: Peer, data: string): void {
+    const decoded = decodeLink(data)
+    if (!decoded.ok) {
+      // A peer that speaks the link wrongly is broken (or not a peer): never guess, cut it.
+      this.opts.logger.warn('link_frame_invalid', { peer: peer.channel.peer, error: decoded.error })
+      peer.channel.terminate('invalid link frame')
+      return
+    }
+    const { header, payload } = decoded.message
+    if (ownerSide.has(header.t)) return peer.owner.handle(header as GatewayHeader, payload)
+    if (gatewaySide.has(header.t)) return peer.gateway.handle(header as OwnerHeader, payload)
+    this.onNodeMessage(peer, header as NodeHeader)
+  }
+
+  /** Messages about the cluster rather than one connection. */
+  private onNodeMessage(peer: Peer, header: NodeHeader): void {
+    const host = this.host
+    switch (header.t) {
+      case 'revoke':
+        return host?.revoke(header.room, header.user, { announce: false })
+      case 'close_room':
+        return host?.closeRoom(header.room, { announce: false })
+      case 'leaving':
+        if (header.node !== peer.channel.peer) return
+        return this.changed(this.view.markLeaving(header.node))
+      case 'claimed':
+        if (header.node !== peer.channel.peer || !host?.localRooms().includes(header.room)) return
+        void host.handOff(header.room, 'room moved').catch(() => undefined)
+        return
+    }
+  }
+
+  private tell(id: string, header: LinkHeader): void {
+    this.peer(id).then(
+      (peer) => peer.channel.send(encodeLink(header)),
+      () => undefined,
+    )
+  }
+
+  /** To every live peer (revocations, closes): the ones not linked yet are connected. */
+  private tellAll(header: LinkHeader): void {
+    for (const id of this.view.ids()) if (id !== this.node) this.tell(id, header)
+  }
+}

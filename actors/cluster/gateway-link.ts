@@ -1,0 +1,144 @@
+/**
+ * The gateway's side of one link: this node's connections in rooms the peer owns. It opens
+ * each connection at the owner, forwards its frames, gives it the frames the owner sends it,
+ * and fans each broadcast out to every local connection of the room with the same text (never
+ * parsed or encoded again). When the link goes, every connection on it is `lost`: its session
+ * enters the room again, wherever it lives now, with `since`.
+ */
+import type { RoomConnection } from '../connection.ts'
+import type { RoomFrame } from '../protocol/frames.ts'
+import { encodeLink } from './link-codec.ts'
+import type { LinkHeader, OpenFailure, OwnerHeader } from './link-frames.ts'
+import type { LinkChannel } from './ports.ts'
+
+interface Entry {
+  conn: RoomConnection
+  room: string
+  /** The owner sent the welcome: broadcasts from now on are for this connection. */
+  entered: boolean
+  opening?: { resolve: () => void; reject: (err: Error) => void }
+}
+
+/** The error an `open_failed` rejects with; its name is what the session maps to a refusal. */
+export class RoomOpenError extends Error {
+  constructor(readonly reason: OpenFailure) {
+    super(`the owner refused the entry: ${reason}`)
+    this.name = reason === 'closed' ? 'RoomClosedError' : reason === 'revoked' ? 'AccessRevokedError' : 'RoomUnavailableError'
+  }
+}
+
+export class GatewayLink {
+  private readonly entries = new Map<number, Entry>()
+  private readonly rooms = new Map<string, Set<Entry>>()
+  private closed = false
+
+  constructor(readonly channel: LinkChannel) {}
+
+  get isClosed(): boolean {
+    return this.closed
+  }
+
+  /** Enter `conn` into `room` at the owner; resolves once the owner says it is in. */
+  open(room: string, conn: RoomConnection, since: number | undefined): Promise<void> {
+    if (this.closed) return Promise.reject(new RoomOpenError('unavailable'))
+    return new Promise<void>((resolve, reject) => {
+      const entry: Entry = { conn, room, entered: false, opening: { resolve, reject } }
+      this.entries.set(conn.id, entry)
+      let members = this.rooms.get(room)
+      if (!members) this.rooms.set(room, (members = new Set()))
+      members.add(entry)
+      const header: LinkHeader = { t: 'open', room, c: conn.id, user: conn.userId }
+      if (since !== undefined) header.since = since
+      this.channel.send(encodeLink(header))
+    })
+  }
+
+  frame(connId: number, frame: RoomFrame): void {
+    const entry = this.entries.get(connId)
+    if (!entry || this.closed) return
+    this.channel.send(encodeLink({ t: 'frame', room: entry.room, c: connId }, JSON.stringify(frame)))
+  }
+
+  leave(connId: number): void {
+    const entry = this.entries.get(connId)
+    if (!entry) return
+    this.remove(entry)
+    if (!this.closed) this.channel.send(encodeLink({ t: 'leave', room: entry.room, c: connId }))
+  }
+
+  handle(header: OwnerHeader, payload: string | undefined): void {
+    if (header.t === 'b') return this.broadcast(header.room, header.ex, header.s, header.d === true, payload ?? '')
+    const entry = this.entries.get(header.c)
+    if (!entry || entry.room !== header.room) return // already gone here: nothing to deliver
+    switch (header.t) {
+      case 'to': {
+        entry.entered = true
+        const info: Parameters<RoomConnection['send']>[1] = {}
+        if (header.s !== undefined) info.seq = header.s
+        if (header.d) info.droppable = true
+        if (header.a !== undefined) info.answers = header.a
+        if (header.w) info.welcome = header.w
+        if (!entry.conn.send(payload ?? '', info)) this.leave(entry.conn.id)
+        return
+      }
+      case 'opened': {
+        const opening = entry.opening
+        entry.opening = undefined
+        opening?.resolve()
+        return
+      }
+      case 'open_failed': {
+        this.remove(entry)
+        entry.opening?.reject(new RoomOpenError(header.reason))
+        return
+      }
+      case 'refused':
+        return entry.conn.refused(header.code)
+      case 'revoked':
+        this.remove(entry)
+        return entry.conn.revoked(header.reason)
+      case 'lost':
+        this.remove(entry)
+        if (entry.opening) return entry.opening.reject(new RoomOpenError('moved'))
+        return entry.conn.lost(header.reason)
+    }
+  }
+
+  /** The link is gone: every connection on it enters its room again elsewhere. */
+  linkClosed(): void {
+    if (this.closed) return
+    this.closed = true
+    const entries = [...this.entries.values()]
+    this.entries.clear()
+    this.rooms.clear()
+    for (const entry of entries) {
+      if (entry.opening) entry.opening.reject(new RoomOpenError('unavailable'))
+      else entry.conn.lost('owner unreachable')
+    }
+  }
+
+  /** Connections on this link (stats, tests). */
+  size(): number {
+    return this.entries.size
+  }
+
+  private broadcast(room: string, except: string | undefined, seq: number | undefined, droppable: boolean, text: string): void {
+    const members = this.rooms.get(room)
+    if (!members) return
+    const info = seq === undefined ? { droppable } : { droppable, seq }
+    let gone: Entry[] | undefined
+    for (const entry of members) {
+      // Before its welcome a connection gets nothing: what came before is in its backlog.
+      if (!entry.entered || entry.conn.userId === except) continue
+      if (!entry.conn.send(text, info)) (gone ??= []).push(entry)
+    }
+    for (const entry of gone ?? []) this.leave(entry.conn.id)
+  }
+
+  private remove(entry: Entry): void {
+    this.entries.delete(entry.conn.id)
+    const members = this.rooms.get(entry.room)
+    members?.delete(entry)
+    if (members?.size === 0) this.rooms.delete(entry.room)
+  }
+}
