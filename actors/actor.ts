@@ -2,6 +2,8 @@
  * The room actor's shell: runs the room core's decisions one event at a time (input gate),
  * performs their effects (sockets, storage, timers), holds a message's ack and broadcast until
  * its batch is durable (output gate) and batches writes while one is in flight (group commit).
+ * Store reads an entry needs (read marker, recovery backlog) happen outside the gate.
+ * In a cluster it claims the room at activation and fences every write with that epoch.
  */
 import type { Clock } from './clock.ts'
 import type { RoomConnection } from './connection.ts'
@@ -14,7 +16,17 @@ import type { Logger } from './ports.ts'
 import { CloseCode } from './protocol/close-codes.ts'
 import { countsAsRefusal, errorFrame } from './protocol/errors.ts'
 import type { RoomFrame } from './protocol/frames.ts'
-import { DuplicateMessageError, SeqConflictError, type PageQuery, type Store, type StoredMessage } from './store.ts'
+import { frameInfo, type ServerFrame } from './protocol/server-frames.ts'
+import type { BroadcastGroup, RoomHandle } from './room-handle.ts'
+import {
+  DuplicateMessageError,
+  FencedError,
+  SeqConflictError,
+  type PageQuery,
+  type RoomClaim,
+  type Store,
+  type StoredMessage,
+} from './store.ts'
 
 export interface ActorDeps {
   store: Store
@@ -24,7 +36,11 @@ export interface ActorDeps {
   newId: () => string
   /** Sends per user across every room on this node (owned by the host, shared by all rooms). */
   quota: SendQuota
-  /** Called once when the actor is gone (idle, failed to activate, or stale). */
+  /** This node's id in a cluster: with a store that has `claimRoom`, activation claims the room for it. */
+  node?: string
+  /** Told of the claim activation took, before the room is loaded. */
+  claimed?: (claim: RoomClaim) => void
+  /** Called once when the actor is gone (idle, failed to activate, stale, or handed off). */
   onEvict(actor: RoomActor): void
 }
 
@@ -38,11 +54,27 @@ export class RoomUnavailableError extends Error {
   override name = 'RoomUnavailableError'
 }
 
-export class RoomActor {
+/** An entry that must read the store before it can finish (see `enter`). */
+interface Entry {
+  core: RoomCore
+  /** The room already knows the user's read marker: no need to read it. */
+  knowsMarker: boolean
+  /** The room's head when the entry began: the backlog is read up to it outside the gate. */
+  upTo: number
+}
+
+export class RoomActor implements RoomHandle {
   readonly mailbox: Mailbox
   private core: RoomCore | undefined
   private gone = false
   private readonly conns = new Map<number, RoomConnection>()
+  /** Broadcast groups of the connections in the room, with how many connections each has here. */
+  private readonly groups = new Map<BroadcastGroup, number>()
+  /** Entries reading the store outside the gate: the actor is not idle while one is under way. */
+  private entering = 0
+  /** Handing off (`handOff`): sends are no longer taken, so the writes settle. */
+  private leaving = false
+  private claimedEpoch: number | undefined
   private typingTimer: { at: number; cancel: () => void } | undefined
   private idleTimer: (() => void) | undefined
   private readonly readWrites = new Map<string, { next: number }>()
@@ -54,25 +86,41 @@ export class RoomActor {
     this.mailbox.post(() => this.activate())
   }
 
+  /** The fencing epoch this actor's claim holds (cluster stores only), once activated. */
+  get epoch(): number | undefined {
+    return this.claimedEpoch
+  }
+
   // --- events, each run through the mailbox --------------------------------------------------
 
-  /** A connection enters; resolves once its welcome (and any recovery) is sent. */
-  open(conn: RoomConnection, since: number | undefined): Promise<void> {
-    return this.mailbox.call(async () => {
-      const core = this.live()
-      const known = core.knowsMarker(conn.userId)
-      const lastRead = known ? 0 : await this.deps.store.getReadMarker(this.roomId, conn.userId)
-      const backlog = since === undefined ? undefined : await this.backlog(core, since)
-      if (this.gone) throw new ActorGoneError()
-      this.conns.set(conn.id, conn)
-      this.run((out) => core.open(conn.id, conn.userId, lastRead, since, backlog, out))
-    })
+  /**
+   * A connection enters; resolves once its welcome and any recovery backlog are sent. When
+   * the store must be read (the user's read marker, messages after `since` the buffer no
+   * longer holds), the reads happen outside the gate, so the room's other events do not wait
+   * behind them; back in the gate, what was stored meanwhile is bridged from the buffer (or
+   * read again), so the backlog ends at the room's head and live messages follow it.
+   */
+  async enter(conn: RoomConnection, since: number | undefined): Promise<void> {
+    const entry = await this.mailbox.call(() => this.beginEntry(conn, since))
+    if (!entry) return
+    try {
+      await this.recover(conn, since, entry)
+    } catch (err) {
+      this.mailbox.post(() => {
+        this.entering--
+        this.afterEvent()
+      })
+      throw err
+    }
   }
 
   frame(connId: number, frame: RoomFrame): void {
     this.mailbox.post(() => {
       const core = this.core
       if (!core || !this.conns.has(connId)) return
+      // Handing off: a send is left to its session, which resends it by id where the room
+      // lives next (as after any move), so that the writes here can settle.
+      if (this.leaving && frame.type === 'send') return
       const now = this.deps.clock.now()
       this.run((out) => {
         switch (frame.type) {
@@ -85,9 +133,9 @@ export class RoomActor {
     })
   }
 
-  close(connId: number): void {
+  leave(connId: number): void {
     this.mailbox.post(() => {
-      if (!this.conns.delete(connId) || !this.core) return
+      if (!this.dropConn(connId) || !this.core) return
       const core = this.core
       this.run((out) => core.close(connId, this.deps.clock.now(), out))
     })
@@ -104,8 +152,7 @@ export class RoomActor {
   closeRoom(): void {
     this.mailbox.post(() => {
       const core = this.core
-      const conns = [...this.conns.values()]
-      this.conns.clear()
+      const conns = this.takeConns()
       for (const conn of conns) conn.revoked('closed')
       if (core) this.run((out) => conns.forEach((conn) => core.close(conn.id, this.deps.clock.now(), out)))
     })
@@ -135,26 +182,62 @@ export class RoomActor {
   }
 
   /**
-   * Evict now (drain or tests): closes every connection, waits for accepted writes to finish
-   * (outside the gate, since their completions run through it), then forgets the actor.
+   * Evict now (drain or tests): closes every connection's socket, waits for accepted writes
+   * to finish (outside the gate, since their completions run through it), then forgets the
+   * actor.
    */
   async evictNow(code: number = CloseCode.goingAway, reason = 'evicted'): Promise<void> {
     await this.mailbox.call(() => this.kickAll(code, reason))
     await this.settled()
-    await this.mailbox.call(() => this.evict(code, reason))
+    await this.mailbox.call(() => this.evict((conn) => conn.kick(code, reason)))
   }
 
-  // --- activation and effects ----------------------------------------------------------------
+  /**
+   * The room leaves this node live (drain, rebalance): once the writes already accepted have
+   * settled, every connection is told the room is `lost` (its session enters it again where
+   * it lives next, keeping its socket), the actor is forgotten, and the claim is released so
+   * the next owner takes over at once. Release failures are logged, never thrown.
+   */
+  async handOff(reason: string): Promise<void> {
+    await this.mailbox.call(() => {
+      this.leaving = true
+    })
+    await this.settled()
+    const handedOff = await this.mailbox.call(() => {
+      if (this.gone) return false
+      this.evict((conn) => conn.lost(reason))
+      return true
+    })
+    const { store, node } = this.deps
+    const epoch = this.claimedEpoch
+    if (!handedOff || !store.releaseRoom || node === undefined || epoch === undefined) return
+    try {
+      const released = await store.releaseRoom(this.roomId, node, epoch)
+      if (!released) this.deps.logger.warn('room_release_refused', { room: this.roomId, epoch })
+    } catch (err) {
+      this.deps.logger.error('room_release_failed', { room: this.roomId, epoch, error: String(err) })
+    }
+  }
+
+  // --- activation and entries ----------------------------------------------------------------
 
   private async activate(): Promise<void> {
-    const { store, clock, limits } = this.deps
+    const { store, clock, limits, node } = this.deps
     try {
+      if (store.claimRoom && node !== undefined) {
+        // Ownership first: from this claim on, a previous owner's writes are fenced off, so
+        // the room loaded next cannot move under this actor without its writes failing.
+        const claim = await store.claimRoom(this.roomId, node)
+        this.claimedEpoch = claim.epoch
+        this.deps.claimed?.(claim)
+      }
       const snapshot = await store.loadRoom(this.roomId, {
         recentLimit: limits.recentBufferSize,
         idempotencySince: clock.now() - limits.idempotencyWindowMs,
       })
       this.core = new RoomCore(this.roomId, snapshot, limits, this.deps.newId, this.deps.quota)
-      this.deps.logger.info('room_activated', { room: this.roomId, seq: snapshot.seq })
+      const epoch = this.claimedEpoch === undefined ? {} : { epoch: this.claimedEpoch }
+      this.deps.logger.info('room_activated', { room: this.roomId, seq: snapshot.seq, ...epoch })
       this.afterEvent()
     } catch (err) {
       // Forget this actor so that the next use tries again (partyserver's onStart rule).
@@ -169,22 +252,81 @@ export class RoomActor {
     return this.core
   }
 
-  private async backlog(core: RoomCore, since: number): Promise<StoredMessage[] | undefined> {
-    const buffered = core.bufferedSince(since)
-    if (buffered) return buffered
-    if (core.seq - since > this.deps.limits.maxRecovery) return undefined
-    const upTo = core.seq
-    const messages: StoredMessage[] = []
-    let after = since
+  /** In the gate: finishes the entry at once when nothing must be read, else starts it. */
+  private beginEntry(conn: RoomConnection, since: number | undefined): Entry | undefined {
+    const core = this.live()
+    const knowsMarker = core.knowsMarker(conn.userId)
+    if (knowsMarker && this.finishEntry(core, conn, since, 0, since ?? 0, [])) return undefined
+    this.entering++
+    this.afterEvent() // an entry under way keeps the actor from going idle
+    return { core, knowsMarker, upTo: core.seq }
+  }
+
+  /**
+   * Outside the gate: reads the marker and the backlog up to the head seen last, then tries to
+   * finish in the gate. Each round that cannot bridge to the head saw more than the buffer
+   * holds stored meanwhile, so the gap grows by at least one message a round, and past
+   * `maxRecovery` the entry finishes unrecovered: the loop is bounded.
+   */
+  private async recover(conn: RoomConnection, since: number | undefined, entry: Entry): Promise<void> {
+    const { store, limits } = this.deps
+    const lastRead = entry.knowsMarker ? 0 : await store.getReadMarker(this.roomId, conn.userId)
+    const read: StoredMessage[] = []
+    let after = since ?? 0
+    let upTo = entry.upTo
+    for (;;) {
+      if (since !== undefined && upTo - since <= limits.maxRecovery) after = await this.readRange(after, upTo, read)
+      const done = await this.mailbox.call(() => {
+        if (this.gone) throw new ActorGoneError()
+        if (!this.finishEntry(entry.core, conn, since, lastRead, after, read)) {
+          upTo = entry.core.seq
+          return false
+        }
+        this.entering--
+        return true
+      })
+      if (done) return
+    }
+  }
+
+  /**
+   * In the gate: puts the connection in the room if its backlog is complete: `read` holds the
+   * messages in (since, after], the buffer must hold the rest up to the head. `false` when it
+   * does not (more was stored meanwhile than it keeps).
+   */
+  private finishEntry(
+    core: RoomCore,
+    conn: RoomConnection,
+    since: number | undefined,
+    lastRead: number,
+    after: number,
+    read: StoredMessage[],
+  ): boolean {
+    let backlog: StoredMessage[] | undefined
+    if (since !== undefined && core.seq - since <= this.deps.limits.maxRecovery) {
+      const rest = core.bufferedSince(after)
+      if (!rest) return false
+      backlog = read.length === 0 ? rest : read.concat(rest)
+    }
+    this.addConn(conn)
+    this.run((out) => core.open(conn.id, conn.userId, lastRead, since, backlog, out))
+    return true
+  }
+
+  /** Outside the gate: messages in (after, upTo] into `into`, in pages; resolves the last seq read. */
+  private async readRange(after: number, upTo: number, into: StoredMessage[]): Promise<number> {
     while (after < upTo) {
       const page = await this.deps.store.readPage(this.roomId, { after, limit: this.deps.limits.historyMaxLimit })
       const fresh = page.messages.filter((m) => m.seq > after && m.seq <= upTo)
-      if (fresh.length === 0) break
-      messages.push(...fresh)
+      // Seqs are dense and every seq up to the head is stored: anything else would be a gap.
+      if (fresh[0]?.seq !== after + 1) throw new RoomUnavailableError(`the store has no message ${after + 1}`)
+      into.push(...fresh)
       after = fresh[fresh.length - 1]!.seq
     }
-    return messages
+    return after
   }
+
+  // --- effects -------------------------------------------------------------------------------
 
   /** Runs one decision and performs its effects. */
   private run(decide: (out: Effect[]) => void): void {
@@ -201,30 +343,29 @@ export class RoomActor {
       switch (e.kind) {
         case 'send': {
           const conn = this.conns.get(e.to)
-          if (conn && !conn.send(JSON.stringify(e.frame))) gone.push(conn.id)
+          if (conn && !give(conn, e.frame)) gone.push(conn.id)
           break
         }
         case 'refuse': {
           const conn = this.conns.get(e.to)
           if (!conn) break
-          if (!conn.send(JSON.stringify(e.frame))) gone.push(conn.id)
+          if (!give(conn, e.frame)) gone.push(conn.id)
           else if (countsAsRefusal(e.frame.code)) conn.refused(e.frame.code)
           break
         }
         case 'broadcast': {
-          const text = JSON.stringify(e.frame) // encoded once for every recipient
+          const text = JSON.stringify(e.frame) // encoded once for every recipient and group
+          const info = frameInfo(e.frame)
           for (const conn of this.conns.values()) {
-            if (conn.userId === e.exceptUser) continue
-            if (!conn.send(text, e.droppable === true)) gone.push(conn.id)
+            // A grouped connection gets it through its group, once per group below.
+            if (conn.group !== undefined || conn.userId === e.exceptUser) continue
+            if (!conn.send(text, info)) gone.push(conn.id)
           }
+          for (const group of this.groups.keys()) group.broadcast(text, e.exceptUser, info)
           break
         }
         case 'revoke':
-          for (const id of e.to) {
-            const conn = this.conns.get(id)
-            this.conns.delete(id)
-            conn?.revoked()
-          }
+          for (const id of e.to) this.dropConn(id)?.revoked()
           break
         case 'flush':
           this.flush()
@@ -240,7 +381,7 @@ export class RoomActor {
     // The room forgets them like any other close (their session's own close is then a no-op).
     const core = this.core
     for (const id of gone) {
-      if (!this.conns.delete(id) || !core) continue
+      if (!this.dropConn(id) || !core) continue
       const out: Effect[] = []
       core.close(id, this.deps.clock.now(), out)
       this.apply(out)
@@ -254,7 +395,7 @@ export class RoomActor {
     if (!core || this.gone || core.isWriting() || !core.hasPending()) return
     const batch = core.cutBatch(this.deps.clock.now())
     const expected = batch[0]!.seq - 1
-    this.deps.store.append(this.roomId, expected, batch).then(
+    this.deps.store.append(this.roomId, expected, batch, this.claimedEpoch).then(
       () => this.mailbox.post(() => this.run((out) => core.batchStored(out))),
       (err: unknown) => this.mailbox.post(() => this.writeFailed(core, err)),
     )
@@ -265,13 +406,19 @@ export class RoomActor {
       const original = await this.deps.store.findByClientId(this.roomId, err.senderId, err.clientId).catch(() => undefined)
       if (original) return this.run((out) => core.batchHadDuplicate(err.senderId, err.clientId, original, out))
     }
+    if (err instanceof FencedError || err instanceof SeqConflictError) {
+      // Another owner claimed the room (or another writer moved it on): this copy is stale
+      // and writes nothing more. Its waiting senders hear `unavailable`; its connections are
+      // told the room is lost, and their sessions enter it again where it lives now, with
+      // `since`, keeping their sockets.
+      if (err instanceof FencedError) this.deps.logger.warn('room_fenced', { room: this.roomId, epoch: this.claimedEpoch })
+      else this.deps.logger.error('write_failed', { room: this.roomId, error: String(err) })
+      this.run((out) => core.abandon(out))
+      this.evict((conn) => conn.lost('room moved'))
+      return
+    }
     this.deps.logger.error('write_failed', { room: this.roomId, error: String(err) })
     this.run((out) => core.batchFailed(out))
-    if (err instanceof SeqConflictError) {
-      // Another writer moved the room on: this copy is stale. Clients reconnect with `since`
-      // and reach the current owner, which loads the room afresh.
-      this.evict(CloseCode.tryAgainLater, 'room moved')
-    }
   }
 
   // --- read markers and history loads --------------------------------------------------------
@@ -313,7 +460,8 @@ export class RoomActor {
       (page) =>
         this.mailbox.post(() => {
           this.loads--
-          this.conns.get(to)?.send(JSON.stringify({ type: 'history', room: this.roomId, ...page }))
+          const conn = this.conns.get(to)
+          if (conn) give(conn, { type: 'history', room: this.roomId, ...page })
           this.afterEvent()
         }),
       (err: unknown) =>
@@ -321,7 +469,7 @@ export class RoomActor {
           this.loads--
           this.deps.logger.error('history_failed', { room: this.roomId, error: String(err) })
           const conn = this.conns.get(to)
-          conn?.send(JSON.stringify(errorFrame('unavailable', { room: this.roomId, message: 'history is unavailable; retry' })))
+          if (conn) give(conn, errorFrame('unavailable', { room: this.roomId, message: 'history is unavailable; retry' }))
           this.afterEvent()
         }),
     )
@@ -336,7 +484,7 @@ export class RoomActor {
 
   /** Nobody connected and nothing in flight: the actor may be evicted. */
   private isIdle(core: RoomCore): boolean {
-    return core.isIdle() && this.conns.size === 0 && this.readWrites.size === 0 && this.loads === 0
+    return core.isIdle() && this.conns.size === 0 && this.readWrites.size === 0 && this.loads === 0 && this.entering === 0
   }
 
   private releaseSettled(): void {
@@ -376,16 +524,46 @@ export class RoomActor {
     }
   }
 
-  private kickAll(code: number, reason: string): void {
-    const conns = [...this.conns.values()]
-    this.conns.clear()
-    for (const conn of conns) conn.kick(code, reason)
+  // --- connections ---------------------------------------------------------------------------
+
+  private addConn(conn: RoomConnection): void {
+    this.dropConn(conn.id) // entering again (a `join` repeated): counted once
+    this.conns.set(conn.id, conn)
+    if (conn.group) this.groups.set(conn.group, (this.groups.get(conn.group) ?? 0) + 1)
   }
 
-  private evict(code: number = CloseCode.goingAway, reason = 'evicted'): void {
+  private dropConn(id: number): RoomConnection | undefined {
+    const conn = this.conns.get(id)
+    if (!conn) return undefined
+    this.conns.delete(id)
+    const group = conn.group
+    if (group) {
+      const left = (this.groups.get(group) ?? 1) - 1
+      if (left > 0) this.groups.set(group, left)
+      else this.groups.delete(group)
+    }
+    return conn
+  }
+
+  private takeConns(): RoomConnection[] {
+    const conns = [...this.conns.values()]
+    this.conns.clear()
+    this.groups.clear()
+    return conns
+  }
+
+  private kickAll(code: number, reason: string): void {
+    for (const conn of this.takeConns()) conn.kick(code, reason)
+  }
+
+  /**
+   * Forget the actor. `farewell` is what each connection still in the room is told: `kick`
+   * (its socket closes: drain, tests) or `lost` (it stays open and enters the room elsewhere).
+   */
+  private evict(farewell: (conn: RoomConnection) => void = (conn) => conn.kick(CloseCode.goingAway, 'evicted')): void {
     if (this.gone) return
     this.gone = true
-    this.kickAll(code, reason)
+    for (const conn of this.takeConns()) farewell(conn)
     this.typingTimer?.cancel()
     this.idleTimer?.()
     this.typingTimer = undefined
@@ -394,4 +572,9 @@ export class RoomActor {
     this.deps.logger.info('room_evicted', { room: this.roomId })
     this.deps.onEvict(this)
   }
+}
+
+/** One frame to one connection, with what it may need to know of it. */
+function give(conn: RoomConnection, frame: ServerFrame): boolean {
+  return conn.send(JSON.stringify(frame), frameInfo(frame))
 }

@@ -3,17 +3,19 @@
  * performs: writes to sockets, storage, timers.
  */
 import type { ErrorFrame } from '../protocol/errors.ts'
+import type { ServerFrame } from '../protocol/server-frames.ts'
 
-export type ServerFrame = { type: string; [field: string]: unknown }
+export type { ServerFrame } from '../protocol/server-frames.ts'
 
 export type Effect =
   /** One frame to one connection. */
   | { kind: 'send'; to: number; frame: ServerFrame }
   /** A refusal to one connection (counted toward its flood limit by the session). */
   | { kind: 'refuse'; to: number; frame: ErrorFrame }
-  /** One frame, encoded once, to every connection in the room but those of `exceptUser`.
-   * `droppable` frames (typing, presence) are skipped for slow consumers. */
-  | { kind: 'broadcast'; frame: ServerFrame; exceptUser?: string; droppable?: boolean }
+  /** One frame, encoded once, to every connection in the room but those of `exceptUser`
+   * (a connection in a broadcast group gets it through its group). Typing and presence are
+   * droppable: skipped for slow consumers (`frameInfo`). */
+  | { kind: 'broadcast'; frame: ServerFrame; exceptUser?: string }
   /** Close these connections' membership of the room (4403, or `left` on /ws). */
   | { kind: 'revoke'; to: number[] }
   /** Start a storage write if none is in flight (group commit). */

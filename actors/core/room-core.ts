@@ -8,7 +8,8 @@ import { codePointLength, type SendFrame } from '../protocol/frames.ts'
 import { errorFrame, type ErrorCode } from '../protocol/errors.ts'
 import type { RoomSnapshot, StoredMessage } from '../store.ts'
 import type { WireMessage } from '../runtime.ts'
-import type { Effect, ServerFrame } from './effects.ts'
+import type { AckFrame, MessageFrame, WelcomeFrame } from '../protocol/server-frames.ts'
+import type { Effect } from './effects.ts'
 import { IdempotencyWindow } from './idempotency.ts'
 import { Presence } from './presence.ts'
 import { RecentBuffer } from './recent-buffer.ts'
@@ -99,7 +100,7 @@ export class RoomCore {
     this.connUser.set(conn, userId)
     const arrived = this.presence.add(userId, conn)
 
-    const welcome: ServerFrame = {
+    const welcome: WelcomeFrame = {
       type: 'welcome',
       room: this.roomId,
       user: userId,
@@ -324,6 +325,19 @@ export class RoomCore {
   }
 
   /**
+   * The room is no longer this node's to write (another owner fenced it off): nothing more is
+   * written here, and every sender still waiting, in flight or queued, hears `unavailable`.
+   */
+  abandon(out: Effect[]): void {
+    const waiting = [...this.takeInflight(), ...this.pending.splice(0)]
+    for (const p of waiting) {
+      this.pendingByKey.delete(p.key)
+      this.refund(p)
+      for (const conn of p.waiters) this.refuse(conn, 'unavailable', out, { ref: p.clientId })
+    }
+  }
+
+  /**
    * Storage already holds one of the batch's messages (sent before the in-memory window):
    * its waiters get the original ack; the rest of the batch goes back to the front of the
    * queue to be numbered and written again.
@@ -374,19 +388,19 @@ export class RoomCore {
     out.push({ kind: 'refuse', to: conn, frame: errorFrame(code, { ...extra, room: this.roomId }) })
   }
 
-  private messageFrame(m: StoredMessage) {
+  private messageFrame(m: StoredMessage): MessageFrame {
     return { type: 'message', room: this.roomId, message: toWire(m) }
   }
 
-  private ackFrame(id: string, seq: number, messageId: string) {
+  private ackFrame(id: string, seq: number, messageId: string): AckFrame {
     return { type: 'ack', room: this.roomId, id, seq, messageId }
   }
 
   private presenceFrame(userId: string, online: boolean): Effect {
-    return { kind: 'broadcast', frame: { type: 'presence', room: this.roomId, userId, online }, exceptUser: userId, droppable: true }
+    return { kind: 'broadcast', frame: { type: 'presence', room: this.roomId, userId, online }, exceptUser: userId }
   }
 
   private typingFrame(userId: string, active: boolean): Effect {
-    return { kind: 'broadcast', frame: { type: 'typing', room: this.roomId, userId, active }, exceptUser: userId, droppable: true }
+    return { kind: 'broadcast', frame: { type: 'typing', room: this.roomId, userId, active }, exceptUser: userId }
   }
 }
