@@ -8,6 +8,7 @@ import type { Limits } from '../../actors/limits.ts'
 import type { Logger } from '../../actors/ports.ts'
 import type { AdminApi, RoomRuntime } from '../../actors/runtime.ts'
 import type { Principal, Verifier } from '../auth/verify.ts'
+import type { ClusterInfo } from './cluster-info.ts'
 import type { AllowedOrigins } from './cors.ts'
 import type { Lifecycle } from './lifecycle.ts'
 
@@ -29,6 +30,8 @@ export interface AppOptions {
   allowedOrigins?: AllowedOrigins
   /** Draining flips `/ready` to 503 and refuses new sockets; a fresh one if omitted. */
   lifecycle?: Lifecycle
+  /** `/admin/cluster` and `/admin/rooms/:roomId`; a single node named `local` if omitted. */
+  cluster?: ClusterInfo
 }
 
 export type AppEnv = { Variables: { principal: Principal } }
