@@ -5,10 +5,13 @@
  */
 import {
   DuplicateMessageError,
+  FencedError,
   SeqConflictError,
   type LoadOptions,
   type Page,
   type PageQuery,
+  type RoomClaim,
+  type RoomOwnership,
   type RoomSnapshot,
   type StoredMessage,
 } from './store.ts'
@@ -78,4 +81,44 @@ export function pageOf(messages: readonly StoredMessage[], query: PageQuery): Pa
     more = Math.min(lo, hi + 1) > 1
   }
   return { messages: hi >= lo ? messages.slice(lo - 1, hi).map(copy) : [], more }
+}
+
+/**
+ * A room's ownership as a store keeps it: the epoch only grows; `node` is cleared by a
+ * release, which remembers who released (`releasedBy`) so a re-sent release is still `true`.
+ */
+export interface OwnerRecord {
+  node?: string
+  epoch: number
+  releasedBy?: string
+}
+
+/** `claimRoom`: the epoch one up, `node` the owner, whoever held it before. */
+export function claimOf(current: OwnerRecord | undefined, node: string): { next: OwnerRecord; claim: RoomClaim } {
+  const previous = ownershipOf(current)
+  return { next: { node, epoch: previous.epoch + 1 }, claim: { epoch: previous.epoch + 1, previous } }
+}
+
+/**
+ * `releaseRoom`: clears the owner when it is `node` at `epoch`. Releasing again what `node`
+ * already released at `epoch` is also `true` (a retry whose first answer was lost); anything
+ * else (another claim since, another node) changes nothing and is `false`.
+ */
+export function releaseOf(current: OwnerRecord | undefined, node: string, epoch: number): { next?: OwnerRecord; released: boolean } {
+  if (!current || current.epoch !== epoch) return { released: false }
+  if (current.node === node) return { next: { epoch, releasedBy: node }, released: true }
+  return { released: current.node === undefined && current.releasedBy === node }
+}
+
+export function ownershipOf(current: OwnerRecord | undefined): RoomOwnership {
+  return current?.node === undefined ? { epoch: current?.epoch ?? 0 } : { node: current.node, epoch: current.epoch }
+}
+
+/**
+ * An append with `fence` goes in only while the room's epoch is still `fence` (a room never
+ * claimed has no epoch to match: every fence fails, as a DynamoDB condition on a missing item).
+ */
+export function checkFence(roomId: string, current: OwnerRecord | undefined, fence: number | undefined): void {
+  if (fence === undefined) return
+  if (current?.epoch !== fence) throw new FencedError(`room ${roomId}: epoch is ${current?.epoch ?? 0}, not ${fence}`)
 }

@@ -21,6 +21,8 @@ const writes: ReadonlySet<StoreMethod> = new Set<StoreMethod>([
   'deleteRoomMember',
   'putGuildMember',
   'deleteGuildMember',
+  'claimRoom',
+  'releaseRoom',
 ])
 
 /** The error an injected failure rejects with, so tests can tell it from a real bug. */

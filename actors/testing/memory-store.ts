@@ -4,7 +4,7 @@
  * test/contract/store.ts like every other store. `store.faults` makes calls fail or hang
  * (see faults.ts); `store.calls` counts calls per method (e.g. "one batch, one append").
  */
-import { checkAppend, clientKey, pageOf, snapshotOf } from '../store-rules.ts'
+import { checkAppend, checkFence, claimOf, clientKey, ownershipOf, pageOf, releaseOf, snapshotOf, type OwnerRecord } from '../store-rules.ts'
 import { MemberIndex } from '../member-index.ts'
 import {
   type LoadOptions,
@@ -12,6 +12,8 @@ import {
   type MemberQuery,
   type Page,
   type PageQuery,
+  type RoomClaim,
+  type RoomOwnership,
   type RoomRecord,
   type RoomSnapshot,
   type Store,
@@ -40,6 +42,8 @@ export class MemoryStore implements Store {
   #rooms = new Map<string, RoomRecord>()
   #roomMembers = new MemberIndex()
   #guildMembers = new MemberIndex()
+  /** Room id -> ownership (claimRoom): the cluster's fencing epochs. */
+  #owners = new Map<string, OwnerRecord>()
   #closed = false
 
   /** Every store call goes through here: count it, apply its faults, then run it. */
@@ -64,8 +68,10 @@ export class MemoryStore implements Store {
     return this.#call('loadRoom', () => snapshotOf(this.#logs.get(roomId)?.messages ?? [], opts))
   }
 
-  append(roomId: string, expectedSeq: number, batch: StoredMessage[]): Promise<void> {
+  append(roomId: string, expectedSeq: number, batch: StoredMessage[], fence?: number): Promise<void> {
     return this.#call('append', () => {
+      // The fence first: a stale owner learns it lost the room, whatever else is wrong.
+      checkFence(roomId, this.#owners.get(roomId), fence)
       const log = this.#log(roomId)
       checkAppend(roomId, log.messages.length, expectedSeq, batch, (k) => log.byClient.has(k))
       for (const m of batch) {
@@ -166,6 +172,26 @@ export class MemoryStore implements Store {
     return this.#call('listGuildMembers', () => this.#guildMembers.page(guildId, query))
   }
 
+  claimRoom(roomId: string, node: string): Promise<RoomClaim> {
+    return this.#call('claimRoom', () => {
+      const { next, claim } = claimOf(this.#owners.get(roomId), node)
+      this.#owners.set(roomId, next)
+      return claim
+    })
+  }
+
+  releaseRoom(roomId: string, node: string, epoch: number): Promise<boolean> {
+    return this.#call('releaseRoom', () => {
+      const { next, released } = releaseOf(this.#owners.get(roomId), node, epoch)
+      if (next) this.#owners.set(roomId, next)
+      return released
+    })
+  }
+
+  roomOwnership(roomId: string): Promise<RoomOwnership> {
+    return this.#call('roomOwnership', () => ownershipOf(this.#owners.get(roomId)))
+  }
+
   /**
    * A new store on the data of `old`, as a restarted process finds a storage service that
    * outlived it (the store contract's reopen case). Faults and call counts start afresh.
@@ -177,6 +203,7 @@ export class MemoryStore implements Store {
     store.#rooms = old.#rooms
     store.#roomMembers = old.#roomMembers
     store.#guildMembers = old.#guildMembers
+    store.#owners = old.#owners
     return store
   }
 

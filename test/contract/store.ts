@@ -6,7 +6,7 @@
  * storage service outlives a process). Timing-free: nothing here waits for a clock.
  */
 import type { Test } from 'tap'
-import { DuplicateMessageError, SeqConflictError, type Store, type StoredMessage } from '../../actors/store.ts'
+import { DuplicateMessageError, FencedError, SeqConflictError, type Store, type StoredMessage } from '../../actors/store.ts'
 
 export interface StoreUnderTest {
   store: Store
@@ -36,6 +36,15 @@ export async function fill(store: Store, roomId: string, n: number): Promise<Sto
 }
 
 const seqs = (ms: { seq: number }[]): number[] => ms.map((m) => m.seq)
+
+type OwnershipStore = Store & Required<Pick<Store, 'claimRoom' | 'releaseRoom' | 'roomOwnership'>>
+
+/** Ownership cases run only on stores that claim rooms (the embedded store is single-node). */
+function hasOwnership(store: Store, t: Test): store is OwnershipStore {
+  if (store.claimRoom && store.releaseRoom && store.roomOwnership) return true
+  t.pass('single-node store: no room ownership')
+  return false
+}
 const range = (lo: number, hi: number): number[] => Array.from({ length: hi - lo + 1 }, (_, i) => lo + i)
 
 export function storeContract(t: Test, name: string, makeStore: () => Promise<StoreUnderTest>): void {
@@ -392,5 +401,75 @@ export function storeContract(t: Test, name: string, makeStore: () => Promise<St
     await t.rejects(store.append('lobby', 60, [dup]), DuplicateMessageError, 'old idempotency keys survived')
     await store.append('lobby', 60, messages('lobby', 61, 1))
     t.equal((await store.loadRoom('lobby', { recentLimit: 1, idempotencySince: 0 })).seq, 61)
+  })
+
+  // --- room ownership: only stores that implement claimRoom (cluster stores; docs/storage.md) ---
+
+  check('ownership: claims raise the epoch by one and name the owner they replaced', async (store, _, t) => {
+    if (!hasOwnership(store, t)) return
+    t.same(await store.roomOwnership('lobby'), { epoch: 0 }, 'never claimed: epoch 0, no owner')
+    t.same(await store.claimRoom('lobby', 'n1'), { epoch: 1, previous: { epoch: 0 } }, 'the first claim')
+    t.same(await store.roomOwnership('lobby'), { node: 'n1', epoch: 1 })
+    t.same(await store.claimRoom('lobby', 'n2'), { epoch: 2, previous: { node: 'n1', epoch: 1 } }, 'taken over')
+    t.same(await store.roomOwnership('lobby'), { node: 'n2', epoch: 2 })
+    t.same(await store.claimRoom('lobby', 'n2'), { epoch: 3, previous: { node: 'n2', epoch: 2 } }, 'a claim by the owner raises it too')
+    t.same(await store.claimRoom('GUILD#lobby', 'n1'), { epoch: 1, previous: { epoch: 0 } }, 'per room')
+    t.same(await store.roomOwnership('other'), { epoch: 0 })
+  })
+
+  check('ownership: an append with a stale fence is refused whole; the current fence writes', async (store, _, t) => {
+    if (!hasOwnership(store, t)) return
+    await t.rejects(store.append('lobby', 0, messages('lobby', 1, 1), 1), FencedError, 'a room never claimed has no epoch to match')
+    const { epoch: old } = await store.claimRoom('lobby', 'n1')
+    await store.append('lobby', 0, messages('lobby', 1, 2), old)
+    const { epoch: current } = await store.claimRoom('lobby', 'n2')
+    const late = messages('lobby', 3, 2)
+    await t.rejects(store.append('lobby', 2, late, old), FencedError, 'the old owner, at the right head')
+    await t.rejects(store.append('lobby', 5, messages('lobby', 6, 1, 'bob'), old), FencedError, 'at a wrong head too: the fence is what it must learn')
+    t.equal((await store.loadRoom('lobby', { recentLimit: 10, idempotencySince: 0 })).seq, 2, 'head unchanged')
+    t.same(seqs((await store.readPage('lobby', { limit: 10 })).messages), [1, 2], 'nothing readable')
+    t.equal(await store.findByClientId('lobby', 'alice', 'c3'), undefined, 'its idempotency key not taken')
+    await t.rejects(store.append('lobby', 1, messages('lobby', 2, 1, 'bob'), current), SeqConflictError, 'the right fence at a wrong head')
+    await store.append('lobby', 2, late, current)
+    t.equal((await store.findByClientId('lobby', 'alice', 'c3'))?.seq, 3, 'the same messages, with the current fence')
+    await t.rejects(store.append('lobby', 4, messages('lobby', 5, 1), old), FencedError, 'and the old fence stays refused')
+    await store.append('lobby', 4, messages('lobby', 5, 1))
+    t.equal((await store.loadRoom('lobby', { recentLimit: 1, idempotencySince: 0 })).seq, 5, 'an append without fence ignores ownership')
+  })
+
+  check('ownership: release clears the owner, keeps the epoch, only for the owner at its epoch', async (store, _, t) => {
+    if (!hasOwnership(store, t)) return
+    t.equal(await store.releaseRoom('lobby', 'n1', 0), false, 'never claimed')
+    await store.claimRoom('lobby', 'n1')
+    await store.claimRoom('lobby', 'n2')
+    t.equal(await store.releaseRoom('lobby', 'n1', 1), false, 'the old owner at its stale epoch')
+    t.equal(await store.releaseRoom('lobby', 'n1', 2), false, 'another node at the current epoch')
+    t.equal(await store.releaseRoom('lobby', 'n2', 1), false, 'the owner at a stale epoch')
+    t.same(await store.roomOwnership('lobby'), { node: 'n2', epoch: 2 }, 'nothing changed')
+    t.equal(await store.releaseRoom('lobby', 'n2', 2), true, 'the owner at its epoch')
+    t.same(await store.roomOwnership('lobby'), { epoch: 2 }, 'no owner, the epoch kept')
+    t.equal(await store.releaseRoom('lobby', 'n2', 2), true, 'released again (a retry): still true')
+    t.equal(await store.releaseRoom('lobby', 'n1', 2), false, 'but not for another node')
+    t.same(await store.claimRoom('lobby', 'n3'), { epoch: 3, previous: { epoch: 2 } }, 'the next claim: epoch + 1, a clean handoff')
+    t.equal(await store.releaseRoom('lobby', 'n2', 2), false, 'a release after the next claim')
+    t.same(await store.roomOwnership('lobby'), { node: 'n3', epoch: 3 })
+  })
+
+  check('ownership: concurrent claims each get their own epoch, in one order', async (store, sut, t) => {
+    if (!hasOwnership(store, t)) return
+    const nodes = ['n1', 'n2', 'n3', 'n4', 'n5']
+    const claims = await Promise.all(nodes.map((n) => store.claimRoom('lobby', n)))
+    t.same(claims.map((c) => c.epoch).sort((a, b) => a - b), [1, 2, 3, 4, 5], 'five distinct epochs')
+    const byEpoch = new Map(claims.map((c, i) => [c.epoch, { node: nodes[i]!, claim: c }]))
+    for (const [epoch, { claim }] of byEpoch) {
+      const before = byEpoch.get(epoch - 1)
+      t.same(claim.previous, before ? { node: before.node, epoch: epoch - 1 } : { epoch: 0 }, `epoch ${epoch} replaced the claim before it`)
+    }
+    const last = byEpoch.get(5)!.node
+    t.same(await store.roomOwnership('lobby'), { node: last, epoch: 5 }, 'the last claim owns the room')
+    await store.close()
+    const reopened = await sut.reopen()
+    t.same(await reopened.roomOwnership?.('lobby'), { node: last, epoch: 5 }, 'ownership survives a reopen')
+    t.same(await reopened.claimRoom?.('lobby', 'n6'), { epoch: 6, previous: { node: last, epoch: 5 } })
   })
 }

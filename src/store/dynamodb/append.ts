@@ -5,22 +5,28 @@
  *   MSG#<ts>#<id> attribute_not_exists, per message                          [no message twice]
  *   IDEM#<s>#<c>  attribute_not_exists, per message                          [no resend twice]
  *   SEQ#<first>   attribute_not_exists, per batch (seq index, items.ts)
+ *   OWNER         ConditionCheck epoch = fence, only with a fence            [no stale owner]
  *
  * A deterministic ClientRequestToken makes a re-sent identical transaction a no-op within
  * DynamoDB's 10 minutes; past that, or if the token is not honoured, a lost response shows up
- * as a failed head condition on retry, and `confirmCommitted` reads back whether the batch is
- * the one stored: then the append succeeded.
+ * as a failed head (or owner) condition on retry, and `confirmCommitted` reads back whether the
+ * batch is the one stored: then the append succeeded.
  */
 import { GetCommand, TransactWriteCommand, type GetCommandOutput, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb'
-import { DuplicateMessageError, SeqConflictError, type StoredMessage } from '../../../actors/store.ts'
+import { DuplicateMessageError, FencedError, SeqConflictError, type StoredMessage } from '../../../actors/store.ts'
 import type { Io } from './client.ts'
 import type { SeqIndexCache } from './seq-index-cache.ts'
 import { BatchTooLargeError, cancellationReasons } from './errors.ts'
 import { idemItem, messageItem, seqIndexItem, type Item } from './items.ts'
-import { HEAD_SK, idemSk, messageSk, seqIndexSk, type RoomKey } from './keys.ts'
+import { HEAD_SK, idemSk, messageSk, OWNER_SK, seqIndexSk, type RoomKey } from './keys.ts'
+import { roomOwnership } from './ownership.ts'
 
-/** (100 transaction items - head - seq index) / 2 items per message. */
-export const MAX_APPEND_BATCH = 49
+/**
+ * (100 transaction items - head - seq index - owner check) / 2 items per message, rounded
+ * down. The owner check is there only with a fence, but one cap for every append keeps the
+ * host's batch size independent of whether the room is fenced.
+ */
+export const MAX_APPEND_BATCH = 48
 
 export interface AppendContext {
   io: Io
@@ -35,10 +41,11 @@ export async function appendBatch(
   roomId: string,
   expectedSeq: number,
   batch: StoredMessage[],
+  fence?: number,
 ): Promise<void> {
   if (batch.length === 0) return
   validate(roomId, expectedSeq, batch)
-  const input = await transaction(ctx, expectedSeq, batch)
+  const input = await transaction(ctx, expectedSeq, batch, fence)
   try {
     await ctx.io.send(() => new TransactWriteCommand(input))
     remember(ctx, batch)
@@ -46,10 +53,18 @@ export async function appendBatch(
     const reasons = cancellationReasons(err)
     // Not a failed condition (throttled past the bound, timed out, ...): nothing confirmed.
     if (!reasons || (reasons.length > 0 && !reasons.some((r) => r.Code === 'ConditionalCheckFailed'))) throw err
-    // Order of reasons = order of TransactItems: head, then (message, idempotency) pairs.
+    // Order of reasons = order of TransactItems: head, (message, idempotency) pairs, seq
+    // index, then the owner check when fenced.
     const failed = (i: number) => reasons[i]?.Code === 'ConditionalCheckFailed'
-    if (failed(0) || reasons.length === 0) {
+    const fenced = fence !== undefined && failed(2 + 2 * batch.length)
+    if (failed(0) || fenced || reasons.length === 0) {
+      // An earlier attempt of this very call may have committed (its answer lost) while the
+      // fence still held: then the batch is stored and this append succeeded, even if the
+      // room has been claimed since. Only a batch not stored is refused.
       if (await confirmCommitted(ctx, batch)) return remember(ctx, batch)
+      if (fenced || (reasons.length === 0 && fence !== undefined && (await roomOwnership(ctx)).epoch !== fence)) {
+        throw new FencedError(`room ${roomId}: claimed by another node since epoch ${fence}`)
+      }
       throw new SeqConflictError(`room ${roomId} head is not ${expectedSeq}`)
     }
     const dup = batch.findIndex((_, i) => failed(2 + 2 * i))
@@ -84,7 +99,12 @@ function validate(roomId: string, expectedSeq: number, batch: StoredMessage[]): 
   }
 }
 
-async function transaction(ctx: AppendContext, expectedSeq: number, batch: StoredMessage[]): Promise<TransactWriteCommandInput> {
+async function transaction(
+  ctx: AppendContext,
+  expectedSeq: number,
+  batch: StoredMessage[],
+  fence: number | undefined,
+): Promise<TransactWriteCommandInput> {
   const { table, key, ttlDays } = ctx
   const last = batch[batch.length - 1]!
   const put = (Item: Item) => ({
@@ -105,10 +125,21 @@ async function transaction(ctx: AppendContext, expectedSeq: number, batch: Store
       },
     },
   }
+  // Last, so the reasons' indices of the other items are the same with or without a fence.
+  const owner = {
+    ConditionCheck: {
+      TableName: table,
+      Key: { PK: key.pk, SK: OWNER_SK },
+      ConditionExpression: '#epoch = :fence',
+      ExpressionAttributeNames: { '#epoch': 'epoch' },
+      ExpressionAttributeValues: { ':fence': fence },
+    },
+  }
   const TransactItems = [
     head,
     ...batch.flatMap((m) => [put(messageItem(key, m, ttlDays)), put(idemItem(key, m, ttlDays))]),
     put(seqIndexItem(key, batch, ttlDays)),
+    ...(fence === undefined ? [] : [owner]),
   ]
   return { TransactItems, ClientRequestToken: await requestToken(TransactItems) }
 }

@@ -6,12 +6,12 @@
 import { DescribeTableCommand, DescribeTimeToLiveCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb'
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb'
 import t, { type Test } from 'tap'
-import { SeqConflictError } from '../../../actors/store.ts'
+import { FencedError, SeqConflictError } from '../../../actors/store.ts'
 import { messages, tsOf } from '../../../test/contract/store.ts'
 import { startDynamoDbLocal } from '../../../test/support/dynamodb-local.ts'
 import { BatchTooLargeError, MAX_APPEND_BATCH } from './index.ts'
 import { docClient, dropTables, FaultySender, openStore, rawClient, uniqueTables, type Tables } from './test-fixtures.ts'
-import type { DynamoStoreOptions } from './config.ts'
+import type { DocSender, DynamoStoreOptions } from './config.ts'
 
 const local = await startDynamoDbLocal()
 t.teardown(local.stop)
@@ -298,10 +298,14 @@ t.test('a hung request is abandoned after attemptTimeoutMs and retried', async (
 
 t.test('a batch larger than one transaction is refused before anything is sent', async (t) => {
   const { store, faulty } = await setup(t)
+  t.equal(MAX_APPEND_BATCH, 48, '(100 items - head - seq index - owner check) / 2')
   await t.rejects(store.append('lobby', 0, messages('lobby', 1, MAX_APPEND_BATCH + 1)), BatchTooLargeError)
   t.equal(faulty.count('TransactWriteCommand'), 0)
   await store.append('lobby', 0, messages('lobby', 1, MAX_APPEND_BATCH))
   t.equal((await store.readPage('lobby', { limit: 100 })).messages.length, MAX_APPEND_BATCH, 'exactly the limit fits')
+  const { epoch } = await store.claimRoom('lobby', 'n1')
+  await store.append('lobby', MAX_APPEND_BATCH, messages('lobby', MAX_APPEND_BATCH + 1, MAX_APPEND_BATCH), epoch)
+  t.equal((await store.loadRoom('lobby', { recentLimit: 1, idempotencySince: 0 })).seq, 2 * MAX_APPEND_BATCH, 'and with the owner check: 100 items')
 })
 
 t.test('pages stay right when TTL removed the seq index', async (t) => {
@@ -369,4 +373,100 @@ t.test('member listings read the MEMBER# keys (items written directly are listed
   t.equal(reopened?.closed, undefined, 'putRoom removes the flag')
   t.equal(await store.closeRoom('nowhere'), false)
   t.equal(await count(tables, 'ROOM#nowhere'), 0, 'closing a room that does not exist writes nothing')
+})
+
+t.test('the owner item: OWNER in the room\'s partition, outside every range a read walks', async (t) => {
+  const { tables, store } = await setup(t)
+  await store.putRoom({ roomId: 'lobby', visibility: 'private' })
+  await store.putRoomMember('lobby', 'carol')
+  const { epoch } = await store.claimRoom('lobby', 'n1')
+  await store.append('lobby', 0, messages('lobby', 1, 2), epoch)
+  const owner = () => partition(tables.coreTable, 'ROOM#lobby').then((items) => items.find((i) => i.SK?.S === 'OWNER'))
+  t.same(await owner(), { PK: { S: 'ROOM#lobby' }, SK: { S: 'OWNER' }, type: { S: 'Owner' }, node: { S: 'n1' }, epoch: { N: '1' } })
+  t.equal(await store.releaseRoom('lobby', 'n1', 1), true)
+  t.same(await owner(), { PK: { S: 'ROOM#lobby' }, SK: { S: 'OWNER' }, type: { S: 'Owner' }, epoch: { N: '1' }, releasedBy: { S: 'n1' } }, 'released: no node, who released')
+  await store.claimRoom('lobby', 'n2')
+  t.same(await owner(), { PK: { S: 'ROOM#lobby' }, SK: { S: 'OWNER' }, type: { S: 'Owner' }, node: { S: 'n2' }, epoch: { N: '2' } }, 'claimed again')
+
+  // No read meets it: snapshot, pages both ways, members, room listing.
+  const snap = await store.loadRoom('lobby', { recentLimit: 10, idempotencySince: 0 })
+  t.same([snap.seq, snap.recent.map((m) => m.seq), snap.idempotent.map((m) => m.seq)], [2, [1, 2], [1, 2]])
+  t.same((await store.readPage('lobby', { limit: 10 })).messages.map((m) => m.seq), [1, 2])
+  t.same((await store.readPage('lobby', { after: 0, limit: 10 })).messages.map((m) => m.seq), [1, 2])
+  t.same((await store.readPage('lobby', { after: 1, limit: 10 })).messages.map((m) => m.seq), [2])
+  t.same((await store.readPage('lobby', { before: 3, limit: 10 })).messages.map((m) => m.seq), [1, 2])
+  t.same(await store.listRoomMembers('lobby', { limit: 10 }), { members: ['carol'] })
+  t.same(await store.listRooms(), [{ roomId: 'lobby', visibility: 'private' }])
+
+  await store.claimRoom('GUILD#g', 'n1')
+  const guild = await partition(tables.guildTable, 'GUILD#g')
+  t.same(guild.map((i) => i.SK?.S), ['OWNER'], 'a guild room\'s owner item is in the guild table, its partition')
+  t.equal(await count(tables, 'ROOM#GUILD#g'), 0)
+})
+
+t.test('a fenced append is one transaction with the owner check last; its refusal stores nothing', async (t) => {
+  const { tables, store, faulty } = await setup(t)
+  const sent: object[] = []
+  const spy: DocSender = { send: (c, o) => (sent.push(c), faulty.send(c, o)) }
+  const spied = await openStore(local.endpoint, tables, { createTables: false, client: spy })
+  t.teardown(() => spied.close())
+  const { epoch } = await spied.claimRoom('lobby', 'n1')
+  await spied.append('lobby', 0, messages('lobby', 1, 2), epoch)
+  const input = (sent.at(-1) as { input: { TransactItems: Record<string, { Key?: unknown; ConditionExpression?: string; ExpressionAttributeValues?: unknown }>[] } }).input
+  t.equal(input.TransactItems.length, 1 + 2 * 2 + 1 + 1, 'head, 2 x (message, key), seq index, owner check')
+  t.same(input.TransactItems.at(-1), {
+    ConditionCheck: {
+      TableName: tables.coreTable,
+      Key: { PK: 'ROOM#lobby', SK: 'OWNER' },
+      ConditionExpression: '#epoch = :fence',
+      ExpressionAttributeNames: { '#epoch': 'epoch' },
+      ExpressionAttributeValues: { ':fence': epoch },
+    },
+  })
+  await spied.append('lobby', 2, messages('lobby', 3, 1))
+  t.equal((sent.at(-1) as { input: { TransactItems: unknown[] } }).input.TransactItems.length, 1 + 2 + 1, 'without a fence: no owner check')
+
+  await store.claimRoom('lobby', 'n2')
+  const before = await count(tables, 'ROOM#lobby')
+  await t.rejects(spied.append('lobby', 3, messages('lobby', 4, 3), epoch), FencedError)
+  t.equal(await count(tables, 'ROOM#lobby'), before, 'not one item written')
+})
+
+/** Sends every call on; on the `nth` TransactWrite, lets it commit, runs `between`, then loses its answer. */
+class LoseThenRun implements DocSender {
+  private transactions = 0
+  constructor(private readonly inner: DocSender, private readonly nth: number, private readonly between: () => Promise<unknown>) {}
+  async send(command: object, options?: { abortSignal?: AbortSignal }): Promise<unknown> {
+    if (command.constructor.name !== 'TransactWriteCommand' || ++this.transactions !== this.nth) return this.inner.send(command, options)
+    // No request token: the retry is a new request to DynamoDB and must be read back.
+    delete (command as { input: { ClientRequestToken?: string } }).input.ClientRequestToken
+    await this.inner.send(command)
+    await this.between()
+    throw Object.assign(new Error('injected lost response'), { name: 'TimeoutError' })
+  }
+}
+
+t.test('a fenced append whose answer was lost, and the room claimed before the retry: it was stored, so it succeeds', async (t) => {
+  const { tables, store: other } = await setup(t)
+  const node = await openStore(local.endpoint, tables, {
+    createTables: false,
+    client: new LoseThenRun(docClient(local.endpoint), 2, () => other.claimRoom('lobby', 'n2')),
+  })
+  t.teardown(() => node.close())
+  const { epoch } = await node.claimRoom('lobby', 'n1')
+  await node.append('lobby', 0, messages('lobby', 1, 1), epoch)
+  // Attempt 1 of this append commits under epoch 1; n2 claims; the retry fails head AND fence.
+  await node.append('lobby', 1, messages('lobby', 2, 2), epoch)
+  t.same((await other.readPage('lobby', { limit: 10 })).messages.map((m) => m.seq), [1, 2, 3], 'stored once')
+  // The next one is refused: n1 no longer owns the room.
+  await t.rejects(node.append('lobby', 3, messages('lobby', 4, 1), epoch), FencedError)
+  t.equal((await other.loadRoom('lobby', { recentLimit: 1, idempotencySince: 0 })).seq, 3)
+})
+
+t.test('a release whose answer was lost is still true on the retry', async (t) => {
+  const { store, faulty } = await setup(t)
+  const { epoch } = await store.claimRoom('lobby', 'n1')
+  faulty.inject('UpdateCommand', 'lose-response', [faulty.count('UpdateCommand') + 1])
+  t.equal(await store.releaseRoom('lobby', 'n1', epoch), true)
+  t.same(await store.roomOwnership('lobby'), { epoch })
 })

@@ -11,6 +11,8 @@ import type {
   MemberQuery,
   Page,
   PageQuery,
+  RoomClaim,
+  RoomOwnership,
   RoomRecord,
   RoomSnapshot,
   StoredMessage,
@@ -22,7 +24,9 @@ import { Io, makeDocClient } from './client.ts'
 import { resolveConfig, type DocSender, type DynamoStoreOptions, type ResolvedConfig } from './config.ts'
 import { toMessage } from './items.ts'
 import { guildPk, HEAD_SK, idemSk, MEMBER_PREFIX, memberSk, META_SK, MSG_END, MSG_PREFIX, readSk, roomKey, tsFloor, type RoomKey, type TableKind } from './keys.ts'
+import { DynamoLeaseStore, type LeaseOptions } from './leases.ts'
 import { LookupCache } from './lookup-cache.ts'
+import * as ownership from './ownership.ts'
 import { readPage } from './pages.ts'
 import { SeqIndexCache } from './seq-index-cache.ts'
 import { defaultRetryPolicy } from './retry.ts'
@@ -94,8 +98,28 @@ export class DynamoStore implements Store {
     return { seq: Number(head?.seq ?? 0), lastTs: Number(head?.lastTs ?? 0), recent, idempotent }
   }
 
-  append(roomId: string, expectedSeq: number, batch: StoredMessage[]): Promise<void> {
-    return appendBatch(this.ctx(roomId), roomId, expectedSeq, batch)
+  append(roomId: string, expectedSeq: number, batch: StoredMessage[], fence?: number): Promise<void> {
+    return appendBatch(this.ctx(roomId), roomId, expectedSeq, batch, fence)
+  }
+
+  claimRoom(roomId: string, node: string): Promise<RoomClaim> {
+    return ownership.claimRoom(this.ctx(roomId), node)
+  }
+
+  releaseRoom(roomId: string, node: string, epoch: number): Promise<boolean> {
+    return ownership.releaseRoom(this.ctx(roomId), node, epoch)
+  }
+
+  roomOwnership(roomId: string): Promise<RoomOwnership> {
+    return ownership.roomOwnership(this.ctx(roomId))
+  }
+
+  /**
+   * The cluster's node leases, in this store's core table through this store's client (same
+   * retries and timeouts). Closing the store closes the client they share.
+   */
+  leases(opts: LeaseOptions = {}): DynamoLeaseStore {
+    return new DynamoLeaseStore(this.io, this.config.coreTable, opts)
   }
 
   readPage(roomId: string, query: PageQuery): Promise<Page> {

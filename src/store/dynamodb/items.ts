@@ -60,7 +60,7 @@ export function idemItem(key: RoomKey, m: StoredMessage, ttlDays: number | undef
 /**
  * The seq index of one batch: `SEQ#<first seq>` holding each message's ts in seq order, so a
  * page can turn a seq into a sort-key bound with one small read. One item per batch, not per
- * message, keeps a 49-message batch inside one 100-item transaction.
+ * message, keeps a 48-message batch inside one 100-item transaction.
  */
 export function seqIndexItem(key: RoomKey, batch: StoredMessage[], ttlDays: number | undefined): Item {
   const first = batch[0]!

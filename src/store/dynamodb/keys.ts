@@ -48,6 +48,12 @@ export const MSG_END = 'MSG#~'
 export const SEQ_PREFIX = 'SEQ#'
 export const HEAD_SK = 'HEAD'
 export const META_SK = 'META'
+/**
+ * The room's owner and fencing epoch (ownership.ts). Outside every range a read walks
+ * (`MSG#`, `SEQ#`, `MEMBER#`, `IDEM#`, `READ#`, and `META` for room listings), so no page,
+ * snapshot or listing ever meets it.
+ */
+export const OWNER_SK = 'OWNER'
 
 export const messageSk = (ts: number, messageId: string): string => `${MSG_PREFIX}${padTs(ts)}#${messageId}`
 /** Below every message with `ts' >= ts`: `MSG#<ts>` is a strict prefix of their keys. */
