@@ -1,6 +1,7 @@
 import t from 'tap'
 import { defaultLimits, limitMaxima, type Limits } from '../actors/limits.ts'
 import { ConfigError, limitEnvName, loadConfig } from './config.ts'
+import { deriveClusterSecret } from './cluster/secret.ts'
 
 const secret = 'a-test-secret-of-at-least-32-bytes!'
 
@@ -22,6 +23,8 @@ t.test('defaults (README "Configuration")', async (t) => {
     autoCreateRooms: true,
     messageTtlDays: undefined,
     limits: {},
+    corsOrigins: undefined,
+    cluster: undefined,
   })
 })
 
@@ -44,6 +47,12 @@ t.test('every variable is read', async (t) => {
     MESSAGE_TTL_DAYS: '30',
     LIMIT_MAX_TEXT_LENGTH: '2000',
     LIMIT_PING_INTERVAL_MS: '1000',
+    INTERNAL_PORT: '9100',
+    ADVERTISE_HOST: '10.0.2.106',
+    NODE_ID: 'task-1',
+    CLUSTER_SECRET: 'c'.repeat(32),
+    CLUSTER_HEARTBEAT_MS: '500',
+    CLUSTER_LEASE_MS: '3000',
   })
   t.match(c, {
     port: 9000,
@@ -63,11 +72,12 @@ t.test('every variable is read', async (t) => {
     messageTtlDays: 30,
   })
   t.same(c.limits, { maxTextLength: 2000, pingIntervalMs: 1000 })
+  t.same(c.cluster, { internalPort: 9100, advertiseHost: '10.0.2.106', nodeId: 'task-1', secret: 'c'.repeat(32), heartbeatMs: 500, leaseMs: 3000 })
 })
 
 t.test('AUTO_CREATE_ROOMS defaults to false in dynamodb mode', async (t) => {
   t.equal(loadConfig({ STORE: 'dynamodb', JWT_SECRET: secret }).autoCreateRooms, false)
-  t.equal(loadConfig({ STORE: 'dynamodb', JWKS_URL: 'https://id.example/jwks' }).autoCreateRooms, false)
+  t.equal(loadConfig({ STORE: 'dynamodb', JWKS_URL: 'https://id.example/jwks', CLUSTER_SECRET: secret }).autoCreateRooms, false)
   t.equal(loadConfig({ AUTO_CREATE_ROOMS: 'false' }).autoCreateRooms, false)
 })
 
@@ -113,6 +123,12 @@ t.test('settings only the DynamoDB store reads are refused in embedded mode, not
     ['DYNAMODB_ENDPOINT', 'http://127.0.0.1:8000'],
     ['CORE_TABLE', 'c'],
     ['GUILD_TABLE', 'g'],
+    ['INTERNAL_PORT', '8788'],
+    ['ADVERTISE_HOST', '10.0.0.1'],
+    ['NODE_ID', 'n1'],
+    ['CLUSTER_SECRET', secret],
+    ['CLUSTER_HEARTBEAT_MS', '2000'],
+    ['CLUSTER_LEASE_MS', '10000'],
   ] as const) {
     t.throws(() => loadConfig({ [name]: value }), { name: 'ConfigError', message: new RegExp(`${name}: only used with STORE=dynamodb`) }, name)
     t.doesNotThrow(() => loadConfig({ STORE: 'dynamodb', JWT_SECRET: secret, [name]: value }), `${name} with STORE=dynamodb`)
@@ -138,4 +154,58 @@ t.test('limits that contradict each other are refused, naming both variables', a
   bad({ LIMIT_USER_SEND_BYTES_BURST: '100' }, /LIMIT_MAX_TEXT_LENGTH, LIMIT_USER_SEND_BYTES_BURST/)
   t.doesNotThrow(() => loadConfig({ LIMIT_HISTORY_DEFAULT_LIMIT: '200', LIMIT_HISTORY_MAX_LIMIT: '500' }), 'fine once both move')
   t.doesNotThrow(() => loadConfig({}), 'the defaults agree with each other')
+})
+
+t.test('cluster settings (docs/cluster.md "Configuration"): defaults with STORE=dynamodb, none in embedded mode', async (t) => {
+  t.equal(loadConfig({}).cluster, undefined, 'an embedded node is alone')
+  t.same(loadConfig({ STORE: 'dynamodb', JWT_SECRET: secret }).cluster, {
+    internalPort: 8788,
+    advertiseHost: undefined,
+    nodeId: undefined,
+    secret: deriveClusterSecret(secret),
+    heartbeatMs: 2000,
+    leaseMs: 10000,
+  })
+})
+
+t.test('CLUSTER_SECRET is derived from JWT_SECRET when unset, one-way and stable', async (t) => {
+  const derived = loadConfig({ STORE: 'dynamodb', JWT_SECRET: secret }).cluster!.secret
+  t.match(derived, /^[0-9a-f]{64}$/)
+  t.not(derived, secret)
+  t.equal(derived, loadConfig({ STORE: 'dynamodb', JWT_SECRET: secret }).cluster!.secret, 'every node with the same JWT_SECRET derives the same')
+  t.not(derived, deriveClusterSecret(secret + 'x'))
+  // HMAC-SHA256(JWT_SECRET, "guildhall cluster secret v1"), as docs/cluster.md says, so another implementation can derive it too.
+  t.equal(deriveClusterSecret('a-test-secret-of-at-least-32-bytes!'), '314891b3dcb38bf3ae3bca79d8bee692acddf4812620c1a706dad556a385ade1')
+  t.equal(loadConfig({ STORE: 'dynamodb', JWT_SECRET: secret, CLUSTER_SECRET: 'k'.repeat(40) }).cluster!.secret, 'k'.repeat(40), 'an explicit one wins')
+})
+
+t.test('STORE=dynamodb refuses to start without a cluster secret (JWKS_URL alone needs CLUSTER_SECRET)', async (t) => {
+  t.throws(() => loadConfig({ STORE: 'dynamodb', JWKS_URL: 'https://id.example/jwks' }), { name: 'ConfigError', message: /CLUSTER_SECRET/ })
+  t.equal(loadConfig({ STORE: 'dynamodb', JWKS_URL: 'https://id.example/jwks', CLUSTER_SECRET: secret }).cluster!.secret, secret)
+  t.throws(() => loadConfig({ STORE: 'dynamodb', JWT_SECRET: secret, CLUSTER_SECRET: 'short' }), { message: /CLUSTER_SECRET: must be at least 32 bytes/ })
+})
+
+t.test('bad cluster values are named', async (t) => {
+  const base = { STORE: 'dynamodb', JWT_SECRET: secret }
+  const bad = (env: Record<string, string>, re: RegExp) => t.throws(() => loadConfig({ ...base, ...env }), { name: 'ConfigError', message: re }, JSON.stringify(env))
+  bad({ NODE_ID: 'a b' }, /NODE_ID: expected 1\.\.64/)
+  bad({ NODE_ID: 'n'.repeat(65) }, /NODE_ID/)
+  bad({ NODE_ID: 'n/1' }, /NODE_ID/)
+  bad({ INTERNAL_PORT: '70000' }, /INTERNAL_PORT/)
+  bad({ ADVERTISE_HOST: 'evil.example/x?y' }, /ADVERTISE_HOST/)
+  bad({ ADVERTISE_HOST: 'a b' }, /ADVERTISE_HOST/)
+  bad({ CLUSTER_HEARTBEAT_MS: '0' }, /CLUSTER_HEARTBEAT_MS/)
+  bad({ CLUSTER_LEASE_MS: 'soon' }, /CLUSTER_LEASE_MS/)
+  bad({ PORT: '9000', INTERNAL_PORT: '9000' }, /PORT, INTERNAL_PORT: the node link needs its own port/)
+  t.equal(loadConfig({ ...base, NODE_ID: 'n'.repeat(64) }).cluster!.nodeId, 'n'.repeat(64))
+  t.equal(loadConfig({ ...base, NODE_ID: 'A-z_0.9' }).cluster!.nodeId, 'A-z_0.9')
+  t.equal(loadConfig({ ...base, ADVERTISE_HOST: 'fd00::1' }).cluster!.advertiseHost, 'fd00::1')
+  t.equal(loadConfig({ ...base, PORT: '0', INTERNAL_PORT: '0' }).cluster!.internalPort, 0, 'both picked at random (tests)')
+})
+
+t.test('a lease shorter than two heartbeats is refused (one late renewal would count a live node dead)', async (t) => {
+  const base = { STORE: 'dynamodb', JWT_SECRET: secret }
+  t.throws(() => loadConfig({ ...base, CLUSTER_HEARTBEAT_MS: '6000' }), { message: /CLUSTER_HEARTBEAT_MS, CLUSTER_LEASE_MS: the lease must last at least two heartbeats/ })
+  t.throws(() => loadConfig({ ...base, CLUSTER_HEARTBEAT_MS: '1000', CLUSTER_LEASE_MS: '1999' }), { message: /CLUSTER_LEASE_MS/ })
+  t.equal(loadConfig({ ...base, CLUSTER_HEARTBEAT_MS: '1000', CLUSTER_LEASE_MS: '2000' }).cluster!.leaseMs, 2000, 'exactly two is enough')
 })

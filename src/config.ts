@@ -5,6 +5,7 @@
  */
 import * as v from 'valibot'
 import { defaultLimits, limitMaxima, limitProblems, resolveLimits, type Limits } from '../actors/limits.ts'
+import { deriveClusterSecret } from './cluster/secret.ts'
 import { parseOrigins, type AllowedOrigins } from './http/cors.ts'
 
 export type StoreKind = 'embedded' | 'dynamodb'
@@ -31,6 +32,21 @@ export interface Config {
   limits: Partial<Limits>
   /** `CORS_ORIGINS`; unset: any origin in development mode, none otherwise (src/server.ts). */
   corsOrigins?: AllowedOrigins
+  /** With `STORE=dynamodb` only: this node as a cluster member (docs/cluster.md "Configuration"). */
+  cluster?: ClusterConfig
+}
+
+export interface ClusterConfig {
+  /** `INTERNAL_PORT`: the node link's own port (0 picks a free one: tests). */
+  internalPort: number
+  /** `ADVERTISE_HOST`; unset: from ECS task metadata, else 127.0.0.1 (src/cluster/ecs-metadata.ts). */
+  advertiseHost?: string
+  /** `NODE_ID`; unset: the ECS task id, else a random id (src/cluster/ecs-metadata.ts). */
+  nodeId?: string
+  /** `CLUSTER_SECRET`, or one derived from `JWT_SECRET`. */
+  secret: string
+  heartbeatMs: number
+  leaseMs: number
 }
 
 export class ConfigError extends Error {
@@ -72,7 +88,23 @@ const origins = v.pipe(
 export const MIN_SECRET_BYTES = 32
 
 /** Variables only the DynamoDB store reads: set in embedded mode they would be silently ignored. */
-const DYNAMODB_ONLY = ['MESSAGE_TTL_DAYS', 'CREATE_TABLES', 'DYNAMODB_ENDPOINT', 'CORE_TABLE', 'GUILD_TABLE'] as const
+const DYNAMODB_ONLY = [
+  'MESSAGE_TTL_DAYS',
+  'CREATE_TABLES',
+  'DYNAMODB_ENDPOINT',
+  'CORE_TABLE',
+  'GUILD_TABLE',
+  // A cluster is one per core table: an embedded node is alone.
+  'INTERNAL_PORT',
+  'ADVERTISE_HOST',
+  'NODE_ID',
+  'CLUSTER_SECRET',
+  'CLUSTER_HEARTBEAT_MS',
+  'CLUSTER_LEASE_MS',
+] as const
+
+/** Node ids as leases, logs and link handshakes carry them. */
+export const NODE_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/
 
 const envSchema = v.object({
   PORT: v.optional(int(0, 65535), '8787'),
@@ -97,6 +129,18 @@ const envSchema = v.object({
   AUTO_CREATE_ROOMS: v.optional(bool),
   MESSAGE_TTL_DAYS: v.optional(int(1, 36500)),
   CORS_ORIGINS: v.optional(origins),
+  INTERNAL_PORT: v.optional(int(0, 65535), '8788'),
+  // A host name or an IP address (IPv6 without brackets); nothing that could bend the link's URL.
+  ADVERTISE_HOST: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9._:-]{1,253}$/, 'expected a host name or IP address'))),
+  NODE_ID: v.optional(v.pipe(v.string(), v.regex(NODE_ID_PATTERN, 'expected 1..64 of A-Z a-z 0-9 _ . -'))),
+  CLUSTER_SECRET: v.optional(
+    v.pipe(
+      v.string(),
+      v.check((s) => new TextEncoder().encode(s).length >= MIN_SECRET_BYTES, `must be at least ${MIN_SECRET_BYTES} bytes (e.g. openssl rand -hex 32)`),
+    ),
+  ),
+  CLUSTER_HEARTBEAT_MS: v.optional(int(10, 60_000), '2000'),
+  CLUSTER_LEASE_MS: v.optional(int(20, 600_000), '10000'),
 })
 
 export function loadConfig(env: Env): Config {
@@ -113,12 +157,19 @@ export function loadConfig(env: Env): Config {
       if (present[name] !== undefined) problems.push(`${name}: only used with STORE=dynamodb; unset it for the embedded store`)
     }
   }
+  if (result.success) problems.push(...clusterProblems(result.output))
   if (!result.success || problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`)
   const e = result.output
   if (e.STORE === 'dynamodb' && !e.JWT_SECRET && !e.JWKS_URL) {
     throw new ConfigError(
       'STORE=dynamodb needs JWT_SECRET (HS256) or JWKS_URL: without one no token could be verified. ' +
         'The random development secret is only generated in embedded mode.',
+    )
+  }
+  if (e.STORE === 'dynamodb' && !e.CLUSTER_SECRET && !e.JWT_SECRET) {
+    throw new ConfigError(
+      'STORE=dynamodb needs CLUSTER_SECRET to authenticate the node-to-node link (or JWT_SECRET, from which it is ' +
+        'derived when unset): with JWKS_URL alone, set CLUSTER_SECRET (e.g. openssl rand -hex 32), the same on every node.',
     )
   }
   return {
@@ -139,7 +190,33 @@ export function loadConfig(env: Env): Config {
     messageTtlDays: e.MESSAGE_TTL_DAYS,
     limits,
     corsOrigins: e.CORS_ORIGINS,
+    cluster:
+      e.STORE === 'dynamodb'
+        ? {
+            internalPort: e.INTERNAL_PORT,
+            advertiseHost: e.ADVERTISE_HOST,
+            nodeId: e.NODE_ID,
+            secret: e.CLUSTER_SECRET ?? deriveClusterSecret(e.JWT_SECRET!),
+            heartbeatMs: e.CLUSTER_HEARTBEAT_MS,
+            leaseMs: e.CLUSTER_LEASE_MS,
+          }
+        : undefined,
   }
+}
+
+/** Cluster settings that contradict each other or the public port. */
+function clusterProblems(e: v.InferOutput<typeof envSchema>): string[] {
+  const problems: string[] = []
+  // One late or lost renewal (a throttled write, a GC pause) must not make a live node look
+  // dead to the others: the lease outlasts at least two heartbeats.
+  if (e.CLUSTER_LEASE_MS < 2 * e.CLUSTER_HEARTBEAT_MS) {
+    problems.push('CLUSTER_HEARTBEAT_MS, CLUSTER_LEASE_MS: the lease must last at least two heartbeats, so one late renewal never counts a live node dead')
+  }
+  // The public port never serves link traffic (docs/cluster.md "The link").
+  if (e.STORE === 'dynamodb' && e.INTERNAL_PORT !== 0 && e.INTERNAL_PORT === e.PORT) {
+    problems.push('PORT, INTERNAL_PORT: the node link needs its own port, never the public one')
+  }
+  return problems
 }
 
 /** `LIMIT_MAX_TEXT_LENGTH` → `maxTextLength`, for every key of `Limits`. */
