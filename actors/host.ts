@@ -4,6 +4,7 @@
  */
 import { ActorGoneError, RoomActor } from './actor.ts'
 import { checkAccess } from './access.ts'
+import type { ClusterRouter } from './cluster/router.ts'
 import { ExpiryGroups } from './expiry.ts'
 import { systemClock, type Clock } from './clock.ts'
 import type { RoomConnection } from './connection.ts'
@@ -13,6 +14,7 @@ import { resolveLimits, type Limits } from './limits.ts'
 import { silentLogger, type Logger } from './ports.ts'
 import { CloseCode } from './protocol/close-codes.ts'
 import { errorFrame } from './protocol/errors.ts'
+import type { RoomHandle } from './room-handle.ts'
 import type { AccessIntent, AccessResult, ActiveRoom, OpenSessionOptions, RoomRuntime, Session, WireMessage } from './runtime.ts'
 import { SocketSession, type SessionHost } from './session.ts'
 import type { PageQuery, Store } from './store.ts'
@@ -26,6 +28,14 @@ export interface ActorHostOptions {
   autoCreateRooms?: boolean
   /** Message ids; default `crypto.randomUUID()`. */
   newId?: () => string
+  /** With many nodes (docs/cluster.md): where each room lives. Without it every room is local. */
+  cluster?: ClusterRouter
+}
+
+/** Revocations and closings made here are announced to the other nodes unless `announce: false`. */
+export interface AnnounceOptions {
+  /** Default true; false when applying another node's announcement. */
+  announce?: boolean
 }
 
 /** A user's membership was revoked after their access check began. */
@@ -49,6 +59,7 @@ export class ActorHost implements RoomRuntime, SessionHost {
   revocationEpoch = 0
   private readonly autoCreateRooms: boolean
   private readonly newId: () => string
+  private readonly cluster: ClusterRouter | undefined
   private readonly actors = new Map<string, RoomActor>()
   private readonly sessions = new Set<SocketSession>()
   /** Open sessions per user (`maxConnectionsPerUser`; also who counts as connected). */
@@ -70,6 +81,7 @@ export class ActorHost implements RoomRuntime, SessionHost {
     this.logger = opts.logger ?? silentLogger
     this.autoCreateRooms = opts.autoCreateRooms ?? false
     this.newId = opts.newId ?? (() => crypto.randomUUID())
+    this.cluster = opts.cluster
     this.expiries = new ExpiryGroups(this.clock, (session) => session.expire())
     this.quotas = new UserQuotas(this.limits, (userId) => this.userSessions.has(userId))
   }
@@ -128,26 +140,28 @@ export class ActorHost implements RoomRuntime, SessionHost {
 
   // --- revocation and eviction ---------------------------------------------------------------
 
-  /** Closes the user's connections in the room (4403, or `left` on /ws). */
-  revoke(roomId: string, userId: string): void {
+  /** Closes the user's connections in the room (4403, or `left` on /ws), on every node. */
+  revoke(roomId: string, userId: string, opts: AnnounceOptions = {}): void {
     const epoch = ++this.revocationEpoch
     const key = `${roomId}\u0000${userId}`
     this.revokedAt.delete(key)
     this.revokedAt.set(key, epoch)
     if (this.revokedAt.size > revocationMemory) this.revokedAt.delete(this.revokedAt.keys().next().value!)
     this.actors.get(roomId)?.revoke(userId)
+    if (opts.announce ?? true) this.cluster?.announceRevoke(roomId, userId)
   }
 
   /**
    * The room was closed (already in the store): every connection leaves it (4404, or `left`
    * with reason "closed" on /ws), and an entry whose access check began before is refused.
    */
-  closeRoom(roomId: string): void {
+  closeRoom(roomId: string, opts: AnnounceOptions = {}): void {
     this.closedAt.delete(roomId)
     this.closedAt.set(roomId, ++this.revocationEpoch)
     if (this.closedAt.size > revocationMemory) this.closedAt.delete(this.closedAt.keys().next().value!)
     this.logger.info('room_closed', { room: roomId, connections: this.actors.get(roomId)?.stats()?.connections ?? 0 })
     this.actors.get(roomId)?.closeRoom()
+    if (opts.announce ?? true) this.cluster?.announceClose(roomId)
   }
 
   /** Users connected to the room on this node. */
@@ -157,7 +171,23 @@ export class ActorHost implements RoomRuntime, SessionHost {
     return [...users]
   }
 
-  /** Evicts the room's actor now, closing its connections with 1001 (drain and tests). */
+  /**
+   * Hands the room over (drain, rebalance): its writes settle, then every connection is told
+   * the room is lost here (its session enters it again wherever it lives now).
+   */
+  async handOff(roomId: string, reason: string): Promise<void> {
+    await this.actors.get(roomId)?.handOff(reason)
+  }
+
+  /** Rooms with a live actor on this node. */
+  localRooms(): string[] {
+    return [...this.actors.keys()]
+  }
+
+  /**
+   * Evicts the room's actor now (tests): a room socket closes with 1001, a /ws connection
+   * enters the room again.
+   */
   async evict(roomId: string): Promise<void> {
     await this.actors.get(roomId)?.evictNow()
   }
@@ -179,16 +209,29 @@ export class ActorHost implements RoomRuntime, SessionHost {
     return ++this.connectionIds
   }
 
-  async enter(roomId: string, conn: RoomConnection, since: number | undefined, epoch: number): Promise<RoomActor> {
+  async enter(roomId: string, conn: RoomConnection, since: number | undefined, epoch: number): Promise<RoomHandle> {
+    if ((this.revokedAt.get(`${roomId}\u0000${conn.userId}`) ?? 0) > epoch) throw new AccessRevokedError()
+    if ((this.closedAt.get(roomId) ?? 0) > epoch) throw new RoomClosedError()
+    if (this.cluster && !this.cluster.isLocal(roomId)) {
+      const remote = this.cluster.remote(roomId)
+      await remote.enter(conn, since)
+      return remote
+    }
+    return this.openLocal(roomId, conn, since)
+  }
+
+  /**
+   * Puts a connection in this node's actor of the room: a local session's (through `enter`)
+   * or, on the owner, a remote gateway's connection (whose node checked its access).
+   */
+  async openLocal(roomId: string, conn: RoomConnection, since: number | undefined): Promise<RoomHandle> {
     for (let attempt = 0; ; attempt++) {
-      if ((this.revokedAt.get(`${roomId}\u0000${conn.userId}`) ?? 0) > epoch) throw new AccessRevokedError()
-      if ((this.closedAt.get(roomId) ?? 0) > epoch) throw new RoomClosedError()
       const actor = this.actorFor(roomId)
       try {
-        await actor.open(conn, since)
+        await actor.enter(conn, since)
         return actor
       } catch (err) {
-        // The actor was evicted between lookup and open: the next lookup makes a fresh one.
+        // The actor was evicted between lookup and entry: the next lookup makes a fresh one.
         if (!(err instanceof ActorGoneError) || attempt >= 2) throw err
       }
     }
@@ -229,6 +272,7 @@ export class ActorHost implements RoomRuntime, SessionHost {
         logger: this.logger,
         newId: this.newId,
         quota: this.quotas,
+        ...(this.cluster ? { node: this.cluster.node, claimed: (claim) => this.cluster!.claimed(roomId, claim) } : {}),
         onEvict: (gone) => {
           if (this.actors.get(roomId) === gone) this.actors.delete(roomId)
         },

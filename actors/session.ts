@@ -4,11 +4,14 @@
  * socket when its token expires (4401). A `/ws/rooms/:roomId` socket is bound to one room;
  * a `/ws` socket joins and leaves rooms by frames.
  *
+ * Losing a room (it moved to another node) never closes the socket: the session enters it
+ * again with `since` and resends what was unanswered (actors/membership.ts); nor does leaving
+ * one room of a `/ws` socket close it.
+ *
  * It is also the socket's one gate in each direction: every frame written to the socket, the
  * room's and its own, passes the outbound caps (`transmit`), and every frame read passes the
  * frame rate and the read backlog (`admit`), so a client can grow no queue of ours.
  */
-import type { RoomActor } from './actor.ts'
 import type { Clock } from './clock.ts'
 import { outboundDecision, type LeaveReason, type RoomConnection } from './connection.ts'
 import { RefusalCounter } from './core/refusals.ts'
@@ -16,10 +19,12 @@ import { InboundGate } from './core/inbound-gate.ts'
 import { TokenBucket } from './core/token-bucket.ts'
 import type { Limits } from './limits.ts'
 import { Mailbox } from './mailbox.ts'
+import { RoomMembership, type MembershipConnection, type MembershipOwner, type Move } from './membership.ts'
 import type { Logger, SocketPort, User } from './ports.ts'
 import { CloseCode } from './protocol/close-codes.ts'
 import { countsAsRefusal, errorFrame, type ErrorFrame } from './protocol/errors.ts'
-import { parseClientFrame } from './protocol/frames.ts'
+import { parseClientFrame, type RoomFrame } from './protocol/frames.ts'
+import type { RoomHandle } from './room-handle.ts'
 import type { AccessIntent, AccessResult, OpenSessionOptions, Session } from './runtime.ts'
 
 /** What a session needs from its host. */
@@ -31,24 +36,23 @@ export interface SessionHost {
   readonly revocationEpoch: number
   nextConnectionId(): number
   checkAccess(roomId: string, userId: string, intent?: AccessIntent): Promise<AccessResult>
-  /** Puts the connection in the room; resolves once its welcome is sent. */
-  enter(roomId: string, conn: RoomConnection, since: number | undefined, epoch: number): Promise<RoomActor>
+  /** Puts the connection in the room, wherever it lives; resolves once its welcome is sent. */
+  enter(roomId: string, conn: RoomConnection, since: number | undefined, epoch: number): Promise<RoomHandle>
   sessionEnded(session: SocketSession): void
   /** Ends the session with 4401 at `at` (epoch ms); `forgetExpiry` when it ends first. */
   expireAt(at: number, session: SocketSession): void
   forgetExpiry(at: number, session: SocketSession): void
 }
 
-interface Joined {
-  conn: RoomConnection
-  actor?: RoomActor
-}
+/** Retries of a lost room: the first after 100 ms, doubling up to 2 s, until `roomMoveTimeoutMs`. */
+const firstRetryMs = 100
+const maxRetryMs = 2000
 
-export class SocketSession implements Session {
+export class SocketSession implements Session, MembershipOwner {
   readonly user: User
   private readonly socket: SocketPort
   private readonly boundRoom: string | undefined
-  private readonly rooms = new Map<string, Joined>()
+  private readonly rooms = new Map<string, RoomMembership>()
   private readonly inbox: Mailbox
   private readonly refusals: RefusalCounter
   private readonly inbound: InboundGate
@@ -132,15 +136,56 @@ export class SocketSession implements Session {
     const roomId = this.boundRoom ?? frame.room
     if (roomId === undefined) return this.refuse(errorFrame('invalid_frame', { message: 'room is required on /ws', ref }))
     const membership = this.rooms.get(roomId)
-    if (!membership?.actor) return this.refuse(errorFrame('not_joined', { room: roomId, ref }))
-    membership.actor.frame(membership.conn.id, frame)
+    if (membership?.move) return this.whileMoving(membership, frame)
+    if (!membership?.handle) return this.refuse(errorFrame('not_joined', { room: roomId, ref }))
+    this.route(membership, frame)
+  }
+
+  /** A room frame to the room; a send is kept until answered (bounded: `maxUnackedSends`). */
+  private route(membership: RoomMembership, frame: RoomFrame): void {
+    if (frame.type === 'send') {
+      if (!membership.unacked?.has(frame.id) && !this.mayQueueSend(membership, frame.id)) return
+      membership.sent(frame)
+    }
+    membership.handle!.frame(membership.conn.id, frame)
+  }
+
+  private mayQueueSend(membership: RoomMembership, id: string): boolean {
+    const max = this.host.limits.maxUnackedSends
+    if (membership.pendingSends() < max) return true
+    const message = `at most ${max} sends waiting for their ack in a room; wait for one`
+    this.refuse(errorFrame('limit_exceeded', { room: membership.roomId, ref: id, message }))
+    return false
+  }
+
+  /**
+   * The room is being entered again: sends wait (bounded), the latest read waits, typing is
+   * dropped (it is ephemeral), history is refused (the client may retry).
+   */
+  private whileMoving(membership: RoomMembership, frame: RoomFrame): void {
+    const move = membership.move!
+    switch (frame.type) {
+      case 'send':
+        if (this.mayQueueSend(membership, frame.id)) move.queued.push(frame)
+        return
+      case 'read':
+        if (!move.read || frame.seq > move.read.seq) move.read = frame
+        return
+      case 'typing':
+        return
+      case 'history':
+        return this.refuse(errorFrame('unavailable', { room: membership.roomId, message: 'the room is moving; retry shortly' }))
+    }
   }
 
   private async joinByFrame(roomId: string, since: number | undefined): Promise<void> {
     if (!this.takeJoin(roomId)) return
     const joined = this.rooms.get(roomId)
-    if (joined?.actor) {
-      await this.enterRoom(roomId, joined, since, this.host.revocationEpoch)
+    if (joined?.move) {
+      return this.refuse(errorFrame('unavailable', { room: roomId, message: 'the room is moving; retry shortly' }))
+    }
+    if (joined?.handle) {
+      await this.enterRoom(joined, since, this.host.revocationEpoch)
       return
     }
     const max = this.host.limits.maxRoomsPerConnection
@@ -160,17 +205,28 @@ export class SocketSession implements Session {
   }
 
   private async join(roomId: string, since: number | undefined, epoch: number): Promise<void> {
-    const membership: Joined = { conn: this.connection(roomId) }
+    const membership = new RoomMembership(this, roomId, this.host.nextConnectionId(), epoch)
     this.rooms.set(roomId, membership)
-    await this.enterRoom(roomId, membership, since, epoch)
+    await this.enterRoom(membership, since, epoch)
   }
 
-  private async enterRoom(roomId: string, membership: Joined, since: number | undefined, epoch: number): Promise<void> {
+  /** Is this entry still wanted (not left, not replaced, socket open)? */
+  private isCurrent(membership: RoomMembership, conn: MembershipConnection): boolean {
+    return !this.ended && this.rooms.get(membership.roomId) === membership && membership.conn === conn
+  }
+
+  private async enterRoom(membership: RoomMembership, since: number | undefined, epoch: number): Promise<void> {
+    const { roomId, conn } = membership
+    membership.entrySince = since
     try {
-      membership.actor = await this.host.enter(roomId, membership.conn, since, epoch)
-      if (this.ended) membership.actor.close(membership.conn.id)
+      const handle = await this.host.enter(roomId, conn, since, epoch)
+      if (!this.isCurrent(membership, conn)) return handle.leave(conn.id)
+      membership.handle = handle
+      membership.epoch = epoch
+      // Lost while its welcome was on the way: enter again from what was delivered.
+      if (conn.dead) this.startMove(membership, 'lost while entering')
     } catch (err) {
-      this.rooms.delete(roomId)
+      if (this.rooms.get(roomId) === membership) this.rooms.delete(roomId)
       const refusal = joinRefusal(err, roomId)
       this.host.logger.warn('join_failed', { room: roomId, user: this.user.id, error: String(err) })
       if (this.boundRoom !== undefined) {
@@ -180,6 +236,91 @@ export class SocketSession implements Session {
         this.refuse(refusal.frame)
       }
     }
+  }
+
+  // --- moves: a lost room is entered again where it lives now --------------------------------
+
+  /** The room is no longer served where this membership reached it (called through its connection). */
+  lost(membership: RoomMembership, reason: string): void {
+    if (this.ended || this.rooms.get(membership.roomId) !== membership) return
+    // No handle: an entry is in progress; it sees its connection is dead when it completes.
+    if (membership.handle) this.startMove(membership, reason)
+  }
+
+  /** Kicked out of one room: a room socket closes; a /ws socket keeps its other rooms and enters it again. */
+  kicked(membership: RoomMembership, code: number, reason: string): void {
+    if (this.boundRoom !== undefined) return this.end(code, reason)
+    membership.conn.dead = true
+    this.lost(membership, reason)
+  }
+
+  private startMove(membership: RoomMembership, reason: string): void {
+    this.host.logger.info('room_lost', { room: membership.roomId, user: this.user.id, reason })
+    membership.handle = undefined
+    const move: Move = {
+      since: membership.lastSeq ?? membership.entrySince,
+      deadline: this.host.clock.now() + this.host.limits.roomMoveTimeoutMs,
+      attempts: 0,
+      queued: [],
+      read: undefined,
+      cancelRetry: undefined,
+    }
+    membership.move = move
+    // Not from inside the room's own eviction: it may still be the host's actor for the room.
+    void Promise.resolve().then(() => this.reenter(membership, move))
+  }
+
+  private async reenter(membership: RoomMembership, move: Move): Promise<void> {
+    if (this.ended || this.rooms.get(membership.roomId) !== membership || membership.move !== move) return
+    const { roomId } = membership
+    move.attempts++
+    const conn = membership.renew(this.host.nextConnectionId())
+    membership.entrySince = move.since
+    let handle: RoomHandle
+    try {
+      handle = await this.host.enter(roomId, conn, move.since, membership.epoch)
+    } catch (err) {
+      if (!this.isCurrent(membership, conn)) return
+      const name = err instanceof Error ? err.name : ''
+      // Revoked or closed meanwhile: as if it had happened while in the room.
+      if (name === 'AccessRevokedError') return this.revoked(roomId, 'revoked')
+      if (name === 'RoomClosedError') return this.revoked(roomId, 'closed')
+      return this.retryMove(membership, move, String(err))
+    }
+    if (!this.isCurrent(membership, conn)) return handle.leave(conn.id)
+    if (conn.dead) {
+      // The room moved again while this entry was under way (it entered an actor that was
+      // being evicted): the first time, try again at once where it lives now.
+      if (move.attempts === 1) return void Promise.resolve().then(() => this.reenter(membership, move))
+      return this.retryMove(membership, move, 'lost while entering')
+    }
+    membership.handle = handle
+    membership.move = undefined
+    this.host.logger.info('room_reentered', { room: roomId, user: this.user.id, since: move.since, attempts: move.attempts })
+    // Unanswered sends first, in their order (the room answers a stored one with its original
+    // ack), then what the client sent meanwhile.
+    for (const frame of membership.unacked?.values() ?? []) handle.frame(conn.id, frame)
+    for (const frame of move.queued) this.route(membership, frame)
+    if (move.read) handle.frame(conn.id, move.read)
+  }
+
+  private retryMove(membership: RoomMembership, move: Move, error: string): void {
+    const now = this.host.clock.now()
+    if (now >= move.deadline) return this.giveUp(membership, move, error)
+    const delay = Math.min(firstRetryMs * 2 ** (move.attempts - 1), maxRetryMs)
+    move.cancelRetry = this.host.clock.at(Math.min(now + delay, move.deadline), () => {
+      move.cancelRetry = undefined
+      void this.reenter(membership, move)
+    })
+  }
+
+  /** The room could not be entered again within `roomMoveTimeoutMs`. */
+  private giveUp(membership: RoomMembership, move: Move, error: string): void {
+    const { roomId } = membership
+    this.host.logger.warn('room_move_gave_up', { room: roomId, user: this.user.id, since: move.since, attempts: move.attempts, error })
+    this.rooms.delete(roomId)
+    if (this.boundRoom !== undefined) this.end(CloseCode.tryAgainLater, 'room unavailable')
+    else this.write({ type: 'left', room: roomId, reason: 'unavailable' })
   }
 
   /** Join/leave rate per connection; a refusal names the room and says when to retry. */
@@ -194,18 +335,26 @@ export class SocketSession implements Session {
     if (!this.takeJoin(roomId)) return
     const membership = this.rooms.get(roomId)
     this.rooms.delete(roomId)
-    membership?.actor?.close(membership.conn.id)
+    if (membership) this.forget(membership)
     // Leaving a room one is not in is answered the same way: leave is idempotent.
     this.write({ type: 'left', room: roomId })
   }
 
-  private connection(roomId: string): RoomConnection {
-    return new RoomMembership(this, roomId, this.host.nextConnectionId())
+  /** Out of the room: the room forgets the connection, a pending retry is cancelled. */
+  private forget(membership: RoomMembership): void {
+    membership.handle?.leave(membership.conn.id)
+    membership.move?.cancelRetry?.()
+  }
+
+  get userId(): string {
+    return this.user.id
   }
 
   /** Membership revoked or the room closed (called by the room through the connection). */
   revoked(roomId: string, reason: LeaveReason = 'revoked'): void {
+    const membership = this.rooms.get(roomId)
     this.rooms.delete(roomId)
+    membership?.move?.cancelRetry?.()
     if (this.boundRoom === undefined) this.write({ type: 'left', room: roomId, reason })
     else if (reason === 'closed') this.end(CloseCode.roomClosed, 'room closed')
     else this.end(CloseCode.revoked, 'revoked')
@@ -266,7 +415,7 @@ export class SocketSession implements Session {
     if (this.ended) return
     this.ended = true
     if (this.expiresAt !== undefined) this.host.forgetExpiry(this.expiresAt, this)
-    for (const { actor, conn } of this.rooms.values()) actor?.close(conn.id)
+    for (const membership of this.rooms.values()) this.forget(membership)
     this.rooms.clear()
     this.host.sessionEnded(this)
   }
@@ -284,37 +433,4 @@ function joinRefusal(err: unknown, roomId: string): { frame: ErrorFrame; code: n
 
 function roomUnavailable(roomId: string): ErrorFrame {
   return errorFrame('unavailable', { room: roomId, message: 'the room could not be loaded; retry shortly' })
-}
-
-/**
- * The session's membership of one room as the room sees it. One small object per room
- * joined, with its methods on the prototype: rooms of thousands of connections hold
- * thousands of these.
- */
-class RoomMembership implements RoomConnection {
-  readonly userId: string
-
-  constructor(
-    private readonly session: SocketSession,
-    private readonly roomId: string,
-    readonly id: number,
-  ) {
-    this.userId = session.user.id
-  }
-
-  send(text: string, droppable = false): boolean {
-    return this.session.transmit(text, droppable, this.roomId)
-  }
-
-  refused(): void {
-    this.session.countRefusal()
-  }
-
-  revoked(reason?: LeaveReason): void {
-    this.session.revoked(this.roomId, reason)
-  }
-
-  kick(code: number, reason: string): void {
-    this.session.end(code, reason)
-  }
 }

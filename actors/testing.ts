@@ -14,6 +14,7 @@
  * "Testing with the harness" and docs/guarantees.md for the tests that use it.
  */
 import { Admin } from './admin.ts'
+import type { ClusterRouter } from './cluster/router.ts'
 import { ActorHost } from './host.ts'
 import type { Limits } from './limits.ts'
 import type { Logger, SocketPort } from './ports.ts'
@@ -36,6 +37,8 @@ export interface WorldOptions {
   /** Virtual start time, epoch ms. */
   start?: number
   logger?: Logger
+  /** Where rooms live with many nodes (the host's `cluster` option); default: every room local. */
+  cluster?: ClusterRouter
 }
 
 export interface ConnectOptions {
@@ -193,9 +196,21 @@ export class TestWorld {
     await this.settle()
   }
 
-  /** Evicts the room's actor now (its connections close with 1001). */
+  /**
+   * Evicts the room's actor now: room sockets close with 1001, /ws connections keep their
+   * socket and enter the room again.
+   */
   async evict(roomId: string): Promise<void> {
     await this.host.evict(roomId)
+    await this.settle()
+  }
+
+  /**
+   * Hands the room over as a drain does: its writes settle, then every connection loses it
+   * and its session enters it again (here, a fresh actor on the same store) with `since`.
+   */
+  async handOff(roomId: string, reason = 'handed off'): Promise<void> {
+    await this.host.handOff(roomId, reason)
     await this.settle()
   }
 
@@ -222,6 +237,7 @@ export class TestWorld {
       ...(this.opts.limits ? { limits: this.opts.limits } : {}),
       ...(this.opts.logger ? { logger: this.opts.logger } : {}),
       newId: () => `m${++this.ids}`,
+      ...(this.opts.cluster ? { cluster: this.opts.cluster } : {}),
     })
   }
 }
