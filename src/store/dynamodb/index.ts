@@ -10,6 +10,7 @@ import { checkTables } from './tables.ts'
 
 export { DynamoStore } from './dynamodb-store.ts'
 export { MAX_APPEND_BATCH } from './append.ts'
+export { DynamoLeaseStore, type LeaseOptions } from './leases.ts'
 export { BatchTooLargeError, StoreUnavailableError } from './errors.ts'
 export { CREATE_TABLES, TableUnusableError, checkTables, tableSchema } from './tables.ts'
 export type { DocSender, DynamoStoreOptions } from './config.ts'

@@ -1,0 +1,132 @@
+/**
+ * `MemoryLeaseStore`: the LeaseStore port (actors/cluster/ports.ts) in a plain map, with the
+ * semantics of the DynamoDB one (src/store/dynamodb/leases.ts; both pass
+ * test/contract/leases.ts): `renew` creates the lease at version 1 or raises it by one,
+ * `list` returns every lease in id order, `remove` deletes (a later renewal starts again at 1).
+ *
+ * For the simulator: `view(caller)` is another handle on the same table, one per node, each
+ * with its own faults, so one node can be cut off from the table while the others are not.
+ * Faults, decided when a call is made: `failNext` (optionally after applying: a renewal that
+ * went in but whose answer was lost), `stall` (held until released), and `hook`, awaited
+ * before every call (delay it on virtual time, or throw to fail it with nothing applied).
+ */
+import type { LeaseStore, NodeLease } from '../cluster/ports.ts'
+
+export type LeaseOp = 'renew' | 'list' | 'remove'
+export type LeaseTarget = LeaseOp | 'any'
+
+export interface LeaseCall {
+  op: LeaseOp
+  /** The handle's caller (`view(caller)`), if named. */
+  caller?: string
+  /** The lease renewed or removed. */
+  id?: string
+}
+
+/** What an injected failure rejects with. */
+export class LeaseFaultError extends Error {
+  override name = 'LeaseFaultError'
+}
+
+interface FailRule {
+  target: LeaseTarget
+  times: number
+  afterApply: boolean
+}
+
+interface Stall {
+  target: LeaseTarget
+  done: Promise<void>
+  release: (error?: Error) => void
+}
+
+const matches = (target: LeaseTarget, op: LeaseOp): boolean => target === 'any' || target === op
+
+export class MemoryLeaseStore implements LeaseStore {
+  /** Awaited before each call of this handle; throwing fails the call, applying nothing. */
+  hook?: (call: LeaseCall) => void | Promise<void>
+  /** Calls made through this handle, per operation. */
+  readonly calls: Record<LeaseOp, number> = { renew: 0, list: 0, remove: 0 }
+  #rules: FailRule[] = []
+  #stalls: Stall[] = []
+
+  constructor(
+    private readonly table: Map<string, NodeLease> = new Map(),
+    readonly caller?: string,
+  ) {}
+
+  /** Another handle on the same leases, with its own faults and hook (one per node). */
+  view(caller: string): MemoryLeaseStore {
+    return new MemoryLeaseStore(this.table, caller)
+  }
+
+  /** The next `n` matching calls reject with LeaseFaultError; `afterApply`: applied first. */
+  failNext(n = 1, target: LeaseTarget = 'any', opts: { afterApply?: boolean } = {}): void {
+    this.#rules.push({ target, times: n, afterApply: opts.afterApply ?? false })
+  }
+
+  /**
+   * Matching calls made from now on hang until the returned function is called: released
+   * with an error they reject with it and apply nothing; without, they go on in order.
+   */
+  stall(target: LeaseTarget = 'any'): (error?: Error) => void {
+    let settle!: (error?: Error) => void
+    const done = new Promise<void>((resolve, reject) => {
+      settle = (error) => (error ? reject(error) : resolve())
+    })
+    done.catch(() => {})
+    const stall: Stall = {
+      target,
+      done,
+      release: (error) => {
+        this.#stalls = this.#stalls.filter((s) => s !== stall)
+        settle(error)
+      },
+    }
+    this.#stalls.push(stall)
+    return stall.release
+  }
+
+  /** Forget every rule and release every stall of this handle. */
+  clear(): void {
+    this.#rules = []
+    for (const s of [...this.#stalls]) s.release()
+  }
+
+  renew(lease: { id: string; address: string; rooms: number }): Promise<void> {
+    return this.#call({ op: 'renew', id: lease.id }, () => {
+      const version = (this.table.get(lease.id)?.version ?? 0) + 1
+      this.table.set(lease.id, { id: lease.id, address: lease.address, rooms: lease.rooms, version })
+    })
+  }
+
+  list(): Promise<NodeLease[]> {
+    return this.#call({ op: 'list' }, () =>
+      [...this.table.values()].map((l) => ({ ...l })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)),
+    )
+  }
+
+  remove(id: string): Promise<void> {
+    return this.#call({ op: 'remove', id }, () => void this.table.delete(id))
+  }
+
+  async #call<T>(call: Omit<LeaseCall, 'caller'>, run: () => T): Promise<T> {
+    this.calls[call.op]++
+    let fail: LeaseFaultError | undefined
+    let afterApply = false
+    for (const rule of this.#rules) {
+      if (!matches(rule.target, call.op) || rule.times <= 0) continue
+      rule.times--
+      fail ??= new LeaseFaultError(`injected fault in ${call.op}`)
+      afterApply ||= rule.afterApply
+    }
+    this.#rules = this.#rules.filter((r) => r.times > 0)
+    const gates = this.#stalls.filter((s) => matches(s.target, call.op)).map((s) => s.done)
+    await Promise.all(gates)
+    await this.hook?.({ ...call, ...(this.caller !== undefined && { caller: this.caller }) })
+    if (fail && !afterApply) throw fail
+    const result = run()
+    if (fail) throw fail
+    return result
+  }
+}
