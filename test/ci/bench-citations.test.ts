@@ -3,6 +3,7 @@
 // is exactly what that run's raw JSON renders to (bench/lib/report.ts, dynamodb-report.ts).
 import t from 'tap'
 import { existsSync, readFileSync } from 'node:fs'
+import { clusterTable, type ClusterResult } from '../../bench/lib/cluster-report.ts'
 import { dynamoTable, type DynamoResult } from '../../bench/lib/dynamodb-report.ts'
 import { markdown, type ScenarioResult } from '../../bench/lib/report.ts'
 
@@ -13,11 +14,12 @@ function rendered(name: string): string[] {
   const data = JSON.parse(readFileSync(`bench/results/runs/${name}.json`, 'utf8')) as Record<string, unknown>
   if (Array.isArray(data.scenarios)) return markdown(data.scenarios as ScenarioResult[], data.machine as Record<string, unknown>).split('\n')
   if (data.benchmark === 'dynamodb-store') return dynamoTable(data as unknown as DynamoResult).split('\n')
-  throw new Error(`${name}.json is neither a harness run nor a DynamoDB run`)
+  if (data.benchmark === 'cluster') return clusterTable(data as unknown as ClusterResult).split('\n')
+  throw new Error(`${name}.json is neither a harness run, a DynamoDB run nor a cluster run`)
 }
 
 /** Lines of the doc that state a measured result: table rows and goal verdicts. */
-const resultLine = /^\| (fanout|rooms|connect|memory) \||^\| (one append per message|group commit, batches of|readPage 50,)|^- \w+ \w+ [≤≥] [\d.]+x \w[\w-]*: /
+const resultLine = /^\| (fanout|rooms|connect|memory) \||^\| (one append per message|group commit, batches of|readPage 50,|cross-node fan-out|failover \(kill -9\)|drain handoff)|^- \w+ \w+ [≤≥] [\d.]+x \w[\w-]*: /
 
 t.test('docs/benchmarks.md cites committed runs, and every published row is rendered from one', async (t) => {
   t.ok(cited.length >= 2, `runs cited: ${cited.join(', ')}`)
