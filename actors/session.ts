@@ -307,7 +307,9 @@ export class SocketSession implements Session, MembershipOwner {
   private retryMove(membership: RoomMembership, move: Move, error: string): void {
     const now = this.host.clock.now()
     if (now >= move.deadline) return this.giveUp(membership, move, error)
-    const delay = Math.min(firstRetryMs * 2 ** (move.attempts - 1), maxRetryMs)
+    // Sessions that lost the room together spread their retries a little (up to +21%), by
+    // connection id: deterministic, no random numbers.
+    const delay = Math.min(firstRetryMs * 2 ** (move.attempts - 1), maxRetryMs) * (1 + (membership.conn.id % 8) / 32)
     move.cancelRetry = this.host.clock.at(Math.min(now + delay, move.deadline), () => {
       move.cancelRetry = undefined
       void this.reenter(membership, move)
