@@ -61,6 +61,8 @@ interface Entry {
   knowsMarker: boolean
   /** The room's head when the entry began: the backlog is read up to it outside the gate. */
   upTo: number
+  /** The buffer held the backlog when the entry began (only the marker had to be read). */
+  buffered: boolean
 }
 
 export class RoomActor implements RoomHandle {
@@ -259,7 +261,8 @@ export class RoomActor implements RoomHandle {
     if (knowsMarker && this.finishEntry(core, conn, since, 0, since ?? 0, [])) return undefined
     this.entering++
     this.afterEvent() // an entry under way keeps the actor from going idle
-    return { core, knowsMarker, upTo: core.seq }
+    const buffered = since === undefined || core.bufferedSince(since) !== undefined
+    return { core, knowsMarker, upTo: core.seq, buffered }
   }
 
   /**
@@ -274,8 +277,10 @@ export class RoomActor implements RoomHandle {
     const read: StoredMessage[] = []
     let after = since ?? 0
     let upTo = entry.upTo
+    let fromBuffer = entry.buffered
     for (;;) {
-      if (since !== undefined && upTo - since <= limits.maxRecovery) after = await this.readRange(after, upTo, read)
+      if (!fromBuffer && since !== undefined && upTo - since <= limits.maxRecovery) after = await this.readRange(after, upTo, read)
+      fromBuffer = false
       const done = await this.mailbox.call(() => {
         if (this.gone) throw new ActorGoneError()
         if (!this.finishEntry(entry.core, conn, since, lastRead, after, read)) {

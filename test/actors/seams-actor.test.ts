@@ -145,20 +145,25 @@ t.test('a room that moved on past maxRecovery during the read: welcome with reco
   t.same(bob.frames().filter((f) => f.type !== 'presence').map((f) => [f.type, f.seq, f.recovered]), [['welcome', 5, false]])
 })
 
-t.test('the read marker is read outside the gate too', async (t) => {
+t.test('the read marker is read outside the gate too; a backlog the buffer holds is not read from the store', async (t) => {
   const rig = new Rig()
   const ann = new FakeConn(1, 'ann')
   await rig.actor.enter(ann, undefined)
-  const release = rig.faults.stall('getReadMarker')
-  const bob = new FakeConn(2, 'bob')
-  const entry = rig.actor.enter(bob, undefined)
-  await rig.settle()
   rig.send(ann, 'k1')
   await rig.settle()
-  t.same(ann.frames('ack').map((f) => f.seq), [1], 'acked while the marker is read')
+  await rig.memory.advanceReadMarker('lobby', 'bob', 1)
+  const release = rig.faults.stall('getReadMarker')
+  const bob = new FakeConn(2, 'bob')
+  const entry = rig.actor.enter(bob, 0)
+  await rig.settle()
+  rig.send(ann, 'k2')
+  await rig.settle()
+  t.same(ann.frames('ack').map((f) => f.seq), [1, 2], 'acked while the marker is read')
   release()
   await entry
-  t.match(bob.frames('welcome'), [{ seq: 1, lastRead: 0 }])
+  t.match(bob.frames('welcome'), [{ seq: 2, lastRead: 1, recovered: true }])
+  t.same(messageSeqs(bob), [1, 2], 'the backlog and what was stored meanwhile, from the buffer')
+  t.equal(rig.memory.calls.get('readPage') ?? 0, 0, 'no page read')
 })
 
 t.test('evicted while an entry reads outside the gate: the entry rejects with ActorGoneError', async (t) => {
