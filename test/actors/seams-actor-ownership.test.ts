@@ -166,3 +166,20 @@ function failingClaims(): Ownership {
   }
   return ownership
 }
+
+t.test('over MemoryStore\'s own ownership: a second claim fences the first actor off', async (t) => {
+  const memory = new MemoryStore()
+  const a = new Rig({ memory, node: 'a' })
+  const ann = new FakeConn(1, 'ann')
+  await a.actor.enter(ann, undefined)
+  a.send(ann, 'k1')
+  await a.settle()
+  t.same(await memory.roomOwnership('lobby'), { node: 'a', epoch: 1 })
+  await memory.claimRoom('lobby', 'b')
+  a.send(ann, 'k2')
+  await a.settle()
+  t.same(ann.frames('error').map((f) => [f.code, f.ref]), [['unavailable', 'k2']])
+  t.equal(ann.lostWith, 'room moved')
+  t.ok(a.evicted)
+  t.same((await memory.readPage('lobby', { after: 0, limit: 10 })).messages.map((m) => m.clientId), ['k1'])
+})
