@@ -195,24 +195,28 @@ export class RoomActor implements RoomHandle {
   }
 
   /**
-   * The room leaves this node live (drain, rebalance): once the writes already accepted have
-   * settled, every connection is told the room is `lost` (its session enters it again where
-   * it lives next, keeping its socket), the actor is forgotten, and the claim is released so
-   * the next owner takes over at once. Release failures are logged, never thrown.
+   * The room leaves this node live (drain, rebalance). From the call on no new send is
+   * taken; once the writes already accepted have settled, the claim is released (so the
+   * next owner's claim finds a clean handoff, not a live owner to tell), then every
+   * connection is told the room is `lost` (its session enters it again where it lives next,
+   * keeping its socket) and the actor is forgotten. Release failures are logged, never
+   * thrown: the next owner's claim takes the room anyway.
    */
   async handOff(reason: string): Promise<void> {
     await this.mailbox.call(() => {
       this.leaving = true
     })
     await this.settled()
-    const handedOff = await this.mailbox.call(() => {
-      if (this.gone) return false
-      this.evict((conn) => conn.lost(reason))
-      return true
-    })
+    if (this.gone) return
+    // Nothing is written here any more: no send is taken, none is pending or in flight.
+    await this.release()
+    await this.mailbox.call(() => this.evict((conn) => conn.lost(reason)))
+  }
+
+  private async release(): Promise<void> {
     const { store, node } = this.deps
     const epoch = this.claimedEpoch
-    if (!handedOff || !store.releaseRoom || node === undefined || epoch === undefined) return
+    if (!store.releaseRoom || node === undefined || epoch === undefined) return
     try {
       const released = await store.releaseRoom(this.roomId, node, epoch)
       if (!released) this.deps.logger.warn('room_release_refused', { room: this.roomId, epoch })

@@ -112,6 +112,12 @@ t.test('handOff: waits for accepted writes, takes no new send, loses every conne
   const release = rig.faults.stall('append')
   rig.send(ann, 'k2')
   await rig.settle()
+  const releaseRoom = rig.store.releaseRoom!
+  let lostAtRelease: string | undefined = 'not released'
+  rig.store.releaseRoom = (...args) => {
+    lostAtRelease = ann.lostWith
+    return releaseRoom(...args)
+  }
   let done = false
   const handOff = rig.actor.handOff('node draining').then(() => void (done = true))
   rig.send(ann, 'k3') // arrives during the handoff: left to its session to resend where the room goes
@@ -126,6 +132,7 @@ t.test('handOff: waits for accepted writes, takes no new send, loses every conne
   t.equal(ann.kickedWith, undefined)
   t.ok(rig.evicted)
   t.same(ownership.owners.get('lobby'), { epoch: 1 }, 'released: no owner, epoch kept')
+  t.equal(lostAtRelease, undefined, 'released before the connections are lost: their next owner finds a clean handoff')
   t.same((await rig.memory.readPage('lobby', { after: 0, limit: 10 })).messages.map((m) => m.clientId), ['k1', 'k2'])
 })
 
