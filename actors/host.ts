@@ -130,7 +130,10 @@ export class ActorHost implements RoomRuntime, SessionHost {
   async drain(): Promise<void> {
     this.draining = true
     for (const session of [...this.sessions]) session.end(CloseCode.goingAway, 'server draining')
-    await Promise.all([...this.actors.values()].map((a) => a.evictNow(CloseCode.goingAway, 'server draining')))
+    // In a cluster the rooms live on elsewhere: hand each off (writes settled, ownership
+    // released, the other nodes' connections moved live) rather than closing them.
+    const leave = (a: RoomActor) => (this.cluster ? a.handOff('owner draining') : a.evictNow(CloseCode.goingAway, 'server draining'))
+    await Promise.all([...this.actors.values()].map(leave))
     this.logger.info('drained')
   }
 

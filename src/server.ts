@@ -4,6 +4,9 @@
  * only when chosen, so the default run never loads the AWS SDK.
  */
 import { Admin } from '../actors/admin.ts'
+import { systemClock } from '../actors/clock.ts'
+import { ClusterNode } from '../actors/cluster/cluster-node.ts'
+import type { LeaseStore } from '../actors/cluster/ports.ts'
 import { ActorHost } from '../actors/host.ts'
 import { resolveLimits, type Limits } from '../actors/limits.ts'
 import type { Logger } from '../actors/ports.ts'
@@ -12,6 +15,9 @@ import { mintDevTokens, randomSecret, type DevTokens } from './auth/dev.ts'
 import { removeDevSecret, writeDevSecret } from './auth/dev-secret.ts'
 import { createVerifier } from './auth/verify.ts'
 import type { Config, Env } from './config.ts'
+import { resolveNodeIdentity } from './cluster/ecs-metadata.ts'
+import { createWsLinkTransport } from './cluster/ws-link.ts'
+import { clusterInfo, singleNodeInfo, type ClusterInfo } from './http/cluster-info.ts'
 import { createApp, type Upgrade } from './http/app.ts'
 import { Lifecycle } from './http/lifecycle.ts'
 
@@ -31,6 +37,8 @@ export interface Guildhall {
   store: Store
   lifecycle: Lifecycle
   limits: Limits
+  /** With STORE=dynamodb: this node's membership of the cluster (docs/cluster.md). */
+  cluster?: ClusterNode
   /** Set in development mode (embedded, no JWT_SECRET/JWKS_URL): tokens to print. */
   dev?: DevTokens & { secret: string }
   /** `/ready` → 503, every socket closed with 1001, everything acknowledged stored, store closed. */
@@ -44,12 +52,25 @@ export async function createGuildhall(opts: GuildhallOptions): Promise<Guildhall
   const secret = devMode ? randomSecret() : config.jwtSecret
   const auth = createVerifier({ secret, jwksUrl: config.jwksUrl, issuer: config.jwtIssuer, audience: config.jwtAudience })
   const store = opts.store ?? (await openStore(opts))
-  const runtime = new ActorHost({ store, limits, logger, autoCreateRooms: config.autoCreateRooms })
+  const cluster = await openCluster(opts, store)
+  const runtime = new ActorHost({ store, limits, logger, autoCreateRooms: config.autoCreateRooms, cluster })
+  let info: ClusterInfo
+  if (cluster) {
+    // No lease, no membership: a node that cannot write its lease must not serve (it would
+    // own rooms nobody else knows it owns).
+    await cluster.start(runtime).catch(async (err: unknown) => {
+      await cluster.close()
+      throw err
+    })
+    info = clusterInfo(cluster, store)
+  } else {
+    info = singleNodeInfo(config.cluster?.nodeId ?? 'local', '', () => runtime.activeRooms().length)
+  }
   const admin = new Admin(runtime, store)
   const lifecycle = new Lifecycle()
   // Development answers pages of any origin (a local front end on another port); production, none unless listed.
   const allowedOrigins = config.corsOrigins ?? (devMode ? '*' : [])
-  const app = createApp({ runtime, admin, auth, config: { limits }, allowedOrigins, logger, upgradeWebSocket: opts.upgradeWebSocket, lifecycle })
+  const app = createApp({ runtime, admin, auth, config: { limits }, allowedOrigins, logger, upgradeWebSocket: opts.upgradeWebSocket, lifecycle, cluster: info })
   const dev = devMode && secret ? { secret, ...(await mintDevTokens(secret)) } : undefined
   // For `npm run token` (dev-secret.ts); only when this process opened the data directory.
   if (dev && !opts.store) writeDevSecret(config.dataDir, dev.secret)
@@ -58,11 +79,40 @@ export async function createGuildhall(opts: GuildhallOptions): Promise<Guildhall
   const drain = () =>
     (drained ??= (async () => {
       lifecycle.startDraining()
+      // Peers take this node out of placement now, so the rooms handed off below are entered
+      // at their next owners at once (no lease has to expire).
+      await cluster?.leave()
       await runtime.drain()
+      await cluster?.close()
       if (dev && !opts.store) removeDevSecret(config.dataDir)
       await store.close()
     })())
-  return { app, runtime, store, lifecycle, limits, dev, drain }
+  return { app, runtime, store, lifecycle, limits, cluster, dev, drain }
+}
+
+/**
+ * With STORE=dynamodb every node is a cluster member: its identity (NODE_ID/ADVERTISE_HOST or
+ * ECS task metadata), the node link on INTERNAL_PORT, and leases in the core table.
+ */
+async function openCluster({ config, env, logger }: GuildhallOptions, store: Store): Promise<ClusterNode | undefined> {
+  const settings = config.cluster
+  if (config.store !== 'dynamodb' || !settings) return undefined
+  const leases = (store as Partial<{ leases(): LeaseStore }>).leases?.()
+  if (!leases) throw new Error('STORE=dynamodb: this store keeps no node leases')
+  const { nodeId, advertiseHost } = await resolveNodeIdentity(settings, env, { logger })
+  const transport = await createWsLinkTransport({ node: nodeId, secret: settings.secret, host: config.host, port: settings.internalPort, logger })
+  return new ClusterNode({
+    node: nodeId,
+    address: `${advertiseHost}:${transport.port}`,
+    leases,
+    transport,
+    clock: systemClock,
+    // Leases are judged on a clock that never jumps (NTP steps move Date.now, not this).
+    monotonic: () => performance.now(),
+    logger,
+    heartbeatMs: settings.heartbeatMs,
+    leaseMs: settings.leaseMs,
+  })
 }
 
 async function openStore({ config, env, logger }: GuildhallOptions): Promise<Store> {
