@@ -11,7 +11,8 @@ import { matchAll } from '../../test/support/match-all.ts'
 import { startInProcess } from '../../test/support/server.ts'
 import { createMemoryLogger } from '../log.ts'
 import { clientProof, newNonce, serverProof } from './link-auth.ts'
-import { createWsLinkTransport, LINK_PATH, linkUrl, type LinkLimits, type WsLinkTransport } from './ws-link.ts'
+import { defaultLimits } from '../../actors/limits.ts'
+import { createWsLinkTransport, LINK_PATH, linkMaxPayloadBytes, linkUrl, type LinkLimits } from './ws-link.ts'
 
 const secret = 'cluster-secret-for-tests-0123456789abcdef'
 
@@ -281,6 +282,11 @@ t.test('close drops every link (both sides see onClose) and refuses new ones', a
   await a.transport.close()
   await Promise.all([atA.closed, atB.closed])
   await t.rejects(a.transport.connect('b', b.address), /closed/)
+})
+
+t.test('the largest link message follows the runtime limits (a full history page must fit)', async (t) => {
+  t.equal(linkMaxPayloadBytes(defaultLimits), 8 * 1024 * 1024, 'defaults: 8 MiB (a page is at most 3.2 MiB)')
+  t.equal(linkMaxPayloadBytes({ historyMaxLimit: 100, maxFrameBytes: 1024 * 1024 }), 200 * 1024 * 1024)
 })
 
 t.test('link addresses', async (t) => {

@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocket, WebSocketServer, type RawData } from 'ws'
 import type { LinkChannel, LinkTransport } from '../../actors/cluster/ports.ts'
+import type { Limits } from '../../actors/limits.ts'
 import type { Logger } from '../../actors/ports.ts'
 import { clientProof, newNonce, parseAuth, parseHello, parseWelcome, proofsMatch, serverProof } from './link-auth.ts'
 import { WsChannel } from './ws-channel.ts'
@@ -26,9 +27,11 @@ export interface LinkLimits {
   pingIntervalMs: number
   peerTimeoutMs: number
   /**
-   * Largest link message. A message carries one client frame: a history page or a welcome
-   * is at most a few hundred KiB, so 8 MiB is a bound against a broken peer, never reached
-   * by a working one. Past it `ws` closes the link with 1009.
+   * Largest link message. A message carries one client frame, the largest being a history
+   * page (`historyMaxLimit` messages, each at most about `maxFrameBytes`: 3.2 MiB with the
+   * defaults), so this is a bound against a broken peer, never reached by a working one:
+   * 8 MiB, or twice a full page when limits raised past that (`linkMaxPayloadBytes`).
+   * Past it `ws` closes the link with 1009.
    */
   maxPayloadBytes: number
   /** Connections still in their handshake at once; more are refused (`too_many_pending`). */
@@ -43,6 +46,11 @@ export const defaultLinkLimits: LinkLimits = {
   maxPendingHandshakes: 64,
 }
 
+/** `maxPayloadBytes` for the runtime's limits: 8 MiB, or twice a full history page if larger. */
+export function linkMaxPayloadBytes(limits: Pick<Limits, 'historyMaxLimit' | 'maxFrameBytes'>): number {
+  return Math.max(defaultLinkLimits.maxPayloadBytes, 2 * limits.historyMaxLimit * limits.maxFrameBytes)
+}
+
 export interface WsLinkOptions {
   /** This node's id (NODE_ID). */
   node: string
@@ -52,6 +60,9 @@ export interface WsLinkOptions {
   host: string
   port: number
   logger: Logger
+  /** The runtime's limits: the largest frame a link message may have to carry follows them. */
+  runtimeLimits?: Pick<Limits, 'historyMaxLimit' | 'maxFrameBytes'>
+  /** Overrides (tests shorten the timers). */
   limits?: Partial<LinkLimits>
 }
 
@@ -61,7 +72,8 @@ export interface WsLinkTransport extends LinkTransport {
 }
 
 export async function createWsLinkTransport(opts: WsLinkOptions): Promise<WsLinkTransport> {
-  const limits = { ...defaultLinkLimits, ...opts.limits }
+  const sized = opts.runtimeLimits ? { maxPayloadBytes: linkMaxPayloadBytes(opts.runtimeLimits) } : {}
+  const limits: LinkLimits = { ...defaultLinkLimits, ...sized, ...opts.limits }
   const { node, secret, logger } = opts
   const channels = new Set<WsChannel>()
   const handshaking = new Set<WebSocket>()
