@@ -219,7 +219,7 @@ export class RoomActor implements RoomHandle {
     if (!store.releaseRoom || node === undefined || epoch === undefined) return
     try {
       const released = await store.releaseRoom(this.roomId, node, epoch)
-      if (!released) this.deps.logger.warn('room_release_refused', { room: this.roomId, epoch })
+      if (!released) this.deps.logger.info('room_release_refused', { room: this.roomId, epoch })
     } catch (err) {
       this.deps.logger.error('room_release_failed', { room: this.roomId, epoch, error: String(err) })
     }
