@@ -178,6 +178,16 @@ export class ActorHost implements RoomRuntime, SessionHost {
    * Hands the room over (drain, rebalance): its writes settle, then every connection is told
    * the room is lost here (its session enters it again wherever it lives now).
    */
+  /** The live nodes changed: sessions waiting to enter a moved room again retry now. */
+  placementChanged(): void {
+    for (const session of this.sessions) session.retryMovesNow()
+  }
+
+  /** The fencing epoch of the room's actor here, if it has claimed the room. */
+  roomEpoch(roomId: string): number | undefined {
+    return this.actors.get(roomId)?.epoch
+  }
+
   async handOff(roomId: string, reason: string): Promise<void> {
     await this.actors.get(roomId)?.handOff(reason)
   }

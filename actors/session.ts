@@ -316,6 +316,21 @@ export class SocketSession implements Session, MembershipOwner {
     })
   }
 
+  /**
+   * The cluster's live set changed (a dead owner was dropped, a node joined): rooms waiting
+   * for their next retry try again now instead of sleeping through their backoff, so a
+   * failover completes as soon as the cluster knows where the room lives.
+   */
+  retryMovesNow(): void {
+    for (const membership of this.rooms.values()) {
+      const move = membership.move
+      if (!move?.cancelRetry) continue
+      move.cancelRetry()
+      move.cancelRetry = undefined
+      void this.reenter(membership, move)
+    }
+  }
+
   /** The room could not be entered again within `roomMoveTimeoutMs`. */
   private giveUp(membership: RoomMembership, move: Move, error: string): void {
     const { roomId } = membership

@@ -27,6 +27,10 @@ export interface ClusterHost {
   openLocal(roomId: string, conn: RoomConnection, since: number | undefined): Promise<RoomHandle>
   handOff(roomId: string, reason: string): Promise<void>
   localRooms(): string[]
+  /** The fencing epoch of the room's actor on this node, if it holds one. */
+  roomEpoch(roomId: string): number | undefined
+  /** The live set changed: sessions waiting to enter a moved room again retry now. */
+  placementChanged(): void
   revoke(roomId: string, userId: string, opts: { announce: boolean }): void
   closeRoom(roomId: string, opts: { announce: boolean }): void
 }
@@ -193,7 +197,13 @@ export class ClusterNode implements ClusterRouter {
       if (this.stopped) return
       const now = monotonic()
       const selfLive = this.lastRenewal !== undefined && now - this.lastRenewal < leaseMs
-      this.changed(this.view.observe(listed, now, selfLive))
+      const change = this.view.observe(listed, now, selfLive)
+      // A node whose lease lapsed is dead to us even if its link has not noticed yet (a killed
+      // task's socket can stay silent until the link's ping timeout): cut the link now, so
+      // every connection on it enters its room again at the new owner.
+      const dead = new Set(change.left)
+      for (const peer of [...this.allPeers]) if (dead.has(peer.channel.peer)) peer.channel.terminate('lease expired')
+      this.changed(change)
     } finally {
       this.ticking = false
     }
@@ -205,6 +215,7 @@ export class ClusterNode implements ClusterRouter {
     for (const id of change.joined) if (id !== this.node) this.opts.logger.info('node_joined', { node: id })
     for (const id of change.left) this.opts.logger.info('node_left', { node: id })
     this.rebalance()
+    this.host?.placementChanged()
   }
 
   private rebalance(): void {
@@ -320,7 +331,9 @@ export class ClusterNode implements ClusterRouter {
         if (header.node !== peer.channel.peer) return
         return this.changed(this.view.markLeaving(header.node))
       case 'claimed':
-        if (header.node !== peer.channel.peer || !host?.localRooms().includes(header.room)) return
+        if (header.node !== peer.channel.peer || !host) return
+        // Only a claim newer than ours: a late notice about an older claim changes nothing.
+        if ((host.roomEpoch(header.room) ?? Infinity) >= header.epoch) return
         void host.handOff(header.room, 'room moved').catch(() => undefined)
         return
     }
