@@ -123,11 +123,11 @@ export class Member {
         return
       }
       case 'error':
-        this.errors.push(f)
+        this.errors.push({ ...f, node: this.node?.id })
         // Nothing was stored: the app resends with the same id (PROTOCOL.md section 5).
-        if (f.code === 'unavailable' && typeof f.ref === 'string') {
+        if ((f.code === 'unavailable' || f.code === 'rate_limited') && typeof f.ref === 'string') {
           const id = f.ref
-          setTimeout(() => this.resend(id), 100).unref()
+          setTimeout(() => this.resend(id), typeof f.retryAfterMs === 'number' ? f.retryAfterMs : 100).unref()
         }
         return
       case 'left':
@@ -145,15 +145,16 @@ export class Member {
 
   /** Back on another live node with `since`, then every unacked send once more, same ids. */
   private async reconnect(avoid: string): Promise<void> {
-    for (let attempt = 0; !this.stopped; attempt++) {
-      const node = this.pick(avoid)
+    // Bounded, so a test whose cluster is gone does not keep its process alive.
+    for (let attempt = 0; !this.stopped && attempt < 120; attempt++) {
       try {
+        const node = this.pick(avoid)
         await this.connect(node, this.last())
         this.reconnects++
         for (const id of this.pending) this.resend(id)
         return
       } catch {
-        await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 100 * (attempt + 1))))
+        await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 100 * (attempt + 1))).unref())
       }
     }
   }
@@ -255,9 +256,13 @@ export async function verifyRoom(
     t.same(unexpected, [], `${room}: ${m.user}'s socket stayed open (closes only on ${[...allowed].join(',') || 'no node'})`)
     const badErrors = m.errors.filter((e) => e.code !== 'unavailable')
     t.same(badErrors, [], `${room}: ${m.user} got no error frames but unavailable`)
+    if (!same || unexpected.length || badErrors.length) t.comment(`${m.user}: closes ${JSON.stringify(m.closes)}, errors ${JSON.stringify(m.errors.slice(0, 5))}`)
   }
   const resends = members.reduce((a, m) => a + m.errors.length, 0)
-  if (resends) t.comment(`${room}: ${resends} send(s) answered unavailable and resent`)
+  if (resends) {
+    const who = members.filter((m) => m.errors.length).map((m) => `${m.user}: ${m.errors.map((e) => `${e.code} on ${String(e.node)}`).join(', ')}`)
+    t.comment(`${room}: ${resends} send(s) answered unavailable and resent (${who.join(' | ')})`)
+  }
   const dupAcks = members.reduce((a, m) => a + m.duplicateAcks, 0)
   if (dupAcks) t.comment(`${room}: ${dupAcks} duplicate ack(s) with the same seq`)
   return history

@@ -144,6 +144,9 @@ export class Cluster {
       ADVERTISE_HOST: '127.0.0.1',
       CLUSTER_HEARTBEAT_MS: String(this.opts.heartbeatMs ?? testHeartbeatMs),
       CLUSTER_LEASE_MS: String(this.opts.leaseMs ?? testLeaseMs),
+      // The tests' users send faster than one person types (the limit has its own tests).
+      LIMIT_SEND_BURST: '1000',
+      LIMIT_SEND_PER_SECOND: '1000',
       ...this.opts.env,
     }
     const child = await startChild({ runtime: 'node', env })
