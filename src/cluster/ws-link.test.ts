@@ -9,8 +9,10 @@ import { WebSocket, WebSocketServer } from 'ws'
 import type { LinkChannel } from '../../actors/cluster/ports.ts'
 import { matchAll } from '../../test/support/match-all.ts'
 import { startInProcess } from '../../test/support/server.ts'
+import { loadConfig } from '../config.ts'
 import { createMemoryLogger } from '../log.ts'
 import { clientProof, newNonce, serverProof } from './link-auth.ts'
+import { startNodeLink } from './node-link.ts'
 import { defaultLimits } from '../../actors/limits.ts'
 import { createWsLinkTransport, LINK_PATH, linkMaxPayloadBytes, linkUrl, type LinkLimits } from './ws-link.ts'
 
@@ -307,4 +309,56 @@ t.test('the public port has no link path', async (t) => {
   const [, answer] = (await once(ws, 'unexpected-response')) as [unknown, { statusCode: number }]
   t.equal(answer.statusCode, 404, `upgrade on ${LINK_PATH}`)
   ws.terminate()
+})
+
+t.test('from configuration to a link: two nodes with the same JWT_SECRET link on their derived secret; another secret is refused', async (t) => {
+  const start = async (env: Record<string, string>) => {
+    const config = loadConfig({ STORE: 'dynamodb', PORT: '0', INTERNAL_PORT: '0', JWT_SECRET: secret, ...env })
+    const logger = createMemoryLogger()
+    const link = await startNodeLink({ cluster: config.cluster!, env, host: '127.0.0.1', logger, limits: defaultLimits })
+    t.teardown(() => link.transport.close())
+    return { ...link, logs: logger.lines }
+  }
+  const n1 = await start({ NODE_ID: 'n1' })
+  const n2 = await start({ NODE_ID: 'n2', ADVERTISE_HOST: '127.0.0.1' })
+  t.match(n2.address, /^127\.0\.0\.1:\d+$/)
+  t.not(n2.address, '127.0.0.1:8788', 'the port it really listens on')
+  matchAll(t, logged(n2.logs, 'node_identity'), [{ node: 'n2', nodeFrom: 'NODE_ID', hostFrom: 'ADVERTISE_HOST' }])
+  let accepted: LinkChannel | undefined
+  n2.transport.onAccept = (c) => (accepted = c)
+  const channel = await n1.transport.connect('n2', n2.address)
+  t.equal(channel.peer, 'n2')
+  t.equal(accepted?.peer, 'n1')
+
+  const other = await start({ NODE_ID: 'n3', JWT_SECRET: 'z'.repeat(40) })
+  await t.rejects(other.transport.connect('n2', n2.address), /4401/)
+  matchAll(t, logged(n2.logs, 'link_refused'), [{ reason: 'bad proof', node: 'n3' }])
+})
+
+t.test('a cluster handler that throws is logged and cuts only that link, never the process', async (t) => {
+  const a = await node(t, 'a')
+  const b = await node(t, 'b')
+  b.transport.onAccept = () => {
+    throw new Error('accept bug')
+  }
+  const atA = watch(await a.transport.connect('b', b.address))
+  await atA.closed
+  matchAll(t, logged(b.logs, 'link_handler_error'), [{ peer: 'a' }])
+
+  let throws = 0
+  const twoThrows = new Promise<void>((resolve) => {
+    b.transport.onAccept = (c) => {
+      c.onMessage = () => {
+        if (++throws === 2) setImmediate(resolve)
+        throw new Error('message bug')
+      }
+    }
+  })
+  const again = await a.transport.connect('b', b.address)
+  const seen = watch(again)
+  again.send('one')
+  again.send('two')
+  await twoThrows
+  t.equal(seen.closes(), 0, 'the link stays up')
+  t.equal(logged(b.logs, 'link_handler_error').length, 3, 'each throw logged')
 })

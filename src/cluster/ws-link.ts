@@ -144,7 +144,14 @@ export async function createWsLinkTransport(opts: WsLinkOptions): Promise<WsLink
       done = true
       finish()
       ws.send(JSON.stringify({ proof: serverProof(secret, auth.nonce, node, auth.node) }))
-      transport.onAccept(adopt(ws, auth.node))
+      const channel = adopt(ws, auth.node)
+      try {
+        transport.onAccept(channel)
+      } catch (err) {
+        // A throw here would surface in `ws`'s event emitter and take the process down.
+        logger.error('link_handler_error', { peer: auth.node, error: err })
+        channel.terminate('accept failed')
+      }
     }
     ws.on('error', () => {})
     ws.on('message', onAuth)
