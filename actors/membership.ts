@@ -83,7 +83,10 @@ export class RoomMembership {
     if (welcome) {
       // Delivery restarts after `since` when the room replays from there, else at the room's head.
       const since = this.entrySince
-      this.lastSeq = welcome.recovered === true && since !== undefined ? Math.min(since, welcome.seq) : welcome.seq
+      const from = welcome.recovered === true && since !== undefined ? Math.min(since, welcome.seq) : welcome.seq
+      // Never backwards across a move: an owner that is behind (a stale one, about to be
+      // fenced) must not make messages already delivered count as new again.
+      this.lastSeq = this.welcomed && this.lastSeq !== undefined ? Math.max(this.lastSeq, from) : from
       // After a move the client already has a welcome; one with `recovered: false` tells it to page history.
       if (this.move && this.welcomed && welcome.recovered !== false) return true
       this.welcomed = true
