@@ -1,7 +1,6 @@
 import t from 'tap'
-import { decodeLink, encodeLink, LINK_MAX_ROOM_LENGTH, receiveLink } from './link-codec.ts'
-import type { LinkHeader, LinkMessage } from './link-frames.ts'
-import type { LinkChannel } from './ports.ts'
+import { decodeLink, encodeLink, LINK_MAX_ROOM_LENGTH } from './link-codec.ts'
+import type { LinkHeader } from './link-frames.ts'
 
 const payload = '{"type":"message","room":"lobby","seq":7,"text":"a\\nb"}'
 
@@ -137,25 +136,3 @@ t.test('errors name the kind and field, not the values', async (t) => {
   t.same(result, { ok: false, error: 'open: bad field user' })
 })
 
-t.test('receiveLink: messages decoded in order; the first invalid one is logged and cuts the link', async (t) => {
-  const terminated: string[] = []
-  const channel: LinkChannel = {
-    peer: 'n2',
-    send() {},
-    bufferedAmount: () => 0,
-    terminate: (reason) => terminated.push(reason),
-    onMessage: () => {},
-    onClose: () => {},
-  }
-  const logged: { event: string; fields?: Record<string, unknown> }[] = []
-  const log = (event: string, fields?: Record<string, unknown>) => logged.push({ event, fields })
-  const got: LinkMessage[] = []
-  receiveLink(channel, { info: log, warn: log, error: log }, (m) => got.push(m))
-  channel.onMessage(encodeLink({ t: 'leave', room: 'r', c: 1 }))
-  channel.onMessage(encodeLink({ t: 'b', room: 'r' }, 'x'))
-  channel.onMessage('{"t":"open","room":"r","c":1,"user":"secret-value"}\npayload')
-  channel.onMessage(encodeLink({ t: 'leave', room: 'r', c: 2 }))
-  t.same(got, [{ header: { t: 'leave', room: 'r', c: 1 } }, { header: { t: 'b', room: 'r' }, payload: 'x' }], 'nothing after the bad one')
-  t.same(logged, [{ event: 'link_frame_invalid', fields: { peer: 'n2', error: 'open: unexpected payload' } }])
-  t.same(terminated, ['invalid link message'])
-})

@@ -11,9 +11,7 @@
 import * as v from 'valibot'
 import { errorCodes } from '../protocol/errors.ts'
 import { codePointLength } from '../protocol/frames.ts'
-import type { Logger } from '../ports.ts'
 import type { LinkHeader, LinkMessage } from './link-frames.ts'
-import type { LinkChannel } from './ports.ts'
 
 /** Longest room id on the link (UTF-16 units); valid room ids are far shorter. */
 export const LINK_MAX_ROOM_LENGTH = 200
@@ -97,24 +95,6 @@ export function decodeLink(data: string): DecodeResult {
     return { ok: false, error: cut === -1 ? `${h.t}: payload missing` : `${h.t}: unexpected payload` }
   }
   return { ok: true, message: cut === -1 ? { header: h } : { header: h, payload: data.slice(cut + 1) } }
-}
-
-/**
- * Sets the channel's `onMessage`: each message decoded and handed to `handle`, in order. The
- * first that fails is logged (`link_frame_invalid`: the peer and what is wrong, never the
- * values) and cuts the link; nothing after it is read. A peer that speaks the link wrongly
- * is broken, and every room on the link recovers as from any lost link.
- */
-export function receiveLink(channel: LinkChannel, logger: Logger, handle: (message: LinkMessage) => void): void {
-  let broken = false
-  channel.onMessage = (data) => {
-    if (broken) return
-    const result = decodeLink(data)
-    if (result.ok) return handle(result.message)
-    broken = true
-    logger.warn('link_frame_invalid', { peer: channel.peer, error: result.error })
-    channel.terminate('invalid link message')
-  }
 }
 
 /** Names the kind and the field at fault, never the values (they may be anything). */

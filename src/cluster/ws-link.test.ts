@@ -12,7 +12,7 @@ import { startInProcess } from '../../test/support/server.ts'
 import { loadConfig } from '../config.ts'
 import { createMemoryLogger } from '../log.ts'
 import { clientProof, newNonce, serverProof } from './link-auth.ts'
-import { startNodeLink } from './node-link.ts'
+import { resolveNodeIdentity } from './ecs-metadata.ts'
 import { defaultLimits } from '../../actors/limits.ts'
 import { createWsLinkTransport, LINK_PATH, linkMaxPayloadBytes, linkUrl, type LinkLimits } from './ws-link.ts'
 
@@ -315,9 +315,12 @@ t.test('from configuration to a link: two nodes with the same JWT_SECRET link on
   const start = async (env: Record<string, string>) => {
     const config = loadConfig({ STORE: 'dynamodb', PORT: '0', INTERNAL_PORT: '0', JWT_SECRET: secret, ...env })
     const logger = createMemoryLogger()
-    const link = await startNodeLink({ cluster: config.cluster!, env, host: '127.0.0.1', logger, limits: defaultLimits })
-    t.teardown(() => link.transport.close())
-    return { ...link, logs: logger.lines }
+    // As src/server.ts starts a node's end of the cluster.
+    const cluster = config.cluster!
+    const { nodeId, advertiseHost } = await resolveNodeIdentity(cluster, env, { logger })
+    const transport = await createWsLinkTransport({ node: nodeId, secret: cluster.secret, host: '127.0.0.1', port: cluster.internalPort, logger })
+    t.teardown(() => transport.close())
+    return { transport, address: `${advertiseHost}:${transport.port}`, logs: logger.lines }
   }
   const n1 = await start({ NODE_ID: 'n1' })
   const n2 = await start({ NODE_ID: 'n2', ADVERTISE_HOST: '127.0.0.1' })
