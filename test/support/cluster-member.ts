@@ -34,6 +34,9 @@ export class Member {
   readonly errors: Frame[] = []
   readonly sent = new Map<string, string>()
   readonly acked = new Map<string, number>()
+  /** When each id was first sent and when its ack came (Date.now), for reports. */
+  readonly sentAt = new Map<string, number>()
+  readonly ackedAt = new Map<string, number>()
   /** An id acked twice with different seqs: a duplicate store. */
   readonly ackConflicts: string[] = []
   duplicateAcks = 0
@@ -79,8 +82,12 @@ export class Member {
     const room = encodeURIComponent(this.room)
     const url = this.mode === 'room' ? `${node.ws}/ws/rooms/${room}${since === undefined ? '' : `?since=${since}`}` : `${node.ws}/ws`
     const client = await Client.open(url, { token })
-    let welcomed!: () => void
-    const welcome = new Promise<void>((resolve) => (welcomed = resolve))
+    let welcomed!: (refusal?: Frame) => void
+    const welcome = new Promise<void>((resolve, reject) => {
+      // A join refused on /ws (the room cannot be entered yet) leaves the socket open: retry.
+      welcomed = (refusal) => (refusal ? reject(new Error(`join refused on ${node.id}: ${JSON.stringify(refusal)}`)) : resolve())
+    })
+    void welcome.catch(() => client.close())
     client.ws.on('message', (data) => this.onFrame(JSON.parse(String(data)) as Frame, welcomed))
     void client.closed.then((c) => this.onClose(client, node, c))
     if (this.mode === 'mux') client.send({ type: 'join', room: this.room, ...(since === undefined ? {} : { since }) })
@@ -95,7 +102,7 @@ export class Member {
     this.client = client
   }
 
-  private onFrame(f: Frame, welcomed: () => void): void {
+  private onFrame(f: Frame, welcomed: (refusal?: Frame) => void): void {
     if (this.mode === 'mux' && f.room !== undefined && f.room !== this.room) return
     switch (f.type) {
       case 'welcome':
@@ -118,12 +125,14 @@ export class Member {
           return
         }
         this.acked.set(id, seq)
+        this.ackedAt.set(id, Date.now())
         this.waiting.get(id)?.()
         this.waiting.delete(id)
         return
       }
       case 'error':
-        this.errors.push({ ...f, node: this.node?.id })
+        this.errors.push({ ...f, node: this.node?.id, at: Date.now() })
+        if (f.ref === undefined) welcomed(f) // no effect once welcomed
         // Nothing was stored: the app resends with the same id (PROTOCOL.md section 5).
         if ((f.code === 'unavailable' || f.code === 'rate_limited') && typeof f.ref === 'string') {
           const id = f.ref
@@ -170,6 +179,7 @@ export class Member {
     const id = `${this.user}-${++this.counter}`
     const text = `${this.user} #${this.counter}`
     this.sent.set(id, text)
+    this.sentAt.set(id, Date.now())
     const acked = new Promise<number>((resolve) => this.waiting.set(id, () => resolve(this.acked.get(id)!)))
     this.resend(id)
     return acked
@@ -190,6 +200,16 @@ export class Member {
       await new Promise((resolve) => setTimeout(resolve, opts.gapMs ?? 20))
     }
     await Promise.all(flying)
+  }
+
+  /** The slowest send to ack: [id, ms, sent at]. */
+  slowest(): [string, number, number] | undefined {
+    let worst: [string, number, number] | undefined
+    for (const [id, at] of this.sentAt) {
+      const ms = (this.ackedAt.get(id) ?? Date.now()) - at
+      if (!worst || ms > worst[1]) worst = [id, ms, at]
+    }
+    return worst
   }
 
   /** Waits until this member has seen seq `n` (and any reconnect in progress is done). */
