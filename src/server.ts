@@ -100,7 +100,14 @@ async function openCluster({ config, env, logger }: GuildhallOptions, store: Sto
   const leases = (store as Partial<{ leases(): LeaseStore }>).leases?.()
   if (!leases) throw new Error('STORE=dynamodb: this store keeps no node leases')
   const { nodeId, advertiseHost } = await resolveNodeIdentity(settings, env, { logger })
-  const transport = await createWsLinkTransport({ node: nodeId, secret: settings.secret, host: config.host, port: settings.internalPort, logger })
+  const transport = await createWsLinkTransport({
+    node: nodeId,
+    secret: settings.secret,
+    host: config.host,
+    port: settings.internalPort,
+    logger,
+    runtimeLimits: resolveLimits(config.limits),
+  })
   return new ClusterNode({
     node: nodeId,
     address: `${advertiseHost}:${transport.port}`,

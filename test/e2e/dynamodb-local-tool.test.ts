@@ -36,7 +36,7 @@ t.test('npm run dynamodb:local, then the server on it, then the first room', { s
 
   const server = await startChild({
     runtime: 'node',
-    env: { STORE: 'dynamodb', DYNAMODB_ENDPOINT: `http://127.0.0.1:${port}`, CREATE_TABLES: 'true', AWS_ACCESS_KEY_ID: '' },
+    env: { STORE: 'dynamodb', INTERNAL_PORT: '0', DYNAMODB_ENDPOINT: `http://127.0.0.1:${port}`, CREATE_TABLES: 'true', AWS_ACCESS_KEY_ID: '' },
   })
   t.teardown(() => server.stop())
   t.equal((await admin(server, 'PUT', '/admin/rooms/lobby', { visibility: 'public' })).status, 201, 'the first room')

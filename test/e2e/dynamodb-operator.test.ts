@@ -25,7 +25,7 @@ const tables = () => {
 
 t.test('a missing table stops the start, naming the table and its variable', async (t) => {
   const names = tables()
-  const env = { STORE: 'dynamodb', DYNAMODB_ENDPOINT: dynamo.endpoint, ...names }
+  const env = { STORE: 'dynamodb', INTERNAL_PORT: '0', DYNAMODB_ENDPOINT: dynamo.endpoint, ...names }
   await t.rejects(startChild({ runtime: 'node', env }), new RegExp(`exited with 1[^]*"${names.CORE_TABLE}" \\(CORE_TABLE\\) does not exist`))
   const server = await startChild({ runtime: 'node', env: { ...env, CREATE_TABLES: 'true' } })
   t.teardown(() => server.stop())
@@ -34,7 +34,7 @@ t.test('a missing table stops the start, naming the table and its variable', asy
 
 t.test('a store failure while running is 503 unavailable with the JSON body, never 500', async (t) => {
   const names = tables()
-  const server = await startInProcess({ env: { STORE: 'dynamodb', DYNAMODB_ENDPOINT: dynamo.endpoint, CREATE_TABLES: 'true', ...names } })
+  const server = await startInProcess({ env: { STORE: 'dynamodb', INTERNAL_PORT: '0', DYNAMODB_ENDPOINT: dynamo.endpoint, CREATE_TABLES: 'true', ...names } })
   t.teardown(() => server.stop())
   t.equal((await admin(server, 'PUT', '/admin/guilds/raid/members/alice')).status, 204)
   const raw = rawClient(dynamo.endpoint)

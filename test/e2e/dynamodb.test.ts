@@ -14,7 +14,7 @@ t.before(async () => {
   const suffix = Math.random().toString(36).slice(2, 8)
   server = await startInProcess({
     env: {
-      STORE: 'dynamodb',
+      STORE: 'dynamodb', INTERNAL_PORT: '0',
       DYNAMODB_ENDPOINT: dynamo.endpoint,
       CREATE_TABLES: 'true',
       AUTO_CREATE_ROOMS: 'true',
