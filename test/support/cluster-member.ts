@@ -88,6 +88,9 @@ export class Member {
       welcomed = (refusal) => (refusal ? reject(new Error(`join refused on ${node.id}: ${JSON.stringify(refusal)}`)) : resolve())
     })
     void welcome.catch(() => client.close())
+    // Frames that came with the upgrade (the welcome) arrived before this line: replay them,
+    // then follow the rest, in one synchronous step so none is missed or seen twice.
+    for (const f of client.frames) this.onFrame(f, welcomed)
     client.ws.on('message', (data) => this.onFrame(JSON.parse(String(data)) as Frame, welcomed))
     void client.closed.then((c) => this.onClose(client, node, c))
     if (this.mode === 'mux') client.send({ type: 'join', room: this.room, ...(since === undefined ? {} : { since }) })
@@ -96,7 +99,11 @@ export class Member {
       client.closed.then((c) => {
         throw new Error(`closed ${c.code} ${c.reason} before welcome on ${node.id}`)
       }),
-      new Promise((_, reject) => setTimeout(() => reject(new Error(`no welcome from ${node.id}`)), 20_000).unref()),
+      new Promise((_, reject) =>
+        setTimeout(() => {
+          const logs = node.lines.filter((l) => JSON.stringify(l).includes(this.user)).slice(-10)
+          reject(new Error(`no welcome from ${node.id} for ${this.user} (${this.mode}) in ${this.room} within 20 s; frames ${JSON.stringify(client.frames.slice(-5))}; its log lines ${JSON.stringify(logs)}`))
+        }, 20_000).unref()),
     ])
     this.node = node
     this.client = client
