@@ -85,8 +85,9 @@ export class RoomMembership {
       const since = this.entrySince
       const from = welcome.recovered === true && since !== undefined ? Math.min(since, welcome.seq) : welcome.seq
       // Never backwards across a move: an owner that is behind (a stale one, about to be
-      // fenced) must not make messages already delivered count as new again.
-      this.lastSeq = this.welcomed && this.lastSeq !== undefined ? Math.max(this.lastSeq, from) : from
+      // fenced) must not make messages already delivered count as new again. A join the
+      // client asked for starts where it asked, replaying what it already had.
+      this.lastSeq = this.move && this.lastSeq !== undefined ? Math.max(this.lastSeq, from) : from
       // After a move the client already has a welcome; one with `recovered: false` tells it to page history.
       if (this.move && this.welcomed && welcome.recovered !== false) return true
       this.welcomed = true

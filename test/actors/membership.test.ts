@@ -51,3 +51,14 @@ t.test('a first entry with since starts after since; without, at the head', asyn
   b.m.deliver(b.m.conn, 'welcome', { welcome: { seq: 9 } })
   t.equal(b.m.lastSeq, 9)
 })
+
+t.test('a join the client asks for again replays from its since, even what it already had', async (t) => {
+  const { m, written } = rig()
+  m.deliver(m.conn, 'welcome', { welcome: { seq: 10 } })
+  m.deliver(m.conn, 'm11', { seq: 11 })
+  m.entrySince = 9
+  m.deliver(m.conn, 'welcome again', { welcome: { seq: 11, recovered: true } })
+  m.deliver(m.conn, 'm10', { seq: 10 })
+  m.deliver(m.conn, 'm11 again', { seq: 11 })
+  t.same(written, ['welcome', 'm11', 'welcome again', 'm10', 'm11 again'])
+})
