@@ -20,6 +20,8 @@ export interface ClientWorld {
   readonly sending: boolean
   /** Opens a socket at some live node; false when no node takes connections now. */
   connect(socket: SimSocket): boolean
+  /** The user's session at `node` no longer has these rooms (socket closed, room left). */
+  forgetMoves(node: string, user: string, rooms: readonly string[]): void
   violation(kind: string, detail: string): void
   log(line: string): void
 }
@@ -52,6 +54,8 @@ export interface RoomView {
   unrecovered: number
   /** A `leave` was sent on this socket (the user rejoins once `left` comes). */
   leaving: SimSocket | undefined
+  /** A `join` again with an older `since` is on its way: its welcome restarts the view there. */
+  rewind: { socket: SimSocket; since: number } | undefined
 }
 
 type Frame = { type: string; [field: string]: any }
@@ -67,6 +71,8 @@ export class SimSocket implements SocketPort {
   node = ''
   /** Closed, by either side: nothing more is read or written. */
   closed = false
+  /** Until then the client reads nothing: the server sees its bytes pile up (a slow consumer). */
+  stalledUntil = 0
   private lastDelivery = 0
   /** Set by the world: puts a function into the node's process (held while paused). */
   deliver: (fn: () => void) => void = () => undefined
@@ -88,7 +94,7 @@ export class SimSocket implements SocketPort {
   }
 
   bufferedAmount(): number {
-    return 0
+    return this.user.world.clock.now() < this.stalledUntil ? 64 * 1024 * 1024 : 0
   }
 
   close(code: number, reason: string): void {
@@ -114,7 +120,11 @@ export class SimSocket implements SocketPort {
   hangUp(why: string): void {
     if (this.closed) return
     this.closed = true
-    this.later(() => this.session?.closed())
+    this.later(() => {
+      this.session?.closed()
+      // Only now is the session gone (the node may have been paused meanwhile).
+      this.user.world.forgetMoves(this.node, this.user.id, this.room === undefined ? this.user.rooms : [this.room])
+    })
     this.user.socketClosed(this, `client: ${why}`)
   }
 
@@ -153,9 +163,11 @@ export class SimUser {
     readonly rng: Rng,
     /** Mutant: a message frame now and then delivered twice (proves the view checks bite). */
     readonly duplicates = false,
+    /** Now and then join a joined room again with an older `since` (on /ws). */
+    readonly rewinds = true,
   ) {
     for (const room of rooms) {
-      this.views.set(room, { room, welcomedOn: undefined, joinSentAt: undefined, lastSeq: undefined, seen: new Map(), unrecovered: 0, leaving: undefined })
+      this.views.set(room, { room, welcomedOn: undefined, joinSentAt: undefined, lastSeq: undefined, seen: new Map(), unrecovered: 0, leaving: undefined, rewind: undefined })
     }
   }
 
@@ -211,7 +223,11 @@ export class SimUser {
 
   socketClosed(socket: SimSocket, why: string): void {
     const key = socket.room ?? 'ws'
-    for (const view of this.viewsOf(socket)) if (view.welcomedOn === socket) view.welcomedOn = undefined
+    for (const view of this.viewsOf(socket)) {
+      if (view.welcomedOn === socket) view.welcomedOn = undefined
+      if (view.rewind?.socket === socket) view.rewind = undefined
+    }
+    this.world.forgetMoves(socket.node, this.id, this.viewsOf(socket).map((v) => v.room))
     if (this.sockets.get(key) !== socket) return
     this.world.log(`${this.id} socket ${key} at ${socket.node} closed: ${why}`)
     this.reconnectLater(key)
@@ -248,9 +264,11 @@ export class SimUser {
       case 'error':
         return this.error(socket, view, frame)
       case 'left':
+        view.rewind = undefined
         if (view.welcomedOn === socket) view.welcomedOn = undefined
         if (frame.reason === undefined && view.leaving === socket) {
           view.leaving = undefined
+          this.world.forgetMoves(socket.node, this.id, [view.room])
           return this.rejoinLater(socket, view)
         }
         if (frame.reason !== 'unavailable') return this.world.violation('unexpected_left', `${this.id}: ${JSON.stringify(frame)}`)
@@ -264,7 +282,12 @@ export class SimUser {
 
   private welcome(socket: SimSocket, view: RoomView, frame: Frame): void {
     const seq = frame.seq as number
-    if (view.lastSeq === undefined) {
+    const rewind = view.rewind?.socket === socket ? view.rewind : undefined
+    view.rewind = undefined
+    if (rewind && view.lastSeq !== undefined && frame.recovered === true) {
+      // Asked again from an older seq: every message after it comes again, in order.
+      view.lastSeq = rewind.since
+    } else if (view.lastSeq === undefined) {
       view.lastSeq = seq
     } else if (frame.recovered === false) {
       // Too far behind to replay: the protocol says page history; the view restarts here.
@@ -289,8 +312,12 @@ export class SimUser {
       const what = message.seq < expected ? 'duplicate' : 'gap'
       this.world.violation(`view_${what}`, `${this.id} in ${view.room}: message seq ${message.seq} when ${expected} was next (at ${socket.node})`)
     }
-    if (!view.seen.has(message.seq)) view.seen.set(message.seq, message)
-    view.lastSeq = Math.max(view.lastSeq ?? 0, message.seq)
+    const before = view.seen.get(message.seq)
+    if (!before) view.seen.set(message.seq, message)
+    else if (JSON.stringify(before) !== JSON.stringify(message)) {
+      this.world.violation('view_changed', `${this.id} in ${view.room}: seq ${message.seq} came again as another message`)
+    }
+    view.lastSeq = message.seq
     // Now and then the user reads up to here (a read marker write at the owner).
     if (this.world.sending && this.rng.chance(0.05)) socket.write(this.roomFrame(socket, view, { type: 'read', seq: message.seq }))
   }
@@ -337,21 +364,28 @@ export class SimUser {
       if (this.acked.has(ref)) return // a late refusal of a resend whose original was acknowledged
       return this.world.violation('error_unknown_ref', `${this.id}: ${JSON.stringify(frame)}`)
     }
-    // A join refused: retry later (a room socket is closed by the server after this).
-    if (code === 'unavailable' || code === 'rate_limited') {
+    // A typing or read frame for a room the session no longer has (a join refused meanwhile).
+    if (code === 'not_joined') {
       if (view.welcomedOn === socket) view.welcomedOn = undefined
-      if (socket.room === undefined) this.rejoinLater(socket, view)
+      return this.rejoinLater(socket, view)
+    }
+    // A join refused: retry later (a room socket is closed by the server after this). A join
+    // of a room the socket is already in may leave it in the room (it is moving) or not (its
+    // entry failed): the welcome of the next join settles which.
+    view.rewind = undefined
+    if (code === 'unavailable' || code === 'rate_limited') {
+      if (socket.room === undefined) this.rejoinLater(socket, view, true)
       return
     }
     this.world.violation('join_refused', `${this.id}: ${JSON.stringify(frame)}`)
   }
 
-  private rejoinLater(socket: SimSocket, view: RoomView): void {
+  private rejoinLater(socket: SimSocket, view: RoomView, evenIfIn = false): void {
     if (socket.room !== undefined) return // a room socket is closed and reconnected instead
     view.joinSentAt ??= this.world.clock.now()
     const clock = this.world.clock
     clock.at(clock.now() + this.rng.int(100, 1500), () => {
-      if (!socket.closed && this.sockets.get('ws') === socket && view.welcomedOn !== socket) this.join(socket, view)
+      if (!socket.closed && this.sockets.get('ws') === socket && (evenIfIn || view.welcomedOn !== socket)) this.join(socket, view)
     })
   }
 
@@ -369,11 +403,23 @@ export class SimUser {
       const ready = [...this.views.values()].filter((v) => v.welcomedOn && !v.welcomedOn.closed && !v.leaving)
       const inFlight = this.pending.size
       const roll = this.rng.next()
+      const open = [...this.sockets.values()].filter((s) => !s.closed)
       if (roll < 0.02) {
         // The user's connection drops (a phone changing networks): reconnect elsewhere with since.
-        const open = [...this.sockets.values()].filter((s) => !s.closed)
         if (open.length > 0) this.rng.pick(open).hangUp('client churn')
-      } else if (roll < 0.04 && this.mode === 'ws' && ready.length > 0) {
+      } else if (roll < 0.025 && open.length > 0) {
+        // The client stops reading for a while: the server cuts it as a slow consumer.
+        this.rng.pick(open).stalledUntil = clock.now() + this.rng.int(1_000, 5_000)
+      } else if (roll < 0.035 && this.rewinds && this.mode === 'ws' && ready.length > 0) {
+        // Join a room again with an older since (a client that lost its copy): the replay follows.
+        const view = this.rng.pick(ready)
+        if (view.rewind === undefined && (view.lastSeq ?? 0) > 0) {
+          const since = Math.max(0, view.lastSeq! - this.rng.int(1, 5))
+          view.rewind = { socket: view.welcomedOn!, since }
+          this.world.log(`${this.id} joins ${view.room} again with since ${since} (has ${view.lastSeq}) at ${view.welcomedOn!.node}`)
+          view.welcomedOn!.write({ type: 'join', room: view.room, since })
+        }
+      } else if (roll < 0.045 && this.mode === 'ws' && ready.length > 0) {
         // Leave a room and join it again with since.
         const view = this.rng.pick(ready)
         view.leaving = view.welcomedOn

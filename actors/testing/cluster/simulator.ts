@@ -70,6 +70,8 @@ export interface SimOptions {
   mutant?: Mutant
   /** The network; default: the memory network seeded from the run. */
   network?: (clock: SimClock, rng: Rng) => SimNetwork
+  /** Clients sometimes join a room they are in again with an older `since` (default true). */
+  rewinds?: boolean
 }
 
 export interface SimResult {
@@ -144,6 +146,9 @@ class Simulation implements ClientWorld {
   private incarnations = 0
   private steps = 0
   private healed = false
+  private readonly limits: Partial<Limits>
+  /** Sessions in a move (`room_lost` logged, no `room_reentered` or `room_move_gave_up` yet): node|user|room. */
+  private readonly moving = new Set<string>()
 
   constructor(private readonly opts: SimOptions) {
     const root = new Rng(opts.seed)
@@ -153,6 +158,10 @@ class Simulation implements ClientWorld {
     this.backend = new SharedBackend(this.clock, this.ledger)
     this.network = (opts.network ?? defaultNetwork)(this.clock, root.fork('network'))
     const roomCount = opts.rooms ?? this.rng.int(3, 6)
+    // Some runs cap node links tightly, so that owners cut links as too slow (the gateway
+    // enters its rooms again with since) and drop typing past the soft cap.
+    const tight = this.rng.chance(0.3) ? { linkSoftBytes: 300, linkHardBytes: 8_000 } : {}
+    this.limits = { ...tight, ...opts.limits }
     this.rooms = Array.from({ length: roomCount }, (_, i) => `room-${i}`)
   }
 
@@ -176,7 +185,8 @@ class Simulation implements ClientWorld {
     const violations = [...this.online]
     if (!settled) {
       const stuck = this.users.filter((u) => !u.settled).map((u) => u.describe())
-      violations.push({ kind: 'did_not_settle', detail: `after healing, still waiting: ${stuck.join('; ')}` })
+      const moves = [...this.moving].map((m) => `move ${m}`)
+      violations.push({ kind: 'did_not_settle', detail: `after healing, still waiting: ${[...stuck, ...moves].join('; ')}` })
     }
     violations.push(...(await checkInvariants({ ledger: this.ledger.entries, store: this.shared, rooms: this.rooms, users: this.users, settled })))
     let messages = 0
@@ -212,11 +222,12 @@ class Simulation implements ClientWorld {
   /** After the faults: runs until every client has settled, for at most `ms`. */
   private async settle(ms: number): Promise<boolean> {
     const deadline = this.clock.now() + ms
+    const settled = (): boolean => this.moving.size === 0 && this.users.every((u) => u.settled)
     while (this.clock.now() < deadline) {
-      if (this.users.every((u) => u.settled)) return true
+      if (settled()) return true
       await this.runFor(1_000)
     }
-    return this.users.every((u) => u.settled)
+    return settled()
   }
 
   // --- ClientWorld -----------------------------------------------------------------------------
@@ -302,7 +313,7 @@ class Simulation implements ClientWorld {
       autoCreateRooms: true,
       newId: () => `${name}.m${++ids}`,
       cluster,
-      ...(this.opts.limits ? { limits: this.opts.limits } : {}),
+      limits: this.limits,
     })
     const node = new SimNode(id, incarnation, gate, host, cluster, transport)
     this.nodes.push(node)
@@ -324,9 +335,18 @@ class Simulation implements ClientWorld {
   }
 
   private logger(name: string): Logger {
-    const line = (level: string) => (event: string, fields?: Record<string, unknown>) =>
+    const line = (level: string) => (event: string, fields?: Record<string, unknown>) => {
       this.log(`${name} ${level} ${event}${fields ? ` ${JSON.stringify(fields)}` : ''}`)
+      // Moves are invisible to clients: the run has not settled while a session is in one.
+      if (event === 'room_lost') this.moving.add(`${name}|${String(fields?.user)}|${String(fields?.room)}`)
+      if (event === 'room_reentered' || event === 'room_move_gave_up') this.moving.delete(`${name}|${String(fields?.user)}|${String(fields?.room)}`)
+    }
     return { info: line('info'), warn: line('warn'), error: line('error') }
+  }
+
+  /** A session is gone (its socket closed, or it left the room): its move, if any, with it. */
+  forgetMoves(node: string, user: string, rooms: readonly string[]): void {
+    for (const room of rooms) this.moving.delete(`${node}|${user}|${room}`)
   }
 
   private liveNodes(): SimNode[] {
@@ -339,6 +359,7 @@ class Simulation implements ClientWorld {
     node.state = 'gone'
     node.gate.crash()
     this.network.crash(node.id)
+    for (const key of [...this.moving]) if (key.startsWith(`${node.name}|`)) this.moving.delete(key)
     for (const socket of node.sockets) socket.lostNode()
     node.sockets.clear()
     this.log(`${node.name} crashed`)
@@ -385,7 +406,7 @@ class Simulation implements ClientWorld {
       const room = rng.pick(this.rooms)
       if (!rooms.includes(room)) rooms.push(room)
     }
-    const user = new SimUser(`u${i}`, mode, rooms, this, rng, this.opts.mutant === 'duplicate-delivery')
+    const user = new SimUser(`u${i}`, mode, rooms, this, rng, this.opts.mutant === 'duplicate-delivery', this.opts.rewinds ?? true)
     this.users.push(user)
     // Users arrive over the first seconds.
     this.clock.at(this.clock.now() + rng.int(0, 3_000), () => user.start())
