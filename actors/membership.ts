@@ -83,7 +83,9 @@ export class RoomMembership {
     if (welcome) {
       // Delivery restarts after `since` when the room replays from there, else at the room's head.
       const since = this.entrySince
-      const from = welcome.recovered === true && since !== undefined ? Math.min(since, welcome.seq) : welcome.seq
+      // Recovered: the client has everything up to its `since` (even past this room's head,
+      // which only an owner about to be fenced can be behind: never give those seqs again).
+      const from = welcome.recovered === true && since !== undefined ? since : welcome.seq
       // Never backwards across a move: an owner that is behind (a stale one, about to be
       // fenced) must not make messages already delivered count as new again. A join the
       // client asked for starts where it asked, replaying what it already had.

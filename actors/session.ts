@@ -185,7 +185,15 @@ export class SocketSession implements Session, MembershipOwner {
       return this.refuse(errorFrame('unavailable', { room: roomId, message: 'the room is moving; retry shortly' }))
     }
     if (joined?.handle) {
+      // A join of a room already joined: a fresh entry (welcome again, replay from `since`)
+      // under a new connection id; the old entry leaves once the new one is in. Reusing the
+      // id would let the room (or a remote owner, which keys stand-ins by it) take the second
+      // entry for the first.
+      const old = { handle: joined.handle, conn: joined.conn }
+      joined.renew(this.host.nextConnectionId())
+      joined.handle = undefined
       await this.enterRoom(joined, since, this.host.revocationEpoch)
+      old.handle.leave(old.conn.id)
       return
     }
     const max = this.host.limits.maxRoomsPerConnection

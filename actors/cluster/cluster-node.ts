@@ -187,17 +187,20 @@ export class ClusterNode implements ClusterRouter {
       } catch (err) {
         logger.warn('lease_renew_failed', { node: this.node, error: String(err) })
       }
+      const selfLive = (): boolean => this.lastRenewal !== undefined && monotonic() - this.lastRenewal < leaseMs
       let listed: NodeLease[]
       try {
         listed = await leases.list()
       } catch (err) {
         logger.warn('lease_list_failed', { node: this.node, error: String(err) })
+        // Cut off from the table: the others stop counting us once our lease lapses, so we
+        // must stop serving rooms then too, whether or not we can read theirs.
+        if (!this.stopped && !selfLive() && this.view.has(this.node)) this.changed(this.view.dropSelf())
         return
       }
       if (this.stopped) return
       const now = monotonic()
-      const selfLive = this.lastRenewal !== undefined && now - this.lastRenewal < leaseMs
-      const change = this.view.observe(listed, now, selfLive)
+      const change = this.view.observe(listed, now, selfLive())
       // A node whose lease lapsed is dead to us even if its link has not noticed yet (a killed
       // task's socket can stay silent until the link's ping timeout): cut the link now, so
       // every connection on it enters its room again at the new owner.
