@@ -6,8 +6,8 @@
  * CLUSTER_LEASE_MS=1500.
  */
 import t from 'tap'
-import { Cluster } from '../support/cluster.ts'
-import { membersOn, underLoad, verifyRoom } from '../support/cluster-member.ts'
+import { Cluster, until } from '../support/cluster.ts'
+import { membersOn, presenceOf, underLoad, verifyRoom } from '../support/cluster-member.ts'
 
 let cluster: Cluster
 t.before(async () => {
@@ -42,6 +42,12 @@ t.test('SIGTERM of the owner under load: handed over, its clients get 1001 and r
   const own = members.filter((m) => m.closes.some((c) => c.node === owner))
   t.same([...new Set(own.flatMap((m) => m.closes.map((c) => c.code)))], [1001], `the drained node's clients were closed with 1001 (${own.length})`)
   t.ok(own.every((m) => m.reconnects >= 1), 'and came back with since on another node')
+  const users = members.map((m) => m.user).sort()
+  const present = await until('presence to settle at the new owner', async () => {
+    const p = await presenceOf(cluster, cluster.live[0]!, room)
+    return p.join() === users.join() ? p : undefined
+  }, 10_000).catch(async () => presenceOf(cluster, cluster.live[0]!, room))
+  t.same(present, users, 'presence at the new owner lists every member, nobody else')
   t.same(cluster.logs('lease_renew_failed'), [], 'no lease renewal failed')
   await Promise.all(members.map((m) => m.close()))
 })

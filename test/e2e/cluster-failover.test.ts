@@ -5,8 +5,8 @@
  * unacked sends by id. Three nodes, CLUSTER_HEARTBEAT_MS=200, CLUSTER_LEASE_MS=1500.
  */
 import t from 'tap'
-import { Cluster } from '../support/cluster.ts'
-import { membersOn, underLoad, verifyRoom } from '../support/cluster-member.ts'
+import { Cluster, until } from '../support/cluster.ts'
+import { membersOn, presenceOf, underLoad, verifyRoom } from '../support/cluster-member.ts'
 
 let cluster: Cluster
 t.before(async () => {
@@ -53,6 +53,40 @@ t.test('SIGKILL of the owner under load: nothing lost, no duplicate, no gap, sur
   t.comment(`errors (ms after the kill): ${JSON.stringify(members.flatMap((m) => m.errors.map((e) => [m.user, e.node, (e.at as number) - killedAt, e.message])))}`)
   t.comment(`phases: ${JSON.stringify(phases)}`)
   t.comment(`slowest ack per member [id, ms, sent ms after the kill]: ${JSON.stringify(members.map((m) => { const w = m.slowest()!; return [w[0], w[1], w[2] - killedAt, m.closes.length] }))}`)
+  // Presence is rebuilt at the new owner from every gateway's subscriptions: all members, once.
+  const users = members.map((m) => m.user).sort()
+  const present = await until('presence to settle at the new owner', async () => {
+    const p = await presenceOf(cluster, cluster.live[1]!, room)
+    return p.join() === users.join() ? p : undefined
+  }, 10_000).catch(async () => presenceOf(cluster, cluster.live[1]!, room))
+  t.same(present, users, 'presence at the new owner lists every member, nobody else')
   t.comment(`room_moved: ${JSON.stringify(cluster.logs('room_moved').map((l) => [l.node, l.line.from, l.line.to, l.line.epoch]))}`)
+  await Promise.all(members.map((m) => m.close()))
+})
+
+t.test('two owners killed one after the other (the second right after it claimed the room)', async (t) => {
+  // Back to four nodes, so two remain after both kills.
+  await cluster.add('n4')
+  await cluster.add('n5')
+  await cluster.settled()
+  const room = 'failover-twice'
+  const first = await cluster.owner(room)
+  const members = await membersOn(cluster, cluster.live, room, 1)
+  let second = ''
+  await underLoad(members, {
+    before: 40,
+    after: 40,
+    during: async () => {
+      await cluster.signal(first, 'SIGKILL').exited
+      // The next owner logs room_moved when its claim succeeded; kill it then.
+      const moved = await until('the room to be claimed again', () =>
+        cluster.logs('room_moved').find((l) => l.line.room === room && l.line.from === first))
+      second = moved.node
+      await cluster.signal(second, 'SIGKILL').exited
+    },
+  })
+  const third = await cluster.owner(room)
+  t.ok(![first, second].includes(third), `${first} then ${second} killed, ${third} owns the room`)
+  await verifyRoom(t, cluster, room, members, { via: cluster.live[0]!, allowClosesOn: [first, second] })
   await Promise.all(members.map((m) => m.close()))
 })

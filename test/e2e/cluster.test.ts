@@ -116,3 +116,36 @@ t.test('revocation across nodes: DELETE on one node closes the user\'s sockets o
   t.equal(bobC.ws.readyState, bobC.ws.OPEN)
   await Promise.all([malloryC.close(), bobB.close(), bobC.close()])
 })
+
+t.test('idempotent send across nodes: a resend with the same id on another node gets the original ack', async (t) => {
+  const [a, b] = cluster.live as [typeof cluster.live[0], typeof cluster.live[0]]
+  const room = 'idem'
+  const token = await cluster.token('ida')
+  const first = await Client.open(`${a.ws}/ws/rooms/${room}`, { token })
+  await first.take(is('welcome'))
+  first.send({ type: 'send', id: 'once', text: 'only once' })
+  const ack = await first.take(is('ack'))
+  await first.close()
+  const again = await Client.open(`${b.ws}/ws/rooms/${room}`, { token })
+  await again.take(is('welcome'))
+  again.send({ type: 'send', id: 'once', text: 'only once' })
+  t.same(await again.take(is('ack')), ack, 'the original ack, from another node')
+  const history = await cluster.history(room, b)
+  t.same(history.map((m) => m.text), ['only once'], 'stored once')
+  await again.close()
+})
+
+t.test('typing and presence cross nodes', async (t) => {
+  const [a, b] = cluster.live as [typeof cluster.live[0], typeof cluster.live[0]]
+  const room = 'typing'
+  const tina = await Client.open(`${a.ws}/ws/rooms/${room}`, { token: await cluster.token('tina') })
+  await tina.take(is('welcome'))
+  const ted = await Client.open(`${b.ws}/ws/rooms/${room}`, { token: await cluster.token('ted') })
+  t.same([...((await ted.take(is('welcome'))).presence as string[])].sort(), ['ted', 'tina'], 'welcome on another node lists who is present everywhere')
+  t.match(await tina.take(is('presence', { userId: 'ted' })), { online: true }, 'presence crosses nodes')
+  ted.send({ type: 'typing', active: true })
+  t.match(await tina.take(is('typing', { userId: 'ted' })), { active: true }, 'typing crosses nodes')
+  await ted.close()
+  t.match(await tina.take(is('presence', { userId: 'ted' })), { online: false }, 'leaving crosses nodes')
+  await tina.close()
+})

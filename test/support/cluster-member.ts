@@ -344,3 +344,11 @@ export async function membersOn(
   }
   return out
 }
+
+/** Who the room's owner has present: the presence list of a fresh observer's welcome, minus it. */
+export async function presenceOf(cluster: Cluster, node: ClusterNodeProcess, room: string, observer = 'observer'): Promise<string[]> {
+  const c = await Client.open(`${node.ws}/ws/rooms/${encodeURIComponent(room)}`, { token: await cluster.token(observer) })
+  const welcome = await c.take((f) => f.type === 'welcome')
+  await c.close()
+  return (welcome.presence as string[]).filter((u) => u !== observer).sort()
+}
