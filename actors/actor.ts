@@ -103,6 +103,7 @@ export class RoomActor implements RoomHandle {
    * read again), so the backlog ends at the room's head and live messages follow it.
    */
   async enter(conn: RoomConnection, since: number | undefined): Promise<void> {
+    if (since !== undefined && since > (this.core?.seq ?? Infinity)) await this.checkStillOwner()
     const entry = await this.mailbox.call(() => this.beginEntry(conn, since))
     if (!entry) return
     try {
@@ -428,6 +429,28 @@ export class RoomActor implements RoomHandle {
     }
     this.deps.logger.error('write_failed', { room: this.roomId, error: String(err) })
     this.run((out) => core.batchFailed(out))
+  }
+
+  /**
+   * A client has seen more of the room than this actor holds: only an owner that lost the
+   * room without writing since (nobody told it: a pause, a partition) can be behind its
+   * clients. Ask the store who owns the room; if another claim followed ours, drop the room
+   * like a fenced write would, and the entry goes to the current owner. One read, only then.
+   */
+  private async checkStillOwner(): Promise<void> {
+    const epoch = this.claimedEpoch
+    const ownership = this.deps.store.roomOwnership
+    if (epoch === undefined || !ownership) return
+    const current = await ownership.call(this.deps.store, this.roomId).catch(() => undefined)
+    if (!current || current.epoch === epoch) return
+    await this.mailbox.call(() => {
+      if (this.gone) return
+      this.deps.logger.warn('room_fenced', { room: this.roomId, epoch, current: current.epoch })
+      const core = this.core
+      if (core) this.run((out) => core.abandon(out))
+      this.evict((conn) => conn.lost('room moved'))
+    })
+    throw new ActorGoneError()
   }
 
   // --- read markers and history loads --------------------------------------------------------

@@ -117,7 +117,9 @@ export class ClusterNode implements ClusterRouter {
     this.opts.logger.info('room_moved', { room: roomId, from: from ?? null, to: this.node, epoch: claim.epoch })
     // A previous owner still alive may hold the room in memory: tell it to let go now rather
     // than at its next (fenced, refused) write.
-    if (from !== undefined && this.view.has(from)) this.tell(from, { t: 'claimed', room: roomId, node: this.node, epoch: claim.epoch })
+    // Also when it is not live to us: a node paused past its lease may be back, still holding
+    // the room; its lease item (while listed) says where to reach it.
+    if (from !== undefined && this.view.lease(from)) this.tell(from, { t: 'claimed', room: roomId, node: this.node, epoch: claim.epoch })
   }
 
   announceRevoke(roomId: string, userId: string): void {
