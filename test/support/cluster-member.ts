@@ -225,6 +225,11 @@ export class Member {
     await this.reconnecting
   }
 
+  /** Stop reconnecting and sending, leaving the socket as it is (to die with its node). */
+  abandon(): void {
+    this.stopped = true
+  }
+
   async close(): Promise<void> {
     this.stopped = true
     await this.client?.close()
