@@ -53,10 +53,16 @@ export class RoomMembership {
   unacked: Map<string, SendFrame> | undefined
   /** Set while the room is lost and being entered again. */
   move: Move | undefined
+  private retired = false
 
   constructor(readonly owner: MembershipOwner, readonly roomId: string, connId: number, epoch: number) {
     this.conn = new MembershipConnection(this, connId)
     this.epoch = epoch
+  }
+
+  /** Replaced in its session by a new membership of the room: nothing of it reaches the socket. */
+  retire(): void {
+    this.retired = true
   }
 
   /** A fresh connection for the next entry: the room forgets the old one, frames from it are ignored. */
@@ -78,7 +84,7 @@ export class RoomMembership {
   /** A frame from the room to the client, with what the room says about it. */
   deliver(conn: MembershipConnection, text: string, info: FrameInfo | undefined): boolean {
     // A connection replaced by a re-entry: the room may forget it.
-    if (conn !== this.conn) return false
+    if (conn !== this.conn || this.retired) return false
     const welcome = info?.welcome
     if (welcome) {
       // Delivery restarts after `since` when the room replays from there, else at the room's head.

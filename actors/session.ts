@@ -214,6 +214,10 @@ export class SocketSession implements Session, MembershipOwner {
 
   private async join(roomId: string, since: number | undefined, epoch: number): Promise<void> {
     const membership = new RoomMembership(this, roomId, this.host.nextConnectionId(), epoch)
+    // A join while an earlier join of the room is still entering replaces it: the earlier
+    // entry must not write to the socket (two welcomes, and its messages before this one's
+    // replay, would show the client a seq twice).
+    this.rooms.get(roomId)?.retire()
     this.rooms.set(roomId, membership)
     await this.enterRoom(membership, since, epoch)
   }
