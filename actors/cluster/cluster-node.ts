@@ -55,6 +55,9 @@ export interface ClusterNodeInfo {
   rooms: number
 }
 
+/** Most rooms deferred to another node at once (each entry lives two heartbeats). */
+const deferralMemory = 100_000
+
 /** Kinds of link message: which side of the link handles each. */
 const ownerSide = new Set(['open', 'frame', 'leave'])
 const gatewaySide = new Set(['to', 'b', 'opened', 'open_failed', 'refused', 'revoked', 'lost'])
@@ -74,6 +77,12 @@ export class ClusterNode implements ClusterRouter {
   private readonly connecting = new Map<string, Promise<Peer>>()
   private readonly allPeers = new Set<Peer>()
   private readonly handles = new Map<string, RoomHandle>()
+  /**
+   * Rooms another node told us it claimed while our view still names us: we route them to it
+   * for two heartbeats (until views agree), instead of claiming back at once and trading the
+   * room back and forth on every entry.
+   */
+  private readonly deferrals = new Map<string, { node: string; until: number }>()
   private lastRenewal: number | undefined
   private heartbeat: (() => void) | undefined
   private ticking = false
@@ -97,11 +106,16 @@ export class ClusterNode implements ClusterRouter {
   // --- ClusterRouter --------------------------------------------------------------------------
 
   isLocal(roomId: string): boolean {
-    return !this.stopped && ownerOf(roomId, this.view.ids()) === this.node
+    return !this.stopped && this.ownerOf(roomId) === this.node
   }
 
   /** Who should own the room now, by this node's view (for /admin/rooms/:roomId). */
   ownerOf(roomId: string): string | undefined {
+    const deferral = this.deferrals.get(roomId)
+    if (deferral) {
+      if (deferral.until > this.opts.monotonic() && this.view.lease(deferral.node)) return deferral.node
+      this.deferrals.delete(roomId)
+    }
     return ownerOf(roomId, this.view.ids())
   }
 
@@ -219,6 +233,7 @@ export class ClusterNode implements ClusterRouter {
     if (change.joined.length === 0 && change.left.length === 0) return
     for (const id of change.joined) if (id !== this.node) this.opts.logger.info('node_joined', { node: id })
     for (const id of change.left) this.opts.logger.info('node_left', { node: id })
+    this.deferrals.clear() // views moved: placement decides again
     this.rebalance()
     this.host?.placementChanged()
   }
@@ -240,7 +255,7 @@ export class ClusterNode implements ClusterRouter {
     return {
       roomId,
       enter: async (conn: RoomConnection, since: number | undefined) => {
-        const owner = ownerOf(roomId, this.view.ids())
+        const owner = this.ownerOf(roomId)
         if (owner === undefined || owner === this.node || this.stopped) throw new RoomOpenError(this.stopped ? 'unavailable' : 'moved')
         const peer = await this.peer(owner)
         byConn.set(conn.id, peer.gateway)
@@ -339,6 +354,9 @@ export class ClusterNode implements ClusterRouter {
         if (header.node !== peer.channel.peer || !host) return
         // Only a claim newer than ours: a late notice about an older claim changes nothing.
         if ((host.roomEpoch(header.room) ?? Infinity) >= header.epoch) return
+        if (this.deferrals.size < deferralMemory) {
+          this.deferrals.set(header.room, { node: header.node, until: this.opts.monotonic() + 2 * this.opts.heartbeatMs })
+        }
         void host.handOff(header.room, 'room moved').catch(() => undefined)
         return
     }
