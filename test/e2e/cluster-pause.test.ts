@@ -45,3 +45,44 @@ t.test('SIGSTOP of the owner past its lease, then SIGCONT: it stores nothing in 
   t.comment(`${history.length} messages; fenced writes logged: ${JSON.stringify(cluster.logs('room_fenced').length)}`)
   await Promise.all(members.map((m) => m.close()))
 })
+
+t.test('SIGSTOP of the owner, SIGCONT as soon as the others dropped it (before anyone claimed the room)', async (t) => {
+  const room = 'pause-race'
+  const owner = await cluster.owner(room)
+  const members = await membersOn(cluster, cluster.live, room, 1)
+  const others = () => cluster.live.filter((n) => n.id !== owner)
+  await underLoad(members, {
+    before: 40,
+    after: 40,
+    during: async () => {
+      cluster.signal(owner, 'SIGSTOP')
+      await cluster.settled(others().map((n) => n.id), others())
+      cluster.signal(owner, 'SIGCONT')
+      await cluster.settled()
+    },
+  })
+  await verifyRoom(t, cluster, room, members, { via: others()[0]!, allowClosesOn: [owner] })
+  await Promise.all(members.map((m) => m.close()))
+})
+
+t.test('SIGSTOP of a gateway past its lease, then SIGCONT: its clients catch up with no gap', async (t) => {
+  const room = 'pause-gateway'
+  const owner = await cluster.owner(room)
+  const gateway = cluster.live.find((n) => n.id !== owner)!
+  const members = await membersOn(cluster, cluster.live, room, 1)
+  const others = () => cluster.live.filter((n) => n.id !== gateway.id)
+  await underLoad(members, {
+    before: 40,
+    after: 60,
+    during: async () => {
+      cluster.signal(gateway.id, 'SIGSTOP')
+      await cluster.settled(others().map((n) => n.id), others())
+      // The room goes on without it.
+      await members.find((m) => m.node !== gateway)!.send()
+      cluster.signal(gateway.id, 'SIGCONT')
+      await cluster.settled()
+    },
+  })
+  await verifyRoom(t, cluster, room, members, { via: cluster.node(owner), allowClosesOn: [gateway.id] })
+  await Promise.all(members.map((m) => m.close()))
+})
