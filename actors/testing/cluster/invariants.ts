@@ -129,7 +129,8 @@ function checkClients(
         const same = m && m.id === got.id && m.senderId === got.senderId && m.text === got.text && m.ts === got.ts && m.roomId === got.roomId
         if (!same) add('view_not_stored', `${user.id} in ${view.room}: seq ${seq} received as ${got.id} (${got.senderId}), stored as ${m ? `${m.id} (${m.senderId})` : 'nothing'}`)
       }
-      if (settled && view.lastSeq !== messages.length) {
+      // A member revoked from the room gets nothing after it: only the others must be current.
+      if (settled && !view.revoked && view.lastSeq !== messages.length) {
         add('view_behind', `${user.id} in ${view.room}: has up to seq ${view.lastSeq ?? '-'} after the run settled; the room has ${messages.length}`)
       }
     }

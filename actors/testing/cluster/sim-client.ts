@@ -21,7 +21,7 @@ export interface ClientWorld {
   /** Opens a socket at some live node; false when no node takes connections now. */
   connect(socket: SimSocket): boolean
   /** The user's session at `node` no longer has these rooms (socket closed, room left). */
-  forgetMoves(node: string, user: string, rooms: readonly string[]): void
+  forgetMoves(node: string | undefined, user: string, rooms: readonly string[]): void
   violation(kind: string, detail: string): void
   log(line: string): void
 }
@@ -54,8 +54,14 @@ export interface RoomView {
   unrecovered: number
   /** A `leave` was sent on this socket (the user rejoins once `left` comes). */
   leaving: SimSocket | undefined
-  /** A `join` again with an older `since` is on its way: its welcome restarts the view there. */
-  rewind: { socket: SimSocket; since: number } | undefined
+  /** The `since` of the unanswered join (`joining`): its welcome's replay starts after it. */
+  joinSince: number | undefined
+  /** The server said the user may no longer be in the room (left revoked, 4403, forbidden). */
+  revoked: boolean
+  /** A `join` of the room is unanswered on this socket: one at a time, so each answer is known. */
+  joining: SimSocket | undefined
+  /** A join again is scheduled. */
+  rejoinPending: boolean
 }
 
 type Frame = { type: string; [field: string]: any }
@@ -73,6 +79,8 @@ export class SimSocket implements SocketPort {
   closed = false
   /** Until then the client reads nothing: the server sees its bytes pile up (a slow consumer). */
   stalledUntil = 0
+  /** A room socket's `since` at the upgrade. */
+  since: number | undefined
   private lastDelivery = 0
   /** Set by the world: puts a function into the node's process (held while paused). */
   deliver: (fn: () => void) => void = () => undefined
@@ -152,6 +160,10 @@ export class SimUser {
   readonly sent = new Map<string, { room: string; text: string }>()
   private readonly sockets = new Map<string, SimSocket>()
   private reconnecting = new Set<string>()
+  /** Sends given up (their room was revoked): a late answer to one is no surprise. */
+  readonly dropped = new Set<string>()
+  /** Rooms of this user that are private (a revocation is possible there). */
+  readonly private = new Set<string>()
   private sends = 0
   private stopped = false
 
@@ -167,7 +179,7 @@ export class SimUser {
     readonly rewinds = true,
   ) {
     for (const room of rooms) {
-      this.views.set(room, { room, welcomedOn: undefined, joinSentAt: undefined, lastSeq: undefined, seen: new Map(), unrecovered: 0, leaving: undefined, rewind: undefined })
+      this.views.set(room, { room, welcomedOn: undefined, joinSentAt: undefined, lastSeq: undefined, seen: new Map(), unrecovered: 0, leaving: undefined, joinSince: undefined, revoked: false, joining: undefined, rejoinPending: false })
     }
   }
 
@@ -181,13 +193,13 @@ export class SimUser {
   /** Nothing left to do: every send acknowledged, every room welcomed on an open socket. */
   get settled(): boolean {
     if (this.pending.size > 0 || this.reconnecting.size > 0) return false
-    for (const view of this.views.values()) if (!view.welcomedOn || view.welcomedOn.closed) return false
+    for (const view of this.views.values()) if (!view.revoked && (!view.welcomedOn || view.welcomedOn.closed)) return false
     return true
   }
 
   /** Why the user is not settled (for a report). */
   describe(): string {
-    const rooms = [...this.views.values()].map((v) => `${v.room}:${v.welcomedOn && !v.welcomedOn.closed ? `in@${v.welcomedOn.node}` : 'out'}:seq${v.lastSeq ?? '-'}`)
+    const rooms = [...this.views.values()].map((v) => `${v.room}:${v.revoked ? 'revoked' : v.welcomedOn && !v.welcomedOn.closed ? `in@${v.welcomedOn.node}` : 'out'}:seq${v.lastSeq ?? '-'}`)
     return `${this.id} (${this.mode}) pending [${[...this.pending.keys()].join(',')}] rooms ${rooms.join(' ')}`
   }
 
@@ -195,7 +207,7 @@ export class SimUser {
 
   private open(key: string): void {
     this.reconnecting.delete(key)
-    if (this.stopped) return
+    if (this.stopped || this.views.get(key)?.revoked) return
     const socket = new SimSocket(this, key === 'ws' ? undefined : key)
     this.sockets.set(key, socket)
     for (const view of this.viewsOf(socket)) {
@@ -207,7 +219,7 @@ export class SimUser {
       return this.reconnectLater(key)
     }
     this.world.log(`${this.id} connects ${key} at ${socket.node}`)
-    if (socket.room === undefined) for (const view of this.views.values()) this.join(socket, view)
+    if (socket.room === undefined) for (const view of this.views.values()) if (!view.revoked) this.join(socket, view)
   }
 
   /** The `since` to ask with: the last seq this user has of the room, once it has one. */
@@ -215,17 +227,21 @@ export class SimUser {
     return this.views.get(room)!.lastSeq
   }
 
-  private join(socket: SimSocket, view: RoomView): void {
+  private join(socket: SimSocket, view: RoomView, since = view.lastSeq): void {
+    if (view.revoked || view.joining === socket) return
+    view.joining = socket
+    view.joinSince = since
     view.joinSentAt = this.world.clock.now()
-    const since = view.lastSeq
     socket.write(since === undefined ? { type: 'join', room: view.room } : { type: 'join', room: view.room, since })
   }
 
   socketClosed(socket: SimSocket, why: string): void {
     const key = socket.room ?? 'ws'
+    // A room socket closed as revoked (4403) or refused at the upgrade as forbidden: out for good.
+    if (socket.room !== undefined && (why.startsWith('4403') || why.includes('refused: forbidden'))) this.revoke(this.views.get(socket.room)!)
     for (const view of this.viewsOf(socket)) {
       if (view.welcomedOn === socket) view.welcomedOn = undefined
-      if (view.rewind?.socket === socket) view.rewind = undefined
+      if (view.joining === socket) view.joining = undefined
     }
     this.world.forgetMoves(socket.node, this.id, this.viewsOf(socket).map((v) => v.room))
     if (this.sockets.get(key) !== socket) return
@@ -264,13 +280,13 @@ export class SimUser {
       case 'error':
         return this.error(socket, view, frame)
       case 'left':
-        view.rewind = undefined
         if (view.welcomedOn === socket) view.welcomedOn = undefined
         if (frame.reason === undefined && view.leaving === socket) {
           view.leaving = undefined
           this.world.forgetMoves(socket.node, this.id, [view.room])
           return this.rejoinLater(socket, view)
         }
+        if (frame.reason === 'revoked') return this.revoke(view)
         if (frame.reason !== 'unavailable') return this.world.violation('unexpected_left', `${this.id}: ${JSON.stringify(frame)}`)
         return this.rejoinLater(socket, view)
       case 'history':
@@ -282,22 +298,24 @@ export class SimUser {
 
   private welcome(socket: SimSocket, view: RoomView, frame: Frame): void {
     const seq = frame.seq as number
-    const rewind = view.rewind?.socket === socket ? view.rewind : undefined
-    view.rewind = undefined
-    if (rewind && view.lastSeq !== undefined && frame.recovered === true) {
-      // Asked again from an older seq: every message after it comes again, in order.
-      view.lastSeq = rewind.since
-    } else if (view.lastSeq === undefined) {
-      view.lastSeq = seq
-    } else if (frame.recovered === false) {
+    // The since this welcome answers: of the join on a /ws socket, of the upgrade on a room socket.
+    const asked = socket.room === undefined ? (view.joining === socket ? view.joinSince : undefined) : socket.since
+    if (asked !== undefined && seq < asked) {
+      this.world.violation('welcome_behind', `${this.id} in ${view.room}: welcome at seq ${seq} after asking since ${asked}`)
+    }
+    if (frame.recovered === false) {
       // Too far behind to replay: the protocol says page history; the view restarts here.
       view.unrecovered++
       view.lastSeq = seq
-    } else if (seq < view.lastSeq) {
-      this.world.violation('welcome_behind', `${this.id} in ${view.room}: welcome at seq ${seq} after seeing ${view.lastSeq}`)
+    } else if (asked !== undefined && frame.recovered === true) {
+      // Every message after `since` follows, some perhaps already seen (they must be the same).
+      view.lastSeq = asked
+    } else {
+      view.lastSeq = seq
     }
     view.welcomedOn = socket
     view.leaving = undefined
+    view.joining = undefined
     view.joinSentAt = undefined
     // What was never acknowledged goes again, with the same ids, in order.
     for (const [id, sent] of this.pending) if (sent.room === view.room) this.write(socket, view, id, sent)
@@ -335,7 +353,7 @@ export class SimUser {
       if (before.seq !== record.seq || before.messageId !== record.messageId || before.room !== record.room) {
         this.world.violation('ack_changed', `${this.id}: ${id} acked as ${JSON.stringify(before)}, then as ${JSON.stringify(record)}`)
       }
-    } else if (!this.pending.has(id)) {
+    } else if (!this.pending.has(id) && !this.dropped.has(id)) {
       this.world.violation('ack_unknown', `${this.id}: ack for ${id}, never sent`)
     } else if (!view.seen.has(record.seq) && (view.lastSeq ?? 0) < record.seq) {
       this.world.violation('ack_before_message', `${this.id} in ${view.room}: ack of ${id} (seq ${record.seq}) before its message`)
@@ -361,7 +379,7 @@ export class SimUser {
       return
     }
     if (ref !== undefined) {
-      if (this.acked.has(ref)) return // a late refusal of a resend whose original was acknowledged
+      if (this.acked.has(ref) || this.dropped.has(ref)) return // a late answer to a resend, or to a send given up
       return this.world.violation('error_unknown_ref', `${this.id}: ${JSON.stringify(frame)}`)
     }
     // A typing or read frame for a room the session no longer has (a join refused meanwhile).
@@ -372,19 +390,22 @@ export class SimUser {
     // A join refused: retry later (a room socket is closed by the server after this). A join
     // of a room the socket is already in may leave it in the room (it is moving) or not (its
     // entry failed): the welcome of the next join settles which.
-    view.rewind = undefined
+    view.joining = undefined
     if (code === 'unavailable' || code === 'rate_limited') {
       if (socket.room === undefined) this.rejoinLater(socket, view, true)
       return
     }
+    if (code === 'forbidden' && this.private.has(view.room)) return this.revoke(view)
     this.world.violation('join_refused', `${this.id}: ${JSON.stringify(frame)}`)
   }
 
   private rejoinLater(socket: SimSocket, view: RoomView, evenIfIn = false): void {
-    if (socket.room !== undefined) return // a room socket is closed and reconnected instead
+    if (socket.room !== undefined || view.rejoinPending) return // a room socket is closed and reconnected instead
     view.joinSentAt ??= this.world.clock.now()
+    view.rejoinPending = true
     const clock = this.world.clock
     clock.at(clock.now() + this.rng.int(100, 1500), () => {
+      view.rejoinPending = false
       if (!socket.closed && this.sockets.get('ws') === socket && (evenIfIn || view.welcomedOn !== socket)) this.join(socket, view)
     })
   }
@@ -413,11 +434,10 @@ export class SimUser {
       } else if (roll < 0.035 && this.rewinds && this.mode === 'ws' && ready.length > 0) {
         // Join a room again with an older since (a client that lost its copy): the replay follows.
         const view = this.rng.pick(ready)
-        if (view.rewind === undefined && (view.lastSeq ?? 0) > 0) {
+        if (view.joining === undefined && (view.lastSeq ?? 0) > 0) {
           const since = Math.max(0, view.lastSeq! - this.rng.int(1, 5))
-          view.rewind = { socket: view.welcomedOn!, since }
           this.world.log(`${this.id} joins ${view.room} again with since ${since} (has ${view.lastSeq}) at ${view.welcomedOn!.node}`)
-          view.welcomedOn!.write({ type: 'join', room: view.room, since })
+          this.join(view.welcomedOn!, view, since)
         }
       } else if (roll < 0.045 && this.mode === 'ws' && ready.length > 0) {
         // Leave a room and join it again with since.
@@ -457,6 +477,22 @@ export class SimUser {
       }
       this.schedulePatience()
     })
+  }
+
+  /** The user may no longer be in the room: its sends there are given up, it never comes back. */
+  private revoke(view: RoomView): void {
+    if (view.revoked) return
+    if (!this.private.has(view.room)) return this.world.violation('revoked_public', `${this.id} revoked from ${view.room}, a public room`)
+    view.revoked = true
+    view.welcomedOn = undefined
+    // A session that was moving the room ends its move here (without a log line).
+    this.world.forgetMoves(undefined, this.id, [view.room])
+    this.world.log(`${this.id} is out of ${view.room} (revoked)`)
+    for (const [id, sent] of [...this.pending]) {
+      if (sent.room !== view.room) continue
+      this.pending.delete(id)
+      this.dropped.add(id)
+    }
   }
 
   /** The run is over: no more reconnects or timers. */

@@ -14,6 +14,7 @@
  */
 import { ClusterNode } from '../../cluster/cluster-node.ts'
 import type { LinkTransport } from '../../cluster/ports.ts'
+import { Admin } from '../../admin.ts'
 import { ActorHost } from '../../host.ts'
 import type { Limits } from '../../limits.ts'
 import type { Logger } from '../../ports.ts'
@@ -108,6 +109,7 @@ class SimNode {
     readonly host: ActorHost,
     readonly cluster: ClusterNode,
     readonly transport: GatedTransport,
+    readonly store: Store,
   ) {}
 
   get name(): string {
@@ -149,6 +151,8 @@ class Simulation implements ClientWorld {
   private readonly limits: Partial<Limits>
   /** Sessions in a move (`room_lost` logged, no `room_reentered` or `room_move_gave_up` yet): node|user|room. */
   private readonly moving = new Set<string>()
+  /** Revocations an admin call completed. */
+  private readonly revocations: Array<{ user: string; room: string }> = []
 
   constructor(private readonly opts: SimOptions) {
     const root = new Rng(opts.seed)
@@ -163,6 +167,8 @@ class Simulation implements ClientWorld {
     const tight = this.rng.chance(0.3) ? { linkSoftBytes: 300, linkHardBytes: 8_000 } : {}
     this.limits = { ...tight, ...opts.limits }
     this.rooms = Array.from({ length: roomCount }, (_, i) => `room-${i}`)
+    // One private room: its members may be revoked (by an admin on any node) during the run.
+    this.rooms.push('private-0')
   }
 
   // --- the run ---------------------------------------------------------------------------------
@@ -174,8 +180,9 @@ class Simulation implements ClientWorld {
     const nodeCount = this.opts.nodes ?? this.rng.int(3, 5)
     for (let i = 0; i < nodeCount; i++) this.startNode(this.newNodeId())
     await this.runFor(3_000) // every node up and seeing the others
+    await this.shared.putRoom({ roomId: 'private-0', visibility: 'private' })
     const userCount = this.opts.users ?? this.rng.int(6, 10)
-    for (let i = 0; i < userCount; i++) this.addUser(i)
+    for (let i = 0; i < userCount; i++) await this.addUser(i)
     if (this.opts.faults ?? true) this.scheduleFaults(activeMs)
     await this.runFor(activeMs)
     this.heal()
@@ -188,6 +195,7 @@ class Simulation implements ClientWorld {
       const moves = [...this.moving].map((m) => `move ${m}`)
       violations.push({ kind: 'did_not_settle', detail: `after healing, still waiting: ${[...stuck, ...moves].join('; ')}` })
     }
+    violations.push(...this.checkRevocations())
     violations.push(...(await checkInvariants({ ledger: this.ledger.entries, store: this.shared, rooms: this.rooms, users: this.users, settled })))
     let messages = 0
     for (const room of this.rooms) messages += (await this.shared.readPage(room, { limit: 1 })).messages[0]?.seq ?? 0
@@ -243,6 +251,7 @@ class Simulation implements ClientWorld {
     const room = socket.room
     const host = node.host
     const since = room === undefined ? undefined : socket.user.since(room)
+    socket.since = since
     socket.deliver(() => {
       if (socket.closed) return
       if (room === undefined) {
@@ -315,7 +324,7 @@ class Simulation implements ClientWorld {
       cluster,
       limits: this.limits,
     })
-    const node = new SimNode(id, incarnation, gate, host, cluster, transport)
+    const node = new SimNode(id, incarnation, gate, host, cluster, transport, store)
     this.nodes.push(node)
     this.log(`${name} starting`)
     gate.run(() => {
@@ -345,8 +354,11 @@ class Simulation implements ClientWorld {
   }
 
   /** A session is gone (its socket closed, or it left the room): its move, if any, with it. */
-  forgetMoves(node: string, user: string, rooms: readonly string[]): void {
-    for (const room of rooms) this.moving.delete(`${node}|${user}|${room}`)
+  forgetMoves(node: string | undefined, user: string, rooms: readonly string[]): void {
+    for (const key of [...this.moving]) {
+      const [n, u, r] = key.split('|')
+      if ((node === undefined || n === node) && u === user && rooms.includes(r!)) this.moving.delete(key)
+    }
   }
 
   private liveNodes(): SimNode[] {
@@ -397,7 +409,7 @@ class Simulation implements ClientWorld {
 
   // --- users -----------------------------------------------------------------------------------
 
-  private addUser(i: number): void {
+  private async addUser(i: number): Promise<void> {
     const rng = this.rng.fork(`user${i}`)
     const mode = rng.chance(0.5) ? 'ws' : 'bound'
     const count = rng.int(1, Math.min(3, this.rooms.length))
@@ -408,6 +420,10 @@ class Simulation implements ClientWorld {
     }
     const user = new SimUser(`u${i}`, mode, rooms, this, rng, this.opts.mutant === 'duplicate-delivery', this.opts.rewinds ?? true)
     this.users.push(user)
+    if (rooms.includes('private-0')) {
+      await this.shared.putRoomMember('private-0', user.id)
+      user.private.add('private-0')
+    }
     // Users arrive over the first seconds.
     this.clock.at(this.clock.now() + rng.int(0, 3_000), () => user.start())
   }
@@ -417,7 +433,7 @@ class Simulation implements ClientWorld {
   private scheduleFaults(activeMs: number): void {
     const rng = this.faultRng
     const count = rng.int(4, 12)
-    const kinds = ['crash', 'crash', 'pause', 'pause', 'partition', 'partition', 'slow', 'failing', 'failing', 'isolate', 'join', 'drain'] as const
+    const kinds = ['crash', 'crash', 'pause', 'pause', 'partition', 'partition', 'slow', 'failing', 'failing', 'isolate', 'join', 'drain', 'revoke'] as const
     for (let i = 0; i < count; i++) {
       const at = this.clock.now() + rng.int(1_000, activeMs - 2_000)
       const kind = rng.pick(kinds)
@@ -498,6 +514,14 @@ class Simulation implements ClientWorld {
         this.startNode(id)
         return
       }
+      case 'revoke': {
+        const members = this.users.filter((u) => u.private.has('private-0') && !this.revocations.some((r) => r.user === u.id))
+        if (members.length === 0 || up.length === 0) return
+        const user = rng.pick(members)
+        note(`revoke ${user.id} from private-0`)
+        this.revokeLater(user.id, 'private-0', 0)
+        return
+      }
       case 'drain': {
         if (up.length < 2) return
         const node = rng.pick(up)
@@ -507,6 +531,43 @@ class Simulation implements ClientWorld {
         return
       }
     }
+  }
+
+  /**
+   * An admin removes the member on some live node (`DELETE .../members/:userId`); a failed
+   * call is retried, as an admin tool would, until one succeeds.
+   */
+  private revokeLater(user: string, room: string, ms: number): void {
+    this.clock.at(this.clock.now() + ms, () => {
+      const up = this.nodes.filter((n) => n.state === 'up' && !n.gate.isCrashed)
+      if (up.length === 0) return this.revokeLater(user, room, 500)
+      const node = this.faultRng.pick(up)
+      node.gate.run(() => {
+        new Admin(node.host, node.store).deleteRoomMember(room, user).then(
+          () => {
+            this.log(`${node.name} revoked ${user} from ${room}`)
+            this.revocations.push({ user, room })
+          },
+          (err: unknown) => {
+            this.log(`${node.name} revocation of ${user} failed: ${String(err)}`)
+            this.revokeLater(user, room, 500)
+          },
+        )
+      })
+    })
+  }
+
+  /** Revoked members: their client was told, and no node still has them in the room. */
+  private checkRevocations(): Violation[] {
+    const out: Violation[] = []
+    for (const { user, room } of this.revocations) {
+      const client = this.users.find((u) => u.id === user)!
+      if (!client.views.get(room)?.revoked) out.push({ kind: 'revocation_not_seen', detail: `${user} was never told it is out of ${room}` })
+      for (const node of this.liveNodes()) {
+        if (node.host.connectedUsers(room).includes(user)) out.push({ kind: 'revoked_still_in', detail: `${user} is still in ${room} at ${node.name}` })
+      }
+    }
+    return out
   }
 
   /** The end of the faults: every pause resumes, partitions heal, the store is calm, sends stop. */
