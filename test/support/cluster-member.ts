@@ -26,6 +26,8 @@ export class Member {
   /** Every message seq shown to this member, in arrival order, over all its sockets. */
   readonly seqs: number[] = []
   readonly texts = new Map<number, string>()
+  /** performance.now() of each message's arrival (benchmarks: the pauses a client sees). */
+  readonly arrivals: number[] = []
   /** The first seq this member must see (its first welcome's seq + 1). */
   start = 0
   readonly closes: Close[] = []
@@ -120,6 +122,7 @@ export class Member {
         const m = f.message as { seq: number; text: string }
         this.seqs.push(m.seq)
         this.texts.set(m.seq, m.text)
+        this.arrivals.push(performance.now())
         return
       }
       case 'ack': {
