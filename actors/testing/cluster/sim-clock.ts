@@ -112,10 +112,10 @@ export class NodeGate {
     return this.dead
   }
 
-  /** Runs `fn` in the node now, later (paused), or never (crashed). */
+  /** Runs `fn` in the node now, later (paused, or what waited is not all delivered yet), or never (crashed). */
   run(fn: () => void): void {
     if (this.dead) return
-    if (this.paused) this.held.push(fn)
+    if (this.paused || this.held.length > 0) this.held.push(fn)
     else fn()
   }
 
@@ -128,14 +128,24 @@ export class NodeGate {
     this.paused = true
   }
 
-  /** What waited runs again in its order, each as its own event. */
+  /**
+   * What waited runs in its order, each as its own event; what arrives meanwhile queues
+   * behind it (a socket's bytes are read in the order they came).
+   */
   resume(): void {
     if (!this.paused || this.dead) return
     this.paused = false
-    const held = this.held
-    this.held = []
-    const now = this.clock.now()
-    for (const fn of held) this.clock.at(now, () => this.run(fn))
+    this.releaseNext()
+  }
+
+  private releaseNext(): void {
+    if (this.held.length === 0) return
+    this.clock.at(this.clock.now(), () => {
+      if (this.paused || this.dead) return
+      const fn = this.held.shift()!
+      fn()
+      this.releaseNext()
+    })
   }
 
   crash(): void {
