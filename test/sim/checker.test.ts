@@ -35,6 +35,11 @@ t.test('a connection that delivers a message twice: the view check says so', asy
   t.ok(caught, 'some seed catches a duplicate in a client view')
 })
 
+t.test('revocations never announced to the other nodes: the revocation check says so', async (t) => {
+  const caught = await firstCaught('local-revocations', ['revoked_still_in', 'revocation_not_seen'], 30)
+  t.ok(caught, 'some seed catches a revoked member still in the room on another node')
+})
+
 t.test('a seed replays exactly: the same log, the same store', async (t) => {
   const a = await simulate({ seed: 7 })
   const b = await simulate({ seed: 7 })

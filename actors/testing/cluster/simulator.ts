@@ -47,9 +47,10 @@ export interface SimNetwork {
 /**
  * Ways to break the system on purpose, to prove the checks are not vacuous: a store that
  * ignores fences, a store that loses some acknowledged writes, a client connection that gets
- * some message twice (as a session without its dedupe by seq would deliver it).
+ * some message twice (as a session without its dedupe by seq would deliver it), revocations
+ * applied only on the node that made them (never announced to the others).
  */
-export type Mutant = 'ignore-fence' | 'lose-writes' | 'duplicate-delivery'
+export type Mutant = 'ignore-fence' | 'lose-writes' | 'duplicate-delivery' | 'local-revocations'
 
 export interface SimOptions {
   seed: number
@@ -543,7 +544,11 @@ class Simulation implements ClientWorld {
       if (up.length === 0) return this.revokeLater(user, room, 500)
       const node = this.faultRng.pick(up)
       node.gate.run(() => {
-        new Admin(node.host, node.store).deleteRoomMember(room, user).then(
+        const revoke =
+          this.opts.mutant === 'local-revocations'
+            ? node.store.deleteRoomMember(room, user).then(() => node.host.revoke(room, user, { announce: false }))
+            : new Admin(node.host, node.store).deleteRoomMember(room, user)
+        revoke.then(
           () => {
             this.log(`${node.name} revoked ${user} from ${room}`)
             this.revocations.push({ user, room })
