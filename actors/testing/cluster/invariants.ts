@@ -129,6 +129,11 @@ function checkClients(
         const same = m && m.id === got.id && m.senderId === got.senderId && m.text === got.text && m.ts === got.ts && m.roomId === got.roomId
         if (!same) add('view_not_stored', `${user.id} in ${view.room}: seq ${seq} received as ${got.id} (${got.senderId}), stored as ${m ? `${m.id} (${m.senderId})` : 'nothing'}`)
       }
+      for (const got of view.history) {
+        const m = messages[got.seq - 1]
+        const same = m && m.id === got.id && m.senderId === got.senderId && m.text === got.text && m.ts === got.ts && m.roomId === got.roomId
+        if (!same) add('history_not_stored', `${user.id} in ${view.room}: history gave seq ${got.seq} as ${got.id}, stored as ${m ? m.id : 'nothing'}`)
+      }
       // A member revoked from the room gets nothing after it: only the others must be current.
       if (settled && !view.revoked && view.lastSeq !== messages.length) {
         add('view_behind', `${user.id} in ${view.room}: has up to seq ${view.lastSeq ?? '-'} after the run settled; the room has ${messages.length}`)

@@ -62,6 +62,10 @@ export interface RoomView {
   joining: SimSocket | undefined
   /** A join again is scheduled. */
   rejoinPending: boolean
+  /** Every message received in `history` pages (each must be the stored one). */
+  history: WireMessage[]
+  /** History requests unanswered (a page or an `unavailable` without `ref` answers one). */
+  historyPending: number
 }
 
 type Frame = { type: string; [field: string]: any }
@@ -179,7 +183,7 @@ export class SimUser {
     readonly rewinds = true,
   ) {
     for (const room of rooms) {
-      this.views.set(room, { room, welcomedOn: undefined, joinSentAt: undefined, lastSeq: undefined, seen: new Map(), unrecovered: 0, leaving: undefined, joinSince: undefined, revoked: false, joining: undefined, rejoinPending: false })
+      this.views.set(room, { room, welcomedOn: undefined, joinSentAt: undefined, lastSeq: undefined, seen: new Map(), unrecovered: 0, leaving: undefined, joinSince: undefined, revoked: false, joining: undefined, rejoinPending: false, history: [], historyPending: 0 })
     }
   }
 
@@ -242,6 +246,7 @@ export class SimUser {
     for (const view of this.viewsOf(socket)) {
       if (view.welcomedOn === socket) view.welcomedOn = undefined
       if (view.joining === socket) view.joining = undefined
+      view.historyPending = 0
     }
     this.world.forgetMoves(socket.node, this.id, this.viewsOf(socket).map((v) => v.room))
     if (this.sockets.get(key) !== socket) return
@@ -289,8 +294,17 @@ export class SimUser {
         if (frame.reason === 'revoked') return this.revoke(view)
         if (frame.reason !== 'unavailable') return this.world.violation('unexpected_left', `${this.id}: ${JSON.stringify(frame)}`)
         return this.rejoinLater(socket, view)
-      case 'history':
+      case 'history': {
+        const messages = frame.messages as WireMessage[]
+        messages.forEach((m, i) => {
+          if (i > 0 && m.seq !== messages[i - 1]!.seq + 1) {
+            this.world.violation('history_not_dense', `${this.id} in ${view.room}: a history page has seq ${m.seq} after ${messages[i - 1]!.seq}`)
+          }
+        })
+        view.history.push(...messages)
+        view.historyPending = Math.max(0, view.historyPending - 1)
         return
+      }
       default:
         return this.world.violation('unexpected_frame', `${this.id}: ${JSON.stringify(frame)}`)
     }
@@ -387,6 +401,20 @@ export class SimUser {
       if (view.welcomedOn === socket) view.welcomedOn = undefined
       return this.rejoinLater(socket, view)
     }
+    // No join waits for an answer: a history request refused while the room moves, or (a room
+    // socket) an entry refused, and the server closes the socket right after.
+    if (code === 'unavailable' && (socket.room !== undefined || view.joining !== socket)) {
+      if (view.historyPending > 0) {
+        view.historyPending--
+        return
+      }
+      if (socket.room !== undefined) return
+      // Neither a join nor a history request is unanswered: the session refused an entry it
+      // had already welcomed (it has left the room; say so, and join again).
+      this.world.violation('refused_after_welcome', `${this.id} in ${view.room}: ${JSON.stringify(frame)} after the welcome of its join`)
+      if (view.welcomedOn === socket) view.welcomedOn = undefined
+      return this.rejoinLater(socket, view, true)
+    }
     // A join refused: retry later (a room socket is closed by the server after this). A join
     // of a room the socket is already in may leave it in the room (it is moving) or not (its
     // entry failed): the welcome of the next join settles which.
@@ -444,6 +472,13 @@ export class SimUser {
         const view = this.rng.pick(ready)
         view.leaving = view.welcomedOn
         view.welcomedOn!.write({ type: 'leave', room: view.room })
+      } else if (roll < 0.06 && ready.length > 0) {
+        // A page of history, the newest or before some seq.
+        const view = this.rng.pick(ready)
+        const last = view.lastSeq ?? 0
+        const page = this.rng.chance(0.5) || last === 0 ? { limit: this.rng.int(1, 20) } : { before: this.rng.int(1, last + 1), limit: this.rng.int(1, 20) }
+        view.historyPending++
+        view.welcomedOn!.write(this.roomFrame(view.welcomedOn!, view, { type: 'history', ...page }))
       } else if (roll < 0.1 && ready.length > 0) {
         const view = this.rng.pick(ready)
         view.welcomedOn!.write(this.roomFrame(view.welcomedOn!, view, { type: 'typing', active: true }))
