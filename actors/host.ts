@@ -150,7 +150,13 @@ export class ActorHost implements RoomRuntime, SessionHost {
     this.revokedAt.delete(key)
     this.revokedAt.set(key, epoch)
     if (this.revokedAt.size > revocationMemory) this.revokedAt.delete(this.revokedAt.keys().next().value!)
-    this.actors.get(roomId)?.revoke(userId)
+    const actor = this.actors.get(roomId)
+    if (actor) actor.revoke(userId)
+    else {
+      // The room lives on another node: this node's sessions leave it now, without waiting
+      // for the owner to relay it (it may not have heard, or its link may be down).
+      for (const session of this.sessions) if (session.user.id === userId && session.isIn(roomId)) session.revoked(roomId, 'revoked')
+    }
     if (opts.announce ?? true) this.cluster?.announceRevoke(roomId, userId)
   }
 
@@ -163,8 +169,29 @@ export class ActorHost implements RoomRuntime, SessionHost {
     this.closedAt.set(roomId, ++this.revocationEpoch)
     if (this.closedAt.size > revocationMemory) this.closedAt.delete(this.closedAt.keys().next().value!)
     this.logger.info('room_closed', { room: roomId, connections: this.actors.get(roomId)?.stats()?.connections ?? 0 })
-    this.actors.get(roomId)?.closeRoom()
+    const actor = this.actors.get(roomId)
+    if (actor) actor.closeRoom()
+    else for (const session of this.sessions) if (session.isIn(roomId)) session.revoked(roomId, 'closed')
     if (opts.announce ?? true) this.cluster?.announceClose(roomId)
+  }
+
+  /**
+   * Another node revoked the user (or a replay of that, for a node that was out of reach):
+   * read the store afresh and revoke here unless the member was let in again since. If the
+   * store cannot answer, the revocation wins.
+   */
+  async peerRevoked(roomId: string, userId: string): Promise<void> {
+    this.store.forgetAccess?.(roomId, userId)
+    const access = await checkAccess(this.store, { autoCreateRooms: false, creates: this.quotas, now: () => this.clock.now() }, roomId, userId, 'read')
+    if (access.ok) return
+    this.revoke(roomId, userId, { announce: false })
+  }
+
+  /** Another node closed the room: close it here too unless it was reopened since. */
+  async peerClosed(roomId: string): Promise<void> {
+    this.store.forgetAccess?.(roomId)
+    const record = await this.store.getRoom(roomId).catch(() => ({ roomId, closed: true as const }))
+    if (record?.closed) this.closeRoom(roomId, { announce: false })
   }
 
   /** Users connected to the room on this node. */

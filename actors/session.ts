@@ -105,6 +105,11 @@ export class SocketSession implements Session, MembershipOwner {
     return this.inbox.idle
   }
 
+  /** Is this session in the room (joined, entering or moving)? */
+  isIn(roomId: string): boolean {
+    return this.rooms.has(roomId)
+  }
+
   joinedRooms(): string[] {
     return [...this.rooms.keys()]
   }
@@ -238,6 +243,7 @@ export class SocketSession implements Session, MembershipOwner {
       // Lost while its welcome was on the way: enter again from what was delivered.
       if (conn.dead) this.startMove(membership, 'lost while entering')
     } catch (err) {
+      membership.retire()
       if (this.rooms.get(roomId) === membership) this.rooms.delete(roomId)
       const refusal = joinRefusal(err, roomId)
       this.host.logger.warn('join_failed', { room: roomId, user: this.user.id, error: String(err) })
@@ -286,6 +292,15 @@ export class SocketSession implements Session, MembershipOwner {
     if (this.ended || this.rooms.get(membership.roomId) !== membership || membership.move !== move) return
     const { roomId } = membership
     move.attempts++
+    // Access is asked again on every re-entry: a revocation made while this node was out of
+    // reach of the node that made it (paused, partitioned) must not let the member back in.
+    const access = await this.host.checkAccess(roomId, this.user.id, 'enter')
+    if (this.ended || this.rooms.get(roomId) !== membership || membership.move !== move) return
+    if (!access.ok) {
+      if (access.code === 'forbidden') return this.revoked(roomId, 'revoked')
+      if (access.code === 'not_found') return this.revoked(roomId, 'closed')
+      return this.retryMove(membership, move, `access check: ${access.code}`)
+    }
     const conn = membership.renew(this.host.nextConnectionId())
     membership.entrySince = move.since
     let handle: RoomHandle
@@ -371,6 +386,8 @@ export class SocketSession implements Session, MembershipOwner {
 
   /** Out of the room: the room forgets the connection, a pending retry is cancelled. */
   private forget(membership: RoomMembership): void {
+    // An entry or a re-entry under way may still complete: nothing of it reaches the socket.
+    membership.retire()
     membership.handle?.leave(membership.conn.id)
     membership.move?.cancelRetry?.()
   }
@@ -383,7 +400,8 @@ export class SocketSession implements Session, MembershipOwner {
   revoked(roomId: string, reason: LeaveReason = 'revoked'): void {
     const membership = this.rooms.get(roomId)
     this.rooms.delete(roomId)
-    membership?.move?.cancelRetry?.()
+    // The room may not have seen it yet (a revocation applied here first): leave it there too.
+    if (membership) this.forget(membership)
     if (this.boundRoom === undefined) this.write({ type: 'left', room: roomId, reason })
     else if (reason === 'closed') this.end(CloseCode.roomClosed, 'room closed')
     else this.end(CloseCode.revoked, 'revoked')

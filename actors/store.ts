@@ -143,6 +143,13 @@ export interface Store {
   /** Flush and release resources. */
   close(): Promise<void>
 
+  /**
+   * Another node changed who may enter the room (revoked `userId`, closed the room, made it
+   * private): drop whatever this store cached about it, so this node's next access check
+   * reads the store. Only for stores that cache access (DynamoDB's membership cache).
+   */
+  forgetAccess?(roomId: string, userId?: string): void
+
   // --- room ownership (cluster stores only; docs/cluster.md) -------------------------------
 
   /**

@@ -31,8 +31,10 @@ export interface ClusterHost {
   roomEpoch(roomId: string): number | undefined
   /** The live set changed: sessions waiting to enter a moved room again retry now. */
   placementChanged(): void
-  revoke(roomId: string, userId: string, opts: { announce: boolean }): void
-  closeRoom(roomId: string, opts: { announce: boolean }): void
+  /** A peer revoked the user in the room: check the store and revoke here if still revoked. */
+  peerRevoked(roomId: string, userId: string): Promise<void>
+  /** A peer closed the room: check the store and close it here if still closed. */
+  peerClosed(roomId: string): Promise<void>
 }
 
 export interface ClusterNodeOptions {
@@ -54,6 +56,10 @@ export interface ClusterNodeInfo {
   address: string
   rooms: number
 }
+
+/** Revocations and closes kept for replay to nodes that come back: how many, how long. */
+const announcementMemory = 1_000
+const announcementMemoryMs = 10 * 60_000
 
 /** Most rooms deferred to another node at once (each entry lives two heartbeats). */
 const deferralMemory = 100_000
@@ -83,6 +89,8 @@ export class ClusterNode implements ClusterRouter {
    * room back and forth on every entry.
    */
   private readonly deferrals = new Map<string, { node: string; until: number }>()
+  /** Recent revocations and closes made here, replayed to nodes that join our view. */
+  private readonly announced: { header: NodeHeader; at: number }[] = []
   private lastRenewal: number | undefined
   private heartbeat: (() => void) | undefined
   private ticking = false
@@ -137,11 +145,28 @@ export class ClusterNode implements ClusterRouter {
   }
 
   announceRevoke(roomId: string, userId: string): void {
-    this.tellAll({ t: 'revoke', room: roomId, user: userId })
+    this.announce({ t: 'revoke', room: roomId, user: userId })
   }
 
   announceClose(roomId: string): void {
-    this.tellAll({ t: 'close_room', room: roomId })
+    this.announce({ t: 'close_room', room: roomId })
+  }
+
+  /**
+   * To every live peer now, and kept a while for the nodes that are not: a node paused or
+   * cut off when it was made hears it when it joins our view again. Receivers check the store
+   * before acting, so a late or repeated one never undoes a later change.
+   */
+  private announce(header: NodeHeader): void {
+    const now = this.opts.monotonic()
+    this.announced.push({ header, at: now })
+    this.pruneAnnounced(now)
+    this.tellAll(header)
+  }
+
+  private pruneAnnounced(now: number): void {
+    const horizon = now - announcementMemoryMs
+    while (this.announced.length > 0 && (this.announced.length > announcementMemory || this.announced[0]!.at < horizon)) this.announced.shift()
   }
 
   // --- admin --------------------------------------------------------------------------------
@@ -231,7 +256,13 @@ export class ClusterNode implements ClusterRouter {
   /** The live set changed: log it, and hand off every room this node should no longer own. */
   private changed(change: ViewChange): void {
     if (change.joined.length === 0 && change.left.length === 0) return
-    for (const id of change.joined) if (id !== this.node) this.opts.logger.info('node_joined', { node: id })
+    this.pruneAnnounced(this.opts.monotonic())
+    for (const id of change.joined) {
+      if (id === this.node) continue
+      this.opts.logger.info('node_joined', { node: id })
+      // It may have been out of reach when these were made (a pause, a partition).
+      for (const { header } of this.announced) this.tell(id, header)
+    }
     for (const id of change.left) this.opts.logger.info('node_left', { node: id })
     this.deferrals.clear() // views moved: placement decides again
     this.rebalance()
@@ -344,9 +375,13 @@ export class ClusterNode implements ClusterRouter {
     const host = this.host
     switch (header.t) {
       case 'revoke':
-        return host?.revoke(header.room, header.user, { announce: false })
+        void host?.peerRevoked(header.room, header.user).catch((err: unknown) =>
+          this.opts.logger.warn('revoke_failed', { room: header.room, user: header.user, error: String(err) }))
+        return
       case 'close_room':
-        return host?.closeRoom(header.room, { announce: false })
+        void host?.peerClosed(header.room).catch((err: unknown) =>
+          this.opts.logger.warn('close_failed', { room: header.room, error: String(err) }))
+        return
       case 'leaving':
         if (header.node !== peer.channel.peer) return
         return this.changed(this.view.markLeaving(header.node))

@@ -319,6 +319,12 @@ export class DynamoStore implements Store {
     return items.length > query.limit && members.length > 0 ? { members, next: members.at(-1)! } : { members }
   }
 
+  forgetAccess(roomId: string, userId?: string): void {
+    const { table, key } = this.ctx(roomId)
+    this.rooms.forget(roomId)
+    if (userId !== undefined) this.members.forget(`${table}\n${key.pk}\n${userId}`)
+  }
+
   private isMember(table: string, pk: string, userId: string): Promise<boolean> {
     return this.members.get(`${table}\n${pk}\n${userId}`, async () => (await this.get(table, pk, memberSk(userId))) !== undefined)
   }
