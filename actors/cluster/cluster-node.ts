@@ -91,6 +91,8 @@ export class ClusterNode implements ClusterRouter {
   private readonly deferrals = new Map<string, { node: string; until: number }>()
   /** Recent revocations and closes made here, replayed to nodes that join our view. */
   private readonly announced: { header: NodeHeader; at: number }[] = []
+  /** Announcements a live peer could not be reached with, by peer: tried again each heartbeat. */
+  private readonly undelivered = new Map<string, Set<NodeHeader>>()
   private lastRenewal: number | undefined
   private heartbeat: (() => void) | undefined
   private ticking = false
@@ -248,6 +250,8 @@ export class ClusterNode implements ClusterRouter {
       const dead = new Set(change.left)
       for (const peer of [...this.allPeers]) if (dead.has(peer.channel.peer)) peer.channel.terminate('lease expired')
       this.changed(change)
+      this.pruneAnnounced(now)
+      this.retryUndelivered()
     } finally {
       this.ticking = false
     }
@@ -261,7 +265,7 @@ export class ClusterNode implements ClusterRouter {
       if (id === this.node) continue
       this.opts.logger.info('node_joined', { node: id })
       // It may have been out of reach when these were made (a pause, a partition).
-      for (const { header } of this.announced) this.tell(id, header)
+      for (const { header } of this.announced) this.tellOrRetry(id, header)
     }
     for (const id of change.left) this.opts.logger.info('node_left', { node: id })
     this.deferrals.clear() // views moved: placement decides again
@@ -353,6 +357,9 @@ export class ClusterNode implements ClusterRouter {
       peer.gateway.linkClosed()
     }
     if (this.stopped) channel.send(encodeLink({ t: 'leaving', node: this.node }))
+    // A link that broke may have taken announcements with it (sent, never read): a new one
+    // carries them again; the peer checks the store before acting on any.
+    for (const { header } of this.announced) channel.send(encodeLink(header))
     return peer
   }
 
@@ -397,15 +404,37 @@ export class ClusterNode implements ClusterRouter {
     }
   }
 
-  private tell(id: string, header: LinkHeader): void {
+  private tell(id: string, header: LinkHeader, undelivered?: () => void): void {
     this.peer(id).then(
       (peer) => peer.channel.send(encodeLink(header)),
-      () => undefined,
+      () => undelivered?.(),
     )
   }
 
-  /** To every live peer (revocations, closes): the ones not linked yet are connected. */
-  private tellAll(header: LinkHeader): void {
-    for (const id of this.view.ids()) if (id !== this.node) this.tell(id, header)
+  /**
+   * To every live peer (revocations, closes): the ones not linked yet are connected; one
+   * that cannot be reached now (a partition of the link alone) is tried again every
+   * heartbeat while the announcement is remembered.
+   */
+  private tellAll(header: NodeHeader): void {
+    for (const id of this.view.ids()) if (id !== this.node) this.tellOrRetry(id, header)
+  }
+
+  private tellOrRetry(id: string, header: NodeHeader): void {
+    this.tell(id, header, () => {
+      let pending = this.undelivered.get(id)
+      if (!pending) this.undelivered.set(id, (pending = new Set()))
+      if (pending.size < announcementMemory) pending.add(header)
+    })
+  }
+
+  /** Each heartbeat: announcements a live peer could not be given are tried again. */
+  private retryUndelivered(): void {
+    const remembered = new Set(this.announced.map((a) => a.header))
+    for (const [id, pending] of [...this.undelivered]) {
+      this.undelivered.delete(id)
+      if (!this.view.has(id)) continue // out of view: replayed when it joins again
+      for (const header of pending) if (remembered.has(header)) this.tellOrRetry(id, header)
+    }
   }
 }
