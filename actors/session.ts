@@ -243,6 +243,15 @@ export class SocketSession implements Session, MembershipOwner {
       // Lost while its welcome was on the way: enter again from what was delivered.
       if (conn.dead) this.startMove(membership, 'lost while entering')
     } catch (err) {
+      const name = err instanceof Error ? err.name : ''
+      const final = name === 'AccessRevokedError' || name === 'RoomClosedError'
+      if (!final && membership.welcomed && this.isCurrent(membership, conn)) {
+        // The client already has its welcome (the room went away between the welcome and
+        // the end of the entry, or this was a join of a room already joined): it stays in
+        // the room, which is entered again where it lives now, as after any move.
+        membership.handle = undefined
+        return this.startMove(membership, 'lost while entering')
+      }
       membership.retire()
       if (this.rooms.get(roomId) === membership) this.rooms.delete(roomId)
       const refusal = joinRefusal(err, roomId)
