@@ -60,8 +60,8 @@ export interface RoomView {
   revoked: boolean
   /** A `join` of the room is unanswered on this socket: one at a time, so each answer is known. */
   joining: SimSocket | undefined
-  /** A join again is scheduled. */
-  rejoinPending: boolean
+  /** A join again is scheduled on this socket. */
+  rejoinPending: SimSocket | undefined
   /** Every message received in `history` pages (each must be the stored one). */
   history: WireMessage[]
   /** History requests unanswered (a page or an `unavailable` without `ref` answers one). */
@@ -183,7 +183,7 @@ export class SimUser {
     readonly rewinds = true,
   ) {
     for (const room of rooms) {
-      this.views.set(room, { room, welcomedOn: undefined, joinSentAt: undefined, lastSeq: undefined, seen: new Map(), unrecovered: 0, leaving: undefined, joinSince: undefined, revoked: false, joining: undefined, rejoinPending: false, history: [], historyPending: 0 })
+      this.views.set(room, { room, welcomedOn: undefined, joinSentAt: undefined, lastSeq: undefined, seen: new Map(), unrecovered: 0, leaving: undefined, joinSince: undefined, revoked: false, joining: undefined, rejoinPending: undefined, history: [], historyPending: 0 })
     }
   }
 
@@ -428,12 +428,12 @@ export class SimUser {
   }
 
   private rejoinLater(socket: SimSocket, view: RoomView, evenIfIn = false): void {
-    if (socket.room !== undefined || view.rejoinPending) return // a room socket is closed and reconnected instead
+    if (socket.room !== undefined || view.rejoinPending === socket) return // a room socket is closed and reconnected instead
     view.joinSentAt ??= this.world.clock.now()
-    view.rejoinPending = true
+    view.rejoinPending = socket
     const clock = this.world.clock
     clock.at(clock.now() + this.rng.int(100, 1500), () => {
-      view.rejoinPending = false
+      if (view.rejoinPending === socket) view.rejoinPending = undefined
       if (!socket.closed && this.sockets.get('ws') === socket && (evenIfIn || view.welcomedOn !== socket)) this.join(socket, view)
     })
   }
