@@ -5,15 +5,7 @@
  * fails. Remove an entry with its fix: from then on the kind fails the run again.
  */
 export const knownBugs: Record<string, string> = {
-  // Seeds 110, 249, 372, 541, 688 (of 1..1000 at 5d2239e): a /ws join of a room owned
-  // elsewhere gets its `welcome` (and backlog) through the link, then the link drops (or the
-  // owner answers open_failed) before `opened`: the session counts the entry as failed,
-  // forgets the membership and sends `error unavailable` with the room, after the welcome.
-  // The client was told it is in and is not: its later sends get not_joined, it gets no
-  // more messages. Once a welcome went out, a failed entry should be a move (enter again
-  // with since), not a refusal.
-  refused_after_welcome: 'a /ws join is answered welcome, then error unavailable (the link dropped before opened): the session dropped a membership the client was told it has',
-  // Seed 827: node n1's lease calls were slow (store latency up to 11 s; a tick in progress
+  // Seeds 786, 827 of 1..1000 at 7f08a8d. Seed 827: node n1's lease calls were slow (store latency up to 11 s; a tick in progress
   // blocks the next), so its view was 18 s old and did not have n5, where every other node
   // placed room-1; n1 claimed room-1 (epoch 4) and wrote 84..91 for its clients, while n5's
   // actor (epoch 3, superseded, never told: n1 had not listed n5) kept serving the clients of
