@@ -5,8 +5,8 @@
  * fails. Remove an entry with its fix: from then on the kind fails the run again.
  */
 export const knownBugs: Record<string, string> = {
-  // Seeds 786, 827 of 1..1000 at 7f08a8d. Seed 827: node n1's lease calls were slow (store latency up to 11 s; a tick in progress
-  // blocks the next), so its view was 18 s old and did not have n5, where every other node
+  // Seeds 786, 827 of 1..1000 at 7f08a8d. Seed 827: node n1's lease calls were slow (store
+  // latency up to 11 s; a tick in progress blocks the next), so its view was 18 s old and did not have n5, where every other node
   // placed room-1; n1 claimed room-1 (epoch 4) and wrote 84..91 for its clients, while n5's
   // actor (epoch 3, superseded, never told: n1 had not listed n5) kept serving the clients of
   // the other gateways, who never got 84..91. A node whose last listing is older than the
