@@ -2,7 +2,7 @@
  * The actor host: at most one live actor per room id in this process, activated on first use
  * and evicted when idle; sessions for sockets; history, room listing, revocation and drain.
  */
-import { ActorGoneError, RoomActor } from './actor.ts'
+import { ActorGoneError, RoomActor, RoomUnavailableError } from './actor.ts'
 import { checkAccess } from './access.ts'
 import type { ClusterRouter } from './cluster/router.ts'
 import { ExpiryGroups } from './expiry.ts'
@@ -266,6 +266,9 @@ export class ActorHost implements RoomRuntime, SessionHost {
    */
   async openLocal(roomId: string, conn: RoomConnection, since: number | undefined): Promise<RoomHandle> {
     for (let attempt = 0; ; attempt++) {
+      // A retry after an eviction asks placement again: the eviction may have been a handoff,
+      // and a fresh actor here would claim a room placement now gives to another node.
+      if (attempt > 0 && this.cluster && !this.cluster.isLocal(roomId)) throw new RoomUnavailableError('the room moved to another node')
       const actor = this.actorFor(roomId)
       try {
         await actor.enter(conn, since)

@@ -214,8 +214,24 @@ export class ClusterNode implements ClusterRouter {
     if (this.stopped) return
     const { clock, heartbeatMs } = this.opts
     this.heartbeat = clock.at(clock.now() + heartbeatMs, () => {
+      this.checkLapse()
+      // A tick still waiting on a slow store: the next starts when it ends; the lapse check
+      // above runs on every heartbeat whatever the store does.
+      if (this.ticking) return this.schedule()
       void this.tick().finally(() => this.schedule())
     })
+  }
+
+  /**
+   * No renewal confirmed for `leaseMs`: the others count this node dead (and may claim its
+   * rooms), so it stops serving and claiming rooms now, on its own clock, without waiting for
+   * a store call that may hang.
+   */
+  private checkLapse(): void {
+    if (this.stopped || !this.view.has(this.node)) return
+    if (this.lastRenewal !== undefined && this.opts.monotonic() - this.lastRenewal < this.opts.leaseMs) return
+    this.opts.logger.warn('lease_lapsed', { node: this.node })
+    this.changed(this.view.dropSelf())
   }
 
   /** Renew our lease, read everyone's, and act on what changed. */

@@ -186,14 +186,14 @@ t.test('gateway: frames go out with the connection id; refusals, revocations and
   const entered = [gw.open('lobby', a.conn, undefined), gw.open('lobby', b.conn, undefined)]
   for (const c of [1, 2]) {
     gw.handle({ t: 'to', room: 'lobby', c, w: { seq: 0 } }, 'W')
-    gw.handle({ t: 'opened', room: 'lobby', c })
+    gw.handle({ t: 'opened', room: 'lobby', c }, undefined)
   }
   await Promise.all(entered)
   channel.sent.length = 0
   gw.frame(1, { type: 'send', id: 'm1', text: 'hi' })
   t.same(channel.headers(), [{ t: 'frame', room: 'lobby', c: 1, payload: '{"type":"send","id":"m1","text":"hi"}' }])
-  gw.handle({ t: 'refused', room: 'lobby', c: 1, code: 'too_long' })
-  gw.handle({ t: 'revoked', room: 'lobby', c: 2, reason: 'revoked' })
+  gw.handle({ t: 'refused', room: 'lobby', c: 1, code: 'too_long' }, undefined)
+  gw.handle({ t: 'revoked', room: 'lobby', c: 2, reason: 'revoked' }, undefined)
   t.same(a.events, ['refused too_long'])
   t.same(b.events, ['revoked revoked'])
   gw.linkClosed()
