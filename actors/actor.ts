@@ -77,6 +77,8 @@ export class RoomActor implements RoomHandle {
   /** Handing off (`handOff`): sends are no longer taken, so the writes settle. */
   private leaving = false
   private claimedEpoch: number | undefined
+  /** A failed write is being looked up in the store: no write starts until it is known. */
+  private reconciling = false
   private typingTimer: { at: number; cancel: () => void } | undefined
   private idleTimer: (() => void) | undefined
   private readonly readWrites = new Map<string, { next: number }>()
@@ -402,16 +404,16 @@ export class RoomActor implements RoomHandle {
 
   private flush(): void {
     const core = this.core
-    if (!core || this.gone || core.isWriting() || !core.hasPending()) return
+    if (!core || this.gone || this.reconciling || core.isWriting() || !core.hasPending()) return
     const batch = core.cutBatch(this.deps.clock.now())
     const expected = batch[0]!.seq - 1
     this.deps.store.append(this.roomId, expected, batch, this.claimedEpoch).then(
       () => this.mailbox.post(() => this.run((out) => core.batchStored(out))),
-      (err: unknown) => this.mailbox.post(() => this.writeFailed(core, err)),
+      (err: unknown) => this.mailbox.post(() => this.writeFailed(core, err, batch)),
     )
   }
 
-  private async writeFailed(core: RoomCore, err: unknown): Promise<void> {
+  private async writeFailed(core: RoomCore, err: unknown, batch: StoredMessage[]): Promise<void> {
     if (err instanceof DuplicateMessageError) {
       const original = await this.deps.store.findByClientId(this.roomId, err.senderId, err.clientId).catch(() => undefined)
       if (original) return this.run((out) => core.batchHadDuplicate(err.senderId, err.clientId, original, out))
@@ -429,6 +431,34 @@ export class RoomActor implements RoomHandle {
     }
     this.deps.logger.error('write_failed', { room: this.roomId, error: String(err) })
     this.run((out) => core.batchFailed(out))
+    this.reconcile(core, batch)
+  }
+
+  /**
+   * After a write whose outcome is unknown (a timeout may come after the commit), look in the
+   * store before writing again: messages of the failed batch found stored are the room's
+   * (broadcast, and a resend waiting for one of them gets its ack); else nothing was stored.
+   * No write starts meanwhile, so the next batch continues the true head. If the store
+   * cannot be read, the room is dropped and loaded afresh by its next entry.
+   */
+  private reconcile(core: RoomCore, batch: StoredMessage[]): void {
+    this.reconciling = true
+    this.deps.store.readPage(this.roomId, { after: batch[0]!.seq - 1, limit: batch.length }).then(
+      (page) =>
+        this.mailbox.post(() => {
+          this.reconciling = false
+          const stored = page.messages.filter((m) => batch.some((b) => b.id === m.id && b.seq === m.seq))
+          if (stored.length > 0) this.deps.logger.warn('write_found_stored', { room: this.roomId, seqs: stored.map((m) => m.seq) })
+          this.run((out) => core.adoptStored(stored, out))
+        }),
+      (err: unknown) =>
+        this.mailbox.post(() => {
+          this.reconciling = false
+          this.deps.logger.error('room_uncertain', { room: this.roomId, error: String(err) })
+          this.run((out) => core.abandon(out))
+          this.evict((conn) => conn.lost('room reloaded'))
+        }),
+    )
   }
 
   /**
@@ -511,12 +541,12 @@ export class RoomActor implements RoomHandle {
 
   private isSettled(): boolean {
     const core = this.core
-    return !core || (!core.hasPending() && !core.isWriting() && this.readWrites.size === 0)
+    return !core || (!core.hasPending() && !core.isWriting() && !this.reconciling && this.readWrites.size === 0)
   }
 
   /** Nobody connected and nothing in flight: the actor may be evicted. */
   private isIdle(core: RoomCore): boolean {
-    return core.isIdle() && this.conns.size === 0 && this.readWrites.size === 0 && this.loads === 0 && this.entering === 0
+    return core.isIdle() && !this.reconciling && this.conns.size === 0 && this.readWrites.size === 0 && this.loads === 0 && this.entering === 0
   }
 
   private releaseSettled(): void {

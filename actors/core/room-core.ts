@@ -314,6 +314,31 @@ export class RoomCore {
     this.flushIfPending(out)
   }
 
+  /**
+   * Messages found in the store right after this room's head, which this room did not know it
+   * stored: a write that failed after it was applied (a timeout past a commit). They are the
+   * room's now, in seq order: remembered, broadcast, and a send waiting with the same key is
+   * answered with their ack instead of being written again.
+   */
+  adoptStored(messages: readonly StoredMessage[], out: Effect[]): void {
+    for (const m of messages) {
+      if (m.seq !== this.seq + 1) break
+      this.seq = m.seq
+      this.lastTs = m.ts
+      this.recent.push([m])
+      this.idempotency.remember(m)
+      out.push({ kind: 'broadcast', frame: this.messageFrame(m) })
+      const key = IdempotencyWindow.key(m.senderId, m.clientId)
+      const waiting = this.pendingByKey.get(key)
+      if (!waiting || waiting.message) continue
+      this.pendingByKey.delete(key)
+      this.pending = this.pending.filter((p) => p !== waiting)
+      this.refund(waiting)
+      for (const conn of waiting.waiters) out.push({ kind: 'send', to: conn, frame: this.ackFrame(m.clientId, m.seq, m.id) })
+    }
+    this.flushIfPending(out)
+  }
+
   /** The batch was not stored: each sender hears `unavailable`, keeps its token, no seq used. */
   batchFailed(out: Effect[]): void {
     for (const p of this.takeInflight()) {
