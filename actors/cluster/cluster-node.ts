@@ -11,6 +11,7 @@ import type { Logger } from '../ports.ts'
 import type { RoomFrame } from '../protocol/frames.ts'
 import type { RoomHandle } from '../room-handle.ts'
 import type { RoomClaim } from '../store.ts'
+import { Announcements } from './announcements.ts'
 import { GatewayLink, RoomOpenError } from './gateway-link.ts'
 import { decodeLink, encodeLink } from './link-codec.ts'
 import type { GatewayHeader, LinkHeader, NodeHeader, OwnerHeader } from './link-frames.ts'
@@ -57,10 +58,6 @@ export interface ClusterNodeInfo {
   rooms: number
 }
 
-/** Revocations and closes kept for replay to nodes that come back: how many, how long. */
-const announcementMemory = 1_000
-const announcementMemoryMs = 10 * 60_000
-
 /** Most rooms deferred to another node at once (each entry lives two heartbeats). */
 const deferralMemory = 100_000
 
@@ -89,10 +86,8 @@ export class ClusterNode implements ClusterRouter {
    * room back and forth on every entry.
    */
   private readonly deferrals = new Map<string, { node: string; until: number }>()
-  /** Recent revocations and closes made here, replayed to nodes that join our view. */
-  private readonly announced: { header: NodeHeader; at: number }[] = []
-  /** Announcements a live peer could not be reached with, by peer: tried again each heartbeat. */
-  private readonly undelivered = new Map<string, Set<NodeHeader>>()
+  /** Recent revocations and closes made here: replayed, retried (announcements.ts). */
+  private readonly announcements = new Announcements()
   private lastRenewal: number | undefined
   private heartbeat: (() => void) | undefined
   private ticking = false
@@ -160,15 +155,8 @@ export class ClusterNode implements ClusterRouter {
    * before acting, so a late or repeated one never undoes a later change.
    */
   private announce(header: NodeHeader): void {
-    const now = this.opts.monotonic()
-    this.announced.push({ header, at: now })
-    this.pruneAnnounced(now)
+    this.announcements.add(header, this.opts.monotonic())
     this.tellAll(header)
-  }
-
-  private pruneAnnounced(now: number): void {
-    const horizon = now - announcementMemoryMs
-    while (this.announced.length > 0 && (this.announced.length > announcementMemory || this.announced[0]!.at < horizon)) this.announced.shift()
   }
 
   // --- admin --------------------------------------------------------------------------------
@@ -266,7 +254,6 @@ export class ClusterNode implements ClusterRouter {
       const dead = new Set(change.left)
       for (const peer of [...this.allPeers]) if (dead.has(peer.channel.peer)) peer.channel.terminate('lease expired')
       this.changed(change)
-      this.pruneAnnounced(now)
       this.retryUndelivered()
     } finally {
       this.ticking = false
@@ -276,12 +263,12 @@ export class ClusterNode implements ClusterRouter {
   /** The live set changed: log it, and hand off every room this node should no longer own. */
   private changed(change: ViewChange): void {
     if (change.joined.length === 0 && change.left.length === 0) return
-    this.pruneAnnounced(this.opts.monotonic())
+    const recent = this.announcements.all(this.opts.monotonic())
     for (const id of change.joined) {
       if (id === this.node) continue
       this.opts.logger.info('node_joined', { node: id })
       // It may have been out of reach when these were made (a pause, a partition).
-      for (const { header } of this.announced) this.tellOrRetry(id, header)
+      for (const header of recent) this.tellOrRetry(id, header)
     }
     for (const id of change.left) this.opts.logger.info('node_left', { node: id })
     this.deferrals.clear() // views moved: placement decides again
@@ -375,7 +362,7 @@ export class ClusterNode implements ClusterRouter {
     if (this.stopped) channel.send(encodeLink({ t: 'leaving', node: this.node }))
     // A link that broke may have taken announcements with it (sent, never read): a new one
     // carries them again; the peer checks the store before acting on any.
-    for (const { header } of this.announced) channel.send(encodeLink(header))
+    for (const header of this.announcements.all(this.opts.monotonic())) channel.send(encodeLink(header))
     return peer
   }
 
@@ -437,20 +424,14 @@ export class ClusterNode implements ClusterRouter {
   }
 
   private tellOrRetry(id: string, header: NodeHeader): void {
-    this.tell(id, header, () => {
-      let pending = this.undelivered.get(id)
-      if (!pending) this.undelivered.set(id, (pending = new Set()))
-      if (pending.size < announcementMemory) pending.add(header)
-    })
+    this.tell(id, header, () => this.announcements.missed(id, header))
   }
 
   /** Each heartbeat: announcements a live peer could not be given are tried again. */
   private retryUndelivered(): void {
-    const remembered = new Set(this.announced.map((a) => a.header))
-    for (const [id, pending] of [...this.undelivered]) {
-      this.undelivered.delete(id)
+    for (const [id, pending] of this.announcements.retries(this.opts.monotonic())) {
       if (!this.view.has(id)) continue // out of view: replayed when it joins again
-      for (const header of pending) if (remembered.has(header)) this.tellOrRetry(id, header)
+      for (const header of pending) this.tellOrRetry(id, header)
     }
   }
 }
