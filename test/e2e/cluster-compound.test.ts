@@ -9,6 +9,9 @@ import t from 'tap'
 import { Cluster, until } from '../support/cluster.ts'
 import { membersOn, underLoad, verifyRoom } from '../support/cluster-member.ts'
 
+// Real processes on two shared cores: the whole file may take minutes under a full `npm test`.
+t.setTimeout(300_000)
+
 let cluster: Cluster
 t.before(async () => {
   cluster = await Cluster.start({ nodes: 4 })

@@ -9,6 +9,9 @@ import { ownerOf } from '../../actors/cluster/placement.ts'
 import { Cluster, until } from '../support/cluster.ts'
 import { membersOn, presenceOf, underLoad, verifyRoom, type Member } from '../support/cluster-member.ts'
 
+// Real processes on two shared cores: the whole file may take minutes under a full `npm test`.
+t.setTimeout(300_000)
+
 let cluster: Cluster
 t.before(async () => {
   cluster = await Cluster.start({ nodes: 3 })

@@ -9,6 +9,9 @@ import { Client, is } from '../support/client.ts'
 import { Cluster, until } from '../support/cluster.ts'
 import { Member, verifyRoom } from '../support/cluster-member.ts'
 
+// Real processes on two shared cores: the whole file may take minutes under a full `npm test`.
+t.setTimeout(300_000)
+
 let cluster: Cluster
 t.before(async () => {
   cluster = await Cluster.start({ nodes: 3 })
