@@ -16,6 +16,7 @@ import { removeDevSecret, writeDevSecret } from './auth/dev-secret.ts'
 import { createVerifier } from './auth/verify.ts'
 import type { Config, Env } from './config.ts'
 import { resolveNodeIdentity } from './cluster/ecs-metadata.ts'
+import { signedLeases } from './cluster/signed-leases.ts'
 import { createWsLinkTransport } from './cluster/ws-link.ts'
 import { clusterInfo, singleNodeInfo, type ClusterInfo } from './http/cluster-info.ts'
 import { createApp, type Upgrade } from './http/app.ts'
@@ -52,7 +53,8 @@ export async function createGuildhall(opts: GuildhallOptions): Promise<Guildhall
   const secret = devMode ? randomSecret() : config.jwtSecret
   const auth = createVerifier({ secret, jwksUrl: config.jwksUrl, issuer: config.jwtIssuer, audience: config.jwtAudience })
   const store = opts.store ?? (await openStore(opts))
-  const cluster = await openCluster(opts, store)
+  const lifecycle = new Lifecycle()
+  const cluster = await openCluster(opts, store, lifecycle)
   const runtime = new ActorHost({ store, limits, logger, autoCreateRooms: config.autoCreateRooms, cluster })
   let info: ClusterInfo
   if (cluster) {
@@ -67,7 +69,6 @@ export async function createGuildhall(opts: GuildhallOptions): Promise<Guildhall
     info = singleNodeInfo(config.cluster?.nodeId ?? 'local', '', () => runtime.activeRooms().length)
   }
   const admin = new Admin(runtime, store)
-  const lifecycle = new Lifecycle()
   // Development answers pages of any origin (a local front end on another port); production, none unless listed.
   const allowedOrigins = config.corsOrigins ?? (devMode ? '*' : [])
   const app = createApp({ runtime, admin, auth, config: { limits }, allowedOrigins, logger, upgradeWebSocket: opts.upgradeWebSocket, lifecycle, cluster: info })
@@ -94,7 +95,7 @@ export async function createGuildhall(opts: GuildhallOptions): Promise<Guildhall
  * With STORE=dynamodb every node is a cluster member: its identity (NODE_ID/ADVERTISE_HOST or
  * ECS task metadata), the node link on INTERNAL_PORT, and leases in the core table.
  */
-async function openCluster({ config, env, logger }: GuildhallOptions, store: Store): Promise<ClusterNode | undefined> {
+async function openCluster({ config, env, logger }: GuildhallOptions, store: Store, lifecycle: Lifecycle): Promise<ClusterNode | undefined> {
   const settings = config.cluster
   if (config.store !== 'dynamodb' || !settings) return undefined
   const leases = (store as Partial<{ leases(): LeaseStore }>).leases?.()
@@ -111,7 +112,13 @@ async function openCluster({ config, env, logger }: GuildhallOptions, store: Sto
   return new ClusterNode({
     node: nodeId,
     address: `${advertiseHost}:${transport.port}`,
-    leases,
+    // A node with another CLUSTER_SECRET could renew a lease but never link: it must not count.
+    leases: signedLeases(leases, settings.secret, logger, (valid, foreign) => {
+      // Most of the table proves another secret: this node is the misconfigured one. It
+      // stays out of the load balancer rather than serve rooms it would fight over.
+      if (foreign > valid) lifecycle.hold('cluster', `${foreign} nodes of this table prove another CLUSTER_SECRET`)
+      else lifecycle.release('cluster')
+    }),
     transport,
     clock: systemClock,
     // Leases are judged on a clock that never jumps (NTP steps move Date.now, not this).

@@ -16,11 +16,20 @@ export interface NodeLease {
    * monotonic clock: no node ever compares its clock with another's.
    */
   version: number
+  /**
+   * Proof that the node holds the cluster secret (src/cluster/signed-leases.ts): a node
+   * without it is not counted, so a misconfigured one cannot be handed rooms nobody can
+   * reach it for. Stored and returned as given.
+   */
+  proof?: string
 }
+
+/** What a node writes about itself. */
+export type LeaseRenewal = { id: string; address: string; rooms: number; proof?: string }
 
 export interface LeaseStore {
   /** Write (or refresh) this node's lease, raising its version. */
-  renew(lease: { id: string; address: string; rooms: number }): Promise<void>
+  renew(lease: LeaseRenewal): Promise<void>
   /** Every lease item in the table, live or not (the observer decides). */
   list(): Promise<NodeLease[]>
   /** Remove this node's lease (drain): the others stop counting it at their next look. */

@@ -10,7 +10,7 @@
  * went in but whose answer was lost), `stall` (held until released), and `hook`, awaited
  * before every call (delay it on virtual time, or throw to fail it with nothing applied).
  */
-import type { LeaseStore, NodeLease } from '../cluster/ports.ts'
+import type { LeaseRenewal, LeaseStore, NodeLease } from '../cluster/ports.ts'
 
 export type LeaseOp = 'renew' | 'list' | 'remove'
 export type LeaseTarget = LeaseOp | 'any'
@@ -93,10 +93,11 @@ export class MemoryLeaseStore implements LeaseStore {
     for (const s of [...this.#stalls]) s.release()
   }
 
-  renew(lease: { id: string; address: string; rooms: number }): Promise<void> {
+  renew(lease: LeaseRenewal): Promise<void> {
     return this.#call({ op: 'renew', id: lease.id }, () => {
       const version = (this.table.get(lease.id)?.version ?? 0) + 1
-      this.table.set(lease.id, { id: lease.id, address: lease.address, rooms: lease.rooms, version })
+      const proof = lease.proof === undefined ? {} : { proof: lease.proof }
+      this.table.set(lease.id, { id: lease.id, address: lease.address, rooms: lease.rooms, version, ...proof })
     })
   }
 

@@ -62,4 +62,13 @@ export function leaseContract(t: Test, name: string, make: () => Promise<LeasesU
     t.same(listed.map((l) => l.id), ids)
     t.same(listed.map((l) => l.rooms), ids.map((_, i) => i))
   })
+
+  check('a proof is stored and listed as given (signed leases, src/cluster/signed-leases.ts)', async ({ a, b }, t) => {
+    await a.renew({ id: 'n1', address: 'a:1', rooms: 0, proof: 'ab'.repeat(32) })
+    await b.renew({ id: 'n2', address: 'b:1', rooms: 0 })
+    t.same(await b.list(), [
+      { id: 'n1', address: 'a:1', rooms: 0, version: 1, proof: 'ab'.repeat(32) },
+      { id: 'n2', address: 'b:1', rooms: 0, version: 1 },
+    ])
+  })
 }

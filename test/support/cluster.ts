@@ -125,7 +125,7 @@ export class Cluster {
   }
 
   /** Starts one more node (`n<k>`); resolves once it listens (it joined the cluster first). */
-  async add(id = `n${this.all.length + 1}`): Promise<ClusterNodeProcess> {
+  async add(id = `n${this.all.length + 1}`, more: { env?: Env; runtime?: 'node' | 'deno' } = {}): Promise<ClusterNodeProcess> {
     const placeholder = { id } as ClusterNodeProcess
     this.all.push(placeholder) // reserve the id (and its place in `all`) before any await
     const internalPort = await freePort()
@@ -148,8 +148,9 @@ export class Cluster {
       LIMIT_SEND_BURST: '1000',
       LIMIT_SEND_PER_SECOND: '1000',
       ...this.opts.env,
+      ...more.env,
     }
-    const child = await startChild({ runtime: 'node', env })
+    const child = await startChild({ runtime: more.runtime ?? 'node', env })
     const node = Object.assign(child, { id, internalPort, pid: child.child.pid! })
     this.all[this.all.indexOf(placeholder)] = node
     children.add(node)

@@ -6,7 +6,7 @@
  * lets DynamoDB delete the items of nodes that died without removing theirs, a day later.
  */
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
-import type { LeaseStore, NodeLease } from '../../../actors/cluster/ports.ts'
+import type { LeaseRenewal, LeaseStore, NodeLease } from '../../../actors/cluster/ports.ts'
 import type { Io } from './client.ts'
 import { TTL_ATTRIBUTE } from './config.ts'
 
@@ -40,14 +40,14 @@ export class DynamoLeaseStore implements LeaseStore {
    * One UpdateItem: `ADD version 1` creates the item at version 1 or raises it. A renewal
    * re-sent after a lost answer raises it twice: harmless, it only has to move.
    */
-  async renew(lease: { id: string; address: string; rooms: number }): Promise<void> {
+  async renew(lease: LeaseRenewal): Promise<void> {
     const ttl = Math.floor(this.now() / 1000) + this.expireAfterSeconds
     await this.io.send(
       () =>
         new UpdateCommand({
           TableName: this.table,
           Key: { PK: CLUSTER_PK, SK: nodeSk(lease.id) },
-          UpdateExpression: 'SET #type = :type, #nodeId = :id, #address = :address, #rooms = :rooms, #ttl = :ttl ADD #version :one',
+          UpdateExpression: `SET #type = :type, #nodeId = :id, #address = :address, #rooms = :rooms, #ttl = :ttl${lease.proof === undefined ? '' : ', #proof = :proof'} ADD #version :one`,
           ExpressionAttributeNames: {
             '#type': 'type',
             '#nodeId': 'nodeId',
@@ -55,8 +55,17 @@ export class DynamoLeaseStore implements LeaseStore {
             '#rooms': 'rooms',
             '#ttl': TTL_ATTRIBUTE,
             '#version': 'version',
+            ...(lease.proof === undefined ? {} : { '#proof': 'proof' }),
           },
-          ExpressionAttributeValues: { ':type': 'NodeLease', ':id': lease.id, ':address': lease.address, ':rooms': lease.rooms, ':ttl': ttl, ':one': 1 },
+          ExpressionAttributeValues: {
+            ':type': 'NodeLease',
+            ':id': lease.id,
+            ':address': lease.address,
+            ':rooms': lease.rooms,
+            ':ttl': ttl,
+            ':one': 1,
+            ...(lease.proof === undefined ? {} : { ':proof': lease.proof }),
+          },
         }),
     )
   }
@@ -73,6 +82,7 @@ export class DynamoLeaseStore implements LeaseStore {
       address: String(item.address ?? ''),
       rooms: Number(item.rooms ?? 0),
       version: Number(item.version ?? 0),
+      ...(typeof item.proof === 'string' ? { proof: item.proof } : {}),
     }))
   }
 
