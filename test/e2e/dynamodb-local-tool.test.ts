@@ -5,24 +5,14 @@
  */
 import t from 'tap'
 import * as fs from 'node:fs'
-import { createServer } from 'node:net'
 import { Client, is } from '../support/client.ts'
 import { groupMembers, npmRun } from '../support/npm.ts'
 import { startChild, tempDir } from '../support/server.ts'
 import { admin } from './scenarios/util.ts'
+import { freePort } from '../support/cluster.ts'
 
 const javaMissing = (await import('node:child_process')).spawnSync('java', ['-version']).status !== 0
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.on('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
-    })
-  })
-}
 
 t.test('npm run dynamodb:local, then the server on it, then the first room', { skip: javaMissing && 'no Java runtime' }, async (t) => {
   const data = tempDir()

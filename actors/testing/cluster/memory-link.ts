@@ -14,6 +14,7 @@
  *   node's links the same way (the dead side hears nothing), closes its transports, and
  *   refuses connections to and from it until `restart(node)`.
  */
+import { utf8Length } from '../../core/utf8-length.ts'
 import type { Clock } from '../../clock.ts'
 import type { LinkChannel, LinkTransport } from '../../cluster/ports.ts'
 
@@ -232,17 +233,3 @@ function pair(a: string, b: string): string {
   return a < b ? `${a}|${b}` : `${b}|${a}`
 }
 
-/** UTF-8 bytes of a string, without encoding it. */
-function utf8Length(s: string): number {
-  let n = 0
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i)
-    if (c < 0x80) n += 1
-    else if (c < 0x800) n += 2
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
-      n += 4
-      i++
-    } else n += 3
-  }
-  return n
-}
