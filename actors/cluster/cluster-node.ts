@@ -96,7 +96,8 @@ export class ClusterNode implements ClusterRouter {
   constructor(private readonly opts: ClusterNodeOptions) {
     this.node = opts.node
     this.view = new MembershipView(opts.node, opts.leaseMs)
-    opts.transport.onAccept = (channel) => this.adopt(channel)
+    // A peer that still has our address from a previous run may link before we started.
+    opts.transport.onAccept = (channel) => (this.host ? void this.adopt(channel) : channel.terminate('not started'))
   }
 
   /** Join: the first renewal and listing, then one every heartbeat. */
@@ -341,7 +342,7 @@ export class ClusterNode implements ClusterRouter {
       gateway: new GatewayLink(channel),
       owner: new OwnerEndpoint(
         {
-          limits: host?.limits ?? ({} as Limits),
+          limits: host!.limits,
           logger: this.opts.logger,
           nextConnectionId: () => this.host!.nextConnectionId(),
           isLocal: (roomId) => this.isLocal(roomId),
