@@ -16,7 +16,7 @@ import type { Logger } from './ports.ts'
 import { CloseCode } from './protocol/close-codes.ts'
 import { countsAsRefusal, errorFrame } from './protocol/errors.ts'
 import type { RoomFrame } from './protocol/frames.ts'
-import { frameInfo, type ServerFrame } from './protocol/server-frames.ts'
+import { frameInfo, type MessageFrame, type ServerFrame } from './protocol/server-frames.ts'
 import type { BroadcastGroup, RoomHandle } from './room-handle.ts'
 import {
   DuplicateMessageError,
@@ -27,6 +27,8 @@ import {
   type Store,
   type StoredMessage,
 } from './store.ts'
+import { maxSpanLinks, roomAttributes } from './span-attributes.ts'
+import { noopTracer, type Span, type SpanAttributes, type Tracer } from './tracing.ts'
 
 export interface ActorDeps {
   store: Store
@@ -42,6 +44,8 @@ export interface ActorDeps {
   claimed?: (claim: RoomClaim) => void
   /** Called once when the actor is gone (idle, failed to activate, stale, or handed off). */
   onEvict(actor: RoomActor): void
+  /** Where commits and broadcasts are recorded as spans; default: none. */
+  tracer?: Tracer
 }
 
 /** The actor was evicted before the event reached it: ask the host for the current one. */
@@ -84,8 +88,15 @@ export class RoomActor implements RoomHandle {
   private readonly readWrites = new Map<string, { next: number }>()
   private loads = 0
   private settledWaiters: Array<() => void> = []
+  private readonly tracer: Tracer
+  /** Tracing: the span context of each pending send (sender and id), until its batch is cut. */
+  private readonly sendTraces = new Map<string, string>()
+  /** Tracing: the span context of each message of the batch in flight, by message id. */
+  private batchTraces: Map<string, string> | undefined
+  private spanAttributes: SpanAttributes | undefined
 
   constructor(readonly roomId: string, private readonly deps: ActorDeps) {
+    this.tracer = deps.tracer ?? noopTracer
     this.mailbox = new Mailbox((err) => deps.logger.error('actor_error', { room: roomId, error: String(err) }))
     this.mailbox.post(() => this.activate())
   }
@@ -119,7 +130,7 @@ export class RoomActor implements RoomHandle {
     }
   }
 
-  frame(connId: number, frame: RoomFrame): void {
+  frame(connId: number, frame: RoomFrame, trace?: string): void {
     this.mailbox.post(() => {
       const core = this.core
       if (!core || !this.conns.has(connId)) return
@@ -129,7 +140,11 @@ export class RoomActor implements RoomHandle {
       const now = this.deps.clock.now()
       this.run((out) => {
         switch (frame.type) {
-          case 'send': return core.send(connId, frame, now, out)
+          case 'send':
+            core.send(connId, frame, now, out)
+            // Queued to be written (not answered at once): its batch's commit links to it.
+            if (trace !== undefined && out.at(-1)?.kind === 'flush') this.sendTraces.set(traceKey(this.conns.get(connId)!.userId, frame.id), trace)
+            return
           case 'typing': return core.typingFrameIn(connId, frame.active, now, out)
           case 'read': return core.read(connId, frame.seq, out)
           case 'history': return core.history(connId, frame.before, frame.limit, out)
@@ -366,14 +381,21 @@ export class RoomActor implements RoomHandle {
           break
         }
         case 'broadcast': {
+          const span = e.frame.type === 'message' && this.tracer !== noopTracer ? this.broadcastSpan(e.frame) : undefined
           const text = JSON.stringify(e.frame) // encoded once for every recipient and group
           const info = frameInfo(e.frame)
+          let recipients = 0
           for (const conn of this.conns.values()) {
             // A grouped connection gets it through its group, once per group below.
             if (conn.group !== undefined || conn.userId === e.exceptUser) continue
+            recipients++
             if (!conn.send(text, info)) gone.push(conn.id)
           }
           for (const group of this.groups.keys()) group.broadcast(text, e.exceptUser, info)
+          if (span) {
+            span.setAttributes({ recipients: recipients + this.groups.size, 'recipients.groups': this.groups.size })
+            span.end()
+          }
           break
         }
         case 'revoke':
@@ -407,10 +429,54 @@ export class RoomActor implements RoomHandle {
     if (!core || this.gone || this.reconciling || core.isWriting() || !core.hasPending()) return
     const batch = core.cutBatch(this.deps.clock.now())
     const expected = batch[0]!.seq - 1
+    const span = this.tracer === noopTracer ? undefined : this.commitSpan(batch)
     this.deps.store.append(this.roomId, expected, batch, this.claimedEpoch).then(
-      () => this.mailbox.post(() => this.run((out) => core.batchStored(out))),
-      (err: unknown) => this.mailbox.post(() => this.writeFailed(core, err, batch)),
+      () => {
+        span?.end()
+        this.mailbox.post(() => this.run((out) => core.batchStored(out)))
+      },
+      (err: unknown) => {
+        if (span) {
+          span.fail(err instanceof Error ? err.name : 'write_failed')
+          span.end()
+        }
+        this.mailbox.post(() => this.writeFailed(core, err, batch))
+      },
     )
+  }
+
+  // --- spans (docs/operations.md "Spans"): only when a tracer is set -------------------------
+
+  private attributes(): SpanAttributes {
+    return (this.spanAttributes ??= roomAttributes(this.roomId, this.deps.node))
+  }
+
+  /**
+   * One group commit: its own span, linked to the spans of the sends it stores (the first
+   * `maxSpanLinks`), since it serves many frames of many traces.
+   */
+  private commitSpan(batch: StoredMessage[]): Span {
+    const links: string[] = []
+    const traces = new Map<string, string>()
+    for (const m of batch) {
+      const key = traceKey(m.senderId, m.clientId)
+      const trace = this.sendTraces.get(key)
+      if (trace === undefined) continue
+      this.sendTraces.delete(key)
+      traces.set(m.id, trace)
+      if (links.length < maxSpanLinks) links.push(trace)
+    }
+    this.batchTraces = traces
+    const attributes = { ...this.attributes(), 'batch.size': batch.length, 'seq.first': batch[0]!.seq, 'seq.last': batch.at(-1)!.seq }
+    return this.tracer.startSpan('room.commit', { kind: 'internal', links, attributes })
+  }
+
+  /** One message's broadcast, in the trace of the send that stored it (when known here). */
+  private broadcastSpan(frame: MessageFrame): Span {
+    const m = frame.message
+    const parent = this.batchTraces?.get(m.id)
+    const attributes = { ...this.attributes(), seq: m.seq, message_id: m.id, user_id: m.senderId }
+    return this.tracer.startSpan('room.broadcast', parent === undefined ? { kind: 'internal', attributes } : { kind: 'internal', parent, attributes })
   }
 
   private async writeFailed(core: RoomCore, err: unknown, batch: StoredMessage[]): Promise<void> {
@@ -631,9 +697,15 @@ export class RoomActor implements RoomHandle {
     this.typingTimer = undefined
     this.idleTimer = undefined
     this.releaseSettled()
+    this.sendTraces.clear()
+    this.batchTraces = undefined
     this.deps.logger.info('room_evicted', { room: this.roomId })
     this.deps.onEvict(this)
   }
+}
+
+function traceKey(userId: string, clientId: string): string {
+  return `${userId}\u0000${clientId}`
 }
 
 /** One frame to one connection, with what it may need to know of it. */

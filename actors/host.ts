@@ -18,6 +18,7 @@ import type { RoomHandle } from './room-handle.ts'
 import type { AccessIntent, AccessResult, ActiveRoom, OpenSessionOptions, RoomRuntime, Session, WireMessage } from './runtime.ts'
 import { SocketSession, type SessionHost } from './session.ts'
 import type { PageQuery, Store } from './store.ts'
+import { noopTracer, type Tracer } from './tracing.ts'
 
 export interface ActorHostOptions {
   store: Store
@@ -30,6 +31,8 @@ export interface ActorHostOptions {
   newId?: () => string
   /** With many nodes (docs/cluster.md): where each room lives. Without it every room is local. */
   cluster?: ClusterRouter
+  /** Where rooms and sessions record spans (docs/operations.md "Spans"); default: none. */
+  tracer?: Tracer
 }
 
 /** Revocations and closings made here are announced to the other nodes unless `announce: false`. */
@@ -56,6 +59,7 @@ export class ActorHost implements RoomRuntime, SessionHost {
   readonly clock: Clock
   readonly limits: Limits
   readonly logger: Logger
+  readonly tracer: Tracer
   revocationEpoch = 0
   private readonly autoCreateRooms: boolean
   private readonly newId: () => string
@@ -82,6 +86,7 @@ export class ActorHost implements RoomRuntime, SessionHost {
     this.autoCreateRooms = opts.autoCreateRooms ?? false
     this.newId = opts.newId ?? (() => crypto.randomUUID())
     this.cluster = opts.cluster
+    this.tracer = opts.tracer ?? noopTracer
     this.expiries = new ExpiryGroups(this.clock, (session) => session.expire())
     this.quotas = new UserQuotas(this.limits, (userId) => this.userSessions.has(userId))
   }
@@ -245,6 +250,11 @@ export class ActorHost implements RoomRuntime, SessionHost {
 
   // --- SessionHost ---------------------------------------------------------------------------
 
+  /** This node's id in a cluster (the `node` span attribute). */
+  get node(): string | undefined {
+    return this.cluster?.node
+  }
+
   nextConnectionId(): number {
     return ++this.connectionIds
   }
@@ -315,6 +325,7 @@ export class ActorHost implements RoomRuntime, SessionHost {
         logger: this.logger,
         newId: this.newId,
         quota: this.quotas,
+        tracer: this.tracer,
         ...(this.cluster ? { node: this.cluster.node, claimed: (claim) => this.cluster!.claimed(roomId, claim) } : {}),
         onEvict: (gone) => {
           if (this.actors.get(roomId) === gone) this.actors.delete(roomId)

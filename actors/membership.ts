@@ -22,6 +22,8 @@ export interface MembershipOwner {
   /** The room was lost (or, on /ws, kicked): enter it again. */
   lost(membership: RoomMembership, reason: string): void
   kicked(membership: RoomMembership, code: number, reason: string): void
+  /** The room answered the send `id` with `text` (its ack or refusal): tracing ends its span. */
+  answered?(roomId: string, id: string, text: string): void
 }
 
 /** While the room is being entered again: what the client sent meanwhile, and the retry clock. */
@@ -105,6 +107,7 @@ export class RoomMembership {
       this.lastSeq = info.seq
     } else if (info?.answers !== undefined) {
       this.unacked?.delete(info.answers)
+      this.owner.answered?.(this.roomId, info.answers, text)
     }
     return this.owner.transmit(text, info?.droppable === true, this.roomId)
   }

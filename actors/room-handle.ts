@@ -14,8 +14,11 @@ export interface RoomHandle {
    * room cannot take it (unavailable, moved, closed, revoked): the connection is not in it.
    */
   enter(conn: RoomConnection, since: number | undefined): Promise<void>
-  /** A validated room frame from a connection that entered. */
-  frame(connId: number, frame: RoomFrame): void
+  /**
+   * A validated room frame from a connection that entered. `trace`: the frame's span context
+   * (a `traceparent`) when tracing, so the room's work for it (commit, broadcast) joins it.
+   */
+  frame(connId: number, frame: RoomFrame, trace?: string): void
   /** The connection leaves the room (leave frame, socket closed). Idempotent. */
   leave(connId: number): void
 }

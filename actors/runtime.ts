@@ -42,6 +42,8 @@ export interface OpenSessionOptions {
    * it refuses the entry even though the check said yes.
    */
   room?: { roomId: string; since?: number; epoch?: number }
+  /** The upgrade span's context (a `traceparent`): each frame's span links to it. */
+  traceparent?: string
 }
 
 export interface ActiveRoom {

@@ -23,9 +23,11 @@ import { RoomMembership, type MembershipConnection, type MembershipOwner, type M
 import type { Logger, SocketPort, User } from './ports.ts'
 import { CloseCode } from './protocol/close-codes.ts'
 import { countsAsRefusal, errorFrame, type ErrorFrame } from './protocol/errors.ts'
-import { parseClientFrame, type RoomFrame } from './protocol/frames.ts'
+import { parseClientFrame, type ClientFrame, type RoomFrame } from './protocol/frames.ts'
 import type { RoomHandle } from './room-handle.ts'
 import type { AccessIntent, AccessResult, OpenSessionOptions, Session } from './runtime.ts'
+import { roomAttributes } from './span-attributes.ts'
+import { noopTracer, type Span, type SpanAttributes, type Tracer } from './tracing.ts'
 
 /** What a session needs from its host. */
 export interface SessionHost {
@@ -34,6 +36,10 @@ export interface SessionHost {
   readonly logger: Logger
   /** Increases with every revocation; taken before an access check. */
   readonly revocationEpoch: number
+  /** Where each handled frame is recorded as a span; default: none. */
+  readonly tracer?: Tracer
+  /** This node's id in a cluster (the `node` span attribute). */
+  readonly node?: string | undefined
   nextConnectionId(): number
   checkAccess(roomId: string, userId: string, intent?: AccessIntent): Promise<AccessResult>
   /** Puts the connection in the room, wherever it lives; resolves once its welcome is sent. */
@@ -60,6 +66,13 @@ export class SocketSession implements Session, MembershipOwner {
   private readonly joinRate: TokenBucket
   private readonly expiresAt: number | undefined
   private ended = false
+  private readonly tracer: Tracer
+  /** The upgrade span's context: every frame span links to it. */
+  private readonly upgrade: readonly string[]
+  /** Tracing: spans of sends waiting for their answer (ack or refusal), by room and id. */
+  private sendSpans: Map<string, Span> | undefined
+  /** Tracing: the span of the frame being handled (a refusal marks it failed). */
+  private frameSpan: Span | undefined
 
   constructor(private readonly host: SessionHost, opts: OpenSessionOptions) {
     this.user = opts.user
@@ -72,6 +85,8 @@ export class SocketSession implements Session, MembershipOwner {
       host.logger.error('session_error', { user: this.user.id, error: String(err) })
       this.write(errorFrame('internal'))
     })
+    this.tracer = host.tracer ?? noopTracer
+    this.upgrade = opts.traceparent === undefined ? [] : [opts.traceparent]
     this.expiresAt = opts.expiresAt
     if (opts.expiresAt !== undefined) host.expireAt(opts.expiresAt, this)
     const bound = opts.room
@@ -121,7 +136,11 @@ export class SocketSession implements Session, MembershipOwner {
       // On a room socket every refusal is about its room; on /ws, about the room it named.
       return this.refuse(errorFrame('invalid_frame', { message, ref, room: this.boundRoom ?? parsed.room }))
     }
-    const frame = parsed.frame
+    if (this.tracer === noopTracer) return this.dispatch(parsed.frame, undefined)
+    return this.traced(parsed.frame)
+  }
+
+  private dispatch(frame: ClientFrame, span: Span | undefined): void | Promise<void> {
     switch (frame.type) {
       case 'ping':
         return this.write({ type: 'pong' })
@@ -141,18 +160,95 @@ export class SocketSession implements Session, MembershipOwner {
     const roomId = this.boundRoom ?? frame.room
     if (roomId === undefined) return this.refuse(errorFrame('invalid_frame', { message: 'room is required on /ws', ref }))
     const membership = this.rooms.get(roomId)
-    if (membership?.move) return this.whileMoving(membership, frame)
+    if (membership?.move) return this.whileMoving(membership, frame, span)
     if (!membership?.handle) return this.refuse(errorFrame('not_joined', { room: roomId, ref }))
-    this.route(membership, frame)
+    this.route(membership, frame, span)
   }
 
   /** A room frame to the room; a send is kept until answered (bounded: `maxUnackedSends`). */
-  private route(membership: RoomMembership, frame: RoomFrame): void {
+  private route(membership: RoomMembership, frame: RoomFrame, span?: Span): void {
     if (frame.type === 'send') {
       if (!membership.unacked?.has(frame.id) && !this.mayQueueSend(membership, frame.id)) return
       membership.sent(frame)
+      if (span) this.holdSend(membership.roomId, frame.id, span)
+      membership.handle!.frame(membership.conn.id, frame, this.sendTrace(membership.roomId, frame.id))
+      return
     }
-    membership.handle!.frame(membership.conn.id, frame)
+    membership.handle!.frame(membership.conn.id, frame, span?.traceparent)
+  }
+
+  // --- spans (docs/operations.md "Spans"): only when a tracer is set -------------------------
+
+  /**
+   * One inbound frame's span: its own trace, linked to the upgrade's. It ends when the frame
+   * is dispatched (a join: entered or refused), a send's when it is answered (ack or refusal)
+   * or its room or socket goes first.
+   */
+  private traced(frame: ClientFrame): void | Promise<void> {
+    const roomId = this.boundRoom ?? ('room' in frame ? frame.room : undefined)
+    const attributes: SpanAttributes = roomId === undefined ? {} : roomAttributes(roomId, this.host.node)
+    if (roomId === undefined && this.host.node !== undefined) attributes.node = this.host.node
+    attributes.user_id = this.user.id
+    if (frame.type === 'read') attributes.seq = frame.seq
+    const span = this.tracer.startSpan(`frame ${frame.type}`, { kind: 'server', links: this.upgrade, attributes })
+    this.frameSpan = span
+    const done = (): void => {
+      if (this.frameSpan === span) this.frameSpan = undefined
+      // A send given to its room waits for its answer; anything else ends here.
+      if (frame.type !== 'send' || roomId === undefined || this.sendSpans?.get(sendKey(roomId, frame.id)) !== span) span.end()
+    }
+    let result: void | Promise<void>
+    try {
+      result = this.dispatch(frame, span)
+    } catch (err) {
+      span.fail('internal')
+      done()
+      throw err
+    }
+    if (result === undefined) return done()
+    return result.then(done, (err: unknown) => {
+      span.fail('internal')
+      done()
+      throw err
+    })
+  }
+
+  private holdSend(roomId: string, id: string, span: Span): void {
+    const spans = (this.sendSpans ??= new Map())
+    const key = sendKey(roomId, id)
+    // A resend of an id still unanswered: the first span ends, the answer ends this one.
+    spans.get(key)?.end()
+    spans.set(key, span)
+  }
+
+  /** The span context of an unanswered send, to pass to its room (none when not tracing). */
+  private sendTrace(roomId: string, id: string): string | undefined {
+    return this.sendSpans === undefined ? undefined : this.sendSpans.get(sendKey(roomId, id))?.traceparent
+  }
+
+  /** The room answered a send (called by the membership): its span ends, failed on a refusal. */
+  answered(roomId: string, id: string, text: string): void {
+    const spans = this.sendSpans
+    if (spans === undefined) return
+    const key = sendKey(roomId, id)
+    const span = spans.get(key)
+    if (!span) return
+    spans.delete(key)
+    if (text.startsWith('{"type":"error"')) span.fail(errorCodeOf(text))
+    span.end()
+  }
+
+  /** Ends the spans of sends left unanswered in the room (or every room): the answer will not come here. */
+  private endSendSpans(roomId?: string): void {
+    const spans = this.sendSpans
+    if (spans === undefined) return
+    const prefix = roomId === undefined ? '' : roomId + '\u0000'
+    for (const [key, span] of spans) {
+      if (!key.startsWith(prefix)) continue
+      span.setAttributes({ answered: false })
+      span.end()
+      spans.delete(key)
+    }
   }
 
   private mayQueueSend(membership: RoomMembership, id: string): boolean {
@@ -167,11 +263,13 @@ export class SocketSession implements Session, MembershipOwner {
    * The room is being entered again: sends wait (bounded), the latest read waits, typing is
    * dropped (it is ephemeral), history is refused (the client may retry).
    */
-  private whileMoving(membership: RoomMembership, frame: RoomFrame): void {
+  private whileMoving(membership: RoomMembership, frame: RoomFrame, span: Span | undefined): void {
     const move = membership.move!
     switch (frame.type) {
       case 'send':
-        if (this.mayQueueSend(membership, frame.id)) move.queued.push(frame)
+        if (!this.mayQueueSend(membership, frame.id)) return
+        move.queued.push(frame)
+        if (span) this.holdSend(membership.roomId, frame.id, span)
         return
       case 'read':
         if (!move.read || frame.seq > move.read.seq) move.read = frame
@@ -335,7 +433,7 @@ export class SocketSession implements Session, MembershipOwner {
     this.host.logger.info('room_reentered', { room: roomId, user: this.user.id, since: move.since, attempts: move.attempts })
     // Unanswered sends first, in their order (the room answers a stored one with its original
     // ack), then what the client sent meanwhile.
-    for (const frame of membership.unacked?.values() ?? []) handle.frame(conn.id, frame)
+    for (const frame of membership.unacked?.values() ?? []) handle.frame(conn.id, frame, this.sendTrace(roomId, frame.id))
     for (const frame of move.queued) this.route(membership, frame)
     if (move.read) handle.frame(conn.id, move.read)
   }
@@ -372,6 +470,7 @@ export class SocketSession implements Session, MembershipOwner {
     const { roomId } = membership
     this.host.logger.warn('room_move_gave_up', { room: roomId, user: this.user.id, since: move.since, attempts: move.attempts, error })
     this.rooms.delete(roomId)
+    this.endSendSpans(roomId)
     if (this.boundRoom !== undefined) this.end(CloseCode.tryAgainLater, 'room unavailable')
     else this.write({ type: 'left', room: roomId, reason: 'unavailable' })
   }
@@ -399,6 +498,7 @@ export class SocketSession implements Session, MembershipOwner {
     membership.retire()
     membership.handle?.leave(membership.conn.id)
     membership.move?.cancelRetry?.()
+    this.endSendSpans(membership.roomId)
   }
 
   get userId(): string {
@@ -417,6 +517,7 @@ export class SocketSession implements Session, MembershipOwner {
   }
 
   private refuse(frame: ErrorFrame): void {
+    this.frameSpan?.fail(frame.code)
     this.write(frame)
     if (countsAsRefusal(frame.code)) this.countRefusal()
   }
@@ -473,7 +574,22 @@ export class SocketSession implements Session, MembershipOwner {
     if (this.expiresAt !== undefined) this.host.forgetExpiry(this.expiresAt, this)
     for (const membership of this.rooms.values()) this.forget(membership)
     this.rooms.clear()
+    this.endSendSpans()
     this.host.sessionEnded(this)
+  }
+}
+
+function sendKey(roomId: string, id: string): string {
+  return `${roomId}\u0000${id}`
+}
+
+/** The code of an error frame's text (the room's refusal of a send): never its message. */
+function errorCodeOf(text: string): string {
+  try {
+    const code = (JSON.parse(text) as { code?: unknown }).code
+    return typeof code === 'string' ? code : 'error'
+  } catch {
+    return 'error'
   }
 }
 

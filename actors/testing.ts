@@ -23,10 +23,13 @@ import type { Store } from './store.ts'
 import { InstrumentedStore } from './testing/instrumented-store.ts'
 import { ManualClock } from './testing/manual-clock.ts'
 import { MemoryStore } from './testing/memory-store.ts'
+import { SpanRecorder } from './testing/span-recorder.ts'
+import type { Tracer } from './tracing.ts'
 
 export { ManualClock } from './testing/manual-clock.ts'
 export { MemoryStore } from './testing/memory-store.ts'
 export { Faults, StoreFaultError } from './testing/faults.ts'
+export { SpanRecorder, type RecordedSpan } from './testing/span-recorder.ts'
 
 export interface WorldOptions {
   /** Default: a fresh MemoryStore. */
@@ -39,6 +42,11 @@ export interface WorldOptions {
   logger?: Logger
   /** Where rooms live with many nodes (the host's `cluster` option); default: every room local. */
   cluster?: ClusterRouter
+  /**
+   * Where the runtime records spans; `true`: a SpanRecorder on the world's clock, as
+   * `world.spans`. Default: none (the noop tracer).
+   */
+  tracer?: Tracer | true
 }
 
 export interface ConnectOptions {
@@ -50,6 +58,8 @@ export interface ConnectOptions {
   name?: string
   /** Default true (Node's `ws`); false: a socket that cannot pause reading (Deno's). */
   pausable?: boolean
+  /** The upgrade's trace context (a `traceparent`): the connection's frame spans link to it. */
+  traceparent?: string
 }
 
 /** The server refused the connection before the upgrade (HTTP 400/403/404/503). */
@@ -128,12 +138,17 @@ export class TestClient implements SocketPort {
 export class TestWorld {
   readonly clock: ManualClock
   readonly instrumented: InstrumentedStore
+  /** The spans recorded, when the world was made with a SpanRecorder (or `tracer: true`). */
+  readonly spans: SpanRecorder | undefined
+  private readonly tracer: Tracer | undefined
   host: ActorHost
   admin: Admin
 
   constructor(private readonly opts: WorldOptions = {}) {
     this.clock = new ManualClock(opts.start)
     this.instrumented = new InstrumentedStore(opts.store ?? new MemoryStore())
+    this.tracer = opts.tracer === true ? new SpanRecorder(this.clock) : opts.tracer
+    this.spans = this.tracer instanceof SpanRecorder ? this.tracer : undefined
     this.host = this.makeHost()
     this.admin = new Admin(this.host, this.store)
   }
@@ -161,6 +176,7 @@ export class TestWorld {
       user,
       socket: client,
       ...(opts.expiresAt === undefined ? {} : { expiresAt: opts.expiresAt }),
+      ...(opts.traceparent === undefined ? {} : { traceparent: opts.traceparent }),
       ...(opts.room === undefined ? {} : { room: { roomId: opts.room, epoch, ...(opts.since === undefined ? {} : { since: opts.since }) } }),
     })
     await this.settle()
@@ -238,6 +254,7 @@ export class TestWorld {
       ...(this.opts.logger ? { logger: this.opts.logger } : {}),
       newId: () => `m${++this.ids}`,
       ...(this.opts.cluster ? { cluster: this.opts.cluster } : {}),
+      ...(this.tracer ? { tracer: this.tracer } : {}),
     })
   }
 }
