@@ -11,6 +11,7 @@ import type { Logger } from '../ports.ts'
 import type { RoomFrame } from '../protocol/frames.ts'
 import type { RoomHandle } from '../room-handle.ts'
 import type { RoomClaim } from '../store.ts'
+import type { Tracer } from '../tracing.ts'
 import { Announcements } from './announcements.ts'
 import { GatewayLink, RoomOpenError } from './gateway-link.ts'
 import { decodeLink, encodeLink } from './link-codec.ts'
@@ -50,6 +51,8 @@ export interface ClusterNodeOptions {
   logger: Logger
   heartbeatMs: number
   leaseMs: number
+  /** Records each traced frame's hop between nodes (docs/operations.md "Spans"); default: none. */
+  tracer?: Tracer
 }
 
 export interface ClusterNodeInfo {
@@ -305,7 +308,7 @@ export class ClusterNode implements ClusterRouter {
           throw err
         }
       },
-      frame: (connId: number, frame: RoomFrame) => byConn.get(connId)?.frame(connId, frame),
+      frame: (connId: number, frame: RoomFrame, trace?: string) => byConn.get(connId)?.frame(connId, frame, trace),
       leave: (connId: number) => {
         const gateway = byConn.get(connId)
         byConn.delete(connId)
@@ -339,7 +342,7 @@ export class ClusterNode implements ClusterRouter {
     const host = this.host
     const peer: Peer = {
       channel,
-      gateway: new GatewayLink(channel),
+      gateway: new GatewayLink(channel, this.opts.tracer, this.node),
       owner: new OwnerEndpoint(
         {
           limits: host!.limits,
@@ -347,6 +350,8 @@ export class ClusterNode implements ClusterRouter {
           nextConnectionId: () => this.host!.nextConnectionId(),
           isLocal: (roomId) => this.isLocal(roomId),
           openLocal: (roomId, conn, since) => this.host!.openLocal(roomId, conn, since),
+          node: this.node,
+          ...(this.opts.tracer ? { tracer: this.opts.tracer } : {}),
         },
         channel,
       ),

@@ -7,6 +7,8 @@
  */
 import type { RoomConnection } from '../connection.ts'
 import type { RoomFrame } from '../protocol/frames.ts'
+import { roomAttributes } from '../span-attributes.ts'
+import { noopTracer, type Tracer } from '../tracing.ts'
 import { encodeLink } from './link-codec.ts'
 import type { LinkHeader, OpenFailure, OwnerHeader } from './link-frames.ts'
 import type { LinkChannel } from './ports.ts'
@@ -32,7 +34,12 @@ export class GatewayLink {
   private readonly rooms = new Map<string, Set<Entry>>()
   private closed = false
 
-  constructor(readonly channel: LinkChannel) {}
+  constructor(
+    readonly channel: LinkChannel,
+    /** Records the hop (`link.send`) of a traced frame; default: none. */
+    private readonly tracer: Tracer = noopTracer,
+    private readonly node?: string,
+  ) {}
 
   get isClosed(): boolean {
     return this.closed
@@ -53,10 +60,18 @@ export class GatewayLink {
     })
   }
 
-  frame(connId: number, frame: RoomFrame): void {
+  /** `trace`: the frame's span context; the hop is its child and the owner continues it. */
+  frame(connId: number, frame: RoomFrame, trace?: string): void {
     const entry = this.entries.get(connId)
     if (!entry || this.closed) return
-    this.channel.send(encodeLink({ t: 'frame', room: entry.room, c: connId }, JSON.stringify(frame)))
+    if (trace === undefined || this.tracer === noopTracer) {
+      this.channel.send(encodeLink({ t: 'frame', room: entry.room, c: connId }, JSON.stringify(frame)))
+      return
+    }
+    const attributes = { ...roomAttributes(entry.room, this.node), user_id: entry.conn.userId, peer: this.channel.peer, 'frame.type': frame.type }
+    const span = this.tracer.startSpan('link.send', { kind: 'client', parent: trace, attributes })
+    this.channel.send(encodeLink({ t: 'frame', room: entry.room, c: connId, tp: span.traceparent }, JSON.stringify(frame)))
+    span.end()
   }
 
   leave(connId: number): void {

@@ -35,10 +35,12 @@ const user = chars(1, 128)
 const node = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.-]{1,64}$/))
 /** A send's `id` (1..64 code points); refusals echo ids up to 256, so answers allow as much. */
 const answers = chars(1, 256)
+/** A span context (`traceparent`, W3C version 00), exactly. */
+const tp = v.pipe(v.string(), v.regex(/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/))
 
 const header = v.variant('t', [
-  v.strictObject({ t: v.literal('open'), room, c: count, user, since: v.optional(count) }),
-  v.strictObject({ t: v.literal('frame'), room, c: count }),
+  v.strictObject({ t: v.literal('open'), room, c: count, user, since: v.optional(count), tp: v.optional(tp) }),
+  v.strictObject({ t: v.literal('frame'), room, c: count, tp: v.optional(tp) }),
   v.strictObject({ t: v.literal('leave'), room, c: count }),
   v.strictObject({
     t: v.literal('to'),

@@ -4,6 +4,8 @@
  * a broadcast encoded once by the owner is written to every socket of the gateway without
  * being parsed or encoded again. JSON text never holds a raw newline, so the first newline
  * ends the header. `c` is the gateway's connection id; `room` the room id as clients know it.
+ * `tp`, when tracing: the sender's span context as a W3C `traceparent`, so the owner's work
+ * for it continues the same trace (docs/operations.md "Spans").
  */
 import type { LeaveReason } from '../connection.ts'
 import type { ErrorCode } from '../protocol/errors.ts'
@@ -14,9 +16,9 @@ export type OpenFailure = 'moved' | 'unavailable' | 'closed' | 'revoked'
 /** Gateway to owner. */
 export type GatewayHeader =
   /** A connection enters the room (access already checked by the gateway). */
-  | { t: 'open'; room: string; c: number; user: string; since?: number }
+  | { t: 'open'; room: string; c: number; user: string; since?: number; tp?: string }
   /** A room frame of the connection; the payload is the frame (send, typing, read, history). */
-  | { t: 'frame'; room: string; c: number }
+  | { t: 'frame'; room: string; c: number; tp?: string }
   /** The connection left the room. */
   | { t: 'leave'; room: string; c: number }
 

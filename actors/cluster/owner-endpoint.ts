@@ -13,6 +13,8 @@ import type { Logger } from '../ports.ts'
 import { parseClientFrame, type RoomFrame } from '../protocol/frames.ts'
 import type { ErrorCode } from '../protocol/errors.ts'
 import type { BroadcastGroup, FrameInfo, RoomHandle } from '../room-handle.ts'
+import { roomAttributes } from '../span-attributes.ts'
+import { noopTracer, type Tracer } from '../tracing.ts'
 import { encodeLink } from './link-codec.ts'
 import type { GatewayHeader, OpenFailure } from './link-frames.ts'
 import type { LinkChannel } from './ports.ts'
@@ -26,6 +28,10 @@ export interface OwnerHost {
   isLocal(roomId: string): boolean
   /** The local actor, with the connection entered (welcome sent through it). */
   openLocal(roomId: string, conn: RoomConnection, since: number | undefined): Promise<RoomHandle>
+  /** Records the hop (`link.frame`) of a frame that carries a span context; default: none. */
+  readonly tracer?: Tracer
+  /** This node's id (the `node` span attribute). */
+  readonly node?: string
 }
 
 interface Entry {
@@ -63,7 +69,13 @@ export class OwnerEndpoint {
           this.host.logger.warn('link_frame_invalid', { peer: this.channel.peer, room: header.room })
           return
         }
-        entry.handle.frame(entry.proxy.id, frame)
+        const tracer = this.host.tracer ?? noopTracer
+        if (header.tp === undefined || tracer === noopTracer) return entry.handle.frame(entry.proxy.id, frame)
+        // The gateway's hop continues here: the room's work for the frame joins this trace.
+        const attributes = { ...roomAttributes(header.room, this.host.node), user_id: entry.proxy.userId, peer: this.channel.peer, 'frame.type': frame.type }
+        const span = tracer.startSpan('link.frame', { kind: 'server', parent: header.tp, attributes })
+        entry.handle.frame(entry.proxy.id, frame, span.traceparent)
+        span.end()
         return
       }
       case 'leave': {
