@@ -1,0 +1,193 @@
+/**
+ * Recorded X-Ray traces for the traces CLI's tests: what BatchGetTraces returns for spans
+ * exported by the server (segment documents as JSON strings, times in epoch seconds with
+ * microseconds, subsegments, annotations, error/fault/throttle flags), for room GUILD#raiders
+ * and one other room.
+ */
+
+/** 2025-11-30T14:40:00Z, the second every trace here starts near. */
+export const T0 = 1_764_513_600
+
+export interface RecordedTrace {
+  Id: string
+  Duration: number
+  LimitExceeded: boolean
+  Segments: { Id: string; Document: string }[]
+}
+
+type Doc = Record<string, unknown>
+
+export function traceId(second: number, n: number): string {
+  return `1-${second.toString(16)}-${n.toString(16).padStart(24, '0')}`
+}
+
+/** A span from `fromMs` to `toMs` after `base` (epoch seconds); `toMs` undefined: in progress. */
+function span(id: string, name: string, base: number, fromMs: number, toMs: number | undefined, extra: Doc = {}): Doc {
+  return {
+    id,
+    name,
+    start_time: base + fromMs / 1_000,
+    ...(toMs === undefined ? { in_progress: true } : { end_time: base + toMs / 1_000 }),
+    ...extra,
+  }
+}
+
+function segment(trace: string, doc: Doc): Doc {
+  return { trace_id: trace, origin: 'AWS::ECS::Container', aws: { xray: { sdk: 'opentelemetry for js' } }, ...doc }
+}
+
+function recorded(id: string, docs: Doc[]): RecordedTrace {
+  const starts = docs.map((d) => d.start_time as number)
+  const ends = docs.map((d) => (d.end_time as number | undefined) ?? (d.start_time as number))
+  return {
+    Id: id,
+    Duration: Math.max(...ends) - Math.min(...starts),
+    LimitExceeded: false,
+    Segments: docs.map((d) => ({ Id: d.id as string, Document: JSON.stringify(d) })),
+  }
+}
+
+const raiders = { room_id: 'GUILD#raiders', guild_id: 'raiders' }
+
+/** bob's message m-1, sent on node-a to the room owned by node-b: one trace over both. */
+function messageAcrossNodes(): RecordedTrace {
+  const id = traceId(T0 + 10, 0xa)
+  const b = T0 + 10.25
+  const onA = segment(id, {
+    ...span('a000000000000001', 'guildhall', b, 0, 42.5, {
+      annotations: { ...raiders, user_id: 'bob', node: 'node-a', message_id: 'm-1' },
+      metadata: { default: { 'messaging.operation': 'send' } },
+    }),
+    subsegments: [
+      span('a000000000000003', 'link.hop', b, 1, 41, { annotations: { node: 'node-a' }, namespace: 'remote' }),
+      span('a000000000000002', 'room.route', b, 0.2, 0.9),
+    ],
+  })
+  const onB = segment(id, {
+    ...span('b000000000000001', 'guildhall', b, 3, 40, {
+      parent_id: 'a000000000000003',
+      annotations: { ...raiders, user_id: 'bob', node: 'node-b', message_id: 'm-1', seq: 17 },
+    }),
+    subsegments: [
+      {
+        ...span('b000000000000002', 'room.commit', b, 3.5, 35.5, { annotations: { batch_size: 1 } }),
+        subsegments: [
+          span('b000000000000003', 'DynamoDB', b, 4, 35, {
+            namespace: 'aws',
+            aws: { operation: 'TransactWriteItems', table_name: 'guildhall-guild' },
+            http: { response: { status: 200 } },
+          }),
+        ],
+      },
+    ],
+  })
+  // The broadcast, sent on its own as a subsegment of node-b's segment.
+  const broadcast = {
+    ...span('b000000000000004', 'room.broadcast', b, 36, 38.5, { annotations: { recipients: 3 } }),
+    type: 'subsegment',
+    trace_id: id,
+    parent_id: 'b000000000000001',
+  }
+  return recorded(id, [onA, onB, broadcast])
+}
+
+/** alice's m-2: the first store write throttled, the retry stored it. */
+function throttledCommit(): RecordedTrace {
+  const id = traceId(T0 + 20, 0xb)
+  const b = T0 + 20.5
+  return recorded(id, [
+    segment(id, {
+      ...span('c000000000000001', 'guildhall', b, 0, 120, {
+        annotations: { ...raiders, user_id: 'alice', node: 'node-b', message_id: 'm-2', seq: 18 },
+      }),
+      subsegments: [
+        {
+          ...span('c000000000000002', 'room.commit', b, 1, 118),
+          subsegments: [
+            span('c000000000000003', 'DynamoDB', b, 1.5, 51.5, {
+              namespace: 'aws', throttle: true, error: true,
+              aws: { operation: 'TransactWriteItems' }, http: { response: { status: 400 } },
+            }),
+            span('c000000000000004', 'DynamoDB', b, 60, 117, { namespace: 'aws', aws: { operation: 'TransactWriteItems' } }),
+          ],
+        },
+        span('c000000000000005', 'room.broadcast', b, 118.5, 119.5),
+      ],
+    }),
+  ])
+}
+
+/** carol's m-3: the store failed, nothing was stored. */
+function failedCommit(): RecordedTrace {
+  const id = traceId(T0 + 30, 0xc)
+  const b = T0 + 30.125
+  return recorded(id, [
+    segment(id, {
+      ...span('d000000000000001', 'guildhall', b, 0, 30, {
+        fault: true,
+        annotations: { ...raiders, user_id: 'carol', node: 'node-b', message_id: 'm-3' },
+      }),
+      subsegments: [
+        {
+          ...span('d000000000000002', 'room.commit', b, 0.5, 29.5, { fault: true }),
+          subsegments: [
+            span('d000000000000003', 'DynamoDB', b, 1, 29, {
+              namespace: 'aws', fault: true, aws: { operation: 'TransactWriteItems' }, http: { response: { status: 500 } },
+            }),
+          ],
+        },
+      ],
+    }),
+  ])
+}
+
+/** A history read over HTTP that the caller got wrong (a 400). */
+function historyRead(): RecordedTrace {
+  const id = traceId(T0 + 40, 0xd)
+  const b = T0 + 40
+  return recorded(id, [
+    segment(id, span('e000000000000001', 'guildhall', b, 0, 8.4, {
+      error: true,
+      annotations: { ...raiders, user_id: 'dave', node: 'node-a' },
+      http: { request: { method: 'GET', url: 'https://chat.example/rooms/GUILD%23raiders/messages?since=x' }, response: { status: 400 } },
+    })),
+  ])
+}
+
+/** Small frame traces m-4..m-6; the last still has its broadcast in progress. */
+function smallFrame(second: number, n: number, message: string, inProgress = false): RecordedTrace {
+  const id = traceId(T0 + second, n)
+  const b = T0 + second
+  return recorded(id, [
+    segment(id, {
+      ...span(`f0000000000000${n.toString(16).padStart(2, '0')}`, 'guildhall', b, 0, 2, {
+        annotations: { ...raiders, user_id: 'erin', node: 'node-a', message_id: message },
+      }),
+      subsegments: [span(`f1000000000000${n.toString(16).padStart(2, '0')}`, 'room.broadcast', b, 0.5, inProgress ? undefined : 1.5)],
+    }),
+  ])
+}
+
+/** A message in another room: the room filter must leave it out. */
+function otherRoom(): RecordedTrace {
+  const id = traceId(T0 + 35, 0x99)
+  return recorded(id, [
+    segment(id, span('9000000000000001', 'guildhall', T0 + 35, 0, 5, {
+      annotations: { room_id: 'general', user_id: 'bob', node: 'node-a', message_id: 'm-1' },
+    })),
+  ])
+}
+
+/** Seven traces of GUILD#raiders (oldest first) and one of room general. */
+export function recordedTraces(): RecordedTrace[] {
+  return [
+    messageAcrossNodes(),
+    throttledCommit(),
+    failedCommit(),
+    otherRoom(),
+    historyRead(),
+    smallFrame(50, 0x4e, 'm-4'),
+    smallFrame(60, 0x4f, 'm-5'),
+    smallFrame(70, 0x50, 'm-6', true),
+  ]
+}
