@@ -140,3 +140,29 @@ t.test('without a tracer nothing is recorded, and frames carry no trace', async 
   const traced = await createWorld({ tracer: recorder })
   t.equal(traced.spans, recorder, 'a recorder given is the world\'s spans')
 })
+
+t.test('a send resent after a move keeps its span: the commit where the room lives next links to it', async (t) => {
+  const world = await createWorld({ tracer: true })
+  const spans = world.spans!
+  const ann = await world.connect('ann')
+  ann.write({ type: 'join', room: 'lobby' })
+  await world.settle()
+  const release = world.faults.stall('append')
+  ann.write({ type: 'send', room: 'lobby', id: 'k0', text: 'first' })
+  await world.settle()
+  const handOff = world.handOff('lobby')
+  await world.settle()
+  ann.write({ type: 'send', room: 'lobby', id: 'k1', text: 'second' }) // left to the session: the room is leaving
+  await world.settle()
+  release()
+  await handOff
+  await world.settle()
+  t.same(ann.frames('ack').map((a) => a.id), ['k0', 'k1'])
+  const k1 = spans.byName('frame send')[1]!
+  const commits = spans.byName('room.commit')
+  t.equal(commits.length, 2, 'one commit on each actor')
+  t.same(commits[1]!.links, [spanId(k1)], 'the new actor\'s commit links to the resent send')
+  t.ok(k1.status.ok)
+  t.not(k1.end, undefined, 'ended at its ack from the new actor')
+  t.same(spans.open(), [])
+})
