@@ -34,6 +34,9 @@ if (args.help) {
   process.exit(0)
 }
 
+// `npm run -s traces -- ... | head` closes stdout early: that is the reader's choice, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? 0 : 1))
+
 const client = new XRayClient({
   retryMode: 'standard',
   ...(!process.env.AWS_MAX_ATTEMPTS && { maxAttempts: MAX_ATTEMPTS }),

@@ -47,25 +47,20 @@ const raiders = 'annotation.room_id = "GUILD#raiders"'
 
 const waterfall = `\
 trace 1-692c574a-00000000000000000000000a  42.5 ms  room GUILD#raiders  messages m-1
-  node-a  guildhall                             +0.0 ms  42.5 ms  ok
-  node-a    room.route                          +0.2 ms   0.7 ms  ok
-  node-a    link.hop                            +1.0 ms  40.0 ms  ok
-  node-b      guildhall                         +3.0 ms  37.0 ms  ok
-  node-b        room.commit                     +3.5 ms  32.0 ms  ok
-  node-b          DynamoDB TransactWriteItems   +4.0 ms  31.0 ms  ok
-  node-b        room.broadcast                 +36.0 ms   2.5 ms  ok
+  node-a  guildhall              +0.0 ms  42.5 ms  ok
+  node-a    link.send            +1.0 ms  40.0 ms  ok
+  node-b      guildhall          +3.0 ms  37.0 ms  ok
+  node-b        room.broadcast  +36.0 ms   2.5 ms  ok
+  node-b        link.reply      +38.7 ms   0.4 ms  ok
 
-trace 1-692c5754-00000000000000000000000b  120.0 ms  room GUILD#raiders  messages m-2
-  node-b  guildhall                          +0.0 ms  120.0 ms  ok
-  node-b    room.commit                      +1.0 ms  117.0 ms  ok
-  node-b      DynamoDB TransactWriteItems    +1.5 ms   50.0 ms  throttle
-  node-b      DynamoDB TransactWriteItems   +60.0 ms   57.0 ms  ok
-  node-b    room.broadcast                 +118.5 ms    1.0 ms  ok
+trace 1-692c5754-00000000000000000000000b  120.0 ms  room GUILD#raiders  messages -
+  node-b  room.commit                     +0.0 ms  120.0 ms  ok
+  node-b    DynamoDB TransactWriteItems   +1.5 ms   50.0 ms  throttle
+  node-b    DynamoDB TransactWriteItems  +60.0 ms   57.0 ms  ok
 
-trace 1-692c575e-00000000000000000000000c  30.0 ms  room GUILD#raiders  messages m-3
-  node-b  guildhall                        +0.0 ms  30.0 ms  fault
-  node-b    room.commit                    +0.5 ms  29.0 ms  fault
-  node-b      DynamoDB TransactWriteItems  +1.0 ms  28.0 ms  fault
+trace 1-692c575e-00000000000000000000000c  30.0 ms  room GUILD#raiders  messages -
+  node-b  room.commit                    +0.0 ms  30.0 ms  fault
+  node-b    DynamoDB TransactWriteItems  +1.0 ms  28.0 ms  fault
 
 trace 1-692c5768-00000000000000000000000d  8.4 ms  room GUILD#raiders  messages -
   node-a  guildhall GET /rooms/GUILD%23raiders/messages  +0.0 ms  8.4 ms  error

@@ -49,41 +49,37 @@ function recorded(id: string, docs: Doc[]): RecordedTrace {
 
 const raiders = { room_id: 'GUILD#raiders', guild_id: 'raiders' }
 
-/** bob's message m-1, sent on node-a to the room owned by node-b: one trace over both. */
+/**
+ * bob's message m-1, sent on node-a to the room owned by node-b: one trace over both. Server
+ * spans become segments named after the service (`frame send` on node-a, `link.frame` on
+ * node-b); the link hop is a remote subsegment; node-b's segment continues under it.
+ */
 function messageAcrossNodes(): RecordedTrace {
   const id = traceId(T0 + 10, 0xa)
   const b = T0 + 10.25
   const onA = segment(id, {
     ...span('a000000000000001', 'guildhall', b, 0, 42.5, {
-      annotations: { ...raiders, user_id: 'bob', node: 'node-a', message_id: 'm-1' },
-      metadata: { default: { 'messaging.operation': 'send' } },
+      annotations: { ...raiders, user_id: 'bob', node: 'node-a', message_id: 'm-1', seq: 17 },
+      metadata: { default: { 'frame.type': 'send' } },
     }),
     subsegments: [
-      span('a000000000000003', 'link.hop', b, 1, 41, { annotations: { node: 'node-a' }, namespace: 'remote' }),
-      span('a000000000000002', 'room.route', b, 0.2, 0.9),
+      span('a000000000000002', 'link.send', b, 1, 41, { namespace: 'remote', metadata: { default: { peer: 'node-b' } } }),
     ],
   })
   const onB = segment(id, {
     ...span('b000000000000001', 'guildhall', b, 3, 40, {
-      parent_id: 'a000000000000003',
-      annotations: { ...raiders, user_id: 'bob', node: 'node-b', message_id: 'm-1', seq: 17 },
+      parent_id: 'a000000000000002',
+      annotations: { ...raiders, node: 'node-b' },
     }),
-    subsegments: [
-      {
-        ...span('b000000000000002', 'room.commit', b, 3.5, 35.5, { annotations: { batch_size: 1 } }),
-        subsegments: [
-          span('b000000000000003', 'DynamoDB', b, 4, 35, {
-            namespace: 'aws',
-            aws: { operation: 'TransactWriteItems', table_name: 'guildhall-guild' },
-            http: { response: { status: 200 } },
-          }),
-        ],
-      },
-    ],
+    // Listed before the broadcast but later in time: the waterfall orders by start.
+    subsegments: [span('b000000000000002', 'link.reply', b, 38.7, 39.1, { namespace: 'remote' })],
   })
   // The broadcast, sent on its own as a subsegment of node-b's segment.
   const broadcast = {
-    ...span('b000000000000004', 'room.broadcast', b, 36, 38.5, { annotations: { recipients: 3 } }),
+    ...span('b000000000000004', 'room.broadcast', b, 36, 38.5, {
+      annotations: { ...raiders, node: 'node-b', user_id: 'bob', message_id: 'm-1', seq: 17 },
+      metadata: { default: { recipients: 3 } },
+    }),
     type: 'subsegment',
     trace_id: id,
     parent_id: 'b000000000000001',
@@ -91,51 +87,40 @@ function messageAcrossNodes(): RecordedTrace {
   return recorded(id, [onA, onB, broadcast])
 }
 
-/** alice's m-2: the first store write throttled, the retry stored it. */
+/** A group commit on node-b (its own trace): the first write throttled, the retry stored it. */
 function throttledCommit(): RecordedTrace {
   const id = traceId(T0 + 20, 0xb)
   const b = T0 + 20.5
+  const dynamo = { namespace: 'aws', aws: { operation: 'TransactWriteItems', table_name: 'guildhall-guild' } }
   return recorded(id, [
     segment(id, {
-      ...span('c000000000000001', 'guildhall', b, 0, 120, {
-        annotations: { ...raiders, user_id: 'alice', node: 'node-b', message_id: 'm-2', seq: 18 },
+      ...span('c000000000000001', 'room.commit', b, 0, 120, {
+        annotations: { ...raiders, node: 'node-b' },
+        metadata: { default: { 'batch.size': 2, 'seq.first': 18, 'seq.last': 19 } },
       }),
       subsegments: [
-        {
-          ...span('c000000000000002', 'room.commit', b, 1, 118),
-          subsegments: [
-            span('c000000000000003', 'DynamoDB', b, 1.5, 51.5, {
-              namespace: 'aws', throttle: true, error: true,
-              aws: { operation: 'TransactWriteItems' }, http: { response: { status: 400 } },
-            }),
-            span('c000000000000004', 'DynamoDB', b, 60, 117, { namespace: 'aws', aws: { operation: 'TransactWriteItems' } }),
-          ],
-        },
-        span('c000000000000005', 'room.broadcast', b, 118.5, 119.5),
+        span('c000000000000003', 'DynamoDB', b, 1.5, 51.5, { ...dynamo, throttle: true, error: true, http: { response: { status: 400 } } }),
+        span('c000000000000004', 'DynamoDB', b, 60, 117, { ...dynamo, http: { response: { status: 200 } } }),
       ],
     }),
   ])
 }
 
-/** carol's m-3: the store failed, nothing was stored. */
+/** A group commit whose write failed: nothing was stored. */
 function failedCommit(): RecordedTrace {
   const id = traceId(T0 + 30, 0xc)
   const b = T0 + 30.125
   return recorded(id, [
     segment(id, {
-      ...span('d000000000000001', 'guildhall', b, 0, 30, {
+      ...span('d000000000000001', 'room.commit', b, 0, 30, {
         fault: true,
-        annotations: { ...raiders, user_id: 'carol', node: 'node-b', message_id: 'm-3' },
+        annotations: { ...raiders, node: 'node-b' },
+        cause: { exceptions: [{ id: 'd0000000000000e1', type: 'InternalServerError' }] },
       }),
       subsegments: [
-        {
-          ...span('d000000000000002', 'room.commit', b, 0.5, 29.5, { fault: true }),
-          subsegments: [
-            span('d000000000000003', 'DynamoDB', b, 1, 29, {
-              namespace: 'aws', fault: true, aws: { operation: 'TransactWriteItems' }, http: { response: { status: 500 } },
-            }),
-          ],
-        },
+        span('d000000000000003', 'DynamoDB', b, 1, 29, {
+          namespace: 'aws', fault: true, aws: { operation: 'TransactWriteItems' }, http: { response: { status: 500 } },
+        }),
       ],
     }),
   ])
