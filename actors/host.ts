@@ -259,12 +259,12 @@ export class ActorHost implements RoomRuntime, SessionHost {
     return ++this.connectionIds
   }
 
-  async enter(roomId: string, conn: RoomConnection, since: number | undefined, epoch: number): Promise<RoomHandle> {
+  async enter(roomId: string, conn: RoomConnection, since: number | undefined, epoch: number, trace?: string): Promise<RoomHandle> {
     if ((this.revokedAt.get(`${roomId}\u0000${conn.userId}`) ?? 0) > epoch) throw new AccessRevokedError()
     if ((this.closedAt.get(roomId) ?? 0) > epoch) throw new RoomClosedError()
     if (this.cluster && !this.cluster.isLocal(roomId)) {
       const remote = this.cluster.remote(roomId)
-      await remote.enter(conn, since)
+      await remote.enter(conn, since, trace)
       return remote
     }
     return this.openLocal(roomId, conn, since)

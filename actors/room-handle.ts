@@ -12,8 +12,9 @@ export interface RoomHandle {
    * Put the connection in the room. Resolves once its `welcome` and any recovery backlog
    * (every message after `since`) have been given to `conn.send`, in order. Rejects when the
    * room cannot take it (unavailable, moved, closed, revoked): the connection is not in it.
+   * `trace`: the entry's span context (its join frame's, or the upgrade's), for the hop.
    */
-  enter(conn: RoomConnection, since: number | undefined): Promise<void>
+  enter(conn: RoomConnection, since: number | undefined, trace?: string): Promise<void>
   /**
    * A validated room frame from a connection that entered. `trace`: the frame's span context
    * (a `traceparent`) when tracing, so the room's work for it (commit, broadcast) joins it.

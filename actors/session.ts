@@ -42,8 +42,11 @@ export interface SessionHost {
   readonly node?: string | undefined
   nextConnectionId(): number
   checkAccess(roomId: string, userId: string, intent?: AccessIntent): Promise<AccessResult>
-  /** Puts the connection in the room, wherever it lives; resolves once its welcome is sent. */
-  enter(roomId: string, conn: RoomConnection, since: number | undefined, epoch: number): Promise<RoomHandle>
+  /**
+   * Puts the connection in the room, wherever it lives; resolves once its welcome is sent.
+   * `trace`: the entry's span context, when tracing.
+   */
+  enter(roomId: string, conn: RoomConnection, since: number | undefined, epoch: number, trace?: string): Promise<RoomHandle>
   sessionEnded(session: SocketSession): void
   /** Ends the session with 4401 at `at` (epoch ms); `forgetExpiry` when it ends first. */
   expireAt(at: number, session: SocketSession): void
@@ -334,7 +337,9 @@ export class SocketSession implements Session, MembershipOwner {
     const { roomId, conn } = membership
     membership.entrySince = since
     try {
-      const handle = await this.host.enter(roomId, conn, since, epoch)
+      // Traced as part of its join frame, or of the upgrade for a room socket's own entry.
+      const trace = this.tracer === noopTracer ? undefined : (this.frameSpan?.traceparent ?? this.upgrade[0])
+      const handle = await this.host.enter(roomId, conn, since, epoch, trace)
       if (!this.isCurrent(membership, conn)) return handle.leave(conn.id)
       membership.handle = handle
       membership.epoch = epoch

@@ -296,13 +296,13 @@ export class ClusterNode implements ClusterRouter {
     const byConn = new Map<number, GatewayLink>()
     return {
       roomId,
-      enter: async (conn: RoomConnection, since: number | undefined) => {
+      enter: async (conn: RoomConnection, since: number | undefined, trace?: string) => {
         const owner = this.ownerOf(roomId)
         if (owner === undefined || owner === this.node || this.stopped) throw new RoomOpenError(this.stopped ? 'unavailable' : 'moved')
         const peer = await this.peer(owner)
         byConn.set(conn.id, peer.gateway)
         try {
-          await peer.gateway.open(roomId, conn, since)
+          await peer.gateway.open(roomId, conn, since, trace)
         } catch (err) {
           byConn.delete(conn.id)
           throw err

@@ -8,7 +8,7 @@
 import type { RoomConnection } from '../connection.ts'
 import type { RoomFrame } from '../protocol/frames.ts'
 import { roomAttributes } from '../span-attributes.ts'
-import { noopTracer, type Tracer } from '../tracing.ts'
+import { noopTracer, type Span, type Tracer } from '../tracing.ts'
 import { encodeLink } from './link-codec.ts'
 import type { LinkHeader, OpenFailure, OwnerHeader } from './link-frames.ts'
 import type { LinkChannel } from './ports.ts'
@@ -18,7 +18,7 @@ interface Entry {
   room: string
   /** The owner sent the welcome: broadcasts from now on are for this connection. */
   entered: boolean
-  opening?: { resolve: () => void; reject: (err: Error) => void }
+  opening?: { resolve: () => void; reject: (err: Error) => void; span?: Span }
 }
 
 /** The error an `open_failed` rejects with; its name is what the session maps to a refusal. */
@@ -45,17 +45,34 @@ export class GatewayLink {
     return this.closed
   }
 
-  /** Enter `conn` into `room` at the owner; resolves once the owner says it is in. */
-  open(room: string, conn: RoomConnection, since: number | undefined): Promise<void> {
+  /**
+   * Enter `conn` into `room` at the owner; resolves once the owner says it is in. `trace`:
+   * the entry's span context; the hop (`link.open`, until the owner answers) is its child.
+   */
+  open(room: string, conn: RoomConnection, since: number | undefined, trace?: string): Promise<void> {
     if (this.closed) return Promise.reject(new RoomOpenError('unavailable'))
     return new Promise<void>((resolve, reject) => {
-      const entry: Entry = { conn, room, entered: false, opening: { resolve, reject } }
+      const span = trace === undefined || this.tracer === noopTracer ? undefined : this.tracer.startSpan('link.open', {
+        kind: 'client',
+        parent: trace,
+        attributes: { ...roomAttributes(room, this.node), user_id: conn.userId, peer: this.channel.peer },
+      })
+      const settled = (failure?: string): void => {
+        if (failure !== undefined) span?.fail(failure)
+        span?.end()
+      }
+      const opening = {
+        resolve: () => (settled(), resolve()),
+        reject: (err: Error) => (settled(err instanceof RoomOpenError ? err.reason : err.name), reject(err)),
+      }
+      const entry: Entry = { conn, room, entered: false, opening }
       this.entries.set(conn.id, entry)
       let members = this.rooms.get(room)
       if (!members) this.rooms.set(room, (members = new Set()))
       members.add(entry)
       const header: LinkHeader = { t: 'open', room, c: conn.id, user: conn.userId }
       if (since !== undefined) header.since = since
+      if (span) header.tp = span.traceparent
       this.channel.send(encodeLink(header))
     })
   }

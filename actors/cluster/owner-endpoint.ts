@@ -56,7 +56,7 @@ export class OwnerEndpoint {
     const key = entryKey(header.room, header.c)
     switch (header.t) {
       case 'open':
-        return this.open(header.room, header.c, header.user, header.since)
+        return this.open(header.room, header.c, header.user, header.since, header.tp)
       case 'frame': {
         const entry = this.entries.get(key)
         if (!entry?.handle) {
@@ -107,7 +107,7 @@ export class OwnerEndpoint {
     return this.entries.size
   }
 
-  private open(room: string, c: number, user: string, since: number | undefined): void {
+  private open(room: string, c: number, user: string, since: number | undefined, tp: string | undefined): void {
     const key = entryKey(room, c)
     if (this.entries.has(key)) return // a repeated open of the same connection: the first one answers
     if (!this.host.isLocal(room)) {
@@ -117,13 +117,25 @@ export class OwnerEndpoint {
     const proxy = new RemoteConnection(this, room, c, this.host.nextConnectionId(), user, this.group(room))
     const entry: Entry = { proxy, left: false }
     this.entries.set(key, entry)
+    const tracer = this.host.tracer ?? noopTracer
+    // The gateway's entry continues here, until the connection is in the room or refused.
+    const span = tp === undefined || tracer === noopTracer ? undefined : tracer.startSpan('link.open', {
+      kind: 'server',
+      parent: tp,
+      attributes: { ...roomAttributes(room, this.host.node), user_id: user, peer: this.channel.peer },
+    })
     this.host.openLocal(room, proxy, since).then(
       (handle) => {
+        span?.end()
         if (entry.left || proxy.gone) return handle.leave(proxy.id)
         entry.handle = handle
         this.send({ t: 'opened', room, c })
       },
       (err: unknown) => {
+        if (span) {
+          span.fail(openFailure(err))
+          span.end()
+        }
         if (this.entries.get(key) === entry) this.entries.delete(key)
         proxy.gone = true
         if (!entry.left) this.send({ t: 'open_failed', room, c, reason: openFailure(err) })
