@@ -55,7 +55,7 @@ trace 1-692c574a-00000000000000000000000a  42.5 ms  room GUILD#raiders  messages
 
 trace 1-692c5754-00000000000000000000000b  120.0 ms  room GUILD#raiders  messages -
   node-b  room.commit                     +0.0 ms  120.0 ms  ok
-  node-b    DynamoDB TransactWriteItems   +1.5 ms   50.0 ms  throttle
+  node-b    DynamoDB TransactWriteItems   +1.5 ms   50.0 ms  error
   node-b    DynamoDB TransactWriteItems  +60.0 ms   57.0 ms  ok
 
 trace 1-692c575e-00000000000000000000000c  30.0 ms  room GUILD#raiders  messages -
@@ -63,7 +63,7 @@ trace 1-692c575e-00000000000000000000000c  30.0 ms  room GUILD#raiders  messages
   node-b    DynamoDB TransactWriteItems  +1.0 ms  28.0 ms  fault
 
 trace 1-692c5768-00000000000000000000000d  8.4 ms  room GUILD#raiders  messages -
-  node-a  guildhall GET /rooms/GUILD%23raiders/messages  +0.0 ms  8.4 ms  error
+  node-a  guildhall POST /rooms/GUILD%23raiders/messages  +0.0 ms  8.4 ms  throttle
 
 trace 1-692c5772-00000000000000000000004e  2.0 ms  room GUILD#raiders  messages m-4
   node-a  guildhall         +0.0 ms  2.0 ms  ok

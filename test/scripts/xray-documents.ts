@@ -87,7 +87,10 @@ function messageAcrossNodes(): RecordedTrace {
   return recorded(id, [onA, onB, broadcast])
 }
 
-/** A group commit on node-b (its own trace): the first write throttled, the retry stored it. */
+/**
+ * A group commit on node-b (its own trace): the first write refused by DynamoDB's throughput
+ * limit (a 400, so X-Ray marks it `error`, not `throttle`), the retry stored it.
+ */
 function throttledCommit(): RecordedTrace {
   const id = traceId(T0 + 20, 0xb)
   const b = T0 + 20.5
@@ -99,7 +102,7 @@ function throttledCommit(): RecordedTrace {
         metadata: { default: { 'batch.size': 2, 'seq.first': 18, 'seq.last': 19 } },
       }),
       subsegments: [
-        span('c000000000000003', 'DynamoDB', b, 1.5, 51.5, { ...dynamo, throttle: true, error: true, http: { response: { status: 400 } } }),
+        span('c000000000000003', 'DynamoDB', b, 1.5, 51.5, { ...dynamo, error: true, http: { response: { status: 400 } } }),
         span('c000000000000004', 'DynamoDB', b, 60, 117, { ...dynamo, http: { response: { status: 200 } } }),
       ],
     }),
@@ -126,15 +129,16 @@ function failedCommit(): RecordedTrace {
   ])
 }
 
-/** A history read over HTTP that the caller got wrong (a 400). */
-function historyRead(): RecordedTrace {
+/** A bot's post over HTTP refused by the rate limit (a 429: X-Ray's error and throttle flags). */
+function ratedPost(): RecordedTrace {
   const id = traceId(T0 + 40, 0xd)
   const b = T0 + 40
   return recorded(id, [
     segment(id, span('e000000000000001', 'guildhall', b, 0, 8.4, {
       error: true,
+      throttle: true,
       annotations: { ...raiders, user_id: 'dave', node: 'node-a' },
-      http: { request: { method: 'GET', url: 'https://chat.example/rooms/GUILD%23raiders/messages?since=x' }, response: { status: 400 } },
+      http: { request: { method: 'POST', url: 'https://chat.example/rooms/GUILD%23raiders/messages' }, response: { status: 429 } },
     })),
   ])
 }
@@ -170,7 +174,7 @@ export function recordedTraces(): RecordedTrace[] {
     throttledCommit(),
     failedCommit(),
     otherRoom(),
-    historyRead(),
+    ratedPost(),
     smallFrame(50, 0x4e, 'm-4'),
     smallFrame(60, 0x4f, 'm-5'),
     smallFrame(70, 0x50, 'm-6', true),
