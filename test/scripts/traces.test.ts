@@ -5,6 +5,7 @@
  * five, the retry of a throttled call, and the printed waterfall; bad arguments exit 2.
  */
 import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { MAX_SINCE_MS, parseSince, parseTracesArgs, UsageError } from '../../scripts/traces/args.ts'
 import { filterExpression, timeWindows } from '../../scripts/traces/query.ts'
@@ -195,4 +196,15 @@ t.test('filters and windows', async (t) => {
   t.same(day.map((w) => w.end.getTime() - w.start.getTime()), [6, 6, 6, 6].map((h) => h * 3_600_000))
   const odd = timeWindows(end, 7 * 3_600_000)
   t.same(odd.map((w) => (w.end.getTime() - w.start.getTime()) / 3_600_000), [6, 1], 'the oldest window is the rest')
+})
+
+t.test('docs/operations.md shows what the CLI prints', async (t) => {
+  const docs = readFileSync(`${root}docs/operations.md`, 'utf8')
+  const part = docs.slice(docs.indexOf("### Reading a message's path (npm run traces)"))
+  const blocks = [...part.matchAll(/```\n([\s\S]*?)```/g)].map((m) => m[1])
+  const [acrossNodes, commit] = waterfall.split('\n\n')
+  // The first example leaves out the recorded trace's extra link.reply span (same widths).
+  const example = acrossNodes!.split('\n').filter((line) => !line.includes('link.reply')).join('\n')
+  t.equal(blocks[0], `$ npm run -s traces -- --room 'GUILD#raiders' --message m-1\n${example}\n`)
+  t.equal(blocks[1], `${commit}\n`)
 })
