@@ -114,7 +114,10 @@ export function buildTrace(trace: Trace): TraceView {
   const byStart = (a: Node, b: Node) => a.doc.start_time! - b.doc.start_time! || (a.id < b.id ? -1 : 1)
 
   const rows: SpanRow[] = []
+  const visited = new Set<Node>()
   const visit = (node: Node, depth: number, parentNode: string | undefined): void => {
+    if (visited.has(node)) return
+    visited.add(node)
     const annotations = node.doc.annotations ?? {}
     const own = annotations.node
     const nodeName = typeof own === 'string' && own ? own : (parentNode ?? node.doc.name ?? '?')
@@ -131,6 +134,8 @@ export function buildTrace(trace: Trace): TraceView {
     for (const child of node.children.sort(byStart)) visit(child, depth + 1, nodeName)
   }
   for (const root of roots.sort(byStart)) visit(root, 0, undefined)
+  // Spans whose parents point at each other (a malformed trace) are shown as roots, not lost.
+  for (const node of [...nodes.values()].sort(byStart)) visit(node, 0, undefined)
 
   const starts = rows.map((r) => r.start)
   const ends = rows.map((r) => r.end ?? r.start)

@@ -9,6 +9,8 @@ import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { MAX_SINCE_MS, parseSince, parseTracesArgs, UsageError } from '../../scripts/traces/args.ts'
 import { filterExpression, timeWindows } from '../../scripts/traces/query.ts'
+import { buildTrace } from '../../scripts/traces/segments.ts'
+import { renderTrace } from '../../scripts/traces/waterfall.ts'
 import { startFakeXRay, type FakeXRay } from './fake-xray.ts'
 import { recordedTraces } from './xray-documents.ts'
 
@@ -207,4 +209,26 @@ t.test('docs/operations.md shows what the CLI prints', async (t) => {
   const example = acrossNodes!.split('\n').filter((line) => !line.includes('link.reply')).join('\n')
   t.equal(blocks[0], `$ npm run -s traces -- --room 'GUILD#raiders' --message m-1\n${example}\n`)
   t.equal(blocks[1], `${commit}\n`)
+})
+
+t.test('odd traces: cut at the size limit, unreadable documents, a span sent twice, parents in a loop', async (t) => {
+  const doc = (d: Record<string, unknown>) => ({ Id: String(d.id), Document: JSON.stringify(d) })
+  const T = 1_764_513_600
+  const view = buildTrace({
+    Id: '1-692c5740-000000000000000000000001',
+    LimitExceeded: true,
+    Segments: [
+      doc({ id: 's1', name: 'guildhall', start_time: T, in_progress: true, annotations: { node: 'node-a', room_id: 'r' } }),
+      { Id: 'bad', Document: '{not json' },
+      doc({ id: 's1', name: 'guildhall', start_time: T, end_time: T + 0.01, annotations: { node: 'node-a', room_id: 'r' } }),
+      doc({ id: 'x', name: 'loop-x', start_time: T + 0.002, end_time: T + 0.003, parent_id: 'y', annotations: { node: 'node-b' } }),
+      doc({ id: 'y', name: 'loop-y', start_time: T + 0.004, end_time: T + 0.005, parent_id: 'x', annotations: { node: 'node-b' } }),
+    ],
+  })
+  t.same(renderTrace(view), [
+    'trace 1-692c5740-000000000000000000000001  10.0 ms  room r  messages -  incomplete (X-Ray trace size limit)  1 unreadable segment(s) skipped',
+    '  node-a  guildhall  +0.0 ms  10.0 ms  ok',
+    '  node-b  loop-x     +2.0 ms   1.0 ms  ok',
+    '  node-b    loop-y   +4.0 ms   1.0 ms  ok',
+  ], 'the complete copy of a span kept; a loop shown from its earliest span')
 })
