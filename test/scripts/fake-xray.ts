@@ -22,6 +22,8 @@ export interface FakeXRayOptions {
   traces: RecordedTrace[]
   /** Answer the first call with 429 ThrottledException. */
   throttleFirst?: boolean
+  /** Answer every call with 400 InvalidRequestException and this message. */
+  refuseAll?: string
   summariesPerPage?: number
   tracesPerPage?: number
 }
@@ -83,6 +85,7 @@ export async function startFakeXRay(opts: FakeXRayOptions): Promise<FakeXRay> {
     const call: XRayCall = { path: req.url ?? '', body, signed: /^AWS4-HMAC-SHA256 /.test(req.headers.authorization ?? ''), status: 200 }
     calls.push(call)
     if (req.method !== 'POST') return refuse(res, call, 'POST only')
+    if (opts.refuseAll !== undefined) return refuse(res, call, opts.refuseAll)
     if (throttle) {
       throttle = false
       call.status = 429

@@ -141,6 +141,16 @@ t.test('no traces: exit 0, "no traces", no BatchGetTraces', async (t) => {
   t.equal((fake.calls[0]!.body.EndTime as number) - (fake.calls[0]!.body.StartTime as number), 15 * 60, '--since defaults to 15m')
 })
 
+t.test('X-Ray refuses: exit 1 with its error', async (t) => {
+  const fake = await startFakeXRay({ traces: recordedTraces(), refuseAll: 'Invalid filter expression' })
+  t.teardown(() => fake.close())
+  const run = await traces(['--room', 'GUILD#raiders'], fake)
+  t.equal(run.code, 1)
+  t.equal(run.stdout, '')
+  t.match(run.stderr, /traces: X-Ray InvalidRequestException: Invalid filter expression/)
+  t.equal(fake.calls.length, 1, 'a refusal is not retried')
+})
+
 t.test('bad arguments exit 2 with a message, before any call', async (t) => {
   const fake = await startFakeXRay({ traces: recordedTraces() })
   t.teardown(() => fake.close())
