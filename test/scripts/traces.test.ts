@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { MAX_SINCE_MS, parseSince, parseTracesArgs, UsageError } from '../../scripts/traces/args.ts'
-import { filterExpression, timeWindows } from '../../scripts/traces/query.ts'
+import { chunks, filterExpression, newest, timeWindows } from '../../scripts/traces/query.ts'
 import { buildTrace } from '../../scripts/traces/segments.ts'
 import { renderTrace } from '../../scripts/traces/waterfall.ts'
 import { startFakeXRay, type FakeXRay } from './fake-xray.ts'
@@ -208,6 +208,9 @@ t.test('filters and windows', async (t) => {
   t.same(day.map((w) => w.end.getTime() - w.start.getTime()), [6, 6, 6, 6].map((h) => h * 3_600_000))
   const odd = timeWindows(end, 7 * 3_600_000)
   t.same(odd.map((w) => (w.end.getTime() - w.start.getTime()) / 3_600_000), [6, 1], 'the oldest window is the rest')
+  const ids = recordedTraces().map((r) => r.Id)
+  t.same(newest(ids, 2), ['1-692c5786-000000000000000000000050', '1-692c577c-00000000000000000000004f'], '--limit keeps the newest')
+  t.same(chunks([1, 2, 3, 4, 5, 6, 7], 5), [[1, 2, 3, 4, 5], [6, 7]])
 })
 
 t.test('docs/operations.md shows what the CLI prints', async (t) => {
