@@ -1,7 +1,8 @@
 /**
  * Composition, shared by both entry points: config → store → ActorHost → Admin → app.
  * Runtime-neutral; the adapter supplies `upgradeWebSocket`. The DynamoDB store is imported
- * only when chosen, so the default run never loads the AWS SDK.
+ * only when chosen, so the default run never loads the AWS SDK; likewise OpenTelemetry's SDK
+ * is loaded only when `OTEL_TRACES_EXPORTER` turns tracing on (otel/setup.ts).
  */
 import { Admin } from '../actors/admin.ts'
 import { systemClock } from '../actors/clock.ts'
@@ -11,6 +12,7 @@ import { ActorHost } from '../actors/host.ts'
 import { resolveLimits, type Limits } from '../actors/limits.ts'
 import type { Logger } from '../actors/ports.ts'
 import type { Store } from '../actors/store.ts'
+import { setupTracing, type Tracing } from '../otel/setup.ts'
 import { mintDevTokens, randomSecret, type DevTokens } from './auth/dev.ts'
 import { removeDevSecret, writeDevSecret } from './auth/dev-secret.ts'
 import { createVerifier } from './auth/verify.ts'
@@ -40,6 +42,8 @@ export interface Guildhall {
   limits: Limits
   /** With STORE=dynamodb: this node's membership of the cluster (docs/cluster.md). */
   cluster?: ClusterNode
+  /** Spans (OTEL_* variables); `tracingOff` unless OTEL_TRACES_EXPORTER is set. */
+  tracing: Tracing
   /** Set in development mode (embedded, no JWT_SECRET/JWKS_URL): tokens to print. */
   dev?: DevTokens & { secret: string }
   /** `/ready` → 503, every socket closed with 1001, everything acknowledged stored, store closed. */
@@ -53,9 +57,11 @@ export async function createGuildhall(opts: GuildhallOptions): Promise<Guildhall
   const secret = devMode ? randomSecret() : config.jwtSecret
   const auth = createVerifier({ secret, jwksUrl: config.jwksUrl, issuer: config.jwtIssuer, audience: config.jwtAudience })
   const store = opts.store ?? (await openStore(opts))
+  const tracing = await setupTracing(opts.env, { logger })
+  const tracer = tracing.tracer
   const lifecycle = new Lifecycle()
-  const cluster = await openCluster(opts, store, lifecycle)
-  const runtime = new ActorHost({ store, limits, logger, autoCreateRooms: config.autoCreateRooms, cluster })
+  const cluster = await openCluster(opts, store, lifecycle, tracing)
+  const runtime = new ActorHost({ store, limits, logger, autoCreateRooms: config.autoCreateRooms, cluster, tracer })
   let info: ClusterInfo
   if (cluster) {
     // No lease, no membership: a node that cannot write its lease must not serve (it would
@@ -71,7 +77,18 @@ export async function createGuildhall(opts: GuildhallOptions): Promise<Guildhall
   const admin = new Admin(runtime, store)
   // Development answers pages of any origin (a local front end on another port); production, none unless listed.
   const allowedOrigins = config.corsOrigins ?? (devMode ? '*' : [])
-  const app = createApp({ runtime, admin, auth, config: { limits }, allowedOrigins, logger, upgradeWebSocket: opts.upgradeWebSocket, lifecycle, cluster: info })
+  const app = createApp({
+    runtime,
+    admin,
+    auth,
+    config: { limits },
+    allowedOrigins,
+    logger,
+    upgradeWebSocket: opts.upgradeWebSocket,
+    lifecycle,
+    cluster: info,
+    ...(tracing.enabled && { tracing }),
+  })
   const dev = devMode && secret ? { secret, ...(await mintDevTokens(secret)) } : undefined
   // For `npm run token` (dev-secret.ts); only when this process opened the data directory.
   if (dev && !opts.store) writeDevSecret(config.dataDir, dev.secret)
@@ -87,15 +104,17 @@ export async function createGuildhall(opts: GuildhallOptions): Promise<Guildhall
       await cluster?.close()
       if (dev && !opts.store) removeDevSecret(config.dataDir)
       await store.close()
+      // Last: the spans of the drain itself are exported too (bounded: a dead collector does not hold the exit).
+      await tracing.shutdown()
     })())
-  return { app, runtime, store, lifecycle, limits, cluster, dev, drain }
+  return { app, runtime, store, lifecycle, limits, cluster, tracing, dev, drain }
 }
 
 /**
  * With STORE=dynamodb every node is a cluster member: its identity (NODE_ID/ADVERTISE_HOST or
  * ECS task metadata), the node link on INTERNAL_PORT, and leases in the core table.
  */
-async function openCluster({ config, env, logger }: GuildhallOptions, store: Store, lifecycle: Lifecycle): Promise<ClusterNode | undefined> {
+async function openCluster({ config, env, logger }: GuildhallOptions, store: Store, lifecycle: Lifecycle, tracing: Tracing): Promise<ClusterNode | undefined> {
   const settings = config.cluster
   if (config.store !== 'dynamodb' || !settings) return undefined
   const leases = (store as Partial<{ leases(): LeaseStore }>).leases?.()
@@ -124,6 +143,7 @@ async function openCluster({ config, env, logger }: GuildhallOptions, store: Sto
     // Leases are judged on a clock that never jumps (NTP steps move Date.now, not this).
     monotonic: () => performance.now(),
     logger,
+    ...(tracing.enabled && { tracer: tracing.tracer }),
     heartbeatMs: settings.heartbeatMs,
     leaseMs: settings.leaseMs,
   })

@@ -12,6 +12,7 @@ import { errorResponse, httpErrors, HttpError, type HttpErrorCode } from './erro
 import { healthRoutes } from './health.ts'
 import { historyRoutes } from './history-routes.ts'
 import { Lifecycle } from './lifecycle.ts'
+import { traceRequests } from './trace-requests.ts'
 import { wsRoutes } from './ws-routes.ts'
 
 export type { AppOptions, Upgrade } from './context.ts'
@@ -21,6 +22,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   const { logger } = options
   const app = new Hono<AppEnv>()
 
+  // Outermost, so that every request's span covers its refusals too.
+  if (options.tracing) app.use(traceRequests(options.tracing))
   // First, so that every answer an allowed page gets, refusals included, carries CORS headers.
   app.use(corsMiddleware(options.allowedOrigins ?? []))
   // Every body is read through this cap: a declared Content-Length over it is refused unread,

@@ -6,11 +6,13 @@ import type { Context } from 'hono'
 import type { WSEvents } from 'hono/ws'
 import type { Limits } from '../../actors/limits.ts'
 import type { Logger } from '../../actors/ports.ts'
+import type { Span } from '../../actors/tracing.ts'
 import type { AdminApi, RoomRuntime } from '../../actors/runtime.ts'
 import type { Principal, Verifier } from '../auth/verify.ts'
 import type { ClusterInfo } from './cluster-info.ts'
 import type { AllowedOrigins } from './cors.ts'
 import type { Lifecycle } from './lifecycle.ts'
+import type { RequestTracing } from './trace-requests.ts'
 
 /**
  * Upgrade this request to a WebSocket with these handlers. Hono's `upgradeWebSocket` from
@@ -32,6 +34,9 @@ export interface AppOptions {
   lifecycle?: Lifecycle
   /** `/admin/cluster` and `/admin/rooms/:roomId`; a single node named `local` if omitted. */
   cluster?: ClusterInfo
+  /** A server span per request (trace-requests.ts); none if omitted (tracing off). */
+  tracing?: RequestTracing
 }
 
-export type AppEnv = { Variables: { principal: Principal } }
+/** `span`: the request's span, set when tracing is on. */
+export type AppEnv = { Variables: { principal: Principal; span: Span | undefined } }

@@ -15,6 +15,8 @@ export interface BridgeOptions {
   room?: { roomId: string; since?: number; epoch?: number }
   maxFrameBytes: number
   logger: Logger
+  /** The upgrade span's context: the session's frame spans link to it. */
+  traceparent?: string
 }
 
 const OPEN = 1
@@ -30,7 +32,7 @@ export function sessionEvents(opts: BridgeOptions): WSEvents {
       // Binary frames arrive as ArrayBuffer (not Blob) so they can be read synchronously, in order.
       const raw = ws.raw as { binaryType?: string } | undefined
       if (raw && 'binaryType' in raw) raw.binaryType = 'arraybuffer'
-      session = runtime.openSession({ user: principal.user, socket: socketPort(ws), expiresAt: principal.expiresAt, room })
+      session = runtime.openSession({ user: principal.user, socket: socketPort(ws), expiresAt: principal.expiresAt, room, traceparent: opts.traceparent })
       logger.info('ws_open', fields)
     },
     onMessage(event, ws) {

@@ -37,7 +37,7 @@ export function wsRoutes(opts: AppOptions & { lifecycle: Lifecycle }): Hono<AppE
       await requireAccess(runtime, roomId, principal.user.id, 'enter')
       requireUpgrade(c)
       const room = since === undefined ? { roomId, epoch } : { roomId, since, epoch }
-      return upgradeWebSocket(c, sessionEvents({ runtime, principal, room, maxFrameBytes, logger }))
+      return upgradeWebSocket(c, sessionEvents({ runtime, principal, room, maxFrameBytes, logger, traceparent: c.get('span')?.traceparent }))
     })
     .get('/ws', async (c) => {
       refuseWhileDraining()
@@ -45,7 +45,7 @@ export function wsRoutes(opts: AppOptions & { lifecycle: Lifecycle }): Hono<AppE
       const principal = await authenticate(c, auth)
       requireConnectionSlot(runtime, principal.user.id)
       requireUpgrade(c)
-      return upgradeWebSocket(c, sessionEvents({ runtime, principal, maxFrameBytes, logger }))
+      return upgradeWebSocket(c, sessionEvents({ runtime, principal, maxFrameBytes, logger, traceparent: c.get('span')?.traceparent }))
     })
 }
 

@@ -1,0 +1,49 @@
+/**
+ * One server span per HTTP request, the WebSocket upgrade included (docs/operations.md
+ * "Tracing"), continuing the trace the request carries (`traceparent`, `X-Amzn-Trace-Id`).
+ * Named and attributed by the route PATTERN (`/ws/rooms/:roomId`), never the URL: the query
+ * carries the token. Installed only when tracing is on (src/server.ts).
+ */
+import type { Context, MiddlewareHandler } from 'hono'
+import { matchedRoutes } from 'hono/route'
+import type { Tracer } from '../../actors/tracing.ts'
+import type { AppEnv } from './context.ts'
+
+export interface RequestTracing {
+  tracer: Tracer
+  /** The context the request continues, as a `traceparent` (otel/setup.ts `Tracing.parentFrom`). */
+  parentFrom(headers: Headers): string | undefined
+}
+
+export function traceRequests(tracing: RequestTracing): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const method = c.req.method
+    const route = routeOf(c)
+    const span = tracing.tracer.startSpan(route ? `HTTP ${method} ${route}` : `HTTP ${method}`, {
+      kind: 'server',
+      parent: tracing.parentFrom(c.req.raw.headers),
+      attributes: route ? { 'http.method': method, 'http.route': route } : { 'http.method': method },
+    })
+    // The upgrade's span: the socket's frame spans link to it (ws-routes.ts).
+    c.set('span', span)
+    try {
+      await next()
+    } finally {
+      const status = c.res.status
+      const userId = c.get('principal')?.user.id
+      span.setAttributes(userId === undefined ? { 'http.status_code': status } : { 'http.status_code': status, user_id: userId })
+      // A refusal (4xx) is the server working; only a 5xx is a failed operation.
+      if (status >= 500) span.fail(`http ${status}`)
+      span.end()
+    }
+  }
+}
+
+/** The pattern of the handler that answers (not a middleware's `*`); undefined for a 404. */
+function routeOf(c: Context<AppEnv>): string | undefined {
+  const routes = matchedRoutes(c)
+  for (let i = routes.length - 1; i >= 0; i--) {
+    if (routes[i]!.method !== 'ALL') return routes[i]!.path
+  }
+  return undefined
+}
