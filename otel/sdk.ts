@@ -109,7 +109,13 @@ export async function startTracing(settings: TracingSettings, opts: SetupOptions
     shutdown: () =>
       (stopped ??= (async () => {
         let timer: ReturnType<typeof setTimeout> | undefined
-        const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, budget)))
+        const late = new Promise<void>(
+          (resolve) =>
+            (timer = setTimeout(() => {
+              logger.warn('trace_shutdown_failed', { reason: `spans still unexported after ${budget} ms; given up` })
+              resolve()
+            }, budget)),
+        )
         try {
           const flushed = sdk
             .shutdown()

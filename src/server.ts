@@ -56,11 +56,17 @@ export async function createGuildhall(opts: GuildhallOptions): Promise<Guildhall
   const devMode = config.store === 'embedded' && !config.jwtSecret && !config.jwksUrl
   const secret = devMode ? randomSecret() : config.jwtSecret
   const auth = createVerifier({ secret, jwksUrl: config.jwksUrl, issuer: config.jwtIssuer, audience: config.jwtAudience })
-  const store = opts.store ?? (await openStore(opts))
+  // First, so a malformed OTEL_* variable stops the start before anything is opened.
   const tracing = await setupTracing(opts.env, { logger })
   const tracer = tracing.tracer
+  // A start that fails after this leaves no tracing registered (one setup per process).
+  const abort = async (err: unknown): Promise<never> => {
+    await tracing.shutdown()
+    throw err
+  }
+  const store = opts.store ?? (await openStore(opts).catch(abort))
   const lifecycle = new Lifecycle()
-  const cluster = await openCluster(opts, store, lifecycle, tracing)
+  const cluster = await openCluster(opts, store, lifecycle, tracing).catch(abort)
   const runtime = new ActorHost({ store, limits, logger, autoCreateRooms: config.autoCreateRooms, cluster, tracer })
   let info: ClusterInfo
   if (cluster) {
@@ -68,7 +74,7 @@ export async function createGuildhall(opts: GuildhallOptions): Promise<Guildhall
     // own rooms nobody else knows it owns).
     await cluster.start(runtime).catch(async (err: unknown) => {
       await cluster.close()
-      throw err
+      return abort(err)
     })
     info = clusterInfo(cluster, store)
   } else {

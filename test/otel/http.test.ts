@@ -4,11 +4,13 @@
  * upgrade, no token and no message text in anything exported, nothing exported when
  * OTEL_TRACES_EXPORTER is unset, and chat unaffected when the collector is down or hangs.
  */
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { tracingOff } from '../../otel/setup.ts'
 import { Client, is } from '../support/client.ts'
 import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver.ts'
-import { startInProcess, type InProcess } from '../support/server.ts'
+import { startInProcess, tempDir, type InProcess } from '../support/server.ts'
 import { http, say, uniq } from '../e2e/scenarios/util.ts'
 
 const albTrace = '5759e988bd862e3fe1be46a994272793'
@@ -120,4 +122,18 @@ t.test('the collector hangs: chat answers, spans are dropped and counted', async
   t.teardown(() => rx.close())
   rx.hang()
   await chatThrough(t, rx)
+})
+
+t.test('a malformed OTEL_* variable stops the start; a start that fails later leaves no tracing behind', async (t) => {
+  await t.rejects(startInProcess({ env: { OTEL_TRACES_EXPORTER: 'zipkin' } }), /OTEL_TRACES_EXPORTER/)
+  const rx = await startOtlpReceiver()
+  t.teardown(() => rx.close())
+  // Tracing is set up first; the store then fails to open (a data directory under a file).
+  const dir = tempDir()
+  t.teardown(() => dir.remove())
+  writeFileSync(join(dir.dir, 'file'), '')
+  await t.rejects(startInProcess({ env: { ...traced(rx.url), DATA_DIR: join(dir.dir, 'file', 'data') } }), /DATA_DIR/)
+  const s = await startInProcess({ env: traced(rx.url) })
+  t.teardown(() => s.stop())
+  t.equal(s.gh.tracing.enabled, true, 'the next start in this process sets tracing up again')
 })
