@@ -29,7 +29,7 @@ export function traceRequests(tracing: RequestTracing): MiddlewareHandler<AppEnv
     try {
       await next()
     } finally {
-      const status = c.res.status
+      const status = statusOf(c)
       const userId = c.get('principal')?.user.id
       span.setAttributes(userId === undefined ? { 'http.status_code': status } : { 'http.status_code': status, user_id: userId })
       // A refusal (4xx) is the server working; only a 5xx is a failed operation.
@@ -37,6 +37,15 @@ export function traceRequests(tracing: RequestTracing): MiddlewareHandler<AppEnv
       span.end()
     }
   }
+}
+
+/**
+ * An upgrade the handler took is a 101 on the wire, but Hono on Node hands back a placeholder
+ * 200 (the `ws` server writes the 101); any refusal went through the error factory (4xx/5xx).
+ */
+function statusOf(c: Context<AppEnv>): number {
+  const status = c.res.status
+  return status < 300 && c.req.header('upgrade')?.toLowerCase() === 'websocket' ? 101 : status
 }
 
 /** The pattern of the handler that answers (not a middleware's `*`); undefined for a 404. */
