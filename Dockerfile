@@ -16,6 +16,7 @@ COPY --from=deps /app/node_modules ./node_modules
 COPY package.json tsconfig.json ./
 COPY actors ./actors
 COPY src ./src
+COPY otel ./otel
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
