@@ -49,6 +49,8 @@ const headersGetter: TextMapGetter<Headers> = {
 }
 
 export async function startTracing(settings: TracingSettings, opts: SetupOptions): Promise<Tracing> {
+  const spanExporter = await exporter(settings)
+  // From the check to `running = true` nothing awaits: two setups cannot both pass it.
   if (running) throw new Error('tracing is already set up in this process (OpenTelemetry registers process-wide state)')
   const { logger } = opts
   const stats: ExportStats = { exported: 0, dropped: 0 }
@@ -59,7 +61,7 @@ export async function startTracing(settings: TracingSettings, opts: SetupOptions
     lastLossLog = now
     logger.warn('trace_spans_dropped', { reason, spans, dropped: stats.dropped, ...(error && { error }) })
   }
-  const counting = new CountingExporter(await exporter(settings), stats, (n) => processor.handed(n), lost)
+  const counting = new CountingExporter(spanExporter, stats, (n) => processor.handed(n), lost)
   const processor: BoundedProcessor = new BoundedProcessor(
     new BatchSpanProcessor({
       exporter: counting,

@@ -154,4 +154,8 @@ t.test('one setup per process at a time (OpenTelemetry registers process-wide st
   await first.shutdown()
   const again = await setupTracing(env, { logger: createMemoryLogger() })
   await again.shutdown()
+  // Two started at once: one wins, the other is refused (not both registered).
+  const both = await Promise.allSettled([setupTracing(env, { logger: createMemoryLogger() }), setupTracing(env, { logger: createMemoryLogger() })])
+  t.same(both.map((r) => r.status).sort(), ['fulfilled', 'rejected'])
+  for (const r of both) if (r.status === 'fulfilled') await r.value.shutdown()
 })
