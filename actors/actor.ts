@@ -29,6 +29,7 @@ import {
 } from './store.ts'
 import { maxSpanLinks, roomAttributes } from './span-attributes.ts'
 import { noopTracer, type Span, type SpanAttributes, type Tracer } from './tracing.ts'
+import { appendOperation, noopRuntimeMetrics, refusalCode, type RuntimeMetrics } from './metrics.ts'
 
 export interface ActorDeps {
   store: Store
@@ -46,6 +47,8 @@ export interface ActorDeps {
   onEvict(actor: RoomActor): void
   /** Where commits and broadcasts are recorded as spans; default: none. */
   tracer?: Tracer
+  /** Where stored messages, commits, deliveries, refusals and store errors are counted; default: nowhere. */
+  metrics?: RuntimeMetrics
 }
 
 /** The actor was evicted before the event reached it: ask the host for the current one. */
@@ -89,6 +92,7 @@ export class RoomActor implements RoomHandle {
   private loads = 0
   private settledWaiters: Array<() => void> = []
   private readonly tracer: Tracer
+  private readonly metrics: RuntimeMetrics
   /** Tracing: the span context of each pending send (sender and id), until its batch is cut. */
   private readonly sendTraces = new Map<string, string>()
   /** Tracing: the span context of each message of the batch in flight, by message id. */
@@ -97,6 +101,7 @@ export class RoomActor implements RoomHandle {
 
   constructor(readonly roomId: string, private readonly deps: ActorDeps) {
     this.tracer = deps.tracer ?? noopTracer
+    this.metrics = deps.metrics ?? noopRuntimeMetrics
     this.mailbox = new Mailbox((err) => deps.logger.error('actor_error', { room: roomId, error: String(err) }))
     this.mailbox.post(() => this.activate())
   }
@@ -376,6 +381,7 @@ export class RoomActor implements RoomHandle {
         case 'refuse': {
           const conn = this.conns.get(e.to)
           if (!conn) break
+          this.metrics.refusals.add(1, refusalCode(e.frame.code))
           if (!give(conn, e.frame)) gone.push(conn.id)
           else if (countsAsRefusal(e.frame.code)) conn.refused(e.frame.code)
           break
@@ -392,6 +398,7 @@ export class RoomActor implements RoomHandle {
             if (!conn.send(text, info)) gone.push(conn.id)
           }
           for (const group of this.groups.keys()) group.broadcast(text, e.exceptUser, info)
+          if (e.frame.type === 'message') this.metrics.deliveries.add(recipients + this.groups.size)
           if (span) {
             span.setAttributes({ recipients: recipients + this.groups.size, 'recipients.groups': this.groups.size })
             span.end()
@@ -430,9 +437,12 @@ export class RoomActor implements RoomHandle {
     const batch = core.cutBatch(this.deps.clock.now())
     const expected = batch[0]!.seq - 1
     const span = this.tracer === noopTracer ? undefined : this.commitSpan(batch)
+    const started = this.deps.clock.now()
     this.deps.store.append(this.roomId, expected, batch, this.claimedEpoch).then(
       () => {
         span?.end()
+        this.metrics.commitDuration.record(this.deps.clock.now() - started)
+        this.metrics.messagesStored.add(batch.length)
         this.mailbox.post(() => this.run((out) => core.batchStored(out)))
       },
       (err: unknown) => {
@@ -440,6 +450,8 @@ export class RoomActor implements RoomHandle {
           span.fail(err instanceof Error ? err.name : 'write_failed')
           span.end()
         }
+        this.metrics.commitDuration.record(this.deps.clock.now() - started)
+        this.metrics.storeErrors.add(1, appendOperation)
         this.mailbox.post(() => this.writeFailed(core, err, batch))
       },
     )

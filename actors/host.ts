@@ -19,6 +19,7 @@ import type { AccessIntent, AccessResult, ActiveRoom, OpenSessionOptions, RoomRu
 import { SocketSession, type SessionHost } from './session.ts'
 import type { PageQuery, Store } from './store.ts'
 import { noopTracer, type Tracer } from './tracing.ts'
+import { noopMetrics, runtimeMetrics, type Metrics, type RuntimeMetrics } from './metrics.ts'
 
 export interface ActorHostOptions {
   store: Store
@@ -33,6 +34,8 @@ export interface ActorHostOptions {
   cluster?: ClusterRouter
   /** Where rooms and sessions record spans (docs/operations.md "Spans"); default: none. */
   tracer?: Tracer
+  /** Where the runtime counts connections, rooms, messages... (docs/operations.md "Metrics"); default: nowhere. */
+  metrics?: Metrics
 }
 
 /** Revocations and closings made here are announced to the other nodes unless `announce: false`. */
@@ -60,6 +63,7 @@ export class ActorHost implements RoomRuntime, SessionHost {
   readonly limits: Limits
   readonly logger: Logger
   readonly tracer: Tracer
+  readonly metrics: RuntimeMetrics
   revocationEpoch = 0
   private readonly autoCreateRooms: boolean
   private readonly newId: () => string
@@ -87,6 +91,7 @@ export class ActorHost implements RoomRuntime, SessionHost {
     this.newId = opts.newId ?? (() => crypto.randomUUID())
     this.cluster = opts.cluster
     this.tracer = opts.tracer ?? noopTracer
+    this.metrics = runtimeMetrics(opts.metrics ?? noopMetrics)
     this.expiries = new ExpiryGroups(this.clock, (session) => session.expire())
     this.quotas = new UserQuotas(this.limits, (userId) => this.userSessions.has(userId))
   }
@@ -109,6 +114,7 @@ export class ActorHost implements RoomRuntime, SessionHost {
     const session = new SocketSession(this, opts)
     this.sessions.add(session)
     this.userSessions.set(opts.user.id, (this.userSessions.get(opts.user.id) ?? 0) + 1)
+    this.metrics.connections.add(1)
     if (this.draining) session.end(CloseCode.goingAway, 'server draining')
     return session
   }
@@ -292,6 +298,7 @@ export class ActorHost implements RoomRuntime, SessionHost {
 
   sessionEnded(session: SocketSession): void {
     if (!this.sessions.delete(session)) return
+    this.metrics.connections.add(-1)
     const userId = session.user.id
     const open = (this.userSessions.get(userId) ?? 1) - 1
     if (open > 0) this.userSessions.set(userId, open)
@@ -326,12 +333,15 @@ export class ActorHost implements RoomRuntime, SessionHost {
         newId: this.newId,
         quota: this.quotas,
         tracer: this.tracer,
+        metrics: this.metrics,
         ...(this.cluster ? { node: this.cluster.node, claimed: (claim) => this.cluster!.claimed(roomId, claim) } : {}),
         onEvict: (gone) => {
+          this.metrics.activeRooms.add(-1)
           if (this.actors.get(roomId) === gone) this.actors.delete(roomId)
         },
       })
       this.actors.set(roomId, actor)
+      this.metrics.activeRooms.add(1)
     }
     return actor
   }

@@ -28,6 +28,7 @@ import type { RoomHandle } from './room-handle.ts'
 import type { AccessIntent, AccessResult, OpenSessionOptions, Session } from './runtime.ts'
 import { roomAttributes } from './span-attributes.ts'
 import { noopTracer, type Span, type SpanAttributes, type Tracer } from './tracing.ts'
+import { noopRuntimeMetrics, refusalCode, type RuntimeMetrics } from './metrics.ts'
 
 /** What a session needs from its host. */
 export interface SessionHost {
@@ -38,6 +39,8 @@ export interface SessionHost {
   readonly revocationEpoch: number
   /** Where each handled frame is recorded as a span; default: none. */
   readonly tracer?: Tracer
+  /** Where refusals and slow-consumer closes are counted; default: nowhere. */
+  readonly metrics?: RuntimeMetrics
   /** This node's id in a cluster (the `node` span attribute). */
   readonly node?: string | undefined
   nextConnectionId(): number
@@ -70,6 +73,7 @@ export class SocketSession implements Session, MembershipOwner {
   private readonly expiresAt: number | undefined
   private ended = false
   private readonly tracer: Tracer
+  private readonly metrics: RuntimeMetrics
   /** The upgrade span's context: every frame span links to it. */
   private readonly upgrade: readonly string[]
   /** Tracing: spans of sends waiting for their answer (ack or refusal), by room and id. */
@@ -86,9 +90,11 @@ export class SocketSession implements Session, MembershipOwner {
     this.joinRate = new TokenBucket(host.limits.joinBurst, host.limits.joinsPerSecond, host.clock.now())
     this.inbox = new Mailbox((err) => {
       host.logger.error('session_error', { user: this.user.id, error: String(err) })
+      this.metrics.refusals.add(1, refusalCode('internal'))
       this.write(errorFrame('internal'))
     })
     this.tracer = host.tracer ?? noopTracer
+    this.metrics = host.metrics ?? noopRuntimeMetrics
     this.upgrade = opts.traceparent === undefined ? [] : [opts.traceparent]
     this.expiresAt = opts.expiresAt
     if (opts.expiresAt !== undefined) host.expireAt(opts.expiresAt, this)
@@ -360,6 +366,7 @@ export class SocketSession implements Session, MembershipOwner {
       const refusal = joinRefusal(err, roomId)
       this.host.logger.warn('join_failed', { room: roomId, user: this.user.id, error: String(err) })
       if (this.boundRoom !== undefined) {
+        this.metrics.refusals.add(1, refusalCode(refusal.frame.code))
         this.write(refusal.frame)
         this.end(refusal.code, refusal.reason)
       } else {
@@ -523,6 +530,7 @@ export class SocketSession implements Session, MembershipOwner {
 
   private refuse(frame: ErrorFrame): void {
     this.frameSpan?.fail(frame.code)
+    this.metrics.refusals.add(1, refusalCode(frame.code))
     this.write(frame)
     if (countsAsRefusal(frame.code)) this.countRefusal()
   }
@@ -550,6 +558,7 @@ export class SocketSession implements Session, MembershipOwner {
     const decision = outboundDecision(buffered, droppable, this.host.limits)
     if (decision === 'send') this.socket.send(text)
     if (decision !== 'close') return true
+    this.metrics.slowConsumersClosed.add(1)
     this.host.logger.warn('slow_consumer_closed', { user: this.user.id, ...(room === undefined ? {} : { room }), buffered })
     // A close frame would wait behind the bytes the client is not reading (and so would the
     // memory they hold): drop the connection without a handshake where the platform can.

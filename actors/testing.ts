@@ -25,11 +25,14 @@ import { ManualClock } from './testing/manual-clock.ts'
 import { MemoryStore } from './testing/memory-store.ts'
 import { SpanRecorder } from './testing/span-recorder.ts'
 import type { Tracer } from './tracing.ts'
+import type { Metrics } from './metrics.ts'
+import { MetricRecorder } from './testing/metric-recorder.ts'
 
 export { ManualClock } from './testing/manual-clock.ts'
 export { MemoryStore } from './testing/memory-store.ts'
 export { Faults, StoreFaultError } from './testing/faults.ts'
 export { SpanRecorder, type RecordedSpan } from './testing/span-recorder.ts'
+export { MetricRecorder, type RecordedMeasurement } from './testing/metric-recorder.ts'
 
 export interface WorldOptions {
   /** Default: a fresh MemoryStore. */
@@ -47,6 +50,8 @@ export interface WorldOptions {
    * `world.spans`. Default: none (the noop tracer).
    */
   tracer?: Tracer | true
+  /** Where the runtime counts; `true`: a MetricRecorder, as `world.metrics`. Default: none. */
+  metrics?: Metrics | true
 }
 
 export interface ConnectOptions {
@@ -141,6 +146,9 @@ export class TestWorld {
   /** The spans recorded, when the world was made with a SpanRecorder (or `tracer: true`). */
   readonly spans: SpanRecorder | undefined
   private readonly tracer: Tracer | undefined
+  /** The measurements recorded, when the world was made with `metrics: true` (or a MetricRecorder). */
+  readonly metrics: MetricRecorder | undefined
+  private readonly meter: Metrics | undefined
   host: ActorHost
   admin: Admin
 
@@ -149,6 +157,8 @@ export class TestWorld {
     this.instrumented = new InstrumentedStore(opts.store ?? new MemoryStore())
     this.tracer = opts.tracer === true ? new SpanRecorder(this.clock) : opts.tracer
     this.spans = this.tracer instanceof SpanRecorder ? this.tracer : undefined
+    this.meter = opts.metrics === true ? new MetricRecorder() : opts.metrics
+    this.metrics = this.meter instanceof MetricRecorder ? this.meter : undefined
     this.host = this.makeHost()
     this.admin = new Admin(this.host, this.store)
   }
@@ -255,6 +265,7 @@ export class TestWorld {
       newId: () => `m${++this.ids}`,
       ...(this.opts.cluster ? { cluster: this.opts.cluster } : {}),
       ...(this.tracer ? { tracer: this.tracer } : {}),
+      ...(this.meter ? { metrics: this.meter } : {}),
     })
   }
 }

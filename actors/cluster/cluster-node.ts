@@ -12,6 +12,8 @@ import type { RoomFrame } from '../protocol/frames.ts'
 import type { RoomHandle } from '../room-handle.ts'
 import type { RoomClaim } from '../store.ts'
 import type { Tracer } from '../tracing.ts'
+import type { RuntimeMetrics } from '../metrics.ts'
+import { countedChannel } from './counted-channel.ts'
 import { Announcements } from './announcements.ts'
 import { GatewayLink, RoomOpenError } from './gateway-link.ts'
 import { decodeLink, encodeLink } from './link-codec.ts'
@@ -37,6 +39,8 @@ export interface ClusterHost {
   peerRevoked(roomId: string, userId: string): Promise<void>
   /** A peer closed the room: check the store and close it here if still closed. */
   peerClosed(roomId: string): Promise<void>
+  /** Where link traffic is counted (docs/operations.md "Metrics"); default: nowhere. */
+  readonly metrics?: RuntimeMetrics
 }
 
 export interface ClusterNodeOptions {
@@ -338,8 +342,9 @@ export class ClusterNode implements ClusterRouter {
   }
 
   /** A new authenticated link, opened by either side: both roles run on it. */
-  private adopt(channel: LinkChannel): Peer {
+  private adopt(raw: LinkChannel): Peer {
     const host = this.host
+    const channel = host?.metrics?.enabled ? countedChannel(raw, host.metrics) : raw
     const peer: Peer = {
       channel,
       gateway: new GatewayLink(channel, this.opts.tracer, this.node),
