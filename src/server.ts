@@ -13,6 +13,7 @@ import { resolveLimits, type Limits } from '../actors/limits.ts'
 import type { Logger } from '../actors/ports.ts'
 import type { Store } from '../actors/store.ts'
 import { setupTracing, type Tracing } from '../otel/setup.ts'
+import { metricsOff, setupMetrics, type MetricsSetup } from '../otel/metrics.ts'
 import { mintDevTokens, randomSecret, type DevTokens } from './auth/dev.ts'
 import { removeDevSecret, writeDevSecret } from './auth/dev-secret.ts'
 import { createVerifier } from './auth/verify.ts'
@@ -44,6 +45,8 @@ export interface Guildhall {
   cluster?: ClusterNode
   /** Spans (OTEL_* variables); `tracingOff` unless OTEL_TRACES_EXPORTER is set. */
   tracing: Tracing
+  /** Counters and histograms (OTEL_METRICS_EXPORTER); off unless set. */
+  metrics: MetricsSetup
   /** Set in development mode (embedded, no JWT_SECRET/JWKS_URL): tokens to print. */
   dev?: DevTokens & { secret: string }
   /** `/ready` → 503, every socket closed with 1001, everything acknowledged stored, store closed. */
@@ -59,15 +62,19 @@ export async function createGuildhall(opts: GuildhallOptions): Promise<Guildhall
   // First, so a malformed OTEL_* variable stops the start before anything is opened.
   const tracing = await setupTracing(opts.env, { logger })
   const tracer = tracing.tracer
+  let metrics: MetricsSetup = metricsOff
   // A start that fails after this leaves no tracing registered (one setup per process).
   const abort = async (err: unknown): Promise<never> => {
+    await metrics.shutdown()
     await tracing.shutdown()
     throw err
   }
+  // Its own server (prometheus) is bound here, before the store opens: a taken port stops the start.
+  metrics = await setupMetrics(opts.env, { logger }).catch(abort)
   const store = opts.store ?? (await openStore(opts).catch(abort))
   const lifecycle = new Lifecycle()
   const cluster = await openCluster(opts, store, lifecycle, tracing).catch(abort)
-  const runtime = new ActorHost({ store, limits, logger, autoCreateRooms: config.autoCreateRooms, cluster, tracer })
+  const runtime = new ActorHost({ store, limits, logger, autoCreateRooms: config.autoCreateRooms, cluster, tracer, metrics: metrics.metrics })
   let info: ClusterInfo
   if (cluster) {
     // No lease, no membership: a node that cannot write its lease must not serve (it would
@@ -110,10 +117,11 @@ export async function createGuildhall(opts: GuildhallOptions): Promise<Guildhall
       await cluster?.close()
       if (dev && !opts.store) removeDevSecret(config.dataDir)
       await store.close()
+      await metrics.shutdown()
       // Last: the spans of the drain itself are exported too (bounded: a dead collector does not hold the exit).
       await tracing.shutdown()
     })())
-  return { app, runtime, store, lifecycle, limits, cluster, tracing, dev, drain }
+  return { app, runtime, store, lifecycle, limits, cluster, tracing, metrics, dev, drain }
 }
 
 /**

@@ -1,0 +1,68 @@
+/**
+ * Metrics of the real server (in process, on the Node adapter): with
+ * OTEL_METRICS_EXPORTER=prometheus a send over a real socket shows in /metrics, scraped over
+ * HTTP on the metrics port; the public port never serves /metrics; off by default.
+ */
+import { createServer } from 'node:net'
+import t from 'tap'
+import { metricsSettings } from '../../otel/metrics.ts'
+import { Client, is } from '../support/client.ts'
+import { startInProcess } from '../support/server.ts'
+import { say, uniq } from '../e2e/scenarios/util.ts'
+
+/** A port free a moment ago (the exporter's own server is told it explicitly). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number }
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+t.test('prometheus: a send is counted and scraped on the metrics port; the public port has no /metrics', async (t) => {
+  const port = await freePort()
+  const s = await startInProcess({ env: { OTEL_METRICS_EXPORTER: 'prometheus', OTEL_EXPORTER_PROMETHEUS_PORT: String(port), OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1' } })
+  t.teardown(() => s.stop())
+  t.equal(s.gh.metrics.port, port)
+  const room = uniq('metrics')
+  const text = 'never-in-metrics-5521'
+  const c = await Client.open(`${s.ws}/ws/rooms/${room}?token=${await s.token({ sub: 'alice' })}`)
+  t.teardown(() => c.close())
+  await c.take(is('welcome'))
+  await say(c, 'k1', text)
+  await c.take(is('message'))
+  c.send({ type: 'send', id: 'k2', text: 'x'.repeat(s.limits.maxTextLength + 1) })
+  await c.take(is('error', { code: 'too_long' }))
+
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`)
+  t.equal(res.status, 200)
+  const body = await res.text()
+  const sample = (name: string) => body.split('\n').find((l) => l.startsWith(name) && !l.startsWith('#'))
+  t.match(sample('guildhall_messages_stored'), /^guildhall_messages_stored\S*(\{[^}]*\})? 1$/m, 'one message stored')
+  t.match(sample('guildhall_deliveries'), / 1$/, 'delivered to the one connection')
+  t.match(sample('guildhall_connections'), / 1$/, 'one open connection')
+  t.match(sample('guildhall_rooms_active'), / 1$/, 'one active room')
+  t.match(body, /guildhall_commit_duration\S*_count\S* 1/, 'one commit timed')
+  t.match(body, /guildhall_refusals\S*\{[^}]*code="too_long"[^}]*\} 1/, 'the refusal counted by code')
+  t.notOk(body.includes(room) || body.includes('alice') || body.includes(text), 'no room id, user id or text')
+  t.equal((await fetch(`http://127.0.0.1:${port}/other`)).status, 404)
+
+  const pub = await fetch(`${s.http}/metrics`)
+  t.equal(pub.status, 404, 'the public port does not serve /metrics')
+  await pub.body?.cancel()
+})
+
+t.test('off by default; a malformed setting is refused', async (t) => {
+  t.equal(metricsSettings({}), undefined)
+  t.equal(metricsSettings({ OTEL_METRICS_EXPORTER: 'none' }), undefined)
+  t.match(metricsSettings({ OTEL_METRICS_EXPORTER: 'prometheus' }), { exporter: 'prometheus', port: 9464 })
+  t.match(metricsSettings({ OTEL_METRICS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318/' }), { exporter: 'otlp', url: 'http://c:4318/v1/metrics' })
+  t.throws(() => metricsSettings({ OTEL_METRICS_EXPORTER: 'statsd' }), { name: 'MetricsConfigError' })
+  t.throws(() => metricsSettings({ OTEL_METRICS_EXPORTER: 'prometheus', OTEL_EXPORTER_PROMETHEUS_PORT: 'x' }), { name: 'MetricsConfigError' })
+  const s = await startInProcess()
+  t.teardown(() => s.stop())
+  t.equal(s.gh.metrics.enabled, false)
+})
