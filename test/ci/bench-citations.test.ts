@@ -1,11 +1,13 @@
 // Every benchmark number docs/benchmarks.md publishes can be traced to its data: each run it
 // cites is committed under bench/results/runs/, and each result row and goal line in the doc
-// is exactly what that run's raw JSON renders to (bench/lib/report.ts, dynamodb-report.ts).
+// is exactly what that run's raw JSON renders to (bench/lib/report.ts, dynamodb-report.ts,
+// cluster-report.ts, tracing-report.ts).
 import t from 'tap'
 import { existsSync, readFileSync } from 'node:fs'
 import { clusterTable, type ClusterResult } from '../../bench/lib/cluster-report.ts'
 import { dynamoTable, type DynamoResult } from '../../bench/lib/dynamodb-report.ts'
 import { markdown, type ScenarioResult } from '../../bench/lib/report.ts'
+import { tracingTable, type TracingResult } from '../../bench/lib/tracing-report.ts'
 
 const doc = readFileSync('docs/benchmarks.md', 'utf8')
 const cited = [...new Set([...doc.matchAll(/bench\/results\/runs\/([A-Za-z0-9._-]+)\.json/g)].map((m) => m[1]!))]
@@ -15,11 +17,12 @@ function rendered(name: string): string[] {
   if (Array.isArray(data.scenarios)) return markdown(data.scenarios as ScenarioResult[], data.machine as Record<string, unknown>).split('\n')
   if (data.benchmark === 'dynamodb-store') return dynamoTable(data as unknown as DynamoResult).split('\n')
   if (data.benchmark === 'cluster') return clusterTable(data as unknown as ClusterResult).split('\n')
-  throw new Error(`${name}.json is neither a harness run, a DynamoDB run nor a cluster run`)
+  if (data.benchmark === 'tracing') return tracingTable(data as unknown as TracingResult).split('\n')
+  throw new Error(`${name}.json is neither a harness run, a DynamoDB run, a cluster run nor a tracing run`)
 }
 
 /** Lines of the doc that state a measured result: table rows and goal verdicts. */
-const resultLine = /^\| (fanout|rooms|connect|memory) \||^\| (one append per message|group commit, batches of|readPage 50,|cross-node fan-out|failover \(kill -9\)|drain handoff)|^- \w+ \w+ [≤≥] [\d.]+x \w[\w-]*: /
+const resultLine = /^\| (fanout|rooms|connect|memory) \||^\| (one append per message|group commit, batches of|readPage 50,|cross-node fan-out|failover \(kill -9\)|drain handoff|tracing (off|on))|^- \w+ \w+ [≤≥] [\d.]+x \w[\w-]*: /
 
 t.test('docs/benchmarks.md cites committed runs, and every published row is rendered from one', async (t) => {
   t.ok(cited.length >= 2, `runs cited: ${cited.join(', ')}`)
