@@ -13,6 +13,9 @@ import type { Metrics } from '../actors/metrics.ts'
 import type { Logger } from '../actors/ports.ts'
 import type { MetricsSettings, MetricsSetup } from './metrics.ts'
 
+/** How long a drain waits for the last export. */
+const shutdownBudgetMs = 5_000
+
 export async function startMetrics(settings: MetricsSettings, opts: { logger: Logger }): Promise<MetricsSetup> {
   let reader: MetricReader
   let server: Server | undefined
@@ -49,7 +52,14 @@ export async function startMetrics(settings: MetricsSettings, opts: { logger: Lo
     metrics,
     ...(port === undefined ? {} : { port }),
     async shutdown() {
-      await provider.shutdown().catch((err: unknown) => opts.logger.warn('metrics_shutdown_failed', { error: String(err) }))
+      // The last export is bounded: a collector that hangs does not hold a drain.
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const budget = new Promise<void>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${shutdownBudgetMs} ms`)), shutdownBudgetMs)
+      })
+      await Promise.race([provider.shutdown(), budget])
+        .catch((err: unknown) => opts.logger.warn('metrics_shutdown_failed', { error: String(err) }))
+        .finally(() => clearTimeout(timer))
       if (server) await new Promise<void>((resolve) => server!.close(() => resolve()))
     },
   }

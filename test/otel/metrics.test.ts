@@ -3,6 +3,7 @@
  * OTEL_METRICS_EXPORTER=prometheus a send over a real socket shows in /metrics, scraped over
  * HTTP on the metrics port; the public port never serves /metrics; off by default.
  */
+import { createServer as createHttpServer } from 'node:http'
 import { createServer } from 'node:net'
 import t from 'tap'
 import { metricsSettings } from '../../otel/metrics.ts'
@@ -65,4 +66,74 @@ t.test('off by default; a malformed setting is refused', async (t) => {
   const s = await startInProcess()
   t.teardown(() => s.stop())
   t.equal(s.gh.metrics.enabled, false)
+})
+
+/** A local OTLP/HTTP metrics receiver: keeps each JSON export; `hang` leaves requests unanswered. */
+async function metricsReceiver(opts: { hang?: boolean } = {}) {
+  const bodies: { path: string; body: string }[] = []
+  const server = createHttpServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      bodies.push({ path: req.url ?? '', body: Buffer.concat(chunks).toString('utf8') })
+      if (!opts.hang) res.writeHead(200, { 'content-type': 'application/json' }).end('{}')
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  return {
+    url: `http://127.0.0.1:${port}/v1/metrics`,
+    bodies,
+    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+  }
+}
+
+/** The data points of one metric in the exports received (the last export holds the totals). */
+function points(bodies: { body: string }[], name: string): { asInt?: string | number; asDouble?: number; count?: string | number; attributes?: unknown[] }[] {
+  const last = bodies.at(-1)
+  if (!last) return []
+  const doc = JSON.parse(last.body) as any
+  for (const rm of doc.resourceMetrics ?? []) {
+    for (const sm of rm.scopeMetrics ?? []) {
+      for (const m of sm.metrics ?? []) if (m.name === name) return (m.sum ?? m.histogram ?? m.gauge).dataPoints
+    }
+  }
+  return []
+}
+
+t.test('otlp: the drain exports the counts to the collector over OTLP/HTTP', async (t) => {
+  const rx = await metricsReceiver()
+  t.teardown(() => rx.close())
+  const s = await startInProcess({ env: { OTEL_METRICS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: rx.url } })
+  let stopped = false
+  t.teardown(() => (stopped ? undefined : s.stop()))
+  const c = await Client.open(`${s.ws}/ws/rooms/${uniq('otlp')}?token=${await s.token({ sub: 'alice' })}`)
+  await c.take(is('welcome'))
+  await say(c, 'k1', 'never-exported-7730')
+  await c.close()
+  await s.stop()
+  stopped = true
+  t.ok(rx.bodies.length >= 1, 'exported at shutdown')
+  t.equal(rx.bodies.at(-1)!.path, '/v1/metrics')
+  const [stored] = points(rx.bodies, 'guildhall.messages.stored')
+  t.equal(Number(stored?.asDouble ?? stored?.asInt), 1, 'one message stored')
+  t.equal(Number(points(rx.bodies, 'guildhall.commit.duration')[0]?.count), 1)
+  t.notOk(rx.bodies.some((b) => b.body.includes('never-exported') || b.body.includes('alice')), 'no text, no user id')
+})
+
+t.test('otlp: a collector that hangs neither slows chat nor holds the drain past its budget', async (t) => {
+  const rx = await metricsReceiver({ hang: true })
+  t.teardown(() => rx.close())
+  const s = await startInProcess({ env: { OTEL_METRICS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: rx.url, OTEL_METRIC_EXPORT_INTERVAL: '100', OTEL_METRIC_EXPORT_TIMEOUT: '60000' } })
+  const c = await Client.open(`${s.ws}/ws/rooms/${uniq('hang')}?token=${await s.token({ sub: 'alice' })}`)
+  await c.take(is('welcome'))
+  await say(c, 'k1', 'one')
+  while (rx.bodies.length === 0) await new Promise((resolve) => setTimeout(resolve, 20))
+  await say(c, 'k2', 'two')
+  await c.close()
+  const started = Date.now()
+  await s.stop()
+  // Budget 5 s; a generous margin for a loaded machine, far below the 60 s export timeout.
+  t.ok(Date.now() - started < 20_000, `drained in ${Date.now() - started} ms`)
+  t.ok(s.logs.some((l) => l.event === 'metrics_shutdown_failed' && String(l.error).includes('no answer within')), 'the unfinished export is given up and logged')
 })
