@@ -29,7 +29,7 @@ import {
 } from './store.ts'
 import { maxSpanLinks, roomAttributes } from './span-attributes.ts'
 import { noopTracer, type Span, type SpanAttributes, type Tracer } from './tracing.ts'
-import { appendOperation, noopRuntimeMetrics, refusalCode, type RuntimeMetrics } from './metrics.ts'
+import { appendOperation, loadOperation, noopRuntimeMetrics, readMarkerOperation, readOperation, refusalCode, type RuntimeMetrics } from './metrics.ts'
 
 export interface ActorDeps {
   store: Store
@@ -271,6 +271,7 @@ export class RoomActor implements RoomHandle {
     } catch (err) {
       // Forget this actor so that the next use tries again (partyserver's onStart rule).
       this.deps.logger.error('room_activation_failed', { room: this.roomId, error: String(err) })
+      this.metrics.storeErrors.add(1, loadOperation)
       this.evict()
     }
   }
@@ -533,6 +534,7 @@ export class RoomActor implements RoomHandle {
         this.mailbox.post(() => {
           this.reconciling = false
           this.deps.logger.error('room_uncertain', { room: this.roomId, error: String(err) })
+          this.metrics.storeErrors.add(1, readOperation)
           this.run((out) => core.abandon(out))
           this.evict((conn) => conn.lost('room reloaded'))
         }),
@@ -585,6 +587,7 @@ export class RoomActor implements RoomHandle {
         (err: unknown) =>
           this.mailbox.post(() => {
             this.deps.logger.error('read_marker_failed', { room: this.roomId, user: userId, error: String(err) })
+            this.metrics.storeErrors.add(1, readMarkerOperation)
             this.readWrites.delete(userId)
             this.afterEvent()
           }),
@@ -608,7 +611,9 @@ export class RoomActor implements RoomHandle {
         this.mailbox.post(() => {
           this.loads--
           this.deps.logger.error('history_failed', { room: this.roomId, error: String(err) })
+          this.metrics.storeErrors.add(1, readOperation)
           const conn = this.conns.get(to)
+          if (conn) this.metrics.refusals.add(1, refusalCode('unavailable'))
           if (conn) give(conn, errorFrame('unavailable', { room: this.roomId, message: 'history is unavailable; retry' }))
           this.afterEvent()
         }),

@@ -75,7 +75,11 @@ export const noopRuntimeMetrics: RuntimeMetrics = runtimeMetrics(noopMetrics)
 /** Attribute sets made once (the hot path allocates none). */
 export const linkIn: MetricAttributes = Object.freeze({ direction: 'in' })
 export const linkOut: MetricAttributes = Object.freeze({ direction: 'out' })
+/** `guildhall.store.errors` by operation: a group commit, loading a room at activation (its claim included), reading messages (history, or checking a failed write), saving a read marker. */
 export const appendOperation: MetricAttributes = Object.freeze({ operation: 'append' })
+export const loadOperation: MetricAttributes = Object.freeze({ operation: 'load' })
+export const readOperation: MetricAttributes = Object.freeze({ operation: 'read' })
+export const readMarkerOperation: MetricAttributes = Object.freeze({ operation: 'read_marker' })
 
 const codeAttributes = new Map<string, MetricAttributes>()
 

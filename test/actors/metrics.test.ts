@@ -180,3 +180,21 @@ t.test('two nodes: a send on A to a room owned by B counts link traffic both way
   t.equal(b.metrics.sum('guildhall.deliveries'), 1, 'one delivery: the broadcast to A\'s link')
   for (const n of [a, b]) await n.cluster.close()
 })
+
+t.test('store errors of other operations: loading a room, saving a read marker', async (t) => {
+  const world = await createWorld({ metrics: true })
+  const m = world.metrics!
+  world.faults.failNext(1, 'loadRoom')
+  const first = await world.connect('ann', { room: 'lobby' })
+  await world.settle()
+  t.match(first.last('error'), { code: 'unavailable' }, 'the room could not be loaded')
+  t.equal(m.sum('guildhall.store.errors', { operation: 'load' }), 1)
+  const ann = await world.connect('ann', { room: 'lobby' })
+  ann.write({ type: 'send', id: 'k1', text: 'one' })
+  await world.settle()
+  world.faults.failNext(1, 'advanceReadMarker')
+  ann.write({ type: 'read', seq: 1 })
+  await world.settle()
+  t.equal(m.sum('guildhall.store.errors', { operation: 'read_marker' }), 1)
+  t.equal(m.sum('guildhall.store.errors'), 2, 'nothing else counted')
+})
