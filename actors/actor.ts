@@ -439,7 +439,10 @@ export class RoomActor implements RoomHandle {
     const expected = batch[0]!.seq - 1
     const span = this.tracer === noopTracer ? undefined : this.commitSpan(batch)
     const started = this.deps.clock.now()
-    this.deps.store.append(this.roomId, expected, batch, this.claimedEpoch).then(
+    // With the span current, the adapter's AWS SDK spans of this write are its children.
+    const append = () => this.deps.store.append(this.roomId, expected, batch, this.claimedEpoch)
+    const write = span && this.tracer.withActive ? this.tracer.withActive(span, append) : append()
+    write.then(
       () => {
         span?.end()
         this.metrics.commitDuration.record(this.deps.clock.now() - started)

@@ -33,6 +33,12 @@ export interface Span {
 
 export interface Tracer {
   startSpan(name: string, opts?: SpanOptions): Span
+  /**
+   * Runs `fn` with `span` as the current span, so that what the adapter instruments inside it
+   * (the AWS SDK's calls under a group commit) records child spans. Optional: a tracer without
+   * it (the noop one) runs nothing around `fn`.
+   */
+  withActive?<T>(span: Span, fn: () => T): T
 }
 
 /** Attributes X-Ray indexes as annotations (listed in `aws.xray.annotations` by the adapter). */

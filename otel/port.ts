@@ -4,7 +4,7 @@
  * `aws.xray.annotations` (X-Ray's OTLP ingestion turns the listed ones into annotations, the
  * rest into metadata).
  */
-import { ROOT_CONTEXT, SpanKind as OtelKind, SpanStatusCode, trace, type Link, type Span as OtelSpan, type Tracer as OtelTracer } from '@opentelemetry/api'
+import { context, ROOT_CONTEXT, SpanKind as OtelKind, SpanStatusCode, trace, type Link, type Span as OtelSpan, type Tracer as OtelTracer } from '@opentelemetry/api'
 import { annotatedAttributes, type Span, type SpanAttributes, type SpanKind, type SpanOptions, type Tracer } from '../actors/tracing.ts'
 import type { AdoptingIdGenerator } from './id-generator.ts'
 import { parseTraceparent, toTraceparent } from './traceparent.ts'
@@ -21,7 +21,11 @@ const kinds: Record<SpanKind, OtelKind> = {
 
 const annotated: ReadonlySet<string> = new Set(annotatedAttributes)
 
-export function portTracer(tracer: OtelTracer, ids: AdoptingIdGenerator): Tracer {
+/**
+ * `ids` starts a root span in a given trace (an ALB's Root alone); without it (Deno, whose ids
+ * the process does not choose) such a request starts a trace of its own.
+ */
+export function portTracer(tracer: OtelTracer, ids?: Pick<AdoptingIdGenerator, 'adopt'>): Tracer {
   return {
     startSpan(name: string, opts: SpanOptions = {}): Span {
       const links: Link[] = []
@@ -33,9 +37,13 @@ export function portTracer(tracer: OtelTracer, ids: AdoptingIdGenerator): Tracer
       const parent = parseTraceparent(opts.parent)
       let span: OtelSpan
       if (parent?.kind === 'span') span = tracer.startSpan(name, options, trace.setSpanContext(ROOT_CONTEXT, parent.context))
-      else if (parent?.kind === 'root') span = ids.adopt(parent.traceId, () => tracer.startSpan(name, options, ROOT_CONTEXT))
+      else if (parent?.kind === 'root' && ids) span = ids.adopt(parent.traceId, () => tracer.startSpan(name, options, ROOT_CONTEXT))
       else span = tracer.startSpan(name, options, ROOT_CONTEXT)
       return new PortSpan(span, opts.attributes)
+    },
+    withActive<T>(span: Span, fn: () => T): T {
+      // The instrumentations (the AWS SDK's) parent their spans on the active context.
+      return span instanceof PortSpan ? context.with(trace.setSpan(context.active(), span.otel), fn) : fn()
     },
   }
 }
@@ -44,27 +52,27 @@ class PortSpan implements Span {
   readonly traceparent: string
   private readonly annotations: string[] = []
 
-  constructor(private readonly span: OtelSpan, attributes: SpanAttributes | undefined) {
-    this.traceparent = toTraceparent(span.spanContext())
+  constructor(readonly otel: OtelSpan, attributes: SpanAttributes | undefined) {
+    this.traceparent = toTraceparent(otel.spanContext())
     if (attributes) this.annotate(attributes)
   }
 
   setAttributes(attributes: SpanAttributes): void {
-    this.span.setAttributes(attributes)
+    this.otel.setAttributes(attributes)
     this.annotate(attributes)
   }
 
   fail(message: string): void {
-    this.span.setStatus({ code: SpanStatusCode.ERROR, message })
+    this.otel.setStatus({ code: SpanStatusCode.ERROR, message })
   }
 
   end(): void {
-    this.span.end()
+    this.otel.end()
   }
 
   private annotate(attributes: SpanAttributes): void {
     // A span not sampled records nothing: skip the bookkeeping.
-    if (!this.span.isRecording()) return
+    if (!this.otel.isRecording()) return
     let added = false
     for (const key in attributes) {
       if (annotated.has(key) && !this.annotations.includes(key)) {
@@ -72,6 +80,6 @@ class PortSpan implements Span {
         added = true
       }
     }
-    if (added) this.span.setAttribute(annotationsAttribute, [...this.annotations])
+    if (added) this.otel.setAttribute(annotationsAttribute, [...this.annotations])
   }
 }

@@ -11,6 +11,7 @@
  */
 import { context, isSpanContextValid, propagation, ROOT_CONTEXT, trace, type TextMapGetter } from '@opentelemetry/api'
 import { CompositePropagator, W3CTraceContextPropagator } from '@opentelemetry/core'
+import { AwsInstrumentation } from '@opentelemetry/instrumentation-aws-sdk'
 import { AWSXRayPropagator } from '@opentelemetry/propagator-aws-xray'
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources'
 import { NodeSDK } from '@opentelemetry/sdk-node'
@@ -27,6 +28,7 @@ import {
 import { AlbRootPropagator, albRootKey } from './alb-propagator.ts'
 import { BoundedProcessor, CountingExporter, type ExportStats, type LossReport } from './bounded.ts'
 import { AdoptingIdGenerator } from './id-generator.ts'
+import { childrenOnly } from './children-only.ts'
 import { portTracer } from './port.ts'
 import type { SetupOptions, Tracing } from './setup.ts'
 import type { TracingSettings } from './settings.ts'
@@ -80,6 +82,7 @@ export async function startTracing(settings: TracingSettings, opts: SetupOptions
   const propagator = new CompositePropagator({
     propagators: [new AlbRootPropagator(), new AWSXRayPropagator(), new W3CTraceContextPropagator()],
   })
+  const aws = new AwsInstrumentation({ suppressInternalInstrumentation: true })
   const sdk = new NodeSDK({
     resource: defaultResource().merge(resourceFromAttributes({ 'service.name': settings.serviceName })),
     autoDetectResources: false,
@@ -87,11 +90,13 @@ export async function startTracing(settings: TracingSettings, opts: SetupOptions
     idGenerator: ids,
     sampler: sampler(settings),
     textMapPropagator: propagator,
-    instrumentations: [],
+    // The AWS SDK's calls (DynamoDB's TransactWriteItems under room.commit): see childrenOnly.
+    instrumentations: [aws],
     metricReaders: [],
     logRecordProcessors: [],
   })
   sdk.start()
+  aws.setTracerProvider(childrenOnly(trace.getTracerProvider()))
   running = true
   const tracer = portTracer(trace.getTracer('guildhall'), ids)
   const budget = opts.shutdownBudgetMs ?? 5_000
@@ -137,6 +142,20 @@ export async function startTracing(settings: TracingSettings, opts: SetupOptions
 
 async function exporter(settings: TracingSettings): Promise<SpanExporter> {
   if (settings.exporter === 'console') return new ConsoleSpanExporter()
+  if (settings.sigv4) {
+    // X-Ray's OTLP endpoint: protobuf, signed per request from the default credential chain
+    // (it caches credentials until they expire, so rotation is followed).
+    const [{ SigV4Exporter }, { defaultProvider }] = await Promise.all([import('./sigv4-exporter.ts'), import('@aws-sdk/credential-provider-node')])
+    return new SigV4Exporter({
+      url: settings.url,
+      region: settings.sigv4.region,
+      service: settings.sigv4.service,
+      credentials: defaultProvider(),
+      headers: settings.headers,
+      timeoutMs: settings.timeoutMs,
+      concurrency: EXPORT_CONCURRENCY,
+    })
+  }
   const config = { url: settings.url, headers: settings.headers, timeoutMillis: settings.timeoutMs, concurrencyLimit: EXPORT_CONCURRENCY }
   if (settings.protocol === 'http/json') {
     const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http')
