@@ -5,6 +5,8 @@
  * is ever loaded (otel/setup.ts).
  */
 
+import { parseRoomId } from '../actors/protocol/rooms.ts'
+
 export type Env = Record<string, string | undefined>
 
 export type Sampler =
@@ -27,6 +29,13 @@ export interface TracingSettings {
   maxExportBatchSize: number
   scheduleDelayMs: number
   exportTimeoutMs: number
+  /**
+   * Set when the URL is X-Ray's OTLP endpoint (`https://xray.<region>.amazonaws.com/v1/traces`):
+   * requests are signed with SigV4 (otel/sigv4-exporter.ts), the region taken from the host.
+   */
+  sigv4?: { region: string; service: 'xray' }
+  /** `TRACE_ROOMS`: rooms whose spans are all sampled, whatever the sampler (otel/room-sampler.ts). */
+  traceRooms: string[]
 }
 
 export class TracingConfigError extends Error {
@@ -37,6 +46,8 @@ const samplers = ['always_on', 'always_off', 'traceidratio', 'parentbased_always
 
 /** `undefined`: tracing is off (`OTEL_TRACES_EXPORTER` unset or `none`, or `OTEL_SDK_DISABLED=true`). */
 export function tracingSettings(env: Env): TracingSettings | undefined {
+  // Checked even with tracing off: a typo is refused at the start, not found when turning tracing on.
+  traceRooms(env)
   const exporter = (value(env, 'OTEL_TRACES_EXPORTER') ?? 'none').toLowerCase()
   if (exporter === 'none' || value(env, 'OTEL_SDK_DISABLED')?.toLowerCase() === 'true') return undefined
   if (exporter !== 'otlp' && exporter !== 'console') {
@@ -47,9 +58,12 @@ export function tracingSettings(env: Env): TracingSettings | undefined {
     throw new TracingConfigError(`OTEL_EXPORTER_OTLP_PROTOCOL: expected http/protobuf or http/json, got "${protocol}"`)
   }
   const maxQueueSize = count(env, 'OTEL_BSP_MAX_QUEUE_SIZE', 2048)
+  const url = tracesUrl(env)
+  const region = xrayRegion(url)
   return {
     exporter,
-    url: tracesUrl(env),
+    url,
+    ...(region !== undefined && { sigv4: { region, service: 'xray' as const } }),
     protocol,
     headers: { ...headers(env, 'OTEL_EXPORTER_OTLP_HEADERS'), ...headers(env, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS') },
     timeoutMs: count(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', count(env, 'OTEL_EXPORTER_OTLP_TIMEOUT', 10_000)),
@@ -60,7 +74,35 @@ export function tracingSettings(env: Env): TracingSettings | undefined {
     maxExportBatchSize: Math.min(count(env, 'OTEL_BSP_MAX_EXPORT_BATCH_SIZE', 512), maxQueueSize),
     scheduleDelayMs: count(env, 'OTEL_BSP_SCHEDULE_DELAY', 5_000),
     exportTimeoutMs: count(env, 'OTEL_BSP_EXPORT_TIMEOUT', 30_000),
+    traceRooms: traceRooms(env),
   }
+}
+
+/** X-Ray's OTLP traces endpoint; its region is the host's. */
+const xrayEndpoint = /^https:\/\/xray\.([a-z0-9-]+)\.amazonaws\.com\/v1\/traces\/?$/
+
+/** The region of an X-Ray OTLP endpoint URL, or undefined when `url` is not one. */
+export function xrayRegion(url: string): string | undefined {
+  return xrayEndpoint.exec(url)?.[1]
+}
+
+/**
+ * `TRACE_ROOMS=lobby,GUILD%23raiders`: comma-separated room ids as clients write them, each
+ * URL-decoded (`#` is `%23`, as in a URL; a bare `#` is taken too), checked with the room id rules.
+ */
+export function traceRooms(env: Env): string[] {
+  const raw = value(env, 'TRACE_ROOMS')
+  if (raw === undefined) return []
+  return raw.split(',').map((part) => {
+    let room = part.trim()
+    try {
+      room = decodeURIComponent(room)
+    } catch {
+      // left as written: refused below
+    }
+    if (!parseRoomId(room)) throw new TracingConfigError(`TRACE_ROOMS: "${part.trim()}" is not a room id (docs/protocol.md "Rooms")`)
+    return room
+  })
 }
 
 /** The signal-specific endpoint is used as is; the general one gets `/v1/traces` appended (the OTLP spec). */

@@ -28,6 +28,8 @@ export interface ReceivedSpan {
 export interface ExportRequest {
   path: string
   contentType: string
+  /** The request's headers (names in lower case), e.g. a SigV4 signature's. */
+  headers: Record<string, string | string[] | undefined>
   /** The raw body, for "no secret anywhere in what was sent" checks. */
   body: Buffer
   spans: ReceivedSpan[]
@@ -57,7 +59,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       const body = Buffer.concat(chunks)
       const contentType = req.headers['content-type'] ?? ''
       const spans = contentType.includes('json') ? decodeJson(body) : decodeProtobuf(body)
-      requests.push({ path: req.url ?? '', contentType, body, spans })
+      requests.push({ path: req.url ?? '', contentType, headers: req.headers, body, spans })
       for (const span of spans) {
         for (const w of waiters.splice(0)) (w.pred(span) ? w.resolve(span) : waiters.push(w))
       }

@@ -1,0 +1,147 @@
+/**
+ * otel/sigv4-exporter.ts: spans to X-Ray's OTLP endpoint, signed with SigV4. A local plain-HTTP
+ * receiver stands in for X-Ray (the exporter is pointed at it while signing as X-Ray's host);
+ * the signature is recomputed here from the SigV4 spec with node:crypto (not with the signer
+ * the exporter uses), the body decodes as OTLP protobuf, and a dead or hanging endpoint costs
+ * counted spans through the same counting exporter as the OTLP exporters, never a throw.
+ */
+import { createHash, createHmac } from 'node:crypto'
+import t from 'tap'
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core'
+import { TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace'
+import { CountingExporter, type ExportStats } from '../../otel/bounded.ts'
+import { SigV4Exporter, xrayRegion } from '../../otel/sigv4-exporter.ts'
+import { tracingSettings } from '../../otel/settings.ts'
+import { startOtlpReceiver } from '../support/otlp-receiver.ts'
+
+const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session-token-1' }
+const clock = new Date('2026-11-30T12:34:56Z')
+const host = 'xray.eu-west-1.amazonaws.com'
+
+function spans(names: string[]): ReadableSpan[] {
+  const out: ReadableSpan[] = []
+  const provider = new TracerProvider({
+    spanProcessors: [{ onStart() {}, onEnd: (s: ReadableSpan) => void out.push(s), forceFlush: async () => {}, shutdown: async () => {} }],
+  })
+  const tracer = provider.getTracer('test')
+  for (const name of names) tracer.startSpan(name, { attributes: { room_id: 'GUILD#raiders' } }).end()
+  return out
+}
+
+function exportOnce(exporter: { export: CountingExporter['export'] }, batch: ReadableSpan[]): Promise<ExportResult> {
+  return new Promise((resolve) => exporter.export(batch, resolve))
+}
+
+const hex = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex')
+const hmac = (key: string | Buffer, data: string): Buffer => createHmac('sha256', key).update(data).digest()
+
+/** AWS Signature Version 4, from the spec: the signature the request should carry. */
+function expectedSignature(headers: Record<string, string | string[] | undefined>, signedHeaders: string[], path: string, body: Buffer, scope: string[]): string {
+  const [date, region, service] = scope as [string, string, string]
+  const canonicalHeaders = signedHeaders.map((name) => `${name}:${String(name === 'host' ? host : headers[name]).trim()}\n`).join('')
+  const canonicalRequest = ['POST', path, '', canonicalHeaders, signedHeaders.join(';'), hex(body)].join('\n')
+  const stringToSign = ['AWS4-HMAC-SHA256', headers['x-amz-date'], `${date}/${region}/${service}/aws4_request`, hex(canonicalRequest)].join('\n')
+  let key = hmac(`AWS4${credentials.secretAccessKey}`, date)
+  for (const part of [region, service, 'aws4_request']) key = hmac(key, part)
+  return createHmac('sha256', key).update(stringToSign).digest('hex')
+}
+
+t.test('settings: X-Ray OTLP endpoints are recognized by host, their region taken from it', async (t) => {
+  t.equal(xrayRegion('https://xray.eu-west-1.amazonaws.com/v1/traces'), 'eu-west-1')
+  t.equal(xrayRegion('http://xray.eu-west-1.amazonaws.com/v1/traces'), undefined, 'only https')
+  t.equal(xrayRegion('http://localhost:4318/v1/traces'), undefined)
+  t.same(tracingSettings({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://xray.us-east-2.amazonaws.com/v1/traces' })?.sigv4, {
+    region: 'us-east-2',
+    service: 'xray',
+  })
+  t.same(tracingSettings({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: 'https://xray.us-east-2.amazonaws.com' })?.sigv4, {
+    region: 'us-east-2',
+    service: 'xray',
+  })
+  t.equal(tracingSettings({ OTEL_TRACES_EXPORTER: 'otlp' })?.sigv4, undefined, 'a collector: unsigned')
+})
+
+t.test('a batch is POSTed as OTLP protobuf, signed with SigV4 for xray with the session token', async (t) => {
+  const rx = await startOtlpReceiver()
+  t.teardown(() => rx.close())
+  const exporter = new SigV4Exporter({
+    url: `${rx.url}/v1/traces`,
+    signingHost: host,
+    region: 'eu-west-1',
+    credentials: async () => credentials,
+    timeoutMs: 5_000,
+    now: () => clock,
+  })
+  const result = await exportOnce(exporter, spans(['frame send', 'room.broadcast']))
+  t.equal(result.code, ExportResultCode.SUCCESS)
+  t.equal(rx.requests.length, 1)
+  const req = rx.requests[0]!
+  t.equal(req.path, '/v1/traces')
+  t.equal(req.contentType, 'application/x-protobuf')
+  t.same(req.spans.map((s) => s.name).sort(), ['frame send', 'room.broadcast'], 'the body decodes as OTLP protobuf')
+  t.equal(req.spans[0]!.attributes.room_id, 'GUILD#raiders')
+  t.equal(req.headers['x-amz-date'], '20261130T123456Z')
+  t.equal(req.headers['x-amz-security-token'], credentials.sessionToken)
+  const auth = String(req.headers.authorization)
+  const m = /^AWS4-HMAC-SHA256 Credential=([^,]+), SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(auth)
+  t.ok(m, auth)
+  const scope = m![1]!.split('/')
+  t.same(scope, ['AKIDEXAMPLE', '20261130', 'eu-west-1', 'xray', 'aws4_request'])
+  const signed = m![2]!.split(';')
+  for (const name of ['host', 'x-amz-date', 'content-type', 'x-amz-security-token']) t.ok(signed.includes(name), `${name} signed`)
+  t.equal(m![3], expectedSignature(req.headers, signed, '/v1/traces', req.body, scope.slice(1)), 'the signature is SigV4 of what was sent')
+})
+
+t.test('credentials are asked for per request (rotated credentials are used)', async (t) => {
+  const rx = await startOtlpReceiver()
+  t.teardown(() => rx.close())
+  let n = 0
+  const exporter = new SigV4Exporter({
+    url: `${rx.url}/v1/traces`,
+    signingHost: host,
+    region: 'eu-west-1',
+    credentials: async () => ({ ...credentials, accessKeyId: `AKID${++n}` }),
+    timeoutMs: 5_000,
+  })
+  await exportOnce(exporter, spans(['a']))
+  await exportOnce(exporter, spans(['b']))
+  t.match(String(rx.requests[0]!.headers.authorization), /Credential=AKID1\//)
+  t.match(String(rx.requests[1]!.headers.authorization), /Credential=AKID2\//)
+})
+
+t.test('an endpoint down or hanging, or credentials missing: failed exports, counted, nothing thrown', async (t) => {
+  const down = await startOtlpReceiver()
+  await down.close()
+  const hung = await startOtlpReceiver()
+  t.teardown(() => hung.close())
+  hung.hang()
+  const stats: ExportStats = { exported: 0, dropped: 0 }
+  const losses: string[] = []
+  const counting = (url: string, creds: () => Promise<typeof credentials>) =>
+    new CountingExporter(
+      new SigV4Exporter({ url, signingHost: host, region: 'eu-west-1', credentials: creds, timeoutMs: 200 }),
+      stats,
+      () => {},
+      (reason, n) => void losses.push(`${reason}:${n}`),
+    )
+  const results = await Promise.all([
+    exportOnce(counting(`${down.url}/v1/traces`, async () => credentials), spans(['a', 'b'])),
+    exportOnce(counting(`${hung.url}/v1/traces`, async () => credentials), spans(['c'])),
+    exportOnce(counting(`${hung.url}/v1/traces`, () => Promise.reject(new Error('Could not load credentials from any providers'))), spans(['d'])),
+  ])
+  t.same(results.map((r) => r.code), [ExportResultCode.FAILED, ExportResultCode.FAILED, ExportResultCode.FAILED])
+  t.same(stats, { exported: 0, dropped: 4 })
+  t.same(losses.sort(), ['export_failed:1', 'export_failed:1', 'export_failed:2'])
+})
+
+t.test('at most `concurrency` requests in flight: a batch past it fails at once', async (t) => {
+  const hung = await startOtlpReceiver()
+  t.teardown(() => hung.close())
+  hung.hang()
+  const exporter = new SigV4Exporter({ url: `${hung.url}/v1/traces`, signingHost: host, region: 'eu-west-1', credentials, timeoutMs: 1_000, concurrency: 2 })
+  const pending = [exportOnce(exporter, spans(['a'])), exportOnce(exporter, spans(['b']))]
+  const third = await exportOnce(exporter, spans(['c']))
+  t.equal(third.code, ExportResultCode.FAILED)
+  t.match(third.error?.message, /in flight/)
+  await Promise.all(pending)
+})
