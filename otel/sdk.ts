@@ -28,6 +28,7 @@ import {
 import { AlbRootPropagator, albRootKey } from './alb-propagator.ts'
 import { BoundedProcessor, CountingExporter, type ExportStats, type LossReport } from './bounded.ts'
 import { AdoptingIdGenerator } from './id-generator.ts'
+import { RoomSampler } from './room-sampler.ts'
 import { childrenOnly } from './children-only.ts'
 import { portTracer } from './port.ts'
 import type { SetupOptions, Tracing } from './setup.ts'
@@ -88,7 +89,8 @@ export async function startTracing(settings: TracingSettings, opts: SetupOptions
     autoDetectResources: false,
     spanProcessors: [processor],
     idGenerator: ids,
-    sampler: sampler(settings),
+    // TRACE_ROOMS: those rooms' spans sampled whatever the configured sampler says.
+    sampler: settings.traceRooms.length > 0 ? new RoomSampler(settings.traceRooms, sampler(settings)) : sampler(settings),
     textMapPropagator: propagator,
     // The AWS SDK's calls (DynamoDB's TransactWriteItems under room.commit): see childrenOnly.
     instrumentations: [aws],
