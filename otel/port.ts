@@ -21,11 +21,7 @@ const kinds: Record<SpanKind, OtelKind> = {
 
 const annotated: ReadonlySet<string> = new Set(annotatedAttributes)
 
-/**
- * `ids` starts a root span in a given trace (an ALB's Root alone); without it (Deno, whose ids
- * the process does not choose) such a request starts a trace of its own.
- */
-export function portTracer(tracer: OtelTracer, ids?: Pick<AdoptingIdGenerator, 'adopt'>): Tracer {
+export function portTracer(tracer: OtelTracer, ids: AdoptingIdGenerator): Tracer {
   return {
     startSpan(name: string, opts: SpanOptions = {}): Span {
       const links: Link[] = []
@@ -37,7 +33,7 @@ export function portTracer(tracer: OtelTracer, ids?: Pick<AdoptingIdGenerator, '
       const parent = parseTraceparent(opts.parent)
       let span: OtelSpan
       if (parent?.kind === 'span') span = tracer.startSpan(name, options, trace.setSpanContext(ROOT_CONTEXT, parent.context))
-      else if (parent?.kind === 'root' && ids) span = ids.adopt(parent.traceId, () => tracer.startSpan(name, options, ROOT_CONTEXT))
+      else if (parent?.kind === 'root') span = ids.adopt(parent.traceId, () => tracer.startSpan(name, options, ROOT_CONTEXT))
       else span = tracer.startSpan(name, options, ROOT_CONTEXT)
       return new PortSpan(span, opts.attributes)
     },

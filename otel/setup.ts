@@ -39,12 +39,19 @@ export interface SetupOptions {
   shutdownBudgetMs?: number
 }
 
+const denoTokenLeak =
+  "OTEL_DENO=true: Deno's own span for each request exports the URL's query, where a browser's token travels; unset OTEL_DENO"
+
 /** Throws `TracingConfigError` for a malformed variable (the server then refuses to start). */
 export async function setupTracing(env: Env, opts: SetupOptions): Promise<Tracing> {
+  if ('Deno' in globalThis && env.OTEL_DENO?.trim().toLowerCase() === 'true') {
+    opts.logger.warn('tracing_unavailable', { reason: denoTokenLeak })
+  }
   const settings = tracingSettings(env)
   if (!settings) return tracingOff
   if ('Deno' in globalThis) {
-    // Deno has OpenTelemetry built in (OTEL_DENO=true); this SDK setup is for Node.
+    // Deno has OpenTelemetry built in (OTEL_DENO=true), but its own span for each request
+    // records the URL's query, where a browser's token travels: not usable here (docs/operations.md).
     opts.logger.warn('tracing_unavailable', { reason: 'the OpenTelemetry SDK setup runs on Node only' })
     return tracingOff
   }

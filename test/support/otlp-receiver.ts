@@ -58,7 +58,9 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       if (hanging) return
       const body = Buffer.concat(chunks)
       const contentType = req.headers['content-type'] ?? ''
-      const spans = contentType.includes('json') ? decodeJson(body) : decodeProtobuf(body)
+      // Metrics and logs (Deno's built-in OpenTelemetry exports all three) hold no spans.
+      const other = /\/v1\/(metrics|logs)$/.test(req.url ?? '')
+      const spans = other ? [] : contentType.includes('json') ? decodeJson(body) : decodeProtobuf(body)
       requests.push({ path: req.url ?? '', contentType, headers: req.headers, body, spans })
       for (const span of spans) {
         for (const w of waiters.splice(0)) (w.pred(span) ? w.resolve(span) : waiters.push(w))
