@@ -66,9 +66,12 @@ export class SigV4Exporter implements SpanExporter {
   }
 
   private async send(spans: ReadableSpan[]): Promise<void> {
+    // One deadline for the whole request, credentials included: the default chain may wait on
+    // an instance metadata endpoint that does not answer.
+    const signal = AbortSignal.timeout(this.opts.timeoutMs)
     const body = ProtobufTraceSerializer.serializeRequest(spans)
     if (!body) throw new Error('spans could not be serialized')
-    const signed = await this.signer.sign(
+    const signing = this.signer.sign(
       {
         method: 'POST',
         protocol: 'https:',
@@ -80,9 +83,14 @@ export class SigV4Exporter implements SpanExporter {
       },
       this.opts.now ? { signingDate: this.opts.now() } : undefined,
     )
+    const signed = await new Promise<Awaited<typeof signing>>((resolve, reject) => {
+      const late = (): void => reject(signal.reason as Error)
+      signal.addEventListener('abort', late, { once: true })
+      signing.then(resolve, reject).finally(() => signal.removeEventListener('abort', late))
+    })
     // fetch sets Host from the URL itself (a forbidden header): drop ours, signed as X-Ray's.
     const { host: _host, ...headers } = signed.headers as Record<string, string>
-    const res = await fetch(this.url, { method: 'POST', headers, body: body as Uint8Array<ArrayBuffer>, signal: AbortSignal.timeout(this.opts.timeoutMs) })
+    const res = await fetch(this.url, { method: 'POST', headers, body: body as Uint8Array<ArrayBuffer>, signal })
     // The body is read (or dropped) so the connection is released.
     const text = await res.text().catch(() => '')
     if (!res.ok) throw new Error(`X-Ray OTLP endpoint answered ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}`)

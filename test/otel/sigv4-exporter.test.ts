@@ -12,6 +12,8 @@ import { TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace'
 import { CountingExporter, type ExportStats } from '../../otel/bounded.ts'
 import { SigV4Exporter, xrayRegion } from '../../otel/sigv4-exporter.ts'
 import { tracingSettings } from '../../otel/settings.ts'
+import { startTracing } from '../../otel/sdk.ts'
+import { createMemoryLogger } from '../../src/log.ts'
 import { startOtlpReceiver } from '../support/otlp-receiver.ts'
 
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session-token-1' }
@@ -128,10 +130,13 @@ t.test('an endpoint down or hanging, or credentials missing: failed exports, cou
     exportOnce(counting(`${down.url}/v1/traces`, async () => credentials), spans(['a', 'b'])),
     exportOnce(counting(`${hung.url}/v1/traces`, async () => credentials), spans(['c'])),
     exportOnce(counting(`${hung.url}/v1/traces`, () => Promise.reject(new Error('Could not load credentials from any providers'))), spans(['d'])),
+    // A credential source that never answers (instance metadata unreachable): the same deadline.
+    exportOnce(counting(`${hung.url}/v1/traces`, () => new Promise(() => {})), spans(['e'])),
   ])
-  t.same(results.map((r) => r.code), [ExportResultCode.FAILED, ExportResultCode.FAILED, ExportResultCode.FAILED])
-  t.same(stats, { exported: 0, dropped: 4 })
-  t.same(losses.sort(), ['export_failed:1', 'export_failed:1', 'export_failed:2'])
+  t.same(results.map((r) => r.code), [ExportResultCode.FAILED, ExportResultCode.FAILED, ExportResultCode.FAILED, ExportResultCode.FAILED])
+  t.same(stats, { exported: 0, dropped: 5 })
+  t.same(losses.sort(), ['export_failed:1', 'export_failed:1', 'export_failed:1', 'export_failed:2'])
+  t.equal(hung.requests.length, 0, 'nothing answered')
 })
 
 t.test('at most `concurrency` requests in flight: a batch past it fails at once', async (t) => {
@@ -144,4 +149,30 @@ t.test('at most `concurrency` requests in flight: a batch past it fails at once'
   t.equal(third.code, ExportResultCode.FAILED)
   t.match(third.error?.message, /in flight/)
   await Promise.all(pending)
+})
+
+t.test('the setup: an X-Ray endpoint exports through this exporter, signed with the default credential chain (here the environment)', async (t) => {
+  const rx = await startOtlpReceiver()
+  t.teardown(() => rx.close())
+  const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY, token: process.env.AWS_SESSION_TOKEN }
+  process.env.AWS_ACCESS_KEY_ID = 'AKIDFROMENV'
+  process.env.AWS_SECRET_ACCESS_KEY = credentials.secretAccessKey
+  process.env.AWS_SESSION_TOKEN = 'token-from-env'
+  t.teardown(() => {
+    for (const [name, v] of [['AWS_ACCESS_KEY_ID', saved.id], ['AWS_SECRET_ACCESS_KEY', saved.secret], ['AWS_SESSION_TOKEN', saved.token]] as const) {
+      if (v === undefined) delete process.env[name]
+      else process.env[name] = v
+    }
+  })
+  const settings = tracingSettings({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://xray.eu-west-1.amazonaws.com/v1/traces', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' })!
+  // The same settings, sent to the local stand-in (the signed host is then the stand-in's).
+  const tracing = await startTracing({ ...settings, url: `${rx.url}/v1/traces` }, { logger: createMemoryLogger() })
+  tracing.tracer.startSpan('frame send', { attributes: { room_id: 'lobby' } }).end()
+  await tracing.shutdown()
+  t.same(tracing.stats(), { exported: 1, dropped: 0 })
+  const req = rx.requests[0]!
+  t.equal(req.contentType, 'application/x-protobuf', 'protobuf, whatever OTEL_EXPORTER_OTLP_PROTOCOL says')
+  t.same(req.spans.map((s) => s.name), ['frame send'])
+  t.match(String(req.headers.authorization), /^AWS4-HMAC-SHA256 Credential=AKIDFROMENV\/\d{8}\/eu-west-1\/xray\/aws4_request, SignedHeaders=[^,]*host[^,]*, Signature=[0-9a-f]{64}$/)
+  t.equal(req.headers['x-amz-security-token'], 'token-from-env')
 })
