@@ -1,11 +1,11 @@
 /**
  * What tracing costs (issue 11): fan-out on one node with tracing off, on at 1% sampling and
- * on at 100%, exporting OTLP/HTTP (protobuf, the default) to a local receiver in this process
- * that accepts and discards. Three servers run side by side, one per mode, each
+ * on at 100% (and a second server with tracing off, as a control), exporting OTLP/HTTP (protobuf, the default) to a local receiver in this process
+ * that accepts and discards. Four servers run side by side, one per mode, each
  * `node --import tsx src/main.ts` in its own process with STORE=embedded (as
  * bench/targets/guildhall.ts starts it), each with one room of N subscribers (default 300).
- * Short sending windows at a fixed rate alternate between the three (the order rotates each
- * round), so the load other work puts on the machine falls on all three alike. Each server's
+ * Short sending windows at a fixed rate alternate between the four (the order rotates each
+ * round), so the load other work puts on the machine falls on all of them alike. Each server's
  * CPU (from /proc) is counted over the whole run, idle moments and deferred exports included,
  * and divided by its deliveries.
  *
@@ -49,16 +49,17 @@ const SENDERS = Math.ceil(RATE / 4);
 /** One sending window; every round has one per mode. */
 const SECONDS = Number(args.get("seconds") ?? 5);
 /** Rounds per block; blocks are read separately to show the spread. */
-const ROUNDS = Number(args.get("rounds") ?? 4);
+const ROUNDS = Number(args.get("rounds") ?? 3);
 const BLOCKS = Number(args.get("blocks") ?? 3);
 const WARMUP_MS = 3_000;
 /** Longer than the batch processor's delay (5 s): the last spans of a window are exported. */
 const FLUSH_MS = 6_000;
-const MODES: TracingMode[] = ["off", "sampled1", "sampled100"];
+/** A second untraced server (control) shows how much two identical servers differ. */
+const MODES: TracingMode[] = ["off", "sampled1", "control", "sampled100"];
 
 /** Tracing's variables per mode; everything else (batch delay 5 s, queue 2,048) at its default. */
 function modeEnv(mode: TracingMode, endpoint: string): Record<string, string> {
-  if (mode === "off") return {};
+  if (mode === "off" || mode === "control") return {};
   return {
     OTEL_TRACES_EXPORTER: "otlp",
     OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
@@ -215,7 +216,7 @@ try {
   for (let b = 0; b < BLOCKS; b++) {
     const delivered0 = served.map((s) => s.delivered);
     for (let r = 0; r < ROUNDS; r++) {
-      // off, 1%, 100%; then 1%, 100%, off; ...: no mode always goes first or last.
+      // off, 1%, control, 100%; then 1%, control, 100%, off; ...: no mode always goes first or last.
       for (let k = 0; k < served.length; k++) await window(served[(k + b * ROUNDS + r) % served.length]!);
     }
     if (b === BLOCKS - 1) await sleep(FLUSH_MS);
@@ -262,7 +263,7 @@ const result: TracingResult & Record<string, unknown> = {
     ...source,
     loadAverage1mAtEnd: Number(os.loadavg()[0]!.toFixed(2)),
     durationSec: Math.round((Date.now() - started) / 1000),
-    server: `node --import tsx src/main.ts, STORE=embedded (DATA_DIR on ${filesystemOf(dataRoot).type}), production limits; three servers side by side, one per mode`,
+    server: `node --import tsx src/main.ts, STORE=embedded (DATA_DIR on ${filesystemOf(dataRoot).type}), production limits; four servers side by side, one per mode (two with tracing off)`,
     load: `one room per server, ${SUBSCRIBERS} subscribers on /ws/rooms/:roomId, ${SENDERS} of them sending ${RATE} sends/s in all; windows of ${SECONDS} s (then until deliveries stop) alternate between the servers, the order rotating each round, after a ${WARMUP_MS / 1000} s warm-up each; bench/load/ with 2 worker threads per server on the same machine`,
     cpu: `each server's utime+stime from /proc over the whole measured run (its idle time while the others send, and ${FLUSH_MS / 1000} s at the end for the last export, included), divided by its deliveries`,
     tracing: "OTEL_TRACES_EXPORTER=otlp, OTEL_EXPORTER_OTLP_PROTOCOL default (http/protobuf), OTEL_TRACES_SAMPLER=parentbased_traceidratio with OTEL_TRACES_SAMPLER_ARG 0.01 or 1, batch processor defaults; each traced server's receiver (in the benchmark's process, not counted) answers 200 and discards",
@@ -273,8 +274,8 @@ const result: TracingResult & Record<string, unknown> = {
   windows: BLOCKS * ROUNDS,
   blocks: BLOCKS,
   sides,
-  ratios: { sampled1: ratio("sampled1"), sampled100: ratio("sampled100") },
-  blockRatios: { sampled1: blockRatio("sampled1"), sampled100: blockRatio("sampled100") },
+  ratios: { control: ratio("control"), sampled1: ratio("sampled1"), sampled100: ratio("sampled100") },
+  blockRatios: { control: blockRatio("control"), sampled1: blockRatio("sampled1"), sampled100: blockRatio("sampled100") },
   targets: { sampled1: "<= 1.05x off", sampled100: "reported" },
   blockFigures,
 };

@@ -2,7 +2,8 @@
  * The tracing benchmark's table, rendered from its raw result, so docs/benchmarks.md can cite
  * rows that test/ci/bench-citations.test.ts checks against the committed JSON.
  */
-export type TracingMode = "off" | "sampled1" | "sampled100";
+/** `control` is a second server with tracing off: its ratio to `off` is the spread between two identical servers. */
+export type TracingMode = "off" | "control" | "sampled1" | "sampled100";
 
 export interface TracingSide {
   mode: TracingMode;
@@ -32,12 +33,13 @@ export interface TracingResult {
   blocks: number;
   sides: Record<TracingMode, TracingSide>;
   /** Each mode's CPU per delivery over off's, over the whole run and per block. */
-  ratios: { sampled1: number; sampled100: number };
-  blockRatios: { sampled1: number[]; sampled100: number[] };
+  ratios: { control: number; sampled1: number; sampled100: number };
+  blockRatios: { control: number[]; sampled1: number[]; sampled100: number[] };
 }
 
 const label: Record<TracingMode, string> = {
   off: "tracing off",
+  control: "tracing off, a second server (control)",
   sampled1: "tracing on, 1% sampled",
   sampled100: "tracing on, 100% sampled",
 };
@@ -45,15 +47,17 @@ const label: Record<TracingMode, string> = {
 export function tracingTable(r: TracingResult): string {
   const side = (m: TracingMode) => {
     const s = r.sides[m];
-    const exported = m === "off" ? "" : `, ${s.exports} export requests, ${kib(s.exportBytes)} KiB, ${s.spansDropped} spans dropped`;
+    const exported = m === "off" || m === "control" ? "" : `, ${s.exports} export requests, ${kib(s.exportBytes)} KiB, ${s.spansDropped} spans dropped`;
     return `| ${label[m]}, server CPU per delivery | ${s.cpuUsPerDelivery} µs (${s.delivered} deliveries, ${pct(s.deliveredRatio)} delivered, p50 / p99 ${s.p50Ms ?? "-"} / ${s.p99Ms ?? "-"} ms${exported}) |`;
   };
   return [
     "| measure | value |",
     "|---|---|",
     side("off"),
+    side("control"),
     side("sampled1"),
     side("sampled100"),
+    `| ${label.control} / off | ${r.ratios.control}x (each of ${r.blocks} blocks: ${r.blockRatios.control.join(", ")}) |`,
     `| ${label.sampled1} / off | ${r.ratios.sampled1}x (each of ${r.blocks} blocks: ${r.blockRatios.sampled1.join(", ")}) |`,
     `| ${label.sampled100} / off | ${r.ratios.sampled100}x (each of ${r.blocks} blocks: ${r.blockRatios.sampled100.join(", ")}) |`,
     "",
