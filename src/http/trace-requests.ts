@@ -6,7 +6,9 @@
  */
 import type { Context, MiddlewareHandler } from 'hono'
 import { matchedRoutes } from 'hono/route'
-import type { Tracer } from '../../actors/tracing.ts'
+import { parseRoomId } from '../../actors/protocol/rooms.ts'
+import { roomAttributes } from '../../actors/span-attributes.ts'
+import type { SpanAttributes, Tracer } from '../../actors/tracing.ts'
 import type { AppEnv } from './context.ts'
 
 export interface RequestTracing {
@@ -19,10 +21,14 @@ export function traceRequests(tracing: RequestTracing): MiddlewareHandler<AppEnv
   return async (c, next) => {
     const method = c.req.method
     const route = routeOf(c)
+    const attributes: SpanAttributes = route ? { 'http.method': method, 'http.route': route } : { 'http.method': method }
+    // The room at start, so a sampler by room (TRACE_ROOMS) sees an upgrade to a listed room.
+    const room = roomOf(c, route)
+    if (room) Object.assign(attributes, roomAttributes(room, undefined))
     const span = tracing.tracer.startSpan(route ? `HTTP ${method} ${route}` : `HTTP ${method}`, {
       kind: 'server',
       parent: tracing.parentFrom(c.req.raw.headers),
-      attributes: route ? { 'http.method': method, 'http.route': route } : { 'http.method': method },
+      attributes,
     })
     // The upgrade's span: the socket's frame spans link to it (ws-routes.ts).
     c.set('span', span)
@@ -56,3 +62,20 @@ function routeOf(c: Context<AppEnv>): string | undefined {
   }
   return undefined
 }
+
+/** The valid room id of a route with `:roomId`, decoded (`GUILD%23g` is `GUILD#g`). */
+function roomOf(c: Context<AppEnv>, route: string | undefined): string | undefined {
+  if (!route?.includes(':roomId')) return undefined
+  const segments = route.split('/')
+  const at = segments.indexOf(':roomId')
+  const raw = c.req.path.split('/')[at]
+  if (raw === undefined) return undefined
+  let id: string
+  try {
+    id = decodeURIComponent(raw)
+  } catch {
+    return undefined
+  }
+  return parseRoomId(id) ? id : undefined
+}
+

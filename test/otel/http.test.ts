@@ -56,7 +56,8 @@ for (const protocol of ['http/json', 'http/protobuf']) {
 
     const up = await rx.span((x) => x.name === 'HTTP GET /ws/rooms/:roomId')
     t.match(up, { traceId: callerTrace, parentSpanId: 'b7ad6b7169203331', kind: 2 }, "the caller's traceparent continued")
-    t.match(up.attributes, { 'http.method': 'GET', 'http.route': '/ws/rooms/:roomId', user_id: 'alice' })
+    t.match(up.attributes, { 'http.method': 'GET', 'http.route': '/ws/rooms/:roomId', user_id: 'alice', room_id: room })
+    t.ok((up.attributes['aws.xray.annotations'] as string[]).includes('room_id'), 'the upgrade names its room (a sampler by room sees it)')
     t.equal(up.attributes['http.status_code'], 101, 'the upgrade taken')
     t.ok((up.attributes['aws.xray.annotations'] as string[]).includes('user_id'), 'user_id listed as an X-Ray annotation')
 
