@@ -100,7 +100,9 @@ export async function createGuildhall(opts: GuildhallOptions): Promise<Guildhall
     upgradeWebSocket: opts.upgradeWebSocket,
     lifecycle,
     cluster: info,
-    ...(tracing.enabled && { tracing }),
+    ...(tracing.enabled && {
+      tracing: { tracer: tracing.tracer, parentFrom: (headers: Headers) => tracing.parentFrom(headers), ...(cluster && { node: cluster.node }) },
+    }),
   })
   const dev = devMode && secret ? { secret, ...(await mintDevTokens(secret)) } : undefined
   // For `npm run token` (dev-secret.ts); only when this process opened the data directory.

@@ -15,6 +15,8 @@ export interface RequestTracing {
   tracer: Tracer
   /** The context the request continues, as a `traceparent` (otel/setup.ts `Tracing.parentFrom`). */
   parentFrom(headers: Headers): string | undefined
+  /** This node's id in a cluster: every request span names it (X-Ray annotation `node`). */
+  node?: string
 }
 
 export function traceRequests(tracing: RequestTracing): MiddlewareHandler<AppEnv> {
@@ -24,7 +26,8 @@ export function traceRequests(tracing: RequestTracing): MiddlewareHandler<AppEnv
     const attributes: SpanAttributes = route ? { 'http.method': method, 'http.route': route } : { 'http.method': method }
     // The room at start, so a sampler by room (TRACE_ROOMS) sees an upgrade to a listed room.
     const room = roomOf(c, route)
-    if (room) Object.assign(attributes, roomAttributes(room, undefined))
+    if (room) Object.assign(attributes, roomAttributes(room, tracing.node))
+    else if (tracing.node !== undefined) attributes.node = tracing.node
     const span = tracing.tracer.startSpan(route ? `HTTP ${method} ${route}` : `HTTP ${method}`, {
       kind: 'server',
       parent: tracing.parentFrom(c.req.raw.headers),

@@ -99,6 +99,7 @@ t.test('a message sent on n1 to a room owned by n2: one trace across both nodes,
   // entry's hop on both nodes; the frame span links to the upgrade.
   const upgrade = await arrived('the upgrade span', (s) => s.name === 'HTTP GET /ws/rooms/:roomId' && s.traceId === albTrace)
   t.match(upgrade, { parentSpanId: '', kind: 2, attributes: { 'http.status_code': 101 } }, "the upgrade's span is a root in the ALB's trace")
+  t.equal(upgrade.attributes.node, 'n1', 'the upgrade span names the node that took it')
   t.ok(frame.links.some((l) => l.spanId === upgrade.spanId && l.traceId === albTrace), 'frame send links to the upgrade')
   const opening = await arrived('link.open on n1', (s) => s.name === 'link.open' && s.traceId === albTrace && s.attributes.node === 'n1')
   const opened = await arrived('link.open on n2', (s) => s.name === 'link.open' && s.traceId === albTrace && s.attributes.node === 'n2')
