@@ -1,5 +1,5 @@
 /**
- * The OpenTelemetry SDK for Node, loaded only when tracing is on (otel/setup.ts): NodeSDK with
+ * The OpenTelemetry SDK, loaded only when tracing is on (otel/setup.ts): NodeSDK with
  * X-Ray ids, a bounded batch processor in front of an OTLP/HTTP exporter (protobuf or JSON)
  * or the console, the configured sampler, and the W3C, X-Ray and ALB propagators.
  *
@@ -8,6 +8,10 @@
  * Everything is configured explicitly from the settings: NodeSDK would otherwise start OTLP
  * metric and log exporters of its own by default, and read `process.env` rather than the
  * environment the server was given.
+ *
+ * The same code runs on Deno (npm packages, `npm run start:deno`'s permissions suffice; its
+ * AsyncLocalStorage carries the context, and the AWS SDK instrumentation's hook sees the
+ * AWS SDK loaded through Deno's npm support): test/otel/deno-sdk.test.ts.
  */
 import { context, isSpanContextValid, propagation, ROOT_CONTEXT, trace, type TextMapGetter } from '@opentelemetry/api'
 import { CompositePropagator, W3CTraceContextPropagator } from '@opentelemetry/core'

@@ -44,17 +44,13 @@ const denoTokenLeak =
 
 /** Throws `TracingConfigError` for a malformed variable (the server then refuses to start). */
 export async function setupTracing(env: Env, opts: SetupOptions): Promise<Tracing> {
-  if ('Deno' in globalThis && env.OTEL_DENO?.trim().toLowerCase() === 'true') {
-    opts.logger.warn('tracing_unavailable', { reason: denoTokenLeak })
-  }
+  // Deno's built-in OpenTelemetry exports its own span per request with the URL's query, where
+  // a browser's token travels (docs/operations.md): refused. Without it, Deno runs the same npm
+  // SDK as Node (otel/sdk.ts), which records only our spans.
+  const denoBuiltIn = 'Deno' in globalThis && env.OTEL_DENO?.trim().toLowerCase() === 'true'
+  if (denoBuiltIn) opts.logger.warn('tracing_unavailable', { reason: denoTokenLeak })
   const settings = tracingSettings(env)
-  if (!settings) return tracingOff
-  if ('Deno' in globalThis) {
-    // Deno has OpenTelemetry built in (OTEL_DENO=true), but its own span for each request
-    // records the URL's query, where a browser's token travels: not usable here (docs/operations.md).
-    opts.logger.warn('tracing_unavailable', { reason: 'the OpenTelemetry SDK setup runs on Node only' })
-    return tracingOff
-  }
+  if (!settings || denoBuiltIn) return tracingOff
   const { startTracing } = await import('./sdk.ts')
   return startTracing(settings, opts)
 }
