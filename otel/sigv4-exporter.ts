@@ -106,7 +106,7 @@ export class SigV4Exporter implements SpanExporter {
   }
 }
 
-/** SHA-256 (keyed: HMAC) for the signer, on node:crypto (otel/sdk.ts runs on Node only). */
+/** SHA-256 (keyed: HMAC) for the signer, on node:crypto (Node, and Deno through its Node compatibility). */
 class Sha256 {
   private hash: Hash | Hmac
 
