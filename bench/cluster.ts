@@ -25,6 +25,7 @@ import { clusterTable, type ClusterResult, type FanoutSide } from "./lib/cluster
 import { log } from "./lib/log.ts";
 import { machineInfo } from "./lib/machine.ts";
 import { cpuMicros } from "./lib/proc.ts";
+import { untilQuiet } from "./load/quiet.ts";
 import { latency, percentile, round } from "./lib/stats.ts";
 import { mintToken } from "./lib/token.ts";
 import { LoadPool } from "./load/pool.ts";
@@ -107,7 +108,7 @@ async function fanout(dynamo: DynamoDbLocal, nodes: number): Promise<FanoutSide>
     await pool.setRate(RATE, SENDERS);
     await sleep(3_000);
     await pool.setRate(0, 0);
-    await quiet(pool);
+    await untilQuiet(pool);
     await pool.sampleEvery(Math.max(1, Math.floor((RATE * SUBSCRIBERS * SECONDS) / 5000)));
     await pool.snapshot();
     const cpu0 = cpuOf(cluster.live);
@@ -116,7 +117,7 @@ async function fanout(dynamo: DynamoDbLocal, nodes: number): Promise<FanoutSide>
     await sleep(SECONDS * 1000);
     await pool.setRate(0, 0);
     const seconds = (performance.now() - t0) / 1000;
-    const snap = await quiet(pool);
+    const snap = await untilQuiet(pool);
     const cpu = cpuOf(cluster.live) - cpu0;
     const lat = latency(snap.samplesMs);
     const side: FanoutSide = {
@@ -137,22 +138,6 @@ async function fanout(dynamo: DynamoDbLocal, nodes: number): Promise<FanoutSide>
   }
 }
 
-/** Snapshots until deliveries stop (at most 15 s): the sum over the window and its tail. */
-async function quiet(pool: LoadPool) {
-  const total = await pool.snapshot();
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    await sleep(500);
-    const s = await pool.snapshot();
-    total.delivered += s.delivered;
-    total.acks += s.acks;
-    total.errors += s.errors;
-    total.sent += s.sent;
-    total.samplesMs.push(...s.samplesMs);
-    if (s.delivered === 0) break;
-  }
-  return total;
-}
 
 /** A client on another node than `avoid`, in `room`. */
 async function memberAvoiding(cluster: Cluster, room: string, avoid: string, user: string): Promise<Member> {

@@ -5,7 +5,7 @@
  * `--data-dir=<dir>` for guildhall's DATA_DIR (default bench/.data; tmpfs is refused).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { freePort } from "./lib/free-port.ts";
 import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -41,16 +41,6 @@ async function specs(count: number, room: (i: number) => string): Promise<ConnSp
   return Array.from({ length: count }, (_, i) => ({ room: room(i), token: tokens[i] as string }));
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function runOne(scenario: Scenario, target: Target): Promise<SystemResult> {
   const missing = target.unavailable?.();

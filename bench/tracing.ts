@@ -17,12 +17,12 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { createServer as createHttpServer } from "node:http";
-import { createServer } from "node:net";
 import os from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { saveName } from "./lib/args.ts";
+import { freePort } from "./lib/free-port.ts";
 import { filesystemOf, refusal } from "./lib/filesystem.ts";
 import { log } from "./lib/log.ts";
 import { machineInfo } from "./lib/machine.ts";
@@ -31,7 +31,7 @@ import { latency, round } from "./lib/stats.ts";
 import { mintToken } from "./lib/token.ts";
 import { tracingTable, type TracingMode, type TracingResult, type TracingSide } from "./lib/tracing-report.ts";
 import { LoadPool } from "./load/pool.ts";
-import type { Snapshot } from "./load/messages.ts";
+import { untilQuiet } from "./load/quiet.ts";
 import { spawnServer } from "./targets/spawn.ts";
 import type { RunningServer } from "./targets/types.ts";
 
@@ -89,32 +89,7 @@ async function discardingReceiver() {
   };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const srv = createServer();
-    srv.on("error", fail);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => ok(port));
-    });
-  });
-}
 
-/** Snapshots until deliveries stop (at most 15 s): the sum over the window and its tail. */
-async function quiet(pool: LoadPool): Promise<Snapshot> {
-  const total = await pool.snapshot();
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    await sleep(500);
-    const s = await pool.snapshot();
-    total.delivered += s.delivered;
-    total.sent += s.sent;
-    total.errors += s.errors;
-    total.samplesMs.push(...s.samplesMs);
-    if (s.delivered === 0) break;
-  }
-  return total;
-}
 
 const secret = randomBytes(32).toString("hex");
 const tokens: string[] = [];
@@ -168,7 +143,7 @@ async function serve(mode: TracingMode): Promise<Served> {
   await pool.setRate(RATE, SENDERS);
   await sleep(WARMUP_MS);
   await pool.setRate(0, 0);
-  await quiet(pool);
+  await untilQuiet(pool);
   log(`${mode}: server pid ${server.pid}, ${SUBSCRIBERS} subscribed, warmed up`);
   return { mode, server, pool, logFile, dataDir, rx, rx0: { requests: 0, bytes: 0 }, exported: { requests: 0, bytes: 0 }, sent: 0, delivered: 0, samplesMs: [], errors: 0 };
 }
@@ -180,7 +155,7 @@ async function window(s: Served): Promise<void> {
   await s.pool.setRate(RATE, SENDERS);
   await sleep(SECONDS * 1000);
   await s.pool.setRate(0, 0);
-  const snap = await quiet(s.pool);
+  const snap = await untilQuiet(s.pool);
   s.sent += snap.sent;
   s.delivered += snap.delivered;
   s.errors += snap.errors;
