@@ -1,15 +1,11 @@
 // Metrics of the room runtime (docs/operations.md "Metrics"), recorded by the harness's MetricRecorder.
 import t from 'tap'
-import { ClusterNode } from '../../actors/cluster/cluster-node.ts'
 import { countedChannel } from '../../actors/cluster/counted-channel.ts'
 import { ownerOf } from '../../actors/cluster/placement.ts'
 import type { LinkChannel } from '../../actors/cluster/ports.ts'
-import { ActorHost } from '../../actors/host.ts'
 import { runtimeMetrics } from '../../actors/metrics.ts'
-import { silentLogger, type SocketPort } from '../../actors/ports.ts'
-import { createWorld, ManualClock, MemoryStore, MetricRecorder } from '../../actors/testing.ts'
-import { MemoryNetwork } from '../../actors/testing/cluster/memory-link.ts'
-import { MemoryLeaseStore } from '../../actors/testing/memory-leases.ts'
+import { createWorld, MetricRecorder } from '../../actors/testing.ts'
+import { recordingSocket, twoNodes } from '../support/two-nodes.ts'
 
 const secret = 'do-not-count-this-text-4411'
 
@@ -120,45 +116,13 @@ t.test('without metrics nothing is recorded and the runtime works as before', as
 })
 
 t.test('two nodes: a send on A to a room owned by B counts link traffic both ways, the message where it is stored', async (t) => {
-  const clock = new ManualClock()
-  const network = new MemoryNetwork({ clock, random: () => 0.5, minDelayMs: 1, maxDelayMs: 3 })
-  const leases = new MemoryLeaseStore()
-  const store = new MemoryStore()
-  const settle = async (): Promise<void> => {
-    for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve))
-  }
-  const advance = async (ms: number): Promise<void> => {
-    const end = clock.now() + ms
-    await settle()
-    for (let due = clock.nextDue(); due !== undefined && due <= end; due = clock.nextDue()) {
-      clock.set(due)
-      await settle()
-    }
-    clock.set(end)
-    await settle()
-  }
-  const [a, b] = ['n1', 'n2'].map((id) => {
-    const cluster = new ClusterNode({
-      node: id,
-      address: `${id}:8788`,
-      leases: leases.view(id),
-      transport: network.transport(id, `${id}:8788`),
-      clock,
-      monotonic: () => clock.now(),
-      logger: silentLogger,
-      heartbeatMs: 1_000,
-      leaseMs: 5_000,
-    })
+  const { nodes, advance } = await twoNodes(() => {
     const metrics = new MetricRecorder()
-    let ids = 0
-    const host = new ActorHost({ store, clock, autoCreateRooms: true, newId: () => `${id}.m${++ids}`, cluster, metrics })
-    return { cluster, host, metrics }
-  }) as [{ cluster: ClusterNode; host: ActorHost; metrics: MetricRecorder }, { cluster: ClusterNode; host: ActorHost; metrics: MetricRecorder }]
-  for (const n of [a, b]) await n.cluster.start(n.host)
-  await advance(3_000)
+    return { metrics, hostOptions: { metrics } }
+  })
+  const [a, b] = nodes
   const room = Array.from({ length: 100 }, (_, i) => `room${i}`).find((r) => ownerOf(r, ['n1', 'n2']) === 'n2')!
-  const frames: { type: string }[] = []
-  const port: SocketPort = { send: (text) => void frames.push(JSON.parse(text)), bufferedAmount: () => 0, close() {} }
+  const { port, frames } = recordingSocket()
   const session = a.host.openSession({ user: { id: 'ann' }, socket: port, room: { roomId: room } })
   await advance(100)
   session.receive(JSON.stringify({ type: 'send', id: 'k1', text: secret }))

@@ -2,14 +2,10 @@
 // span context (`tp`, checked strictly), and a message sent on one node to a room owned by
 // another is one trace across both.
 import t from 'tap'
-import { ClusterNode } from '../../actors/cluster/cluster-node.ts'
 import { decodeLink, encodeLink } from '../../actors/cluster/link-codec.ts'
 import { ownerOf } from '../../actors/cluster/placement.ts'
-import { ActorHost } from '../../actors/host.ts'
-import { silentLogger, type SocketPort } from '../../actors/ports.ts'
-import { ManualClock, MemoryStore, SpanRecorder } from '../../actors/testing.ts'
-import { MemoryNetwork } from '../../actors/testing/cluster/memory-link.ts'
-import { MemoryLeaseStore } from '../../actors/testing/memory-leases.ts'
+import { SpanRecorder } from '../../actors/testing.ts'
+import { recordingSocket, twoNodes } from '../support/two-nodes.ts'
 
 const tp = '00-5f0e1a2b0000000000000000000000ab-00000000000000cd-01'
 
@@ -41,61 +37,16 @@ t.test('link headers: tp on open and frame, a traceparent exactly', async (t) =>
   t.notOk(decodeLink(JSON.stringify({ t: 'b', room: 'lobby', tp }) + '\n{}').ok)
 })
 
-/** Two nodes of the real runtime on one virtual clock, linked in memory, sharing one store. */
-async function twoNodes() {
-  const clock = new ManualClock()
-  const network = new MemoryNetwork({ clock, random: () => 0.5, minDelayMs: 1, maxDelayMs: 3 })
-  const leases = new MemoryLeaseStore()
-  const store = new MemoryStore()
-  const settle = async (): Promise<void> => {
-    for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve))
-  }
-  const advance = async (ms: number): Promise<void> => {
-    const end = clock.now() + ms
-    await settle()
-    for (let due = clock.nextDue(); due !== undefined && due <= end; due = clock.nextDue()) {
-      clock.set(due)
-      await settle()
-    }
-    clock.set(end)
-    await settle()
-  }
-  const nodes = ['n1', 'n2'].map((id, i) => {
-    const tracer = new SpanRecorder(clock, (i + 1) * 1_000_000)
-    const cluster = new ClusterNode({
-      node: id,
-      address: `${id}:8788`,
-      leases: leases.view(id),
-      transport: network.transport(id, `${id}:8788`),
-      clock,
-      monotonic: () => clock.now(),
-      logger: silentLogger,
-      heartbeatMs: 1_000,
-      leaseMs: 5_000,
-      tracer,
-    })
-    let ids = 0
-    const host = new ActorHost({ store, clock, autoCreateRooms: true, newId: () => `${id}.m${++ids}`, cluster, tracer })
-    return { id, cluster, host, tracer }
-  })
-  for (const n of nodes) await n.cluster.start(n.host)
-  await advance(3_000) // both views hold both nodes
-  return { nodes, advance }
-}
-
-function socket() {
-  const frames: { type: string; [k: string]: any }[] = []
-  const port: SocketPort = { send: (text) => void frames.push(JSON.parse(text)), bufferedAmount: () => 0, close() {} }
-  return { port, frames }
-}
+/** Two nodes, each with its own recorder (ids apart so the two never share one). */
+const tracedNodes = () => twoNodes((_id, i, clock) => ({ tracer: new SpanRecorder(clock, (i + 1) * 1_000_000) }))
 
 t.test('a message sent on node A to a room owned by node B is one trace across both, with the hop', async (t) => {
-  const { nodes, advance } = await twoNodes()
+  const { nodes, advance } = await tracedNodes()
   const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]]
   const room = Array.from({ length: 100 }, (_, i) => `room${i}`).find((r) => ownerOf(r, ['n1', 'n2']) === 'n2')!
   t.equal(a.cluster.isLocal(room), false, 'the room lives on n2')
   const upgrade = '00-5f0e1a2b000000000000000000000abc-00000000000000aa-01'
-  const ann = socket()
+  const ann = recordingSocket()
   const session = a.host.openSession({ user: { id: 'ann' }, socket: ann.port, room: { roomId: room }, traceparent: upgrade })
   await advance(100)
   t.equal(ann.frames[0]?.type, 'welcome', 'entered through the link')
@@ -146,10 +97,10 @@ t.test('a message sent on node A to a room owned by node B is one trace across b
 })
 
 t.test('a join over /ws: the entry\'s hop is a child of the join frame\'s span', async (t) => {
-  const { nodes, advance } = await twoNodes()
+  const { nodes, advance } = await tracedNodes()
   const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]]
   const room = Array.from({ length: 100 }, (_, i) => `room${i}`).find((r) => ownerOf(r, ['n1', 'n2']) === 'n2')!
-  const ann = socket()
+  const ann = recordingSocket()
   const session = a.host.openSession({ user: { id: 'ann' }, socket: ann.port })
   session.receive(JSON.stringify({ type: 'join', room }))
   await advance(100)
