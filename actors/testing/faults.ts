@@ -39,41 +39,48 @@ export interface FailOptions {
 }
 
 /** How one call should behave, decided when it is made. */
-export interface CallPlan {
+export interface CallPlan<E extends Error = StoreFaultError> {
   /** Resolves when every stall that caught this call is released; rejects if released with an error. */
   gate: Promise<void>
-  fail?: StoreFaultError
+  fail?: E
   afterApply: boolean
 }
 
-interface FailRule {
-  target: FaultTarget
+/** What a fault table needs to know about the calls it governs (store methods, lease operations). */
+export interface FaultSpec<M extends string, T extends string, E extends Error> {
+  matches(target: T, method: M): boolean
+  error(method: M): E
+  /** The target of `failNext`, `failCall` and `stall` when none is given. */
+  defaultTarget: T
+}
+
+interface FailRule<T> {
+  target: T
   skip: number
   times: number
   afterApply: boolean
 }
 
-interface Stall {
-  target: FaultTarget
+interface Stall<T> {
+  target: T
   done: Promise<void>
   release: (error?: Error) => void
 }
 
-function matches(target: FaultTarget, method: StoreMethod): boolean {
-  return target === 'any' || target === method || (target === 'write' && writes.has(method))
-}
+/** Rules and stalls for the calls of one test double; `plan` is asked at the start of each call. */
+export class FaultRules<M extends string, T extends string, E extends Error> {
+  #rules: FailRule<T>[] = []
+  #stalls: Stall<T>[] = []
 
-export class Faults {
-  #rules: FailRule[] = []
-  #stalls: Stall[] = []
+  constructor(private readonly spec: FaultSpec<M, T, E>) {}
 
-  /** The next `n` matching calls reject with StoreFaultError. */
-  failNext(n = 1, target: FaultTarget = 'write', opts: FailOptions = {}): void {
+  /** The next `n` matching calls reject with the spec's error. */
+  failNext(n = 1, target: T = this.spec.defaultTarget, opts: FailOptions = {}): void {
     this.#rules.push({ target, skip: 0, times: n, afterApply: opts.afterApply ?? false })
   }
 
   /** Only the `nth` matching call from now (1 = the next one) rejects. */
-  failCall(nth: number, target: FaultTarget = 'write', opts: FailOptions = {}): void {
+  failCall(nth: number, target: T = this.spec.defaultTarget, opts: FailOptions = {}): void {
     this.#rules.push({ target, skip: nth - 1, times: 1, afterApply: opts.afterApply ?? false })
   }
 
@@ -82,14 +89,14 @@ export class Faults {
    * with an error, they reject with it and apply nothing (a write that timed out); released
    * without, they go on in the order they were made.
    */
-  stall(target: FaultTarget = 'write'): (error?: Error) => void {
+  stall(target: T = this.spec.defaultTarget): (error?: Error) => void {
     let settle!: (error?: Error) => void
     const done = new Promise<void>((resolve, reject) => {
       settle = (error) => (error ? reject(error) : resolve())
     })
     // A stall released with an error before any call waited on it must not be "unhandled".
     done.catch(() => {})
-    const stall: Stall = {
+    const stall: Stall<T> = {
       target,
       done,
       release: (error) => {
@@ -107,22 +114,33 @@ export class Faults {
     for (const s of [...this.#stalls]) s.release()
   }
 
-  /** Called by the store at the start of every call. */
-  plan(method: StoreMethod): CallPlan {
-    let fail: StoreFaultError | undefined
+  /** Called by the double at the start of every call. */
+  plan(method: M): CallPlan<E> {
+    let fail: E | undefined
     let afterApply = false
     for (const rule of this.#rules) {
-      if (!matches(rule.target, method)) continue
+      if (!this.spec.matches(rule.target, method)) continue
       if (rule.skip > 0) {
         rule.skip--
       } else if (rule.times > 0) {
         rule.times--
-        fail ??= new StoreFaultError(`injected fault in ${method}`)
+        fail ??= this.spec.error(method)
         afterApply ||= rule.afterApply
       }
     }
     this.#rules = this.#rules.filter((r) => r.times > 0)
-    const gate = Promise.all(this.#stalls.filter((s) => matches(s.target, method)).map((s) => s.done))
+    const gate = Promise.all(this.#stalls.filter((s) => this.spec.matches(s.target, method)).map((s) => s.done))
     return { gate: gate.then(() => {}), fail, afterApply }
+  }
+}
+
+/** MemoryStore's faults: targets are a method, every write (the default), or every call. */
+export class Faults extends FaultRules<StoreMethod, FaultTarget, StoreFaultError> {
+  constructor() {
+    super({
+      matches: (target, method) => target === 'any' || target === method || (target === 'write' && writes.has(method)),
+      error: (method) => new StoreFaultError(`injected fault in ${method}`),
+      defaultTarget: 'write',
+    })
   }
 }

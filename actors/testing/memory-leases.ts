@@ -11,6 +11,7 @@
  * before every call (delay it on virtual time, or throw to fail it with nothing applied).
  */
 import type { LeaseRenewal, LeaseStore, NodeLease } from '../cluster/ports.ts'
+import { FaultRules, type FailOptions } from './faults.ts'
 
 export type LeaseOp = 'renew' | 'list' | 'remove'
 export type LeaseTarget = LeaseOp | 'any'
@@ -28,27 +29,16 @@ export class LeaseFaultError extends Error {
   override name = 'LeaseFaultError'
 }
 
-interface FailRule {
-  target: LeaseTarget
-  times: number
-  afterApply: boolean
-}
-
-interface Stall {
-  target: LeaseTarget
-  done: Promise<void>
-  release: (error?: Error) => void
-}
-
-const matches = (target: LeaseTarget, op: LeaseOp): boolean => target === 'any' || target === op
-
 export class MemoryLeaseStore implements LeaseStore {
   /** Awaited before each call of this handle; throwing fails the call, applying nothing. */
   hook?: (call: LeaseCall) => void | Promise<void>
   /** Calls made through this handle, per operation. */
   readonly calls: Record<LeaseOp, number> = { renew: 0, list: 0, remove: 0 }
-  #rules: FailRule[] = []
-  #stalls: Stall[] = []
+  readonly #faults = new FaultRules<LeaseOp, LeaseTarget, LeaseFaultError>({
+    matches: (target, op) => target === 'any' || target === op,
+    error: (op) => new LeaseFaultError(`injected fault in ${op}`),
+    defaultTarget: 'any',
+  })
 
   constructor(
     private readonly table: Map<string, NodeLease> = new Map(),
@@ -61,8 +51,8 @@ export class MemoryLeaseStore implements LeaseStore {
   }
 
   /** The next `n` matching calls reject with LeaseFaultError; `afterApply`: applied first. */
-  failNext(n = 1, target: LeaseTarget = 'any', opts: { afterApply?: boolean } = {}): void {
-    this.#rules.push({ target, times: n, afterApply: opts.afterApply ?? false })
+  failNext(n = 1, target: LeaseTarget = 'any', opts: FailOptions = {}): void {
+    this.#faults.failNext(n, target, opts)
   }
 
   /**
@@ -70,27 +60,12 @@ export class MemoryLeaseStore implements LeaseStore {
    * with an error they reject with it and apply nothing; without, they go on in order.
    */
   stall(target: LeaseTarget = 'any'): (error?: Error) => void {
-    let settle!: (error?: Error) => void
-    const done = new Promise<void>((resolve, reject) => {
-      settle = (error) => (error ? reject(error) : resolve())
-    })
-    done.catch(() => {})
-    const stall: Stall = {
-      target,
-      done,
-      release: (error) => {
-        this.#stalls = this.#stalls.filter((s) => s !== stall)
-        settle(error)
-      },
-    }
-    this.#stalls.push(stall)
-    return stall.release
+    return this.#faults.stall(target)
   }
 
   /** Forget every rule and release every stall of this handle. */
   clear(): void {
-    this.#rules = []
-    for (const s of [...this.#stalls]) s.release()
+    this.#faults.clear()
   }
 
   renew(lease: LeaseRenewal): Promise<void> {
@@ -113,21 +88,12 @@ export class MemoryLeaseStore implements LeaseStore {
 
   async #call<T>(call: Omit<LeaseCall, 'caller'>, run: () => T): Promise<T> {
     this.calls[call.op]++
-    let fail: LeaseFaultError | undefined
-    let afterApply = false
-    for (const rule of this.#rules) {
-      if (!matches(rule.target, call.op) || rule.times <= 0) continue
-      rule.times--
-      fail ??= new LeaseFaultError(`injected fault in ${call.op}`)
-      afterApply ||= rule.afterApply
-    }
-    this.#rules = this.#rules.filter((r) => r.times > 0)
-    const gates = this.#stalls.filter((s) => matches(s.target, call.op)).map((s) => s.done)
-    await Promise.all(gates)
+    const plan = this.#faults.plan(call.op)
+    await plan.gate
     await this.hook?.({ ...call, ...(this.caller !== undefined && { caller: this.caller }) })
-    if (fail && !afterApply) throw fail
+    if (plan.fail && !plan.afterApply) throw plan.fail
     const result = run()
-    if (fail) throw fail
+    if (plan.fail) throw plan.fail
     return result
   }
 }
