@@ -193,6 +193,8 @@ export class ActorHost implements RoomRuntime, SessionHost {
    */
   async peerRevoked(roomId: string, userId: string): Promise<void> {
     this.store.forgetAccess?.(roomId, userId)
+    // Not this.checkAccess: with AUTO_CREATE_ROOMS a room without a record reads as open, and a
+    // revocation must still win there. The store's own answer, nothing created.
     const access = await checkAccess(this.store, { autoCreateRooms: false, creates: this.quotas, now: () => this.clock.now() }, roomId, userId, 'read')
     if (access.ok) return
     this.revoke(roomId, userId, { announce: false })
