@@ -1,12 +1,12 @@
-# guildhall server image: Node 20 on Debian slim, production dependencies only.
+# guildhall server image: Node 24 on Debian slim, production dependencies only.
 # Build: docker build -t guildhall .   Run: docker run -p 8787:8787 -e JWT_SECRET=... guildhall
-FROM node:20-bookworm-slim AS deps
+FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Dev dependencies (tap, deno, bench peers, DynamoDB Local) are not needed to serve.
 RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
     PORT=8787 \
     HOST=0.0.0.0 \
@@ -23,5 +23,6 @@ VOLUME ["/data"]
 EXPOSE 8787
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s \
   CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-# Run node directly (not npm) so SIGTERM reaches the server and it drains (docs/operations.md).
-CMD ["node", "--import", "tsx", "src/main.ts"]
+# Run node directly (not npm) so SIGTERM reaches the server and it drains (docs/operations.md);
+# Node 24 strips the TypeScript types itself, so there is no build and no loader.
+CMD ["node", "src/main.ts"]

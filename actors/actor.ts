@@ -99,7 +99,11 @@ export class RoomActor implements RoomHandle {
   private batchTraces: Map<string, string> | undefined
   private spanAttributes: SpanAttributes | undefined
 
-  constructor(readonly roomId: string, private readonly deps: ActorDeps) {
+  readonly roomId: string
+  private readonly deps: ActorDeps
+  constructor(roomId: string, deps: ActorDeps) {
+    this.roomId = roomId
+    this.deps = deps
     this.tracer = deps.tracer ?? noopTracer
     this.metrics = deps.metrics ?? noopRuntimeMetrics
     this.mailbox = new Mailbox((err) => deps.logger.error('actor_error', { room: roomId, error: String(err) }))

@@ -11,13 +11,20 @@ import type { MemberPage, MemberQuery, Store, Visibility } from './store.ts'
 /** An admin request naming something that cannot exist (a malformed id, a guild as a room). */
 export class AdminInputError extends Error {
   override name = 'AdminInputError'
-  constructor(readonly code: 'invalid_room' | 'invalid_request', message: string) {
+  readonly code: 'invalid_room' | 'invalid_request'
+  constructor(code: 'invalid_room' | 'invalid_request', message: string) {
     super(message)
+    this.code = code
   }
 }
 
 export class Admin implements AdminApi {
-  constructor(private readonly host: ActorHost, private readonly store: Store) {}
+  private readonly host: ActorHost
+  private readonly store: Store
+  constructor(host: ActorHost, store: Store) {
+    this.host = host
+    this.store = store
+  }
 
   /** Create or update; the record is written whole, so this also reopens a closed room. */
   async putRoom(roomId: string, visibility: Visibility): Promise<boolean> {

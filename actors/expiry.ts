@@ -8,7 +8,12 @@ import type { Clock } from './clock.ts'
 export class ExpiryGroups<T> {
   private readonly groups = new Map<number, Set<T>>()
 
-  constructor(private readonly clock: Clock, private readonly expire: (item: T) => void) {}
+  private readonly clock: Clock
+  private readonly expire: (item: T) => void
+  constructor(clock: Clock, expire: (item: T) => void) {
+    this.clock = clock
+    this.expire = expire
+  }
 
   add(at: number, item: T): void {
     let group = this.groups.get(at)

@@ -11,7 +11,10 @@ export class Mailbox {
   private running = false
   private idleWaiters: Array<() => void> = []
 
-  constructor(private readonly onError: (err: unknown) => void) {}
+  private readonly onError: (err: unknown) => void
+  constructor(onError: (err: unknown) => void) {
+    this.onError = onError
+  }
 
   post(task: Task): void {
     this.queue.push(task)

@@ -57,7 +57,11 @@ export class RoomMembership {
   move: Move | undefined
   private retired = false
 
-  constructor(readonly owner: MembershipOwner, readonly roomId: string, connId: number, epoch: number) {
+  readonly owner: MembershipOwner
+  readonly roomId: string
+  constructor(owner: MembershipOwner, roomId: string, connId: number, epoch: number) {
+    this.owner = owner
+    this.roomId = roomId
     this.conn = new MembershipConnection(this, connId)
     this.epoch = epoch
   }
@@ -122,7 +126,11 @@ export class MembershipConnection implements RoomConnection {
   /** The room said it was lost while an entry with this connection was in progress. */
   dead = false
 
-  constructor(readonly membership: RoomMembership, readonly id: number) {
+  readonly membership: RoomMembership
+  readonly id: number
+  constructor(membership: RoomMembership, id: number) {
+    this.membership = membership
+    this.id = id
     this.userId = membership.owner.userId
   }
 

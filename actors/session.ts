@@ -81,7 +81,9 @@ export class SocketSession implements Session, MembershipOwner {
   /** Tracing: the span of the frame being handled (a refusal marks it failed). */
   private frameSpan: Span | undefined
 
-  constructor(private readonly host: SessionHost, opts: OpenSessionOptions) {
+  private readonly host: SessionHost
+  constructor(host: SessionHost, opts: OpenSessionOptions) {
+    this.host = host
     this.user = opts.user
     this.socket = opts.socket
     this.boundRoom = opts.room?.roomId

@@ -197,7 +197,11 @@ export class FencedError extends Error {
  */
 export class DuplicateMessageError extends Error {
   override name = 'DuplicateMessageError'
-  constructor(readonly senderId: string, readonly clientId: string) {
+  readonly senderId: string
+  readonly clientId: string
+  constructor(senderId: string, clientId: string) {
     super(`message ${clientId} from ${senderId} is already stored`)
+    this.senderId = senderId
+    this.clientId = clientId
   }
 }

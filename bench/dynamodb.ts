@@ -1,7 +1,7 @@
 /**
  * DynamoDB store on DynamoDB Local, one hot room: messages/s with group commit (one
  * TransactWriteItems per batch) against one append per message, and history page latency for
- * 50-message pages. `npx tsx bench/dynamodb.ts [--quick] [--save=<name>]`; writes bench/results/dynamodb.json
+ * 50-message pages. `node bench/dynamodb.ts [--quick] [--save=<name>]`; writes bench/results/dynamodb.json
  * (and bench/results/runs/<name>.json with --save).
  * Appends are sequential, as one room's owner issues them (one write in flight per room).
  */

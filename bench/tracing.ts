@@ -2,7 +2,7 @@
  * What tracing costs (issue 11): fan-out on one node with tracing off, on at 1% sampling and
  * on at 100% (and a second server with tracing off, as a control), exporting OTLP/HTTP (protobuf, the default) to a local receiver in this process
  * that accepts and discards. Four servers run side by side, one per mode, each
- * `node --import tsx src/main.ts` in its own process with STORE=embedded (as
+ * `node src/main.ts` in its own process with STORE=embedded (as
  * bench/targets/guildhall.ts starts it), each with one room of N subscribers (default 300).
  * Short sending windows at a fixed rate alternate between the four (the order rotates each
  * round), so the load other work puts on the machine falls on all of them alike. Each server's
@@ -132,7 +132,7 @@ async function serve(mode: TracingMode): Promise<Served> {
   const dataDir = mkdtempSync(join(dataRoot, "guildhall-"));
   const logFile = join(logDir, `tracing-${mode}.log`);
   const server = await spawnServer(
-    { args: ["--import", "tsx", join(root, "src", "main.ts")], cwd: root, env: { STORE: "embedded", DATA_DIR: dataDir, ...modeEnv(mode, rx.url) } },
+    { args: [join(root, "src", "main.ts")], cwd: root, env: { STORE: "embedded", DATA_DIR: dataDir, ...modeEnv(mode, rx.url) } },
     { host: "127.0.0.1", port: await freePort(), jwtSecret: secret, logFile, dataDir: dataRoot },
   );
   const pool = new LoadPool(2);
@@ -238,7 +238,7 @@ const result: TracingResult & Record<string, unknown> = {
     ...source,
     loadAverage1mAtEnd: Number(os.loadavg()[0]!.toFixed(2)),
     durationSec: Math.round((Date.now() - started) / 1000),
-    server: `node --import tsx src/main.ts, STORE=embedded (DATA_DIR on ${filesystemOf(dataRoot).type}), production limits; four servers side by side, one per mode (two with tracing off)`,
+    server: `node src/main.ts, STORE=embedded (DATA_DIR on ${filesystemOf(dataRoot).type}), production limits; four servers side by side, one per mode (two with tracing off)`,
     load: `one room per server, ${SUBSCRIBERS} subscribers on /ws/rooms/:roomId, ${SENDERS} of them sending ${RATE} sends/s in all; windows of ${SECONDS} s (then until deliveries stop) alternate between the servers, the order rotating each round, after a ${WARMUP_MS / 1000} s warm-up each; bench/load/ with 2 worker threads per server on the same machine`,
     cpu: `each server's utime+stime from /proc over the whole measured run (its idle time while the others send, and ${FLUSH_MS / 1000} s at the end for the last export, included), divided by its deliveries`,
     tracing: "OTEL_TRACES_EXPORTER=otlp, OTEL_EXPORTER_OTLP_PROTOCOL default (http/protobuf), OTEL_TRACES_SAMPLER=parentbased_traceidratio with OTEL_TRACES_SAMPLER_ARG 0.01 or 1, batch processor defaults; each traced server's receiver (in the benchmark's process, not counted) answers 200 and discards",

@@ -23,12 +23,21 @@ export type LossReport = (reason: 'queue_full' | 'export_failed', spans: number,
 export class CountingExporter implements SpanExporter {
   private readonly inFlight = new Set<Promise<void>>()
 
+  private readonly inner: SpanExporter
+  private readonly stats: ExportStats
+  private readonly handed: (spans: number) => void
+  private readonly lost: LossReport
   constructor(
-    private readonly inner: SpanExporter,
-    private readonly stats: ExportStats,
-    private readonly handed: (spans: number) => void,
-    private readonly lost: LossReport,
-  ) {}
+    inner: SpanExporter,
+    stats: ExportStats,
+    handed: (spans: number) => void,
+    lost: LossReport,
+  ) {
+    this.inner = inner
+    this.stats = stats
+    this.handed = handed
+    this.lost = lost
+  }
 
   export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
     this.handed(spans.length)
@@ -69,12 +78,21 @@ export class CountingExporter implements SpanExporter {
 export class BoundedProcessor implements SpanProcessor {
   private queued = 0
 
+  private readonly inner: SpanProcessor
+  private readonly maxQueueSize: number
+  private readonly stats: ExportStats
+  private readonly lost: LossReport
   constructor(
-    private readonly inner: SpanProcessor,
-    private readonly maxQueueSize: number,
-    private readonly stats: ExportStats,
-    private readonly lost: LossReport,
-  ) {}
+    inner: SpanProcessor,
+    maxQueueSize: number,
+    stats: ExportStats,
+    lost: LossReport,
+  ) {
+    this.inner = inner
+    this.maxQueueSize = maxQueueSize
+    this.stats = stats
+    this.lost = lost
+  }
 
   /** The processor handed `n` queued spans to the exporter. */
   readonly handed = (n: number): void => {

@@ -48,7 +48,9 @@ class PortSpan implements Span {
   readonly traceparent: string
   private readonly annotations: string[] = []
 
-  constructor(readonly otel: OtelSpan, attributes: SpanAttributes | undefined) {
+  readonly otel: OtelSpan
+  constructor(otel: OtelSpan, attributes: SpanAttributes | undefined) {
+    this.otel = otel
     this.traceparent = toTraceparent(otel.spanContext())
     if (attributes) this.annotate(attributes)
   }

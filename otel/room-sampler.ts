@@ -16,10 +16,12 @@ import { SamplingDecision, type Sampler, type SamplingResult } from '@openteleme
 export class RoomSampler implements Sampler {
   private readonly rooms: ReadonlySet<string>
 
+  private readonly delegate: Sampler
   constructor(
     rooms: readonly string[],
-    private readonly delegate: Sampler,
+    delegate: Sampler,
   ) {
+    this.delegate = delegate
     this.rooms = new Set(rooms)
   }
 

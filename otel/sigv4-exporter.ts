@@ -46,7 +46,9 @@ export class SigV4Exporter implements SpanExporter {
   private readonly inFlight = new Set<Promise<void>>()
   private stopped = false
 
-  constructor(private readonly opts: SigV4ExporterOptions) {
+  private readonly opts: SigV4ExporterOptions
+  constructor(opts: SigV4ExporterOptions) {
+    this.opts = opts
     this.url = new URL(opts.url)
     this.host = opts.signingHost ?? this.url.host
     this.signer = new SignatureV4({ credentials: opts.credentials, region: opts.region, service: opts.service ?? 'xray', sha256: Sha256 })
@@ -110,7 +112,9 @@ export class SigV4Exporter implements SpanExporter {
 class Sha256 {
   private hash: Hash | Hmac
 
-  constructor(private readonly secret?: SourceData) {
+  private readonly secret?: SourceData
+  constructor(secret?: SourceData) {
+    this.secret = secret
     this.hash = this.fresh()
   }
 

@@ -10,10 +10,15 @@ export class Announcements {
   private readonly recent: { header: NodeHeader; at: number }[] = []
   private readonly undelivered = new Map<string, Set<NodeHeader>>()
 
+  private readonly max: number
+  private readonly memoryMs: number
   constructor(
-    private readonly max = 1_000,
-    private readonly memoryMs = 10 * 60_000,
-  ) {}
+    max = 1_000,
+    memoryMs = 10 * 60_000,
+  ) {
+    this.max = max
+    this.memoryMs = memoryMs
+  }
 
   /** A new announcement at `now`. */
   add(header: NodeHeader, now: number): void {

@@ -100,7 +100,9 @@ export class ClusterNode implements ClusterRouter {
   private ticking = false
   private stopped = false
 
-  constructor(private readonly opts: ClusterNodeOptions) {
+  private readonly opts: ClusterNodeOptions
+  constructor(opts: ClusterNodeOptions) {
+    this.opts = opts
     this.node = opts.node
     this.view = new MembershipView(opts.node, opts.leaseMs)
     // A peer that still has our address from a previous run may link before we started.

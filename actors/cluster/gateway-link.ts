@@ -23,8 +23,10 @@ interface Entry {
 
 /** The error an `open_failed` rejects with; its name is what the session maps to a refusal. */
 export class RoomOpenError extends Error {
-  constructor(readonly reason: OpenFailure) {
+  readonly reason: OpenFailure
+  constructor(reason: OpenFailure) {
     super(`the owner refused the entry: ${reason}`)
+    this.reason = reason
     this.name = reason === 'closed' ? 'RoomClosedError' : reason === 'revoked' ? 'AccessRevokedError' : 'RoomUnavailableError'
   }
 }
@@ -34,12 +36,19 @@ export class GatewayLink {
   private readonly rooms = new Map<string, Set<Entry>>()
   private closed = false
 
+  readonly channel: LinkChannel
+  private readonly tracer: Tracer
+  private readonly node?: string
   constructor(
-    readonly channel: LinkChannel,
+    channel: LinkChannel,
     /** Records the hop (`link.send`) of a traced frame; default: none. */
-    private readonly tracer: Tracer = noopTracer,
-    private readonly node?: string,
-  ) {}
+    tracer: Tracer = noopTracer,
+    node?: string,
+  ) {
+    this.channel = channel
+    this.tracer = tracer
+    this.node = node
+  }
 
   get isClosed(): boolean {
     return this.closed

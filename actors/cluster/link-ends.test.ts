@@ -21,7 +21,10 @@ class FakeChannel implements LinkChannel {
   terminated: string | undefined
   onMessage = (_: string) => {}
   onClose = () => {}
-  constructor(readonly peer: string) {}
+  readonly peer: string
+  constructor(peer: string) {
+    this.peer = peer
+  }
   send(data: string): void {
     this.sent.push(data)
   }

@@ -23,10 +23,14 @@ export class MembershipView {
   private readonly leaving = new Set<string>()
   private live: string[]
 
+  readonly self: string
+  private readonly leaseMs: number
   constructor(
-    readonly self: string,
-    private readonly leaseMs: number,
+    self: string,
+    leaseMs: number,
   ) {
+    this.self = self
+    this.leaseMs = leaseMs
     this.live = [self]
   }
 

@@ -46,10 +46,15 @@ export class OwnerEndpoint {
   private readonly groups = new Map<string, LinkGroup>()
   private closed = false
 
+  private readonly host: OwnerHost
+  readonly channel: LinkChannel
   constructor(
-    private readonly host: OwnerHost,
-    readonly channel: LinkChannel,
-  ) {}
+    host: OwnerHost,
+    channel: LinkChannel,
+  ) {
+    this.host = host
+    this.channel = channel
+  }
 
   handle(header: GatewayHeader, payload: string | undefined): void {
     if (this.closed) return
@@ -180,15 +185,28 @@ export class OwnerEndpoint {
 class RemoteConnection implements RoomConnection {
   gone = false
 
+  private readonly endpoint: OwnerEndpoint
+  readonly room: string
+  readonly c: number
+  readonly id: number
+  readonly userId: string
+  readonly group: BroadcastGroup
   constructor(
-    private readonly endpoint: OwnerEndpoint,
-    readonly room: string,
+    endpoint: OwnerEndpoint,
+    room: string,
     /** The gateway's id for the connection. */
-    readonly c: number,
-    readonly id: number,
-    readonly userId: string,
-    readonly group: BroadcastGroup,
-  ) {}
+    c: number,
+    id: number,
+    userId: string,
+    group: BroadcastGroup,
+  ) {
+    this.endpoint = endpoint
+    this.room = room
+    this.c = c
+    this.id = id
+    this.userId = userId
+    this.group = group
+  }
 
   send(text: string, info: FrameInfo = {}): boolean {
     if (this.gone) return false
@@ -228,10 +246,15 @@ class RemoteConnection implements RoomConnection {
 
 /** All of one gateway's connections in one room: one link message per broadcast. */
 class LinkGroup implements BroadcastGroup {
+  private readonly endpoint: OwnerEndpoint
+  private readonly room: string
   constructor(
-    private readonly endpoint: OwnerEndpoint,
-    private readonly room: string,
-  ) {}
+    endpoint: OwnerEndpoint,
+    room: string,
+  ) {
+    this.endpoint = endpoint
+    this.room = room
+  }
 
   broadcast(text: string, exceptUser: string | undefined, info: FrameInfo): void {
     const header: { t: 'b'; room: string; ex?: string; s?: number; d?: true } = { t: 'b', room: this.room }

@@ -14,7 +14,10 @@ export interface Remembered {
 export class IdempotencyWindow {
   private readonly entries = new Map<string, Remembered>()
 
-  constructor(private readonly windowMs: number) {}
+  private readonly windowMs: number
+  constructor(windowMs: number) {
+    this.windowMs = windowMs
+  }
 
   /** The stores' own key (unambiguous for any two strings). */
   static key(senderId: string, clientId: string): string {

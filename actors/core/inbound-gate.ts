@@ -22,7 +22,9 @@ export class InboundGate {
   /** Frames read in a row while over `readPauseBytes` on a socket that cannot pause. */
   private backlogged = 0
 
-  constructor(private readonly limits: GateLimits, now: number) {
+  private readonly limits: GateLimits
+  constructor(limits: GateLimits, now: number) {
+    this.limits = limits
     this.frames = new TokenBucket(limits.frameBurst, limits.framesPerSecond, now)
   }
 

@@ -10,7 +10,10 @@ export class Presence {
    * on a clock that does not go back), so the first entry is always the earliest. */
   private readonly away = new Map<string, number>()
 
-  constructor(private readonly graceMs: number) {}
+  private readonly graceMs: number
+  constructor(graceMs: number) {
+    this.graceMs = graceMs
+  }
 
   /** A connection of `userId` enters; `true` when the user's arrival is news to the room. */
   add(userId: string, conn: number): boolean {

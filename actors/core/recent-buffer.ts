@@ -7,7 +7,10 @@ import type { StoredMessage } from '../store.ts'
 export class RecentBuffer {
   private items: StoredMessage[] = []
 
-  constructor(private readonly capacity: number) {}
+  private readonly capacity: number
+  constructor(capacity: number) {
+    this.capacity = capacity
+  }
 
   /** Appends messages that continue the sequence; trims the oldest past capacity. */
   push(messages: readonly StoredMessage[]): void {

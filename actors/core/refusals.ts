@@ -3,7 +3,12 @@ export class RefusalCounter {
   /** Allocated on the first refusal: most connections never have one. */
   private times: number[] | undefined
 
-  constructor(private readonly max: number, private readonly windowMs: number) {}
+  private readonly max: number
+  private readonly windowMs: number
+  constructor(max: number, windowMs: number) {
+    this.max = max
+    this.windowMs = windowMs
+  }
 
   /** Records a refusal; `true` when the connection is now over the limit. */
   record(now: number): boolean {

@@ -54,14 +54,22 @@ export class RoomCore {
   private readonly pendingByKey = new Map<string, PendingSend>()
   private inflight: PendingSend[] | undefined
 
+  readonly roomId: string
+  private readonly limits: Limits
+  private readonly newId: () => string
+  private readonly quota: SendQuota
   constructor(
-    readonly roomId: string,
+    roomId: string,
     snapshot: RoomSnapshot,
-    private readonly limits: Limits,
-    private readonly newId: () => string,
+    limits: Limits,
+    newId: () => string,
     /** The user's quota across every room on this node (the host's), on top of the room bucket. */
-    private readonly quota: SendQuota,
+    quota: SendQuota,
   ) {
+    this.roomId = roomId
+    this.limits = limits
+    this.newId = newId
+    this.quota = quota
     this.seq = snapshot.seq
     this.presence = new Presence(limits.presenceGraceMs)
     this.lastTs = snapshot.lastTs

@@ -3,7 +3,11 @@ export class TokenBucket {
   private tokens: number
   private updatedAt: number
 
-  constructor(private readonly burst: number, private readonly perSecond: number, now: number) {
+  private readonly burst: number
+  private readonly perSecond: number
+  constructor(burst: number, perSecond: number, now: number) {
+    this.burst = burst
+    this.perSecond = perSecond
     this.tokens = burst
     this.updatedAt = now
   }

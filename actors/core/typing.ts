@@ -23,7 +23,10 @@ export class TypingState {
   /** When each user last had `active:true` broadcast, kept past a stop for the throttle. */
   private readonly lastBroadcast = new Map<string, number>()
 
-  constructor(private readonly limits: TypingLimits) {}
+  private readonly limits: TypingLimits
+  constructor(limits: TypingLimits) {
+    this.limits = limits
+  }
 
   /** `true` when an `active:true` should be broadcast now. */
   start(userId: string, now: number): boolean {

@@ -37,7 +37,12 @@ export class UserQuotas implements SendQuota {
   private sweepAt = minSweepSize
 
   /** `connected(userId)`: does the user have an open connection on this node? */
-  constructor(private readonly limits: QuotaLimits, private readonly connected: (userId: string) => boolean) {}
+  private readonly limits: QuotaLimits
+  private readonly connected: (userId: string) => boolean
+  constructor(limits: QuotaLimits, connected: (userId: string) => boolean) {
+    this.limits = limits
+    this.connected = connected
+  }
 
   /** One message of `bytes` UTF-8 bytes: both buckets must allow it, or neither is charged. */
   takeSend(userId: string, bytes: number, now: number): QuotaAnswer {

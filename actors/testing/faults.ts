@@ -72,7 +72,10 @@ export class FaultRules<M extends string, T extends string, E extends Error> {
   #rules: FailRule<T>[] = []
   #stalls: Stall<T>[] = []
 
-  constructor(private readonly spec: FaultSpec<M, T, E>) {}
+  private readonly spec: FaultSpec<M, T, E>
+  constructor(spec: FaultSpec<M, T, E>) {
+    this.spec = spec
+  }
 
   /** The next `n` matching calls reject with the spec's error. */
   failNext(n = 1, target: T = this.spec.defaultTarget, opts: FailOptions = {}): void {

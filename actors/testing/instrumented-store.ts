@@ -13,7 +13,9 @@ export class InstrumentedStore {
   held = 0
   readonly store: Store
 
-  constructor(readonly inner: Store) {
+  readonly inner: Store
+  constructor(inner: Store) {
+    this.inner = inner
     const methods = new Set<string>()
     for (let o: object | null = inner; o && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
       for (const name of Object.getOwnPropertyNames(o)) if (name !== 'constructor') methods.add(name)

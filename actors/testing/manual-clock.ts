@@ -11,7 +11,10 @@ export class ManualClock implements Clock {
   private timers: Timer[] = []
   private order = 0
 
-  constructor(private time = 1_700_000_000_000) {}
+  private time: number
+  constructor(time = 1_700_000_000_000) {
+    this.time = time
+  }
 
   now(): number {
     return this.time

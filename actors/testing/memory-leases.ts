@@ -40,10 +40,15 @@ export class MemoryLeaseStore implements LeaseStore {
     defaultTarget: 'any',
   })
 
+  private readonly table: Map<string, NodeLease>
+  readonly caller?: string
   constructor(
-    private readonly table: Map<string, NodeLease> = new Map(),
-    readonly caller?: string,
-  ) {}
+    table: Map<string, NodeLease> = new Map(),
+    caller?: string,
+  ) {
+    this.table = table
+    this.caller = caller
+  }
 
   /** Another handle on the same leases, with its own faults and hook (one per node). */
   view(caller: string): MemoryLeaseStore {

@@ -30,7 +30,9 @@ export class SpanRecorder implements Tracer {
   private ids: number
 
   /** `firstId`: where the id counter starts (two recorders of two nodes never share an id). */
-  constructor(private readonly clock: Pick<Clock, 'now'>, firstId = 0) {
+  private readonly clock: Pick<Clock, 'now'>
+  constructor(clock: Pick<Clock, 'now'>, firstId = 0) {
+    this.clock = clock
     this.ids = firstId
   }
 

@@ -9,10 +9,8 @@ import type { Command, ConnSpec, ConnectReport, Reply, Snapshot } from "./messag
 /** Source addresses for client sockets, so 10,000+ connections do not exhaust one address's ephemeral ports. */
 const LOCAL_ADDRESSES = ["127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"];
 
-/** Worker threads do not get tsx's module hooks on Node 20, so each registers them before loading worker.ts. */
-const BOOT = `import(${JSON.stringify(import.meta.resolve("tsx/esm/api"))}).then((m) => { m.register(); return import(${JSON.stringify(
-  new URL("./worker.ts", import.meta.url).href,
-)}); });`;
+/** Node strips the worker's types itself (Node 24), so the worker loads from its file. */
+const WORKER = new URL("./worker.ts", import.meta.url);
 
 export class LoadPool {
   private readonly workers: Worker[];
@@ -21,7 +19,7 @@ export class LoadPool {
 
   constructor(size: number) {
     this.workers = Array.from({ length: size }, () => {
-      const w = new Worker(BOOT, { eval: true });
+      const w = new Worker(WORKER);
       w.on("message", (r: Reply) => {
         this.pending.get(r.id)?.resolve(r);
         this.pending.delete(r.id);

@@ -19,7 +19,7 @@ export const guildhallTarget: Target = {
   async start(opts) {
     const dataDir = mkdtempSync(join(opts.dataDir, "guildhall-"));
     const server = await spawnServer(
-      { args: [...(opts.nodeArgs ?? []), "--import", "tsx", entry], cwd: root, env: { STORE: "embedded", DATA_DIR: dataDir } },
+      { args: [...(opts.nodeArgs ?? []), entry], cwd: root, env: { STORE: "embedded", DATA_DIR: dataDir } },
       opts,
     );
     return {

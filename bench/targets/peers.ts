@@ -8,18 +8,18 @@ const peer = (file: string): string => fileURLToPath(new URL(`../peers/${file}`,
 export const wsTarget: Target = {
   name: "ws",
   clientKind: "plain",
-  start: (opts) => spawnServer({ args: ["--import", "tsx", peer("ws-server.ts")], env: {} }, opts),
+  start: (opts) => spawnServer({ args: [peer("ws-server.ts")], env: {} }, opts),
 };
 
 export const socketioTarget: Target = {
   name: "socketio",
   clientKind: "socketio",
-  start: (opts) => spawnServer({ args: ["--import", "tsx", peer("socketio-server.ts")], env: {} }, opts),
+  start: (opts) => spawnServer({ args: [peer("socketio-server.ts")], env: {} }, opts),
 };
 
 export const durableObjectTarget: Target = {
   name: "durable-object",
   clientKind: "plain",
   start: (opts) =>
-    spawnServer({ args: ["--import", "tsx", peer("durable-object/launcher.ts")], env: {}, readyTimeoutMs: 60_000 }, opts),
+    spawnServer({ args: [peer("durable-object/launcher.ts")], env: {}, readyTimeoutMs: 60_000 }, opts),
 };

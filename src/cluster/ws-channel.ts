@@ -33,12 +33,18 @@ export class WsChannel implements LinkChannel {
   private endReason = 'peer closed'
   private terminated = false
 
+  private readonly ws: WebSocket
+  readonly peer: string
+  private readonly logger: Logger
   constructor(
-    private readonly ws: WebSocket,
-    readonly peer: string,
-    private readonly logger: Logger,
+    ws: WebSocket,
+    peer: string,
+    logger: Logger,
     timers: ChannelTimers,
   ) {
+    this.ws = ws
+    this.peer = peer
+    this.logger = logger
     const seen = (): void => {
       this.lastSeen = Date.now()
     }

@@ -23,7 +23,14 @@ export class FakeConn implements RoomConnection {
   kickedWith: { code: number; reason: string } | undefined
   revokedWith: LeaveReason | undefined
 
-  constructor(readonly id: number, readonly userId: string, readonly group?: BroadcastGroup) {}
+  readonly id: number
+  readonly userId: string
+  readonly group?: BroadcastGroup
+  constructor(id: number, userId: string, group?: BroadcastGroup) {
+    this.id = id
+    this.userId = userId
+    this.group = group
+  }
 
   send(text: string, info?: FrameInfo): boolean {
     this.received.push({ frame: JSON.parse(text) as Frame, info })

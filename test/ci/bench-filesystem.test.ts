@@ -26,7 +26,7 @@ t.test('the harness refuses a data directory on tmpfs before it starts anything'
   t.match(refusal(shm!), /on tmpfs: fsync costs nothing/)
   const dir = mkdtempSync(join(shm!, 'guildhall-bench-test-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const out = spawnSync(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--only=memory', '--systems=guildhall', `--data-dir=${dir}`], {
+  const out = spawnSync(process.execPath, ['bench/run.ts', '--quick', '--only=memory', '--systems=guildhall', `--data-dir=${dir}`], {
     encoding: 'utf8',
     timeout: 60_000,
   })

@@ -1,5 +1,5 @@
 /**
- * The image runs src/main.ts from source (tsx): every top-level folder the server's code
+ * The image runs src/main.ts from source (Node strips the types): every top-level folder the server's code
  * imports must be copied into it. otel/ was the first folder outside src/ and actors/ that
  * src/server.ts imports; without its COPY the image would not start.
  */

@@ -28,7 +28,9 @@ export class Client {
   #queue: Frame[] = []
   #waiters: { pred: Pred; resolve: (f: Frame) => void }[] = []
 
-  private constructor(readonly ws: WebSocket) {
+  readonly ws: WebSocket
+  private constructor(ws: WebSocket) {
+    this.ws = ws
     ws.on('message', (data, isBinary) => {
       if (isBinary) return
       const frame = JSON.parse(String(data)) as Frame

@@ -50,14 +50,25 @@ export class Member {
   private readonly waiting = new Map<string, () => void>()
   private reconnecting: Promise<void> | undefined
 
+  private readonly cluster: Cluster
+  readonly user: string
+  readonly room: string
+  readonly mode: Mode
+  private readonly pick: (avoid: string) => ClusterNodeProcess
   private constructor(
-    private readonly cluster: Cluster,
-    readonly user: string,
-    readonly room: string,
-    readonly mode: Mode,
+    cluster: Cluster,
+    user: string,
+    room: string,
+    mode: Mode,
     /** Where to reconnect when the socket is lost: a live node other than `avoid`. */
-    private readonly pick: (avoid: string) => ClusterNodeProcess,
-  ) {}
+    pick: (avoid: string) => ClusterNodeProcess,
+  ) {
+    this.cluster = cluster
+    this.user = user
+    this.room = room
+    this.mode = mode
+    this.pick = pick
+  }
 
   static async join(
     cluster: Cluster,

@@ -1,6 +1,6 @@
 /**
  * A cluster of real guildhall processes for end-to-end tests and benchmarks: N children of
- * `node --import tsx src/main.ts` (test/support/server.ts `startChild`), STORE=dynamodb on one
+ * `node src/main.ts` (test/support/server.ts `startChild`), STORE=dynamodb on one
  * DynamoDB Local (test/support/dynamodb-local.ts: shared by every file of a tap run), with
  * tables of their own (one cluster per core table, so files never see each other's nodes).
  * Each node gets NODE_ID, a free INTERNAL_PORT and ADVERTISE_HOST=127.0.0.1.
@@ -95,12 +95,21 @@ export class Cluster {
   readonly all: ClusterNodeProcess[] = []
   private admin: Promise<string> | undefined
 
+  readonly dynamo: DynamoDbLocal
+  readonly tables: { core: string; guild: string }
+  private readonly opts: ClusterOptions
+  private readonly ownsDynamo: boolean
   private constructor(
-    readonly dynamo: DynamoDbLocal,
-    readonly tables: { core: string; guild: string },
-    private readonly opts: ClusterOptions,
-    private readonly ownsDynamo: boolean,
-  ) {}
+    dynamo: DynamoDbLocal,
+    tables: { core: string; guild: string },
+    opts: ClusterOptions,
+    ownsDynamo: boolean,
+  ) {
+    this.dynamo = dynamo
+    this.tables = tables
+    this.opts = opts
+    this.ownsDynamo = ownsDynamo
+  }
 
   static async start(opts: ClusterOptions): Promise<Cluster> {
     const dynamo = opts.dynamo ?? (await startDynamoDbLocal())

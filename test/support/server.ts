@@ -113,7 +113,7 @@ function startDenoCommand(): [string, string[]] {
 }
 
 /**
- * The server as a child process on a free port: `node --import tsx src/main.ts`, or the
+ * The server as a child process on a free port: `node src/main.ts`, or the
  * `start:deno` script's command. One process each, so signals reach the server itself.
  * Resolves once it listens.
  */
@@ -131,7 +131,7 @@ export async function startChild(opts: { runtime: 'node' | 'deno'; env?: Env; da
   }
   const [cmd, args] =
     opts.runtime === 'node'
-      ? [process.execPath, ['--import', 'tsx', 'src/main.ts']]
+      ? [process.execPath, ['src/main.ts']]
       : startDenoCommand()
   const child = spawn(cmd, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
   const lines: Record<string, unknown>[] = []

@@ -11,10 +11,12 @@ class GatedChannel implements LinkChannel {
   onMessage: (data: string) => void = () => undefined
   onClose: () => void = () => undefined
 
+  private readonly inner: LinkChannel
   constructor(
-    private readonly inner: LinkChannel,
+    inner: LinkChannel,
     gate: NodeGate,
   ) {
+    this.inner = inner
     inner.onMessage = gate.wrap((data: string) => this.onMessage(data))
     inner.onClose = gate.wrap(() => this.onClose())
   }
@@ -39,10 +41,14 @@ class GatedChannel implements LinkChannel {
 export class GatedTransport implements LinkTransport {
   onAccept: (channel: LinkChannel) => void = () => undefined
 
+  private readonly inner: LinkTransport
+  private readonly gate: NodeGate
   constructor(
-    private readonly inner: LinkTransport,
-    private readonly gate: NodeGate,
+    inner: LinkTransport,
+    gate: NodeGate,
   ) {
+    this.inner = inner
+    this.gate = gate
     inner.onAccept = (channel) => {
       // Wrapped at once, so that messages arriving while the node is paused queue behind the accept.
       const gated = new GatedChannel(channel, gate)

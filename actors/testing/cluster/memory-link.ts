@@ -41,13 +41,24 @@ class MemoryChannel implements LinkChannel {
   /** When the last message sent on this side arrives: the next may not arrive before it. */
   private lastAt = 0
 
+  private readonly net: MemoryNetwork
+  readonly link: Link
+  readonly node: string
+  readonly peer: string
+  readonly transport: MemoryTransport
   constructor(
-    private readonly net: MemoryNetwork,
-    readonly link: Link,
-    readonly node: string,
-    readonly peer: string,
-    readonly transport: MemoryTransport,
-  ) {}
+    net: MemoryNetwork,
+    link: Link,
+    node: string,
+    peer: string,
+    transport: MemoryTransport,
+  ) {
+    this.net = net
+    this.link = link
+    this.node = node
+    this.peer = peer
+    this.transport = transport
+  }
 
   send(data: string): void {
     if (this.closed) return
@@ -95,11 +106,18 @@ class MemoryTransport implements LinkTransport {
   closed = false
   readonly channels = new Set<MemoryChannel>()
 
+  private readonly net: MemoryNetwork
+  readonly node: string
+  readonly address: string
   constructor(
-    private readonly net: MemoryNetwork,
-    readonly node: string,
-    readonly address: string,
-  ) {}
+    net: MemoryNetwork,
+    node: string,
+    address: string,
+  ) {
+    this.net = net
+    this.node = node
+    this.address = address
+  }
 
   connect(peer: string, address: string): Promise<LinkChannel> {
     return new Promise((resolve, reject) => {

@@ -89,11 +89,16 @@ export class SimSocket implements SocketPort {
   /** Set by the world: puts a function into the node's process (held while paused). */
   deliver: (fn: () => void) => void = () => undefined
 
+  readonly user: SimUser
+  readonly room: string | undefined
   constructor(
-    readonly user: SimUser,
+    user: SimUser,
     /** Bound to one room (`/ws/rooms/:roomId`), or a `/ws` socket. */
-    readonly room: string | undefined,
-  ) {}
+    room: string | undefined,
+  ) {
+    this.user = user
+    this.room = room
+  }
 
   // --- SocketPort (the server's side) ------------------------------------------------------
 
@@ -171,17 +176,31 @@ export class SimUser {
   private sends = 0
   private stopped = false
 
+  readonly id: string
+  readonly mode: 'ws' | 'bound'
+  readonly rooms: readonly string[]
+  readonly world: ClientWorld
+  readonly rng: Rng
+  readonly duplicates: boolean
+  readonly rewinds: boolean
   constructor(
-    readonly id: string,
-    readonly mode: 'ws' | 'bound',
-    readonly rooms: readonly string[],
-    readonly world: ClientWorld,
-    readonly rng: Rng,
+    id: string,
+    mode: 'ws' | 'bound',
+    rooms: readonly string[],
+    world: ClientWorld,
+    rng: Rng,
     /** Mutant: a message frame now and then delivered twice (proves the view checks bite). */
-    readonly duplicates = false,
+    duplicates = false,
     /** Now and then join a joined room again with an older `since` (on /ws). */
-    readonly rewinds = true,
+    rewinds = true,
   ) {
+    this.id = id
+    this.mode = mode
+    this.rooms = rooms
+    this.world = world
+    this.rng = rng
+    this.duplicates = duplicates
+    this.rewinds = rewinds
     for (const room of rooms) {
       this.views.set(room, { room, welcomedOn: undefined, joinSentAt: undefined, lastSeq: undefined, seen: new Map(), unrecovered: 0, leaving: undefined, joinSince: undefined, revoked: false, joining: undefined, rejoinPending: undefined, history: [], historyPending: 0 })
     }

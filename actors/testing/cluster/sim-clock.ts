@@ -17,7 +17,10 @@ export class SimClock implements Clock {
   private readonly heap: Timer[] = []
   private order = 0
 
-  constructor(private time: number) {}
+  private time: number
+  constructor(time: number) {
+    this.time = time
+  }
 
   now(): number {
     return this.time
@@ -102,7 +105,10 @@ export class NodeGate {
   private dead = false
   private held: Array<() => void> = []
 
-  constructor(private readonly clock: SimClock) {}
+  private readonly clock: SimClock
+  constructor(clock: SimClock) {
+    this.clock = clock
+  }
 
   get isPaused(): boolean {
     return this.paused
@@ -160,11 +166,18 @@ export class NodeGate {
  * process's monotonic clock keeps going, as performance.now does across SIGSTOP).
  */
 export class NodeClock implements Clock {
+  private readonly clock: SimClock
+  private readonly gate: NodeGate
+  private readonly skew: number
   constructor(
-    private readonly clock: SimClock,
-    private readonly gate: NodeGate,
-    private readonly skew: number,
-  ) {}
+    clock: SimClock,
+    gate: NodeGate,
+    skew: number,
+  ) {
+    this.clock = clock
+    this.gate = gate
+    this.skew = skew
+  }
 
   now(): number {
     return this.clock.now() + this.skew

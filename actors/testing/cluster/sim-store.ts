@@ -33,7 +33,12 @@ const writes = new Set([
 export class SharedBackend {
   private queue: Promise<unknown> = Promise.resolve()
 
-  constructor(readonly clock: SimClock, readonly ledger: Ledger) {}
+  readonly clock: SimClock
+  readonly ledger: Ledger
+  constructor(clock: SimClock, ledger: Ledger) {
+    this.clock = clock
+    this.ledger = ledger
+  }
 
   /** Applies `run` once every call that reached the store before it has been applied. */
   apply<T>(run: () => Promise<T>): Promise<T> {

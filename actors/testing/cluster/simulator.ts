@@ -103,15 +103,30 @@ type NodeState = 'starting' | 'up' | 'draining' | 'gone'
 class SimNode {
   state: NodeState = 'starting'
   readonly sockets = new Set<SimSocket>()
+  readonly id: string
+  readonly incarnation: number
+  readonly gate: NodeGate
+  readonly host: ActorHost
+  readonly cluster: ClusterNode
+  readonly transport: GatedTransport
+  readonly store: Store
   constructor(
-    readonly id: string,
-    readonly incarnation: number,
-    readonly gate: NodeGate,
-    readonly host: ActorHost,
-    readonly cluster: ClusterNode,
-    readonly transport: GatedTransport,
-    readonly store: Store,
-  ) {}
+    id: string,
+    incarnation: number,
+    gate: NodeGate,
+    host: ActorHost,
+    cluster: ClusterNode,
+    transport: GatedTransport,
+    store: Store,
+  ) {
+    this.id = id
+    this.incarnation = incarnation
+    this.gate = gate
+    this.host = host
+    this.cluster = cluster
+    this.transport = transport
+    this.store = store
+  }
 
   get name(): string {
     return `${this.id}#${this.incarnation}`
@@ -155,7 +170,9 @@ class Simulation implements ClientWorld {
   /** Revocations an admin call completed. */
   private readonly revocations: Array<{ user: string; room: string }> = []
 
-  constructor(private readonly opts: SimOptions) {
+  private readonly opts: SimOptions
+  constructor(opts: SimOptions) {
+    this.opts = opts
     const root = new Rng(opts.seed)
     this.rng = root.fork('world')
     this.faultRng = root.fork('faults')

@@ -73,7 +73,10 @@ export class ChatRoom {
   private room = "";
   private counter = 0;
 
-  constructor(private readonly ctx: DurableObjectState) {}
+  private readonly ctx: DurableObjectState
+  constructor(ctx: DurableObjectState) {
+    this.ctx = ctx
+  }
 
   async fetch(request: Request): Promise<Response> {
     const user = request.headers.get("x-user") ?? "";

@@ -22,11 +22,18 @@ export function makeDocClient(opts: DynamoStoreOptions): DynamoDBDocumentClient 
 }
 
 export class Io {
+  readonly client: DocSender
+  private readonly policy: RetryPolicy
+  private readonly attemptTimeoutMs: number
   constructor(
-    readonly client: DocSender,
-    private readonly policy: RetryPolicy,
-    private readonly attemptTimeoutMs: number,
-  ) {}
+    client: DocSender,
+    policy: RetryPolicy,
+    attemptTimeoutMs: number,
+  ) {
+    this.client = client
+    this.policy = policy
+    this.attemptTimeoutMs = attemptTimeoutMs
+  }
 
   /**
    * `make` builds a fresh command per attempt: SDK commands are not meant to be re-sent.

@@ -435,7 +435,14 @@ t.test('a fenced append is one transaction with the owner check last; its refusa
 /** Sends every call on; on the `nth` TransactWrite, lets it commit, runs `between`, then loses its answer. */
 class LoseThenRun implements DocSender {
   private transactions = 0
-  constructor(private readonly inner: DocSender, private readonly nth: number, private readonly between: () => Promise<unknown>) {}
+  private readonly inner: DocSender
+  private readonly nth: number
+  private readonly between: () => Promise<unknown>
+  constructor(inner: DocSender, nth: number, between: () => Promise<unknown>) {
+    this.inner = inner
+    this.nth = nth
+    this.between = between
+  }
   async send(command: object, options?: { abortSignal?: AbortSignal }): Promise<unknown> {
     if (command.constructor.name !== 'TransactWriteCommand' || ++this.transactions !== this.nth) return this.inner.send(command, options)
     // No request token: the retry is a new request to DynamoDB and must be read back.

@@ -27,11 +27,15 @@ export class DynamoLeaseStore implements LeaseStore {
   private readonly expireAfterSeconds: number
   private readonly now: () => number
 
+  private readonly io: Io
+  private readonly table: string
   constructor(
-    private readonly io: Io,
-    private readonly table: string,
+    io: Io,
+    table: string,
     opts: LeaseOptions = {},
   ) {
+    this.io = io
+    this.table = table
     this.expireAfterSeconds = opts.expireAfterSeconds ?? DEFAULT_LEASE_EXPIRY_SECONDS
     this.now = opts.now ?? Date.now
   }

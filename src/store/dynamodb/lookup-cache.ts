@@ -19,11 +19,18 @@ export class LookupCache<V> {
   private readonly entries = new Map<string, Entry<V>>()
   private readonly inFlight = new Map<string, Set<InFlight>>()
 
+  private readonly ttlMs: number
+  private readonly now: () => number
+  private readonly maxEntries: number
   constructor(
-    private readonly ttlMs: number,
-    private readonly now: () => number,
-    private readonly maxEntries = 10_000,
-  ) {}
+    ttlMs: number,
+    now: () => number,
+    maxEntries = 10_000,
+  ) {
+    this.ttlMs = ttlMs
+    this.now = now
+    this.maxEntries = maxEntries
+  }
 
   async get(key: string, load: () => Promise<V>): Promise<V> {
     const hit = this.entries.get(key)

@@ -15,10 +15,15 @@ export class SeqIndexCache {
   /** Per room, batches sorted by `first`. Map order = least recently used first. */
   private readonly rooms = new Map<string, Batch[]>()
 
+  private readonly maxRooms: number
+  private readonly maxBatchesPerRoom: number
   constructor(
-    private readonly maxRooms = 1_000,
-    private readonly maxBatchesPerRoom = 2_000,
-  ) {}
+    maxRooms = 1_000,
+    maxBatchesPerRoom = 2_000,
+  ) {
+    this.maxRooms = maxRooms
+    this.maxBatchesPerRoom = maxBatchesPerRoom
+  }
 
   /** The ts of seq `n`, if a cached batch holds it. */
   tsOf(room: string, n: number): number | undefined {

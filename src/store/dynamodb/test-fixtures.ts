@@ -75,7 +75,10 @@ export class FaultySender implements DocSender {
   /** When set, TransactWrite calls go without their ClientRequestToken (forces read-back). */
   stripRequestToken = false
 
-  constructor(private readonly inner: DocSender) {}
+  private readonly inner: DocSender
+  constructor(inner: DocSender) {
+    this.inner = inner
+  }
 
   /** Make calls number `calls` (1-based, per command name) of `command` fail in the given way. */
   inject(command: string, fault: Fault, calls: number[]): this {

@@ -46,12 +46,19 @@ export class EmbeddedStore implements Store {
   #reservedKeys = new Set<string>()
   #closed = false
 
+  private readonly state: State
+  readonly log: LogFile
+  private readonly lock: DirLock
   private constructor(
-    private readonly state: State,
+    state: State,
     /** The open log; tests read its stats. */
-    readonly log: LogFile,
-    private readonly lock: DirLock,
-  ) {}
+    log: LogFile,
+    lock: DirLock,
+  ) {
+    this.state = state
+    this.log = log
+    this.lock = lock
+  }
 
   static async open(opts: EmbeddedStoreOptions): Promise<EmbeddedStore> {
     const logger = opts.logger ?? silentLogger

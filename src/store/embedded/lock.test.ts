@@ -24,7 +24,7 @@ function tempDir(t: Test): string {
 /** Another Node process that takes the lock and holds it until killed. */
 async function holder(t: Test, dir: string) {
   const code = `import { lockDir } from ${JSON.stringify(lockUrl)}; lockDir(${JSON.stringify(dir)}); console.log('locked'); setInterval(() => {}, 1e6)`
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] })
   const exited = new Promise((resolve) => child.once('exit', resolve))
   t.teardown(() => void child.kill('SIGKILL'))
   for await (const line of createInterface({ input: child.stdout! })) if (line === 'locked') break

@@ -52,11 +52,18 @@ export class LogFile {
   #failed: Error | undefined
   #closed = false
 
+  private readonly fh: FileHandle
+  private size: number
+  private readonly sync: (fh: FileHandle) => Promise<void>
   private constructor(
-    private readonly fh: FileHandle,
-    private size: number,
-    private readonly sync: (fh: FileHandle) => Promise<void>,
-  ) {}
+    fh: FileHandle,
+    size: number,
+    sync: (fh: FileHandle) => Promise<void>,
+  ) {
+    this.fh = fh
+    this.size = size
+    this.sync = sync
+  }
 
   /**
    * Open (creating if needed) the log at `file`, feed every intact record to `onRecord` in
