@@ -58,7 +58,11 @@ function watch(parser, stats, depth) {
       if (depth === 0 && closed.child.name !== res.name) files.set(res.name, closed.stats)
       if (res.ok || res.skip || res.todo || closed.stats.failed > 0) return
       add(stats, 'failed')
-      const why = res.diag?.exitCode ? ` (exit code ${res.diag.exitCode})` : res.diag?.signal ? ` (${res.diag.signal})` : ''
+      const why = res.diag?.exitCode
+        ? ` (exit code ${res.diag.exitCode})`
+        : res.diag?.signal
+          ? ` (${res.diag.signal})`
+          : ''
       failures.push(`${res.fullname || res.name}${why}`)
     } else if (res.skip || res.todo) {
       add(stats, 'skipped')

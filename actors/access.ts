@@ -52,7 +52,13 @@ export async function checkAccess(
 
 async function create(store: Store, opts: AccessOptions, roomId: string, userId: string): Promise<AccessResult> {
   const taken = opts.creates.takeCreate(userId, opts.now())
-  if (!taken.ok) return { ok: false, code: 'rate_limited', message: 'too many rooms created; retry later', retryAfterMs: taken.retryAfterMs }
+  if (!taken.ok)
+    return {
+      ok: false,
+      code: 'rate_limited',
+      message: 'too many rooms created; retry later',
+      retryAfterMs: taken.retryAfterMs,
+    }
   try {
     // Someone else may have created it meanwhile: then this user created nothing.
     if (!(await store.createRoom({ roomId, visibility: 'public' }))) opts.creates.refundCreate(userId)

@@ -29,7 +29,15 @@ import {
 } from './store.ts'
 import { maxSpanLinks, roomAttributes } from './span-attributes.ts'
 import { noopTracer, type Span, type SpanAttributes, type Tracer } from './tracing.ts'
-import { appendOperation, loadOperation, noopRuntimeMetrics, readMarkerOperation, readOperation, refusalCode, type RuntimeMetrics } from './metrics.ts'
+import {
+  appendOperation,
+  loadOperation,
+  noopRuntimeMetrics,
+  readMarkerOperation,
+  readOperation,
+  refusalCode,
+  type RuntimeMetrics,
+} from './metrics.ts'
 
 export interface ActorDeps {
   store: Store
@@ -152,11 +160,15 @@ export class RoomActor implements RoomHandle {
           case 'send':
             core.send(connId, frame, now, out)
             // Queued to be written (not answered at once): its batch's commit links to it.
-            if (trace !== undefined && out.at(-1)?.kind === 'flush') this.sendTraces.set(traceKey(this.conns.get(connId)!.userId, frame.id), trace)
+            if (trace !== undefined && out.at(-1)?.kind === 'flush')
+              this.sendTraces.set(traceKey(this.conns.get(connId)!.userId, frame.id), trace)
             return
-          case 'typing': return core.typingFrameIn(connId, frame.active, now, out)
-          case 'read': return core.read(connId, frame.seq, out)
-          case 'history': return core.history(connId, frame.before, frame.limit, out)
+          case 'typing':
+            return core.typingFrameIn(connId, frame.active, now, out)
+          case 'read':
+            return core.read(connId, frame.seq, out)
+          case 'history':
+            return core.history(connId, frame.before, frame.limit, out)
         }
       })
     })
@@ -311,7 +323,8 @@ export class RoomActor implements RoomHandle {
     let upTo = entry.upTo
     let fromBuffer = entry.buffered
     for (;;) {
-      if (!fromBuffer && since !== undefined && upTo - since <= limits.maxRecovery) after = await this.readRange(after, upTo, read)
+      if (!fromBuffer && since !== undefined && upTo - since <= limits.maxRecovery)
+        after = await this.readRange(after, upTo, read)
       fromBuffer = false
       const done = await this.mailbox.call(() => {
         if (this.gone) throw new ActorGoneError()
@@ -392,7 +405,8 @@ export class RoomActor implements RoomHandle {
           break
         }
         case 'broadcast': {
-          const span = e.frame.type === 'message' && this.tracer !== noopTracer ? this.broadcastSpan(e.frame) : undefined
+          const span =
+            e.frame.type === 'message' && this.tracer !== noopTracer ? this.broadcastSpan(e.frame) : undefined
           const text = JSON.stringify(e.frame) // encoded once for every recipient and group
           const info = frameInfo(e.frame)
           let recipients = 0
@@ -487,7 +501,12 @@ export class RoomActor implements RoomHandle {
       if (links.length < maxSpanLinks) links.push(trace)
     }
     this.batchTraces = traces
-    const attributes = { ...this.attributes(), 'batch.size': batch.length, 'seq.first': batch[0]!.seq, 'seq.last': batch.at(-1)!.seq }
+    const attributes = {
+      ...this.attributes(),
+      'batch.size': batch.length,
+      'seq.first': batch[0]!.seq,
+      'seq.last': batch.at(-1)!.seq,
+    }
     return this.tracer.startSpan('room.commit', { kind: 'internal', links, attributes })
   }
 
@@ -496,12 +515,17 @@ export class RoomActor implements RoomHandle {
     const m = frame.message
     const parent = this.batchTraces?.get(m.id)
     const attributes = { ...this.attributes(), seq: m.seq, message_id: m.id, user_id: m.senderId }
-    return this.tracer.startSpan('room.broadcast', parent === undefined ? { kind: 'internal', attributes } : { kind: 'internal', parent, attributes })
+    return this.tracer.startSpan(
+      'room.broadcast',
+      parent === undefined ? { kind: 'internal', attributes } : { kind: 'internal', parent, attributes },
+    )
   }
 
   private async writeFailed(core: RoomCore, err: unknown, batch: StoredMessage[]): Promise<void> {
     if (err instanceof DuplicateMessageError) {
-      const original = await this.deps.store.findByClientId(this.roomId, err.senderId, err.clientId).catch(() => undefined)
+      const original = await this.deps.store
+        .findByClientId(this.roomId, err.senderId, err.clientId)
+        .catch(() => undefined)
       if (original) return this.run((out) => core.batchHadDuplicate(err.senderId, err.clientId, original, out))
     }
     if (err instanceof FencedError || err instanceof SeqConflictError) {
@@ -509,7 +533,8 @@ export class RoomActor implements RoomHandle {
       // and writes nothing more. Its waiting senders hear `unavailable`; its connections are
       // told the room is lost, and their sessions enter it again where it lives now, with
       // `since`, keeping their sockets.
-      if (err instanceof FencedError) this.deps.logger.warn('room_fenced', { room: this.roomId, epoch: this.claimedEpoch })
+      if (err instanceof FencedError)
+        this.deps.logger.warn('room_fenced', { room: this.roomId, epoch: this.claimedEpoch })
       else this.deps.logger.error('write_failed', { room: this.roomId, error: String(err) })
       this.run((out) => core.abandon(out))
       this.evict((conn) => conn.lost('room moved'))
@@ -534,7 +559,8 @@ export class RoomActor implements RoomHandle {
         this.mailbox.post(() => {
           this.reconciling = false
           const stored = page.messages.filter((m) => batch.some((b) => b.id === m.id && b.seq === m.seq))
-          if (stored.length > 0) this.deps.logger.warn('write_found_stored', { room: this.roomId, seqs: stored.map((m) => m.seq) })
+          if (stored.length > 0)
+            this.deps.logger.warn('write_found_stored', { room: this.roomId, seqs: stored.map((m) => m.seq) })
           this.run((out) => core.adoptStored(stored, out))
         }),
       (err: unknown) =>
@@ -621,7 +647,8 @@ export class RoomActor implements RoomHandle {
           this.metrics.storeErrors.add(1, readOperation)
           const conn = this.conns.get(to)
           if (conn) this.metrics.refusals.add(1, refusalCode('unavailable'))
-          if (conn) give(conn, errorFrame('unavailable', { room: this.roomId, message: 'history is unavailable; retry' }))
+          if (conn)
+            give(conn, errorFrame('unavailable', { room: this.roomId, message: 'history is unavailable; retry' }))
           this.afterEvent()
         }),
     )
@@ -636,7 +663,14 @@ export class RoomActor implements RoomHandle {
 
   /** Nobody connected and nothing in flight: the actor may be evicted. */
   private isIdle(core: RoomCore): boolean {
-    return core.isIdle() && !this.reconciling && this.conns.size === 0 && this.readWrites.size === 0 && this.loads === 0 && this.entering === 0
+    return (
+      core.isIdle() &&
+      !this.reconciling &&
+      this.conns.size === 0 &&
+      this.readWrites.size === 0 &&
+      this.loads === 0 &&
+      this.entering === 0
+    )
   }
 
   private releaseSettled(): void {
@@ -652,14 +686,18 @@ export class RoomActor implements RoomHandle {
     const deadline = core.nextDeadline()
     if (deadline !== this.typingTimer?.at) {
       this.typingTimer?.cancel()
-      this.typingTimer = deadline === undefined ? undefined : {
-        at: deadline,
-        cancel: clock.at(deadline, () =>
-          this.mailbox.post(() => {
-            this.typingTimer = undefined
-            this.run((out) => core.tick(clock.now(), out))
-          })),
-      }
+      this.typingTimer =
+        deadline === undefined
+          ? undefined
+          : {
+              at: deadline,
+              cancel: clock.at(deadline, () =>
+                this.mailbox.post(() => {
+                  this.typingTimer = undefined
+                  this.run((out) => core.tick(clock.now(), out))
+                }),
+              ),
+            }
     }
     if (this.isSettled()) this.releaseSettled()
     const idle = this.isIdle(core)
@@ -669,7 +707,8 @@ export class RoomActor implements RoomHandle {
           this.idleTimer = undefined
           if (this.isIdle(core)) this.evict()
           else this.afterEvent()
-        }))
+        }),
+      )
     } else if (!idle && this.idleTimer) {
       this.idleTimer()
       this.idleTimer = undefined

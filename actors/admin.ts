@@ -88,7 +88,8 @@ export class Admin implements AdminApi {
   }
 
   private generalRoom(roomId: string): void {
-    if (parseRoomId(roomId)?.kind !== 'general') throw new AdminInputError('invalid_room', `not a general room id: ${roomId}`)
+    if (parseRoomId(roomId)?.kind !== 'general')
+      throw new AdminInputError('invalid_room', `not a general room id: ${roomId}`)
   }
 
   private guild(guildId: string): void {

@@ -41,7 +41,10 @@ t.test('a deadline past 2^31-1 ms is reached through a chain of timers, none lon
   const deadline = r.now() + 30 * DAY
   let fired = 0
   clock.at(deadline, () => fired++)
-  t.ok(r.delays.every((d) => d <= MAX_TIMER_DELAY_MS), `scheduled ${r.delays[0]} ms, at most 2^31-1`)
+  t.ok(
+    r.delays.every((d) => d <= MAX_TIMER_DELAY_MS),
+    `scheduled ${r.delays[0]} ms, at most 2^31-1`,
+  )
   r.fire()
   t.equal(fired, 0, 'the first link of the chain does not fire the callback')
   t.equal(r.pending.length, 1, 'it arms the next one')

@@ -15,7 +15,15 @@ import { silentLogger, type Logger } from './ports.ts'
 import { CloseCode } from './protocol/close-codes.ts'
 import { errorFrame } from './protocol/errors.ts'
 import type { RoomHandle } from './room-handle.ts'
-import type { AccessIntent, AccessResult, ActiveRoom, OpenSessionOptions, RoomRuntime, Session, WireMessage } from './runtime.ts'
+import type {
+  AccessIntent,
+  AccessResult,
+  ActiveRoom,
+  OpenSessionOptions,
+  RoomRuntime,
+  Session,
+  WireMessage,
+} from './runtime.ts'
 import { SocketSession, type SessionHost } from './session.ts'
 import type { PageQuery, Store } from './store.ts'
 import { noopTracer, type Tracer } from './tracing.ts'
@@ -143,7 +151,8 @@ export class ActorHost implements RoomRuntime, SessionHost {
     for (const session of [...this.sessions]) session.end(CloseCode.goingAway, 'server draining')
     // In a cluster the rooms live on elsewhere: hand each off (writes settled, ownership
     // released, the other nodes' connections moved live) rather than closing them.
-    const leave = (a: RoomActor) => (this.cluster ? a.handOff('owner draining') : a.evictNow(CloseCode.goingAway, 'server draining'))
+    const leave = (a: RoomActor) =>
+      this.cluster ? a.handOff('owner draining') : a.evictNow(CloseCode.goingAway, 'server draining')
     await Promise.all([...this.actors.values()].map(leave))
     this.logger.info('drained')
   }
@@ -166,7 +175,8 @@ export class ActorHost implements RoomRuntime, SessionHost {
     else {
       // The room lives on another node: this node's sessions leave it now, without waiting
       // for the owner to relay it (it may not have heard, or its link may be down).
-      for (const session of this.sessions) if (session.user.id === userId && session.isIn(roomId)) session.revoked(roomId, 'revoked')
+      for (const session of this.sessions)
+        if (session.user.id === userId && session.isIn(roomId)) session.revoked(roomId, 'revoked')
     }
     if (opts.announce ?? true) this.cluster?.announceRevoke(roomId, userId)
   }
@@ -195,7 +205,13 @@ export class ActorHost implements RoomRuntime, SessionHost {
     this.store.forgetAccess?.(roomId, userId)
     // Not this.checkAccess: with AUTO_CREATE_ROOMS a room without a record reads as open, and a
     // revocation must still win there. The store's own answer, nothing created.
-    const access = await checkAccess(this.store, { autoCreateRooms: false, creates: this.quotas, now: () => this.clock.now() }, roomId, userId, 'read')
+    const access = await checkAccess(
+      this.store,
+      { autoCreateRooms: false, creates: this.quotas, now: () => this.clock.now() },
+      roomId,
+      userId,
+      'read',
+    )
     if (access.ok) return
     this.revoke(roomId, userId, { announce: false })
   }
@@ -267,7 +283,13 @@ export class ActorHost implements RoomRuntime, SessionHost {
     return ++this.connectionIds
   }
 
-  async enter(roomId: string, conn: RoomConnection, since: number | undefined, epoch: number, trace?: string): Promise<RoomHandle> {
+  async enter(
+    roomId: string,
+    conn: RoomConnection,
+    since: number | undefined,
+    epoch: number,
+    trace?: string,
+  ): Promise<RoomHandle> {
     if ((this.revokedAt.get(`${roomId}\u0000${conn.userId}`) ?? 0) > epoch) throw new AccessRevokedError()
     if ((this.closedAt.get(roomId) ?? 0) > epoch) throw new RoomClosedError()
     if (this.cluster && !this.cluster.isLocal(roomId)) {
@@ -286,7 +308,8 @@ export class ActorHost implements RoomRuntime, SessionHost {
     for (let attempt = 0; ; attempt++) {
       // A retry after an eviction asks placement again: the eviction may have been a handoff,
       // and a fresh actor here would claim a room placement now gives to another node.
-      if (attempt > 0 && this.cluster && !this.cluster.isLocal(roomId)) throw new RoomUnavailableError('the room moved to another node')
+      if (attempt > 0 && this.cluster && !this.cluster.isLocal(roomId))
+        throw new RoomUnavailableError('the room moved to another node')
       const actor = this.actorFor(roomId)
       try {
         await actor.enter(conn, since)

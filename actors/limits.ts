@@ -214,7 +214,10 @@ export function limitProblems(limits: Limits): { keys: (keyof Limits)[]; message
   }
   for (const [low, high, why] of limitOrder) {
     if (limits[low] > limits[high]) {
-      problems.push({ keys: [low, high], message: `${low} (${limits[low]}) is above ${high} (${limits[high]}): ${why}` })
+      problems.push({
+        keys: [low, high],
+        message: `${low} (${limits[low]}) is above ${high} (${limits[high]}): ${why}`,
+      })
     }
   }
   return problems

@@ -49,7 +49,9 @@ export class MemberIndex {
       }
     }
     const members = sorted.slice(from, from + Math.max(0, query.limit))
-    return from + members.length < sorted.length && members.length > 0 ? { members, next: members.at(-1)! } : { members }
+    return from + members.length < sorted.length && members.length > 0
+      ? { members, next: members.at(-1)! }
+      : { members }
   }
 
   get size(): number {

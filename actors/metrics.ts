@@ -57,16 +57,46 @@ export interface RuntimeMetrics {
 export function runtimeMetrics(metrics: Metrics): RuntimeMetrics {
   return {
     enabled: metrics !== noopMetrics,
-    connections: metrics.upDownCounter('guildhall.connections', { unit: '{connection}', description: 'Open client WebSocket connections on this node' }),
-    activeRooms: metrics.upDownCounter('guildhall.rooms.active', { unit: '{room}', description: 'Rooms with a live actor on this node' }),
-    messagesStored: metrics.counter('guildhall.messages.stored', { unit: '{message}', description: 'Messages durably stored by this node' }),
-    commitDuration: metrics.histogram('guildhall.commit.duration', { unit: 'ms', description: 'Duration of one group commit (store write), successful or not' }),
-    deliveries: metrics.counter('guildhall.deliveries', { unit: '{delivery}', description: 'Message frames handed to local connections or node links by rooms here' }),
-    refusals: metrics.counter('guildhall.refusals', { unit: '{refusal}', description: 'Error frames sent to clients, by code' }),
-    slowConsumersClosed: metrics.counter('guildhall.slow_consumers.closed', { unit: '{connection}', description: 'Connections cut for not reading their frames' }),
-    storeErrors: metrics.counter('guildhall.store.errors', { unit: '{error}', description: 'Failed store operations, by operation' }),
-    linkMessages: metrics.counter('guildhall.link.messages', { unit: '{message}', description: 'Messages on links between nodes, by direction' }),
-    linkBytes: metrics.counter('guildhall.link.bytes', { unit: 'By', description: 'UTF-8 bytes of messages on links between nodes, by direction' }),
+    connections: metrics.upDownCounter('guildhall.connections', {
+      unit: '{connection}',
+      description: 'Open client WebSocket connections on this node',
+    }),
+    activeRooms: metrics.upDownCounter('guildhall.rooms.active', {
+      unit: '{room}',
+      description: 'Rooms with a live actor on this node',
+    }),
+    messagesStored: metrics.counter('guildhall.messages.stored', {
+      unit: '{message}',
+      description: 'Messages durably stored by this node',
+    }),
+    commitDuration: metrics.histogram('guildhall.commit.duration', {
+      unit: 'ms',
+      description: 'Duration of one group commit (store write), successful or not',
+    }),
+    deliveries: metrics.counter('guildhall.deliveries', {
+      unit: '{delivery}',
+      description: 'Message frames handed to local connections or node links by rooms here',
+    }),
+    refusals: metrics.counter('guildhall.refusals', {
+      unit: '{refusal}',
+      description: 'Error frames sent to clients, by code',
+    }),
+    slowConsumersClosed: metrics.counter('guildhall.slow_consumers.closed', {
+      unit: '{connection}',
+      description: 'Connections cut for not reading their frames',
+    }),
+    storeErrors: metrics.counter('guildhall.store.errors', {
+      unit: '{error}',
+      description: 'Failed store operations, by operation',
+    }),
+    linkMessages: metrics.counter('guildhall.link.messages', {
+      unit: '{message}',
+      description: 'Messages on links between nodes, by direction',
+    }),
+    linkBytes: metrics.counter('guildhall.link.bytes', {
+      unit: 'By',
+      description: 'UTF-8 bytes of messages on links between nodes, by direction',
+    }),
   }
 }
 

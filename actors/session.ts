@@ -49,7 +49,13 @@ export interface SessionHost {
    * Puts the connection in the room, wherever it lives; resolves once its welcome is sent.
    * `trace`: the entry's span context, when tracing.
    */
-  enter(roomId: string, conn: RoomConnection, since: number | undefined, epoch: number, trace?: string): Promise<RoomHandle>
+  enter(
+    roomId: string,
+    conn: RoomConnection,
+    since: number | undefined,
+    epoch: number,
+    trace?: string,
+  ): Promise<RoomHandle>
   sessionEnded(session: SocketSession): void
   /** Ends the session with 4401 at `at` (epoch ms); `forgetExpiry` when it ends first. */
   expireAt(at: number, session: SocketSession): void
@@ -158,7 +164,9 @@ export class SocketSession implements Session, MembershipOwner {
       case 'join':
       case 'leave':
         if (this.boundRoom !== undefined) {
-          return this.refuse(errorFrame('invalid_frame', { message: `${frame.type} is only for /ws`, room: frame.room }))
+          return this.refuse(
+            errorFrame('invalid_frame', { message: `${frame.type} is only for /ws`, room: frame.room }),
+          )
         }
         return frame.type === 'join' ? this.joinByFrame(frame.room, frame.since) : this.leave(frame.room)
     }
@@ -169,7 +177,8 @@ export class SocketSession implements Session, MembershipOwner {
       return this.refuse(errorFrame('invalid_frame', { message, ref, room: this.boundRoom }))
     }
     const roomId = this.boundRoom ?? frame.room
-    if (roomId === undefined) return this.refuse(errorFrame('invalid_frame', { message: 'room is required on /ws', ref }))
+    if (roomId === undefined)
+      return this.refuse(errorFrame('invalid_frame', { message: 'room is required on /ws', ref }))
     const membership = this.rooms.get(roomId)
     if (membership?.move) return this.whileMoving(membership, frame, span)
     if (!membership?.handle) return this.refuse(errorFrame('not_joined', { room: roomId, ref }))
@@ -206,7 +215,8 @@ export class SocketSession implements Session, MembershipOwner {
     const done = (): void => {
       if (this.frameSpan === span) this.frameSpan = undefined
       // A send given to its room waits for its answer; anything else ends here.
-      if (frame.type !== 'send' || roomId === undefined || this.sendSpans?.get(sendKey(roomId, frame.id)) !== span) span.end()
+      if (frame.type !== 'send' || roomId === undefined || this.sendSpans?.get(sendKey(roomId, frame.id)) !== span)
+        span.end()
     }
     let result: void | Promise<void>
     try {
@@ -288,7 +298,9 @@ export class SocketSession implements Session, MembershipOwner {
       case 'typing':
         return
       case 'history':
-        return this.refuse(errorFrame('unavailable', { room: membership.roomId, message: 'the room is moving; retry shortly' }))
+        return this.refuse(
+          errorFrame('unavailable', { room: membership.roomId, message: 'the room is moving; retry shortly' }),
+        )
     }
   }
 
@@ -312,16 +324,22 @@ export class SocketSession implements Session, MembershipOwner {
     }
     const max = this.host.limits.maxRoomsPerConnection
     if (this.rooms.size >= max) {
-      return this.refuse(errorFrame('limit_exceeded', { room: roomId, message: `at most ${max} rooms per connection; leave one first` }))
+      return this.refuse(
+        errorFrame('limit_exceeded', { room: roomId, message: `at most ${max} rooms per connection; leave one first` }),
+      )
     }
     const epoch = this.host.revocationEpoch
     const access = await this.host.checkAccess(roomId, this.user.id, 'enter')
     if (this.ended) return
     if (!access.ok) {
       // Frames speak the error codes of docs/protocol.md "Frames": a malformed room id is a wrong field.
-      if (access.code === 'invalid_room') return this.refuse(errorFrame('invalid_frame', { room: roomId, message: 'not a valid room id' }))
-      if (access.cause !== undefined) this.host.logger.warn('join_failed', { room: roomId, user: this.user.id, error: String(access.cause) })
-      return this.refuse(errorFrame(access.code, { room: roomId, message: access.message, retryAfterMs: access.retryAfterMs }))
+      if (access.code === 'invalid_room')
+        return this.refuse(errorFrame('invalid_frame', { room: roomId, message: 'not a valid room id' }))
+      if (access.cause !== undefined)
+        this.host.logger.warn('join_failed', { room: roomId, user: this.user.id, error: String(access.cause) })
+      return this.refuse(
+        errorFrame(access.code, { room: roomId, message: access.message, retryAfterMs: access.retryAfterMs }),
+      )
     }
     await this.join(roomId, since, epoch)
   }
@@ -444,10 +462,16 @@ export class SocketSession implements Session, MembershipOwner {
     }
     membership.handle = handle
     membership.move = undefined
-    this.host.logger.info('room_reentered', { room: roomId, user: this.user.id, since: move.since, attempts: move.attempts })
+    this.host.logger.info('room_reentered', {
+      room: roomId,
+      user: this.user.id,
+      since: move.since,
+      attempts: move.attempts,
+    })
     // Unanswered sends first, in their order (the room answers a stored one with its original
     // ack), then what the client sent meanwhile.
-    for (const frame of membership.unacked?.values() ?? []) handle.frame(conn.id, frame, this.sendTrace(roomId, frame.id))
+    for (const frame of membership.unacked?.values() ?? [])
+      handle.frame(conn.id, frame, this.sendTrace(roomId, frame.id))
     for (const frame of move.queued) this.route(membership, frame)
     if (move.read) handle.frame(conn.id, move.read)
   }
@@ -482,7 +506,13 @@ export class SocketSession implements Session, MembershipOwner {
   /** The room could not be entered again within `roomMoveTimeoutMs`. */
   private giveUp(membership: RoomMembership, move: Move, error: string): void {
     const { roomId } = membership
-    this.host.logger.warn('room_move_gave_up', { room: roomId, user: this.user.id, since: move.since, attempts: move.attempts, error })
+    this.host.logger.warn('room_move_gave_up', {
+      room: roomId,
+      user: this.user.id,
+      since: move.since,
+      attempts: move.attempts,
+      error,
+    })
     this.rooms.delete(roomId)
     this.endSendSpans(roomId)
     if (this.boundRoom !== undefined) this.end(CloseCode.tryAgainLater, 'room unavailable')
@@ -493,7 +523,13 @@ export class SocketSession implements Session, MembershipOwner {
   private takeJoin(roomId: string): boolean {
     const taken = this.joinRate.take(this.host.clock.now())
     if (taken.ok) return true
-    this.refuse(errorFrame('rate_limited', { room: roomId, message: 'too many joins and leaves; retry later', retryAfterMs: taken.retryAfterMs }))
+    this.refuse(
+      errorFrame('rate_limited', {
+        room: roomId,
+        message: 'too many joins and leaves; retry later',
+        retryAfterMs: taken.retryAfterMs,
+      }),
+    )
     return false
   }
 
@@ -561,7 +597,11 @@ export class SocketSession implements Session, MembershipOwner {
     if (decision === 'send') this.socket.send(text)
     if (decision !== 'close') return true
     this.metrics.slowConsumersClosed.add(1)
-    this.host.logger.warn('slow_consumer_closed', { user: this.user.id, ...(room === undefined ? {} : { room }), buffered })
+    this.host.logger.warn('slow_consumer_closed', {
+      user: this.user.id,
+      ...(room === undefined ? {} : { room }),
+      buffered,
+    })
     // A close frame would wait behind the bytes the client is not reading (and so would the
     // memory they hold): drop the connection without a handshake where the platform can.
     if (this.socket.terminate) this.socket.terminate()
@@ -612,9 +652,14 @@ function errorCodeOf(text: string): string {
 /** How a failed entry is answered: revoked (4403), closed (4404), else the room is unavailable (1013). */
 function joinRefusal(err: unknown, roomId: string): { frame: ErrorFrame; code: number; reason: string } {
   const name = err instanceof Error ? err.name : ''
-  if (name === 'AccessRevokedError') return { frame: errorFrame('forbidden', { room: roomId }), code: CloseCode.revoked, reason: 'revoked' }
+  if (name === 'AccessRevokedError')
+    return { frame: errorFrame('forbidden', { room: roomId }), code: CloseCode.revoked, reason: 'revoked' }
   if (name === 'RoomClosedError') {
-    return { frame: errorFrame('not_found', { room: roomId, message: 'this room is closed' }), code: CloseCode.roomClosed, reason: 'room closed' }
+    return {
+      frame: errorFrame('not_found', { room: roomId, message: 'this room is closed' }),
+      code: CloseCode.roomClosed,
+      reason: 'room closed',
+    }
   }
   return { frame: roomUnavailable(roomId), code: CloseCode.tryAgainLater, reason: 'room unavailable' }
 }

@@ -104,7 +104,11 @@ export function claimOf(current: OwnerRecord | undefined, node: string): { next:
  * already released at `epoch` is also `true` (a retry whose first answer was lost); anything
  * else (another claim since, another node) changes nothing and is `false`.
  */
-export function releaseOf(current: OwnerRecord | undefined, node: string, epoch: number): { next?: OwnerRecord; released: boolean } {
+export function releaseOf(
+  current: OwnerRecord | undefined,
+  node: string,
+  epoch: number,
+): { next?: OwnerRecord; released: boolean } {
   if (!current || current.epoch !== epoch) return { released: false }
   if (current.node === node) return { next: { epoch, releasedBy: node }, released: true }
   return { released: current.node === undefined && current.releasedBy === node }

@@ -195,7 +195,9 @@ export class TestWorld {
       socket: client,
       ...(opts.expiresAt === undefined ? {} : { expiresAt: opts.expiresAt }),
       ...(opts.traceparent === undefined ? {} : { traceparent: opts.traceparent }),
-      ...(opts.room === undefined ? {} : { room: { roomId: opts.room, epoch, ...(opts.since === undefined ? {} : { since: opts.since }) } }),
+      ...(opts.room === undefined
+        ? {}
+        : { room: { roomId: opts.room, epoch, ...(opts.since === undefined ? {} : { since: opts.since }) } }),
     })
     await this.settle()
     return client

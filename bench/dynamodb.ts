@@ -35,7 +35,8 @@ async function throughput(store: DynamoStore, roomId: string, total: number, bat
   return total / ((performance.now() - start) / 1000)
 }
 
-const percentile = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!
+const percentile = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]!
 
 async function pageLatency(store: DynamoStore, roomId: string, head: number, samples: number) {
   const times: number[] = []
@@ -55,7 +56,9 @@ async function pageLatency(store: DynamoStore, roomId: string, head: number, sam
 const local = await startDynamoDbLocal()
 const tables = uniqueTables()
 try {
-  const store = await openStore(local.endpoint, tables, { retry: { sleep: (ms) => new Promise((r) => setTimeout(r, ms)) } })
+  const store = await openStore(local.endpoint, tables, {
+    retry: { sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
+  })
   const single = quick ? 200 : 1_000
   const grouped = quick ? 2_000 : 10_000
   await throughput(store, 'warmup', 500, 25) // JIT and DynamoDB Local warm-up, not measured

@@ -9,7 +9,14 @@
  *
  * It injects nothing: what we send on carries a real parent, for the stock propagators.
  */
-import { createContextKey, trace, TraceFlags, type Context, type TextMapGetter, type TextMapPropagator } from '@opentelemetry/api'
+import {
+  createContextKey,
+  trace,
+  TraceFlags,
+  type Context,
+  type TextMapGetter,
+  type TextMapPropagator,
+} from '@opentelemetry/api'
 
 export const albRootKey = createContextKey('guildhall.alb_trace_root')
 
@@ -47,7 +54,14 @@ function parseFields(value: string): Map<string, string> {
   const fields = new Map<string, string>()
   for (const part of value.split(';')) {
     const eq = part.indexOf('=')
-    if (eq > 0) fields.set(part.slice(0, eq).trim().toLowerCase(), part.slice(eq + 1).trim().toLowerCase())
+    if (eq > 0)
+      fields.set(
+        part.slice(0, eq).trim().toLowerCase(),
+        part
+          .slice(eq + 1)
+          .trim()
+          .toLowerCase(),
+      )
   }
   return fields
 }

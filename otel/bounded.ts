@@ -27,12 +27,7 @@ export class CountingExporter implements SpanExporter {
   private readonly stats: ExportStats
   private readonly handed: (spans: number) => void
   private readonly lost: LossReport
-  constructor(
-    inner: SpanExporter,
-    stats: ExportStats,
-    handed: (spans: number) => void,
-    lost: LossReport,
-  ) {
+  constructor(inner: SpanExporter, stats: ExportStats, handed: (spans: number) => void, lost: LossReport) {
     this.inner = inner
     this.stats = stats
     this.handed = handed
@@ -82,12 +77,7 @@ export class BoundedProcessor implements SpanProcessor {
   private readonly maxQueueSize: number
   private readonly stats: ExportStats
   private readonly lost: LossReport
-  constructor(
-    inner: SpanProcessor,
-    maxQueueSize: number,
-    stats: ExportStats,
-    lost: LossReport,
-  ) {
+  constructor(inner: SpanProcessor, maxQueueSize: number, stats: ExportStats, lost: LossReport) {
     this.inner = inner
     this.maxQueueSize = maxQueueSize
     this.stats = stats

@@ -4,7 +4,15 @@
  * active) and nothing for the others (lease renewals, membership scans every few seconds),
  * which would otherwise each be a trace of their own.
  */
-import { context, trace, INVALID_SPAN_CONTEXT, type Context, type SpanOptions, type Tracer, type TracerProvider } from '@opentelemetry/api'
+import {
+  context,
+  trace,
+  INVALID_SPAN_CONTEXT,
+  type Context,
+  type SpanOptions,
+  type Tracer,
+  type TracerProvider,
+} from '@opentelemetry/api'
 
 export function childrenOnly(provider: TracerProvider): TracerProvider {
   return {
@@ -15,7 +23,8 @@ export function childrenOnly(provider: TracerProvider): TracerProvider {
         startSpan(spanName: string, opts?: SpanOptions, ctx: Context = context.active()) {
           return unparented(ctx) ? trace.wrapSpanContext(INVALID_SPAN_CONTEXT) : tracer.startSpan(spanName, opts, ctx)
         },
-        startActiveSpan: ((...args: unknown[]) => (tracer.startActiveSpan as (...a: unknown[]) => unknown)(...args)) as Tracer['startActiveSpan'],
+        startActiveSpan: ((...args: unknown[]) =>
+          (tracer.startActiveSpan as (...a: unknown[]) => unknown)(...args)) as Tracer['startActiveSpan'],
       }
     },
   }

@@ -23,7 +23,8 @@ export async function startMetrics(settings: MetricsSettings, opts: { logger: Lo
     // The exporter's own server cannot bind port 0 (it reads 0 as "unset"): serve its handler here.
     const exporter = new PrometheusExporter({ preventServerStart: true })
     server = createServer((req, res) => {
-      if (req.method === 'GET' && new URL(req.url ?? '/', 'http://localhost').pathname === '/metrics') exporter.getMetricsRequestHandler(req, res)
+      if (req.method === 'GET' && new URL(req.url ?? '/', 'http://localhost').pathname === '/metrics')
+        exporter.getMetricsRequestHandler(req, res)
       else res.writeHead(404).end()
     }).unref()
     await new Promise<void>((resolve, reject) => {
@@ -33,12 +34,19 @@ export async function startMetrics(settings: MetricsSettings, opts: { logger: Lo
     reader = exporter
   } else {
     reader = new PeriodicExportingMetricReader({
-      exporter: new OTLPMetricExporter({ url: settings.url, headers: settings.headers, timeoutMillis: settings.timeoutMs }),
+      exporter: new OTLPMetricExporter({
+        url: settings.url,
+        headers: settings.headers,
+        timeoutMillis: settings.timeoutMs,
+      }),
       exportIntervalMillis: settings.intervalMs,
       exportTimeoutMillis: Math.min(settings.timeoutMs, settings.intervalMs),
     })
   }
-  const provider = new MeterProvider({ resource: resourceFromAttributes({ 'service.name': settings.serviceName }), readers: [reader] })
+  const provider = new MeterProvider({
+    resource: resourceFromAttributes({ 'service.name': settings.serviceName }),
+    readers: [reader],
+  })
   const meter = provider.getMeter('guildhall')
   const metrics: Metrics = {
     counter: (name, o) => meter.createCounter(name, o),

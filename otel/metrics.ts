@@ -26,7 +26,14 @@ export class MetricsConfigError extends Error {
 
 export type MetricsSettings =
   | { exporter: 'prometheus'; host: string | undefined; port: number; serviceName: string }
-  | { exporter: 'otlp'; url: string; headers: Record<string, string>; intervalMs: number; timeoutMs: number; serviceName: string }
+  | {
+      exporter: 'otlp'
+      url: string
+      headers: Record<string, string>
+      intervalMs: number
+      timeoutMs: number
+      serviceName: string
+    }
 
 /** `undefined`: metrics are off. Throws `MetricsConfigError` for a malformed variable. */
 export function metricsSettings(env: Env): MetricsSettings | undefined {

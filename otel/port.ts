@@ -4,8 +4,24 @@
  * `aws.xray.annotations` (X-Ray's OTLP ingestion turns the listed ones into annotations, the
  * rest into metadata).
  */
-import { context, ROOT_CONTEXT, SpanKind as OtelKind, SpanStatusCode, trace, type Link, type Span as OtelSpan, type Tracer as OtelTracer } from '@opentelemetry/api'
-import { annotatedAttributes, type Span, type SpanAttributes, type SpanKind, type SpanOptions, type Tracer } from '../actors/tracing.ts'
+import {
+  context,
+  ROOT_CONTEXT,
+  SpanKind as OtelKind,
+  SpanStatusCode,
+  trace,
+  type Link,
+  type Span as OtelSpan,
+  type Tracer as OtelTracer,
+} from '@opentelemetry/api'
+import {
+  annotatedAttributes,
+  type Span,
+  type SpanAttributes,
+  type SpanKind,
+  type SpanOptions,
+  type Tracer,
+} from '../actors/tracing.ts'
 import type { AdoptingIdGenerator } from './id-generator.ts'
 import { parseTraceparent, toTraceparent } from './traceparent.ts'
 
@@ -32,8 +48,10 @@ export function portTracer(tracer: OtelTracer, ids: AdoptingIdGenerator): Tracer
       const options = { kind: kinds[opts.kind ?? 'internal'], links, attributes: opts.attributes }
       const parent = parseTraceparent(opts.parent)
       let span: OtelSpan
-      if (parent?.kind === 'span') span = tracer.startSpan(name, options, trace.setSpanContext(ROOT_CONTEXT, parent.context))
-      else if (parent?.kind === 'root') span = ids.adopt(parent.traceId, () => tracer.startSpan(name, options, ROOT_CONTEXT))
+      if (parent?.kind === 'span')
+        span = tracer.startSpan(name, options, trace.setSpanContext(ROOT_CONTEXT, parent.context))
+      else if (parent?.kind === 'root')
+        span = ids.adopt(parent.traceId, () => tracer.startSpan(name, options, ROOT_CONTEXT))
       else span = tracer.startSpan(name, options, ROOT_CONTEXT)
       return new PortSpan(span, opts.attributes)
     },

@@ -17,19 +17,24 @@ export class RoomSampler implements Sampler {
   private readonly rooms: ReadonlySet<string>
 
   private readonly delegate: Sampler
-  constructor(
-    rooms: readonly string[],
-    delegate: Sampler,
-  ) {
+  constructor(rooms: readonly string[], delegate: Sampler) {
     this.delegate = delegate
     this.rooms = new Set(rooms)
   }
 
-  shouldSample(context: Context, traceId: string, name: string, kind: SpanKind, attributes: Attributes, links: Link[]): SamplingResult {
+  shouldSample(
+    context: Context,
+    traceId: string,
+    name: string,
+    kind: SpanKind,
+    attributes: Attributes,
+    links: Link[],
+  ): SamplingResult {
     const room = attributes.room_id
     if (typeof room === 'string' && this.rooms.has(room)) return { decision: SamplingDecision.RECORD_AND_SAMPLED }
     const parent = trace.getSpanContext(context)
-    if (parent && !parent.isRemote && (parent.traceFlags & 1) === 1) return { decision: SamplingDecision.RECORD_AND_SAMPLED }
+    if (parent && !parent.isRemote && (parent.traceFlags & 1) === 1)
+      return { decision: SamplingDecision.RECORD_AND_SAMPLED }
     return this.delegate.shouldSample(context, traceId, name, kind, attributes, links)
   }
 

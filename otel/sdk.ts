@@ -94,7 +94,8 @@ export async function startTracing(settings: TracingSettings, opts: SetupOptions
     spanProcessors: [processor],
     idGenerator: ids,
     // TRACE_ROOMS: those rooms' spans sampled whatever the configured sampler says.
-    sampler: settings.traceRooms.length > 0 ? new RoomSampler(settings.traceRooms, sampler(settings)) : sampler(settings),
+    sampler:
+      settings.traceRooms.length > 0 ? new RoomSampler(settings.traceRooms, sampler(settings)) : sampler(settings),
     textMapPropagator: propagator,
     // The AWS SDK's calls (DynamoDB's TransactWriteItems under room.commit): see childrenOnly.
     instrumentations: [aws],
@@ -151,7 +152,10 @@ async function exporter(settings: TracingSettings): Promise<SpanExporter> {
   if (settings.sigv4) {
     // X-Ray's OTLP endpoint: protobuf, signed per request from the default credential chain
     // (it caches credentials until they expire, so rotation is followed).
-    const [{ SigV4Exporter }, { defaultProvider }] = await Promise.all([import('./sigv4-exporter.ts'), import('@aws-sdk/credential-provider-node')])
+    const [{ SigV4Exporter }, { defaultProvider }] = await Promise.all([
+      import('./sigv4-exporter.ts'),
+      import('@aws-sdk/credential-provider-node'),
+    ])
     return new SigV4Exporter({
       url: settings.url,
       region: settings.sigv4.region,
@@ -162,7 +166,12 @@ async function exporter(settings: TracingSettings): Promise<SpanExporter> {
       concurrency: EXPORT_CONCURRENCY,
     })
   }
-  const config = { url: settings.url, headers: settings.headers, timeoutMillis: settings.timeoutMs, concurrencyLimit: EXPORT_CONCURRENCY }
+  const config = {
+    url: settings.url,
+    headers: settings.headers,
+    timeoutMillis: settings.timeoutMs,
+    concurrencyLimit: EXPORT_CONCURRENCY,
+  }
   if (settings.protocol === 'http/json') {
     const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http')
     return new OTLPTraceExporter(config)

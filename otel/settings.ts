@@ -42,7 +42,14 @@ export class TracingConfigError extends Error {
   override name = 'TracingConfigError'
 }
 
-const samplers = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const
+const samplers = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const
 
 /** `undefined`: tracing is off (`OTEL_TRACES_EXPORTER` unset or `none`, or `OTEL_SDK_DISABLED=true`). */
 export function tracingSettings(env: Env): TracingSettings | undefined {
@@ -53,7 +60,8 @@ export function tracingSettings(env: Env): TracingSettings | undefined {
   if (exporter !== 'otlp' && exporter !== 'console') {
     throw new TracingConfigError(`OTEL_TRACES_EXPORTER: expected otlp, console or none, got "${exporter}"`)
   }
-  const protocol = value(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ?? value(env, 'OTEL_EXPORTER_OTLP_PROTOCOL') ?? 'http/protobuf'
+  const protocol =
+    value(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ?? value(env, 'OTEL_EXPORTER_OTLP_PROTOCOL') ?? 'http/protobuf'
   if (protocol !== 'http/protobuf' && protocol !== 'http/json') {
     throw new TracingConfigError(`OTEL_EXPORTER_OTLP_PROTOCOL: expected http/protobuf or http/json, got "${protocol}"`)
   }
@@ -100,7 +108,8 @@ export function traceRooms(env: Env): string[] {
     } catch {
       // left as written: refused below
     }
-    if (!parseRoomId(room)) throw new TracingConfigError(`TRACE_ROOMS: "${part.trim()}" is not a room id (docs/protocol.md "Rooms")`)
+    if (!parseRoomId(room))
+      throw new TracingConfigError(`TRACE_ROOMS: "${part.trim()}" is not a room id (docs/protocol.md "Rooms")`)
     return room
   })
 }
@@ -109,7 +118,10 @@ export function traceRooms(env: Env): string[] {
 function tracesUrl(env: Env): string {
   const own = value(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT')
   if (own) return checkedUrl('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', own)
-  const base = checkedUrl('OTEL_EXPORTER_OTLP_ENDPOINT', value(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') ?? 'http://localhost:4318')
+  const base = checkedUrl(
+    'OTEL_EXPORTER_OTLP_ENDPOINT',
+    value(env, 'OTEL_EXPORTER_OTLP_ENDPOINT') ?? 'http://localhost:4318',
+  )
   return `${base.replace(/\/+$/, '')}/v1/traces`
 }
 
@@ -150,7 +162,8 @@ function headers(env: Env, name: string): Record<string, string> {
 function count(env: Env, name: string, fallback: number): number {
   const raw = value(env, name)
   if (raw === undefined) return fallback
-  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new TracingConfigError(`${name}: expected a whole number above 0, got "${raw}"`)
+  if (!/^\d+$/.test(raw) || Number(raw) < 1)
+    throw new TracingConfigError(`${name}: expected a whole number above 0, got "${raw}"`)
   return Number(raw)
 }
 

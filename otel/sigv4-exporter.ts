@@ -51,7 +51,12 @@ export class SigV4Exporter implements SpanExporter {
     this.opts = opts
     this.url = new URL(opts.url)
     this.host = opts.signingHost ?? this.url.host
-    this.signer = new SignatureV4({ credentials: opts.credentials, region: opts.region, service: opts.service ?? 'xray', sha256: Sha256 })
+    this.signer = new SignatureV4({
+      credentials: opts.credentials,
+      region: opts.region,
+      service: opts.service ?? 'xray',
+      sha256: Sha256,
+    })
   }
 
   export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
@@ -61,7 +66,8 @@ export class SigV4Exporter implements SpanExporter {
     }
     const sent = this.send(spans).then(
       () => done({ code: ExportResultCode.SUCCESS }),
-      (error: unknown) => done({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) }),
+      (error: unknown) =>
+        done({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) }),
     )
     this.inFlight.add(sent)
     void sent.finally(() => this.inFlight.delete(sent))
@@ -132,7 +138,12 @@ class Sha256 {
 
   private fresh(): Hash | Hmac {
     if (this.secret === undefined) return createHash('sha256')
-    const key = typeof this.secret === 'string' ? this.secret : ArrayBuffer.isView(this.secret) ? new Uint8Array(this.secret.buffer, this.secret.byteOffset, this.secret.byteLength) : new Uint8Array(this.secret)
+    const key =
+      typeof this.secret === 'string'
+        ? this.secret
+        : ArrayBuffer.isView(this.secret)
+          ? new Uint8Array(this.secret.buffer, this.secret.byteOffset, this.secret.byteLength)
+          : new Uint8Array(this.secret)
     return createHmac('sha256', key)
   }
 }

@@ -28,5 +28,8 @@ export function parseTraceparent(traceparent: string | undefined): Parsed | unde
   if (!m || m[1] === zeroTrace) return undefined
   const [, traceId, spanId, flags] = m as unknown as [string, string, string, string]
   if (spanId === noParentSpanId) return { kind: 'root', traceId }
-  return { kind: 'span', context: { traceId, spanId, traceFlags: parseInt(flags, 16) & TraceFlags.SAMPLED, isRemote: true } }
+  return {
+    kind: 'span',
+    context: { traceId, spanId, traceFlags: parseInt(flags, 16) & TraceFlags.SAMPLED, isRemote: true },
+  }
 }

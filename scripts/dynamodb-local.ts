@@ -20,7 +20,13 @@ function fail(message: string): never {
 
 let values
 try {
-  ;({ values } = parseArgs({ options: { port: { type: 'string', default: '8000' }, dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }))
+  ;({ values } = parseArgs({
+    options: {
+      port: { type: 'string', default: '8000' },
+      dir: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  }))
 } catch (err) {
   fail(`${(err as Error).message}\n${usage}`)
 }

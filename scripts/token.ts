@@ -31,7 +31,12 @@ let parsed
 try {
   parsed = parseArgs({
     allowPositionals: true,
-    options: { admin: { type: 'boolean' }, name: { type: 'string' }, ttl: { type: 'string', default: '24h' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      admin: { type: 'boolean' },
+      name: { type: 'string' },
+      ttl: { type: 'string', default: '24h' },
+      help: { type: 'boolean', short: 'h' },
+    },
   })
 } catch (err) {
   fail(`${(err as Error).message}\n${usage}`)
@@ -58,11 +63,14 @@ if (secret === undefined) {
 if (secret === undefined) {
   fail(
     `JWT_SECRET is not set and no development server is running on DATA_DIR (${dataDir}).\n` +
-      '  Sign with the secret your server uses:  JWT_SECRET=... npm run -s token -- ' + user + '\n' +
+      '  Sign with the secret your server uses:  JWT_SECRET=... npm run -s token -- ' +
+      user +
+      '\n' +
       '  or start a development server first (npm start without JWT_SECRET) and run this in the same directory.',
   )
 }
-if (new TextEncoder().encode(secret).length < MIN_SECRET_BYTES) fail(`JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes, as the server requires`)
+if (new TextEncoder().encode(secret).length < MIN_SECRET_BYTES)
+  fail(`JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes, as the server requires`)
 
 const token = await mintToken(secret, {
   sub: user,
@@ -71,4 +79,6 @@ const token = await mintToken(secret, {
   ttlSeconds,
 })
 console.log(token)
-console.error(`token: user "${user}"${values.admin ? ' with the admin role' : ''}, valid ${values.ttl}, signed with ${source}`)
+console.error(
+  `token: user "${user}"${values.admin ? ' with the admin role' : ''}, valid ${values.ttl}, signed with ${source}`,
+)

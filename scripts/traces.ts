@@ -54,7 +54,8 @@ try {
     console.error(`traces: ${ids.length} traces match; showing the newest ${wanted.length} (--limit)`)
   }
   const { traces, unprocessed } = await getTraces(client, wanted)
-  if (unprocessed.length > 0) console.error(`traces: X-Ray did not return ${unprocessed.length} trace(s): ${unprocessed.join(', ')}`)
+  if (unprocessed.length > 0)
+    console.error(`traces: X-Ray did not return ${unprocessed.length} trace(s): ${unprocessed.join(', ')}`)
   const views = traces.map(buildTrace).filter((v) => v.rows.length > 0)
   if (views.length === 0) {
     console.log('no traces')

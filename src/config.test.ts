@@ -72,12 +72,22 @@ t.test('every variable is read', async (t) => {
     messageTtlDays: 30,
   })
   t.same(c.limits, { maxTextLength: 2000, pingIntervalMs: 1000 })
-  t.same(c.cluster, { internalPort: 9100, advertiseHost: '10.0.2.106', nodeId: 'task-1', secret: 'c'.repeat(32), heartbeatMs: 500, leaseMs: 3000 })
+  t.same(c.cluster, {
+    internalPort: 9100,
+    advertiseHost: '10.0.2.106',
+    nodeId: 'task-1',
+    secret: 'c'.repeat(32),
+    heartbeatMs: 500,
+    leaseMs: 3000,
+  })
 })
 
 t.test('AUTO_CREATE_ROOMS defaults to false in dynamodb mode', async (t) => {
   t.equal(loadConfig({ STORE: 'dynamodb', JWT_SECRET: secret }).autoCreateRooms, false)
-  t.equal(loadConfig({ STORE: 'dynamodb', JWKS_URL: 'https://id.example/jwks', CLUSTER_SECRET: secret }).autoCreateRooms, false)
+  t.equal(
+    loadConfig({ STORE: 'dynamodb', JWKS_URL: 'https://id.example/jwks', CLUSTER_SECRET: secret }).autoCreateRooms,
+    false,
+  )
   t.equal(loadConfig({ AUTO_CREATE_ROOMS: 'false' }).autoCreateRooms, false)
 })
 
@@ -86,7 +96,8 @@ t.test('dynamodb mode refuses to start without a way to verify tokens', async (t
 })
 
 t.test('bad values are named', async (t) => {
-  const bad = (env: Record<string, string>, re: RegExp) => t.throws(() => loadConfig(env), ConfigError) && t.throws(() => loadConfig(env), { message: re })
+  const bad = (env: Record<string, string>, re: RegExp) =>
+    t.throws(() => loadConfig(env), ConfigError) && t.throws(() => loadConfig(env), { message: re })
   bad({ PORT: 'eighty' }, /PORT/)
   bad({ PORT: '70000' }, /PORT/)
   bad({ STORE: 'redis' }, /STORE/)
@@ -108,12 +119,18 @@ t.test('limit variable names', async (t) => {
   t.equal(limitEnvName('peerTimeoutMs'), 'LIMIT_PEER_TIMEOUT_MS')
 })
 
-t.test('a JWT_SECRET shorter than 32 bytes is refused (a short HS256 secret can be guessed from one token)', async (t) => {
-  t.throws(() => loadConfig({ JWT_SECRET: 'x' }), { name: 'ConfigError', message: /JWT_SECRET: must be at least 32 bytes/ })
-  t.throws(() => loadConfig({ JWT_SECRET: 'a'.repeat(31) }), { message: /JWT_SECRET/ })
-  t.equal(loadConfig({ JWT_SECRET: 'a'.repeat(32) }).jwtSecret, 'a'.repeat(32))
-  t.equal(loadConfig({ JWT_SECRET: 'é'.repeat(16) }).jwtSecret, 'é'.repeat(16), 'counted in UTF-8 bytes')
-})
+t.test(
+  'a JWT_SECRET shorter than 32 bytes is refused (a short HS256 secret can be guessed from one token)',
+  async (t) => {
+    t.throws(() => loadConfig({ JWT_SECRET: 'x' }), {
+      name: 'ConfigError',
+      message: /JWT_SECRET: must be at least 32 bytes/,
+    })
+    t.throws(() => loadConfig({ JWT_SECRET: 'a'.repeat(31) }), { message: /JWT_SECRET/ })
+    t.equal(loadConfig({ JWT_SECRET: 'a'.repeat(32) }).jwtSecret, 'a'.repeat(32))
+    t.equal(loadConfig({ JWT_SECRET: 'é'.repeat(16) }).jwtSecret, 'é'.repeat(16), 'counted in UTF-8 bytes')
+  },
+)
 
 t.test('settings only the DynamoDB store reads are refused in embedded mode, not ignored', async (t) => {
   for (const [name, value] of [
@@ -130,64 +147,108 @@ t.test('settings only the DynamoDB store reads are refused in embedded mode, not
     ['CLUSTER_HEARTBEAT_MS', '2000'],
     ['CLUSTER_LEASE_MS', '10000'],
   ] as const) {
-    t.throws(() => loadConfig({ [name]: value }), { name: 'ConfigError', message: new RegExp(`${name}: only used with STORE=dynamodb`) }, name)
-    t.doesNotThrow(() => loadConfig({ STORE: 'dynamodb', JWT_SECRET: secret, [name]: value }), `${name} with STORE=dynamodb`)
+    t.throws(
+      () => loadConfig({ [name]: value }),
+      { name: 'ConfigError', message: new RegExp(`${name}: only used with STORE=dynamodb`) },
+      name,
+    )
+    t.doesNotThrow(
+      () => loadConfig({ STORE: 'dynamodb', JWT_SECRET: secret, [name]: value }),
+      `${name} with STORE=dynamodb`,
+    )
   }
 })
 
 t.test('absurd limits are refused, naming the variable', async (t) => {
-  t.throws(() => loadConfig({ LIMIT_MAX_TEXT_LENGTH: '100000000000' }), { name: 'ConfigError', message: /LIMIT_MAX_TEXT_LENGTH/ })
+  t.throws(() => loadConfig({ LIMIT_MAX_TEXT_LENGTH: '100000000000' }), {
+    name: 'ConfigError',
+    message: /LIMIT_MAX_TEXT_LENGTH/,
+  })
   t.throws(() => loadConfig({ LIMIT_MAX_TEXT_LENGTH: '0' }), { message: /LIMIT_MAX_TEXT_LENGTH/ })
   for (const key of Object.keys(limitMaxima) as (keyof Limits)[]) {
-    t.throws(() => loadConfig({ [limitEnvName(key)]: String(limitMaxima[key] + 1) }), { message: new RegExp(limitEnvName(key)) }, key)
+    t.throws(
+      () => loadConfig({ [limitEnvName(key)]: String(limitMaxima[key] + 1) }),
+      { message: new RegExp(limitEnvName(key)) },
+      key,
+    )
     t.ok(limitMaxima[key] >= defaultLimits[key], `${key}: the default is in range`)
   }
 })
 
 t.test('limits that contradict each other are refused, naming both variables', async (t) => {
-  const bad = (env: Record<string, string>, re: RegExp) => t.throws(() => loadConfig(env), { name: 'ConfigError', message: re })
+  const bad = (env: Record<string, string>, re: RegExp) =>
+    t.throws(() => loadConfig(env), { name: 'ConfigError', message: re })
   bad({ LIMIT_SOFT_OUTBOUND_BYTES: '9000000' }, /LIMIT_SOFT_OUTBOUND_BYTES, LIMIT_HARD_OUTBOUND_BYTES/)
-  bad({ LIMIT_HARD_OUTBOUND_BYTES: '1000' }, /LIMIT_SOFT_OUTBOUND_BYTES, LIMIT_HARD_OUTBOUND_BYTES[^]*LIMIT_READ_PAUSE_BYTES, LIMIT_HARD_OUTBOUND_BYTES/)
+  bad(
+    { LIMIT_HARD_OUTBOUND_BYTES: '1000' },
+    /LIMIT_SOFT_OUTBOUND_BYTES, LIMIT_HARD_OUTBOUND_BYTES[^]*LIMIT_READ_PAUSE_BYTES, LIMIT_HARD_OUTBOUND_BYTES/,
+  )
   bad({ LIMIT_HISTORY_DEFAULT_LIMIT: '200' }, /LIMIT_HISTORY_DEFAULT_LIMIT, LIMIT_HISTORY_MAX_LIMIT/)
   bad({ LIMIT_PING_INTERVAL_MS: '80000' }, /LIMIT_PING_INTERVAL_MS, LIMIT_PEER_TIMEOUT_MS/)
   bad({ LIMIT_MAX_TEXT_LENGTH: '40000' }, /LIMIT_MAX_TEXT_LENGTH, LIMIT_MAX_FRAME_BYTES/)
   bad({ LIMIT_USER_SEND_BYTES_BURST: '100' }, /LIMIT_MAX_TEXT_LENGTH, LIMIT_USER_SEND_BYTES_BURST/)
-  t.doesNotThrow(() => loadConfig({ LIMIT_HISTORY_DEFAULT_LIMIT: '200', LIMIT_HISTORY_MAX_LIMIT: '500' }), 'fine once both move')
+  t.doesNotThrow(
+    () => loadConfig({ LIMIT_HISTORY_DEFAULT_LIMIT: '200', LIMIT_HISTORY_MAX_LIMIT: '500' }),
+    'fine once both move',
+  )
   t.doesNotThrow(() => loadConfig({}), 'the defaults agree with each other')
 })
 
-t.test('cluster settings (docs/cluster.md "Configuration"): defaults with STORE=dynamodb, none in embedded mode', async (t) => {
-  t.equal(loadConfig({}).cluster, undefined, 'an embedded node is alone')
-  t.same(loadConfig({ STORE: 'dynamodb', JWT_SECRET: secret }).cluster, {
-    internalPort: 8788,
-    advertiseHost: undefined,
-    nodeId: undefined,
-    secret: deriveClusterSecret(secret),
-    heartbeatMs: 2000,
-    leaseMs: 10000,
-  })
-})
+t.test(
+  'cluster settings (docs/cluster.md "Configuration"): defaults with STORE=dynamodb, none in embedded mode',
+  async (t) => {
+    t.equal(loadConfig({}).cluster, undefined, 'an embedded node is alone')
+    t.same(loadConfig({ STORE: 'dynamodb', JWT_SECRET: secret }).cluster, {
+      internalPort: 8788,
+      advertiseHost: undefined,
+      nodeId: undefined,
+      secret: deriveClusterSecret(secret),
+      heartbeatMs: 2000,
+      leaseMs: 10000,
+    })
+  },
+)
 
 t.test('CLUSTER_SECRET is derived from JWT_SECRET when unset, one-way and stable', async (t) => {
   const derived = loadConfig({ STORE: 'dynamodb', JWT_SECRET: secret }).cluster!.secret
   t.match(derived, /^[0-9a-f]{64}$/)
   t.not(derived, secret)
-  t.equal(derived, loadConfig({ STORE: 'dynamodb', JWT_SECRET: secret }).cluster!.secret, 'every node with the same JWT_SECRET derives the same')
+  t.equal(
+    derived,
+    loadConfig({ STORE: 'dynamodb', JWT_SECRET: secret }).cluster!.secret,
+    'every node with the same JWT_SECRET derives the same',
+  )
   t.not(derived, deriveClusterSecret(secret + 'x'))
   // HMAC-SHA256(JWT_SECRET, "guildhall cluster secret v1"), as docs/cluster.md says, so another implementation can derive it too.
-  t.equal(deriveClusterSecret('a-test-secret-of-at-least-32-bytes!'), '314891b3dcb38bf3ae3bca79d8bee692acddf4812620c1a706dad556a385ade1')
-  t.equal(loadConfig({ STORE: 'dynamodb', JWT_SECRET: secret, CLUSTER_SECRET: 'k'.repeat(40) }).cluster!.secret, 'k'.repeat(40), 'an explicit one wins')
+  t.equal(
+    deriveClusterSecret('a-test-secret-of-at-least-32-bytes!'),
+    '314891b3dcb38bf3ae3bca79d8bee692acddf4812620c1a706dad556a385ade1',
+  )
+  t.equal(
+    loadConfig({ STORE: 'dynamodb', JWT_SECRET: secret, CLUSTER_SECRET: 'k'.repeat(40) }).cluster!.secret,
+    'k'.repeat(40),
+    'an explicit one wins',
+  )
 })
 
 t.test('STORE=dynamodb refuses to start without a cluster secret (JWKS_URL alone needs CLUSTER_SECRET)', async (t) => {
-  t.throws(() => loadConfig({ STORE: 'dynamodb', JWKS_URL: 'https://id.example/jwks' }), { name: 'ConfigError', message: /CLUSTER_SECRET/ })
-  t.equal(loadConfig({ STORE: 'dynamodb', JWKS_URL: 'https://id.example/jwks', CLUSTER_SECRET: secret }).cluster!.secret, secret)
-  t.throws(() => loadConfig({ STORE: 'dynamodb', JWT_SECRET: secret, CLUSTER_SECRET: 'short' }), { message: /CLUSTER_SECRET: must be at least 32 bytes/ })
+  t.throws(() => loadConfig({ STORE: 'dynamodb', JWKS_URL: 'https://id.example/jwks' }), {
+    name: 'ConfigError',
+    message: /CLUSTER_SECRET/,
+  })
+  t.equal(
+    loadConfig({ STORE: 'dynamodb', JWKS_URL: 'https://id.example/jwks', CLUSTER_SECRET: secret }).cluster!.secret,
+    secret,
+  )
+  t.throws(() => loadConfig({ STORE: 'dynamodb', JWT_SECRET: secret, CLUSTER_SECRET: 'short' }), {
+    message: /CLUSTER_SECRET: must be at least 32 bytes/,
+  })
 })
 
 t.test('bad cluster values are named', async (t) => {
   const base = { STORE: 'dynamodb', JWT_SECRET: secret }
-  const bad = (env: Record<string, string>, re: RegExp) => t.throws(() => loadConfig({ ...base, ...env }), { name: 'ConfigError', message: re }, JSON.stringify(env))
+  const bad = (env: Record<string, string>, re: RegExp) =>
+    t.throws(() => loadConfig({ ...base, ...env }), { name: 'ConfigError', message: re }, JSON.stringify(env))
   bad({ NODE_ID: 'a b' }, /NODE_ID: expected 1\.\.64/)
   bad({ NODE_ID: 'n'.repeat(65) }, /NODE_ID/)
   bad({ NODE_ID: 'n/1' }, /NODE_ID/)
@@ -200,12 +261,24 @@ t.test('bad cluster values are named', async (t) => {
   t.equal(loadConfig({ ...base, NODE_ID: 'n'.repeat(64) }).cluster!.nodeId, 'n'.repeat(64))
   t.equal(loadConfig({ ...base, NODE_ID: 'A-z_0.9' }).cluster!.nodeId, 'A-z_0.9')
   t.equal(loadConfig({ ...base, ADVERTISE_HOST: 'fd00::1' }).cluster!.advertiseHost, 'fd00::1')
-  t.equal(loadConfig({ ...base, PORT: '0', INTERNAL_PORT: '0' }).cluster!.internalPort, 0, 'both picked at random (tests)')
+  t.equal(
+    loadConfig({ ...base, PORT: '0', INTERNAL_PORT: '0' }).cluster!.internalPort,
+    0,
+    'both picked at random (tests)',
+  )
 })
 
 t.test('a lease shorter than two heartbeats is refused (one late renewal would count a live node dead)', async (t) => {
   const base = { STORE: 'dynamodb', JWT_SECRET: secret }
-  t.throws(() => loadConfig({ ...base, CLUSTER_HEARTBEAT_MS: '6000' }), { message: /CLUSTER_HEARTBEAT_MS, CLUSTER_LEASE_MS: the lease must last at least two heartbeats/ })
-  t.throws(() => loadConfig({ ...base, CLUSTER_HEARTBEAT_MS: '1000', CLUSTER_LEASE_MS: '1999' }), { message: /CLUSTER_LEASE_MS/ })
-  t.equal(loadConfig({ ...base, CLUSTER_HEARTBEAT_MS: '1000', CLUSTER_LEASE_MS: '2000' }).cluster!.leaseMs, 2000, 'exactly two is enough')
+  t.throws(() => loadConfig({ ...base, CLUSTER_HEARTBEAT_MS: '6000' }), {
+    message: /CLUSTER_HEARTBEAT_MS, CLUSTER_LEASE_MS: the lease must last at least two heartbeats/,
+  })
+  t.throws(() => loadConfig({ ...base, CLUSTER_HEARTBEAT_MS: '1000', CLUSTER_LEASE_MS: '1999' }), {
+    message: /CLUSTER_LEASE_MS/,
+  })
+  t.equal(
+    loadConfig({ ...base, CLUSTER_HEARTBEAT_MS: '1000', CLUSTER_LEASE_MS: '2000' }).cluster!.leaseMs,
+    2000,
+    'exactly two is enough',
+  )
 })

@@ -113,7 +113,10 @@ const envSchema = v.object({
   JWT_SECRET: v.optional(
     v.pipe(
       v.string(),
-      v.check((s) => new TextEncoder().encode(s).length >= MIN_SECRET_BYTES, `must be at least ${MIN_SECRET_BYTES} bytes (e.g. openssl rand -hex 32)`),
+      v.check(
+        (s) => new TextEncoder().encode(s).length >= MIN_SECRET_BYTES,
+        `must be at least ${MIN_SECRET_BYTES} bytes (e.g. openssl rand -hex 32)`,
+      ),
     ),
   ),
   JWKS_URL: v.optional(url),
@@ -131,12 +134,17 @@ const envSchema = v.object({
   CORS_ORIGINS: v.optional(origins),
   INTERNAL_PORT: v.optional(int(0, 65535), '8788'),
   // A host name or an IP address (IPv6 without brackets); nothing that could bend the link's URL.
-  ADVERTISE_HOST: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9._:-]{1,253}$/, 'expected a host name or IP address'))),
+  ADVERTISE_HOST: v.optional(
+    v.pipe(v.string(), v.regex(/^[A-Za-z0-9._:-]{1,253}$/, 'expected a host name or IP address')),
+  ),
   NODE_ID: v.optional(v.pipe(v.string(), v.regex(NODE_ID_PATTERN, 'expected 1..64 of A-Z a-z 0-9 _ . -'))),
   CLUSTER_SECRET: v.optional(
     v.pipe(
       v.string(),
-      v.check((s) => new TextEncoder().encode(s).length >= MIN_SECRET_BYTES, `must be at least ${MIN_SECRET_BYTES} bytes (e.g. openssl rand -hex 32)`),
+      v.check(
+        (s) => new TextEncoder().encode(s).length >= MIN_SECRET_BYTES,
+        `must be at least ${MIN_SECRET_BYTES} bytes (e.g. openssl rand -hex 32)`,
+      ),
     ),
   ),
   CLUSTER_HEARTBEAT_MS: v.optional(int(10, 60_000), '2000'),
@@ -154,11 +162,13 @@ export function loadConfig(env: Env): Config {
   const limits = parseLimits(present, problems)
   if (result.success && result.output.STORE === 'embedded') {
     for (const name of DYNAMODB_ONLY) {
-      if (present[name] !== undefined) problems.push(`${name}: only used with STORE=dynamodb; unset it for the embedded store`)
+      if (present[name] !== undefined)
+        problems.push(`${name}: only used with STORE=dynamodb; unset it for the embedded store`)
     }
   }
   if (result.success) problems.push(...clusterProblems(result.output))
-  if (!result.success || problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`)
+  if (!result.success || problems.length > 0)
+    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`)
   const e = result.output
   if (e.STORE === 'dynamodb' && !e.JWT_SECRET && !e.JWKS_URL) {
     throw new ConfigError(
@@ -178,7 +188,9 @@ export function loadConfig(env: Env): Config {
     jwtSecret: e.JWT_SECRET,
     jwksUrl: e.JWKS_URL,
     jwtIssuer: e.JWT_ISSUER,
-    jwtAudience: e.JWT_AUDIENCE?.split(',').map((s) => s.trim()).filter(Boolean),
+    jwtAudience: e.JWT_AUDIENCE?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     store: e.STORE,
     dataDir: e.DATA_DIR,
     dynamodbEndpoint: e.DYNAMODB_ENDPOINT,
@@ -210,7 +222,9 @@ function clusterProblems(e: v.InferOutput<typeof envSchema>): string[] {
   // One late or lost renewal (a throttled write, a GC pause) must not make a live node look
   // dead to the others: the lease outlasts at least two heartbeats.
   if (e.CLUSTER_LEASE_MS < 2 * e.CLUSTER_HEARTBEAT_MS) {
-    problems.push('CLUSTER_HEARTBEAT_MS, CLUSTER_LEASE_MS: the lease must last at least two heartbeats, so one late renewal never counts a live node dead')
+    problems.push(
+      'CLUSTER_HEARTBEAT_MS, CLUSTER_LEASE_MS: the lease must last at least two heartbeats, so one late renewal never counts a live node dead',
+    )
   }
   // The public port never serves link traffic (docs/cluster.md "The link").
   if (e.STORE === 'dynamodb' && e.INTERNAL_PORT !== 0 && e.INTERNAL_PORT === e.PORT) {

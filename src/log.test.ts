@@ -6,10 +6,19 @@ t.test('one JSON object per line, with level, event, base fields and errors by n
   const log = createJsonLogger({ write: (l) => lines.push(l), base: { node: 'n1' }, now: () => 0 })
   log.info('ws_open', { userId: 'alice' })
   log.error('http_error', { error: new TypeError('boom') })
-  t.same(lines.map((l) => JSON.parse(l)), [
-    { ts: '1970-01-01T00:00:00.000Z', level: 'info', event: 'ws_open', node: 'n1', userId: 'alice' },
-    { ts: '1970-01-01T00:00:00.000Z', level: 'error', event: 'http_error', node: 'n1', error: { name: 'TypeError', message: 'boom' } },
-  ])
+  t.same(
+    lines.map((l) => JSON.parse(l)),
+    [
+      { ts: '1970-01-01T00:00:00.000Z', level: 'info', event: 'ws_open', node: 'n1', userId: 'alice' },
+      {
+        ts: '1970-01-01T00:00:00.000Z',
+        level: 'error',
+        event: 'http_error',
+        node: 'n1',
+        error: { name: 'TypeError', message: 'boom' },
+      },
+    ],
+  )
   t.notOk(lines.some((l) => l.includes('\n')))
 })
 

@@ -21,9 +21,11 @@ export function createJsonLogger(opts: JsonLoggerOptions = {}): Logger & { flush
   const write = opts.write ?? batch!.write
   const now = opts.now ?? Date.now
   const base = opts.base ?? {}
-  const log = (level: Level) => (event: string, fields: Record<string, unknown> = {}) => {
-    write(stringify({ ts: new Date(now()).toISOString(), level, event, ...base, ...fields }))
-  }
+  const log =
+    (level: Level) =>
+    (event: string, fields: Record<string, unknown> = {}) => {
+      write(stringify({ ts: new Date(now()).toISOString(), level, event, ...base, ...fields }))
+    }
   return { info: log('info'), warn: log('warn'), error: log('error'), flush: () => batch?.flush() }
 }
 

@@ -30,7 +30,14 @@ async function started(t: Test) {
   }
   await run(hooks)
   const events = () => logger.lines.map((l) => l.event)
-  return { handlers, exits, firstExit, clock, events, drained: () => logger.lines.some((l) => l.event === 'drain_done') }
+  return {
+    handlers,
+    exits,
+    firstExit,
+    clock,
+    events,
+    drained: () => logger.lines.some((l) => l.event === 'drain_done'),
+  }
 }
 
 t.test('one Ctrl+C delivered twice (by the terminal and again by npm) is one drain, not an abort', async (t) => {
@@ -45,7 +52,10 @@ t.test('one Ctrl+C delivered twice (by the terminal and again by npm) is one dra
 })
 
 t.test('a second signal later, or a different one, still exits at once with 1', async (t) => {
-  for (const [second, after] of [['SIGINT', REPEAT_SIGNAL_MS], ['SIGTERM', 0]] as const) {
+  for (const [second, after] of [
+    ['SIGINT', REPEAT_SIGNAL_MS],
+    ['SIGTERM', 0],
+  ] as const) {
     const s = await started(t)
     s.handlers.SIGINT!()
     s.clock.time += after

@@ -58,7 +58,12 @@ export async function createGuildhall(opts: GuildhallOptions): Promise<Guildhall
   const limits = resolveLimits(config.limits)
   const devMode = config.store === 'embedded' && !config.jwtSecret && !config.jwksUrl
   const secret = devMode ? randomSecret() : config.jwtSecret
-  const auth = createVerifier({ secret, jwksUrl: config.jwksUrl, issuer: config.jwtIssuer, audience: config.jwtAudience })
+  const auth = createVerifier({
+    secret,
+    jwksUrl: config.jwksUrl,
+    issuer: config.jwtIssuer,
+    audience: config.jwtAudience,
+  })
   // First, so a malformed OTEL_* variable stops the start before anything is opened.
   const tracing = await setupTracing(opts.env, { logger })
   const tracer = tracing.tracer
@@ -74,7 +79,15 @@ export async function createGuildhall(opts: GuildhallOptions): Promise<Guildhall
   const store = opts.store ?? (await openStore(opts).catch(abort))
   const lifecycle = new Lifecycle()
   const cluster = await openCluster(opts, store, lifecycle, tracing).catch(abort)
-  const runtime = new ActorHost({ store, limits, logger, autoCreateRooms: config.autoCreateRooms, cluster, tracer, metrics: metrics.metrics })
+  const runtime = new ActorHost({
+    store,
+    limits,
+    logger,
+    autoCreateRooms: config.autoCreateRooms,
+    cluster,
+    tracer,
+    metrics: metrics.metrics,
+  })
   let info: ClusterInfo
   if (cluster) {
     // No lease, no membership: a node that cannot write its lease must not serve (it would
@@ -101,7 +114,11 @@ export async function createGuildhall(opts: GuildhallOptions): Promise<Guildhall
     lifecycle,
     cluster: info,
     ...(tracing.enabled && {
-      tracing: { tracer: tracing.tracer, parentFrom: (headers: Headers) => tracing.parentFrom(headers), ...(cluster && { node: cluster.node }) },
+      tracing: {
+        tracer: tracing.tracer,
+        parentFrom: (headers: Headers) => tracing.parentFrom(headers),
+        ...(cluster && { node: cluster.node }),
+      },
     }),
   })
   const dev = devMode && secret ? { secret, ...(await mintDevTokens(secret)) } : undefined
@@ -130,7 +147,12 @@ export async function createGuildhall(opts: GuildhallOptions): Promise<Guildhall
  * With STORE=dynamodb every node is a cluster member: its identity (NODE_ID/ADVERTISE_HOST or
  * ECS task metadata), the node link on INTERNAL_PORT, and leases in the core table.
  */
-async function openCluster({ config, env, logger }: GuildhallOptions, store: Store, lifecycle: Lifecycle, tracing: Tracing): Promise<ClusterNode | undefined> {
+async function openCluster(
+  { config, env, logger }: GuildhallOptions,
+  store: Store,
+  lifecycle: Lifecycle,
+  tracing: Tracing,
+): Promise<ClusterNode | undefined> {
   const settings = config.cluster
   if (config.store !== 'dynamodb' || !settings) return undefined
   const leases = (store as Partial<{ leases(): LeaseStore }>).leases?.()

@@ -22,7 +22,10 @@ t.test('what a peer missed is tried again once, while still remembered', async (
   a.missed('n2', x)
   a.missed('n2', y)
   a.missed('n3', y)
-  t.same(a.retries(600), [['n2', [x, y]], ['n3', [y]]])
+  t.same(a.retries(600), [
+    ['n2', [x, y]],
+    ['n3', [y]],
+  ])
   t.same(a.retries(700), [], 'handed out once: a new miss adds it again')
   a.missed('n2', x)
   a.missed('n2', y)

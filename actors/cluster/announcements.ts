@@ -12,10 +12,7 @@ export class Announcements {
 
   private readonly max: number
   private readonly memoryMs: number
-  constructor(
-    max = 1_000,
-    memoryMs = 10 * 60_000,
-  ) {
+  constructor(max = 1_000, memoryMs = 10 * 60_000) {
     this.max = max
     this.memoryMs = memoryMs
   }
@@ -51,6 +48,7 @@ export class Announcements {
 
   private prune(now: number): void {
     const horizon = now - this.memoryMs
-    while (this.recent.length > 0 && (this.recent.length > this.max || this.recent[0]!.at < horizon)) this.recent.shift()
+    while (this.recent.length > 0 && (this.recent.length > this.max || this.recent[0]!.at < horizon))
+      this.recent.shift()
   }
 }

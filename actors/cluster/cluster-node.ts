@@ -113,7 +113,7 @@ export class ClusterNode implements ClusterRouter {
   async start(host: ClusterHost): Promise<void> {
     this.host = host
     await this.tick()
-    if (this.lastRenewal === undefined) throw new Error('could not write this node\'s lease')
+    if (this.lastRenewal === undefined) throw new Error("could not write this node's lease")
     this.opts.logger.info('cluster_joined', { node: this.node, address: this.opts.address, nodes: this.view.ids() })
     this.schedule()
   }
@@ -148,7 +148,8 @@ export class ClusterNode implements ClusterRouter {
     // than at its next (fenced, refused) write.
     // Also when it is not live to us: a node paused past its lease may be back, still holding
     // the room; its lease item (while listed) says where to reach it.
-    if (from !== undefined && this.view.lease(from)) this.tell(from, { t: 'claimed', room: roomId, node: this.node, epoch: claim.epoch })
+    if (from !== undefined && this.view.lease(from))
+      this.tell(from, { t: 'claimed', room: roomId, node: this.node, epoch: claim.epoch })
   }
 
   announceRevoke(roomId: string, userId: string): void {
@@ -291,8 +292,9 @@ export class ClusterNode implements ClusterRouter {
     if (!host) return
     for (const roomId of host.localRooms()) {
       if (this.isLocal(roomId)) continue
-      void host.handOff(roomId, 'rebalanced').catch((err: unknown) =>
-        this.opts.logger.warn('handoff_failed', { room: roomId, error: String(err) }))
+      void host
+        .handOff(roomId, 'rebalanced')
+        .catch((err: unknown) => this.opts.logger.warn('handoff_failed', { room: roomId, error: String(err) }))
     }
   }
 
@@ -304,7 +306,8 @@ export class ClusterNode implements ClusterRouter {
       roomId,
       enter: async (conn: RoomConnection, since: number | undefined, trace?: string) => {
         const owner = this.ownerOf(roomId)
-        if (owner === undefined || owner === this.node || this.stopped) throw new RoomOpenError(this.stopped ? 'unavailable' : 'moved')
+        if (owner === undefined || owner === this.node || this.stopped)
+          throw new RoomOpenError(this.stopped ? 'unavailable' : 'moved')
         const peer = await this.peer(owner)
         byConn.set(conn.id, peer.gateway)
         try {
@@ -331,13 +334,16 @@ export class ClusterNode implements ClusterRouter {
     if (!pending) {
       const address = this.view.lease(id)?.address
       if (!address) return Promise.reject(new RoomOpenError('unavailable'))
-      pending = this.opts.transport.connect(id, address).then(
-        (channel) => this.adopt(channel),
-        (err: unknown) => {
-          this.opts.logger.warn('link_connect_failed', { peer: id, address, error: String(err) })
-          throw new RoomOpenError('unavailable')
-        },
-      ).finally(() => this.connecting.delete(id))
+      pending = this.opts.transport
+        .connect(id, address)
+        .then(
+          (channel) => this.adopt(channel),
+          (err: unknown) => {
+            this.opts.logger.warn('link_connect_failed', { peer: id, address, error: String(err) })
+            throw new RoomOpenError('unavailable')
+          },
+        )
+        .finally(() => this.connecting.delete(id))
       this.connecting.set(id, pending)
     }
     return pending
@@ -364,7 +370,8 @@ export class ClusterNode implements ClusterRouter {
       ),
     }
     this.allPeers.add(peer)
-    if (!this.links.get(channel.peer) || this.links.get(channel.peer)!.gateway.isClosed) this.links.set(channel.peer, peer)
+    if (!this.links.get(channel.peer) || this.links.get(channel.peer)!.gateway.isClosed)
+      this.links.set(channel.peer, peer)
     channel.onMessage = (data) => this.receive(peer, data)
     channel.onClose = () => {
       this.allPeers.delete(peer)
@@ -398,12 +405,16 @@ export class ClusterNode implements ClusterRouter {
     const host = this.host
     switch (header.t) {
       case 'revoke':
-        void host?.peerRevoked(header.room, header.user).catch((err: unknown) =>
-          this.opts.logger.warn('revoke_failed', { room: header.room, user: header.user, error: String(err) }))
+        void host
+          ?.peerRevoked(header.room, header.user)
+          .catch((err: unknown) =>
+            this.opts.logger.warn('revoke_failed', { room: header.room, user: header.user, error: String(err) }),
+          )
         return
       case 'close_room':
-        void host?.peerClosed(header.room).catch((err: unknown) =>
-          this.opts.logger.warn('close_failed', { room: header.room, error: String(err) }))
+        void host
+          ?.peerClosed(header.room)
+          .catch((err: unknown) => this.opts.logger.warn('close_failed', { room: header.room, error: String(err) }))
         return
       case 'leaving':
         if (header.node !== peer.channel.peer) return
@@ -413,7 +424,10 @@ export class ClusterNode implements ClusterRouter {
         // Only a claim newer than ours: a late notice about an older claim changes nothing.
         if ((host.roomEpoch(header.room) ?? Infinity) >= header.epoch) return
         if (this.deferrals.size < deferralMemory) {
-          this.deferrals.set(header.room, { node: header.node, until: this.opts.monotonic() + 2 * this.opts.heartbeatMs })
+          this.deferrals.set(header.room, {
+            node: header.node,
+            until: this.opts.monotonic() + 2 * this.opts.heartbeatMs,
+          })
         }
         void host.handOff(header.room, 'room moved').catch(() => undefined)
         return

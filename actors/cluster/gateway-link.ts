@@ -27,7 +27,8 @@ export class RoomOpenError extends Error {
   constructor(reason: OpenFailure) {
     super(`the owner refused the entry: ${reason}`)
     this.reason = reason
-    this.name = reason === 'closed' ? 'RoomClosedError' : reason === 'revoked' ? 'AccessRevokedError' : 'RoomUnavailableError'
+    this.name =
+      reason === 'closed' ? 'RoomClosedError' : reason === 'revoked' ? 'AccessRevokedError' : 'RoomUnavailableError'
   }
 }
 
@@ -61,11 +62,14 @@ export class GatewayLink {
   open(room: string, conn: RoomConnection, since: number | undefined, trace?: string): Promise<void> {
     if (this.closed) return Promise.reject(new RoomOpenError('unavailable'))
     return new Promise<void>((resolve, reject) => {
-      const span = trace === undefined || this.tracer === noopTracer ? undefined : this.tracer.startSpan('link.open', {
-        kind: 'client',
-        parent: trace,
-        attributes: { ...roomAttributes(room, this.node), user_id: conn.userId, peer: this.channel.peer },
-      })
+      const span =
+        trace === undefined || this.tracer === noopTracer
+          ? undefined
+          : this.tracer.startSpan('link.open', {
+              kind: 'client',
+              parent: trace,
+              attributes: { ...roomAttributes(room, this.node), user_id: conn.userId, peer: this.channel.peer },
+            })
       const settled = (failure?: string): void => {
         if (failure !== undefined) span?.fail(failure)
         span?.end()
@@ -94,9 +98,16 @@ export class GatewayLink {
       this.channel.send(encodeLink({ t: 'frame', room: entry.room, c: connId }, JSON.stringify(frame)))
       return
     }
-    const attributes = { ...roomAttributes(entry.room, this.node), user_id: entry.conn.userId, peer: this.channel.peer, 'frame.type': frame.type }
+    const attributes = {
+      ...roomAttributes(entry.room, this.node),
+      user_id: entry.conn.userId,
+      peer: this.channel.peer,
+      'frame.type': frame.type,
+    }
     const span = this.tracer.startSpan('link.send', { kind: 'client', parent: trace, attributes })
-    this.channel.send(encodeLink({ t: 'frame', room: entry.room, c: connId, tp: span.traceparent }, JSON.stringify(frame)))
+    this.channel.send(
+      encodeLink({ t: 'frame', room: entry.room, c: connId, tp: span.traceparent }, JSON.stringify(frame)),
+    )
     span.end()
   }
 
@@ -163,7 +174,13 @@ export class GatewayLink {
     return this.entries.size
   }
 
-  private broadcast(room: string, except: string | undefined, seq: number | undefined, droppable: boolean, text: string): void {
+  private broadcast(
+    room: string,
+    except: string | undefined,
+    seq: number | undefined,
+    droppable: boolean,
+    text: string,
+  ): void {
     const members = this.rooms.get(room)
     if (!members) return
     const info = seq === undefined ? { droppable } : { droppable, seq }

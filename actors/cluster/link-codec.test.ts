@@ -33,11 +33,19 @@ const minimal: [LinkHeader, string | undefined][] = [
 t.test('every kind round-trips, with its payload carried as is', async (t) => {
   for (const [header, body] of [...full, ...minimal]) {
     const data = encodeLink(header, body)
-    t.same(decodeLink(data), { ok: true, message: body === undefined ? { header } : { header, payload: body } }, header.t)
+    t.same(
+      decodeLink(data),
+      { ok: true, message: body === undefined ? { header } : { header, payload: body } },
+      header.t,
+    )
   }
   t.equal(encodeLink({ t: 'b', room: 'r' }, 'x\ny'), '{"t":"b","room":"r"}\nx\ny', 'one newline, then the payload')
   t.equal(encodeLink({ t: 'leave', room: 'r', c: 1 }), '{"t":"leave","room":"r","c":1}', 'no payload, no newline')
-  t.same(decodeLink('{"t":"b","room":"r"}\n\n\n'), { ok: true, message: { header: { t: 'b', room: 'r' }, payload: '\n\n' } }, 'only the first newline splits')
+  t.same(
+    decodeLink('{"t":"b","room":"r"}\n\n\n'),
+    { ok: true, message: { header: { t: 'b', room: 'r' }, payload: '\n\n' } },
+    'only the first newline splits',
+  )
 })
 
 t.test('the payload is required exactly for frame, to and b', async (t) => {
@@ -50,12 +58,28 @@ t.test('the payload is required exactly for frame, to and b', async (t) => {
 })
 
 t.test('headers that are not link headers', async (t) => {
-  for (const data of ['', 'nope', '[]', '5', 'null', '"open"', '{}', '{"room":"r"}', '{"t":5,"room":"r"}', '{"t":"open"', '\n{"t":"b","room":"r"}']) {
+  for (const data of [
+    '',
+    'nope',
+    '[]',
+    '5',
+    'null',
+    '"open"',
+    '{}',
+    '{"room":"r"}',
+    '{"t":5,"room":"r"}',
+    '{"t":"open"',
+    '\n{"t":"b","room":"r"}',
+  ]) {
     const result = decodeLink(data)
     t.equal(result.ok, false, JSON.stringify(data))
   }
   t.same(decodeLink('{"t":"hello","room":"r"}'), { ok: false, error: 'unknown kind "hello"' }, 'unknown t')
-  t.same(decodeLink('{"t":"toString","room":"r"}'), { ok: false, error: 'unknown kind "toString"' }, 'no prototype tricks')
+  t.same(
+    decodeLink('{"t":"toString","room":"r"}'),
+    { ok: false, error: 'unknown kind "toString"' },
+    'no prototype tricks',
+  )
   t.same(decodeLink('{"t":"__proto__","room":"r"}'), { ok: false, error: 'unknown kind "__proto__"' })
 })
 
@@ -87,12 +111,35 @@ const bad: Record<string, Record<string, unknown>[]> = {
     { room: 'r', c: 1, w: { seq: 1, extra: true } },
     { room: 'r', c: 1, ex: 'u' },
   ],
-  b: [{}, { room: 'r', ex: '' }, { room: 'r', ex: 5 }, { room: 'r', s: 'x' }, { room: 'r', d: false }, { room: 'r', c: 1 }],
+  b: [
+    {},
+    { room: 'r', ex: '' },
+    { room: 'r', ex: 5 },
+    { room: 'r', s: 'x' },
+    { room: 'r', d: false },
+    { room: 'r', c: 1 },
+  ],
   opened: [{ room: 'r' }, { room: 'r', c: Number.NaN }, { room: 5, c: 1 }],
-  open_failed: [{ room: 'r', c: 1 }, { room: 'r', c: 1, reason: 'gone' }, { room: 'r', c: 1, reason: 'Moved' }],
-  refused: [{ room: 'r', c: 1 }, { room: 'r', c: 1, code: 'nope' }, { room: 'r', c: 1, code: 1 }],
-  revoked: [{ room: 'r', c: 1 }, { room: 'r', c: 1, reason: 'moved' }],
-  lost: [{ room: 'r', c: 1 }, { room: 'r', c: 1, reason: '' }, { room: 'r', c: 1, reason: 'x'.repeat(201) }, { room: 'r', c: 1, reason: 1 }],
+  open_failed: [
+    { room: 'r', c: 1 },
+    { room: 'r', c: 1, reason: 'gone' },
+    { room: 'r', c: 1, reason: 'Moved' },
+  ],
+  refused: [
+    { room: 'r', c: 1 },
+    { room: 'r', c: 1, code: 'nope' },
+    { room: 'r', c: 1, code: 1 },
+  ],
+  revoked: [
+    { room: 'r', c: 1 },
+    { room: 'r', c: 1, reason: 'moved' },
+  ],
+  lost: [
+    { room: 'r', c: 1 },
+    { room: 'r', c: 1, reason: '' },
+    { room: 'r', c: 1, reason: 'x'.repeat(201) },
+    { room: 'r', c: 1, reason: 1 },
+  ],
   revoke: [{ room: 'r' }, { user: 'u' }, { room: 'r', user: '' }, { room: 'r', user: 'u', c: 1 }],
   close_room: [{}, { room: 'x'.repeat(LINK_MAX_ROOM_LENGTH + 1) }, { room: ['r'] }],
   leaving: [{}, { node: '' }, { node: 'a b' }, { node: 'n'.repeat(65) }, { node: 'n/1' }],
@@ -135,4 +182,3 @@ t.test('errors name the kind and field, not the values', async (t) => {
   const result = decodeLink(JSON.stringify({ t: 'open', room: 'r', c: 1, user: 'secret-'.repeat(50) }))
   t.same(result, { ok: false, error: 'open: bad field user' })
 })
-

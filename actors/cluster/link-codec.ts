@@ -51,12 +51,28 @@ const header = v.variant('t', [
     a: v.optional(answers),
     w: v.optional(v.strictObject({ seq: count, recovered: v.optional(v.boolean()) })),
   }),
-  v.strictObject({ t: v.literal('b'), room, ex: v.optional(user), s: v.optional(count), d: v.optional(v.literal(true)) }),
+  v.strictObject({
+    t: v.literal('b'),
+    room,
+    ex: v.optional(user),
+    s: v.optional(count),
+    d: v.optional(v.literal(true)),
+  }),
   v.strictObject({ t: v.literal('opened'), room, c: count }),
-  v.strictObject({ t: v.literal('open_failed'), room, c: count, reason: v.picklist(['moved', 'unavailable', 'closed', 'revoked']) }),
+  v.strictObject({
+    t: v.literal('open_failed'),
+    room,
+    c: count,
+    reason: v.picklist(['moved', 'unavailable', 'closed', 'revoked']),
+  }),
   v.strictObject({ t: v.literal('refused'), room, c: count, code: v.picklist(errorCodes) }),
   v.strictObject({ t: v.literal('revoked'), room, c: count, reason: v.picklist(['revoked', 'closed']) }),
-  v.strictObject({ t: v.literal('lost'), room, c: count, reason: v.pipe(v.string(), v.minLength(1), v.maxLength(LINK_MAX_REASON_LENGTH)) }),
+  v.strictObject({
+    t: v.literal('lost'),
+    room,
+    c: count,
+    reason: v.pipe(v.string(), v.minLength(1), v.maxLength(LINK_MAX_REASON_LENGTH)),
+  }),
   v.strictObject({ t: v.literal('revoke'), room, user }),
   v.strictObject({ t: v.literal('close_room'), room }),
   v.strictObject({ t: v.literal('leaving'), node }),
@@ -101,7 +117,8 @@ export function decodeLink(data: string): DecodeResult {
 
 /** Names the kind and the field at fault, never the values (they may be anything). */
 function describe(parsed: unknown, issues: readonly v.BaseIssue<unknown>[]): string {
-  const t = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as { t?: unknown }).t : undefined
+  const t =
+    typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as { t?: unknown }).t : undefined
   const kind = typeof t === 'string' && t.length <= 32 ? t : '?'
   const path = v.getDotPath(issues[0]!)
   if (path === 't' || path === null) return kind === '?' ? 'not a link header' : `unknown kind ${JSON.stringify(kind)}`

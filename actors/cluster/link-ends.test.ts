@@ -63,7 +63,13 @@ function owner() {
   const room = fakeRoom()
   let ids = 100
   const endpoint = new OwnerEndpoint(
-    { limits, logger: { info() {}, warn() {}, error() {} }, nextConnectionId: () => ++ids, isLocal: (r) => r === 'lobby', openLocal: async (_r, conn, since) => (await room.handle.enter(conn, since), room.handle) },
+    {
+      limits,
+      logger: { info() {}, warn() {}, error() {} },
+      nextConnectionId: () => ++ids,
+      isLocal: (r) => r === 'lobby',
+      openLocal: async (_r, conn, since) => (await room.handle.enter(conn, since), room.handle),
+    },
     channel,
   )
   return { channel, room, endpoint }
@@ -96,36 +102,45 @@ t.test('owner: a gateway connection enters through a stand-in; one group per roo
   t.same(room.frames, [[a!.id, { type: 'send', id: 'x', text: 'hi' }]])
 })
 
-t.test('owner: a frame that is not a room frame is not passed on; one for a connection not here is answered lost', async (t) => {
-  const { channel, room, endpoint } = owner()
-  endpoint.handle({ t: 'open', room: 'lobby', c: 1, user: 'alice' }, undefined)
-  await tick()
-  channel.sent.length = 0
-  endpoint.handle({ t: 'frame', room: 'lobby', c: 1 }, JSON.stringify({ type: 'join', room: 'x' }))
-  endpoint.handle({ t: 'frame', room: 'lobby', c: 1 }, 'not json')
-  endpoint.handle({ t: 'frame', room: 'lobby', c: 2 }, JSON.stringify({ type: 'typing', active: true }))
-  t.same(room.frames, [])
-  t.same(channel.headers(), [{ t: 'lost', room: 'lobby', c: 2, reason: 'not in the room here' }])
-})
+t.test(
+  'owner: a frame that is not a room frame is not passed on; one for a connection not here is answered lost',
+  async (t) => {
+    const { channel, room, endpoint } = owner()
+    endpoint.handle({ t: 'open', room: 'lobby', c: 1, user: 'alice' }, undefined)
+    await tick()
+    channel.sent.length = 0
+    endpoint.handle({ t: 'frame', room: 'lobby', c: 1 }, JSON.stringify({ type: 'join', room: 'x' }))
+    endpoint.handle({ t: 'frame', room: 'lobby', c: 1 }, 'not json')
+    endpoint.handle({ t: 'frame', room: 'lobby', c: 2 }, JSON.stringify({ type: 'typing', active: true }))
+    t.same(room.frames, [])
+    t.same(channel.headers(), [{ t: 'lost', room: 'lobby', c: 2, reason: 'not in the room here' }])
+  },
+)
 
-t.test('owner: a slow gateway loses typing and presence first, then its link; nothing queues past the cap', async (t) => {
-  const { channel, room, endpoint } = owner()
-  endpoint.handle({ t: 'open', room: 'lobby', c: 1, user: 'alice' }, undefined)
-  await tick()
-  const conn = [...room.conns.values()][0]!
-  channel.sent.length = 0
-  channel.buffered = 2000 // over linkSoftBytes
-  t.ok(conn.send('{"type":"typing"}', { droppable: true }), 'dropped, not gone')
-  conn.group!.broadcast('{"type":"presence"}', undefined, { droppable: true })
-  t.ok(conn.send('{"type":"message"}', { seq: 5 }), 'a message still goes')
-  t.same(channel.headers().map((h) => h.t), ['to'])
-  channel.buffered = 6000 // over linkHardBytes
-  t.notOk(conn.send('{"type":"message"}', { seq: 6 }), 'the link is cut: the connection is gone')
-  t.equal(channel.terminated, 'slow node')
-  t.equal(room.conns.size, 0, 'its connections left the room')
-  t.equal(endpoint.size(), 0)
-  t.equal(channel.sent.length, 1, 'nothing queued after the cut')
-})
+t.test(
+  'owner: a slow gateway loses typing and presence first, then its link; nothing queues past the cap',
+  async (t) => {
+    const { channel, room, endpoint } = owner()
+    endpoint.handle({ t: 'open', room: 'lobby', c: 1, user: 'alice' }, undefined)
+    await tick()
+    const conn = [...room.conns.values()][0]!
+    channel.sent.length = 0
+    channel.buffered = 2000 // over linkSoftBytes
+    t.ok(conn.send('{"type":"typing"}', { droppable: true }), 'dropped, not gone')
+    conn.group!.broadcast('{"type":"presence"}', undefined, { droppable: true })
+    t.ok(conn.send('{"type":"message"}', { seq: 5 }), 'a message still goes')
+    t.same(
+      channel.headers().map((h) => h.t),
+      ['to'],
+    )
+    channel.buffered = 6000 // over linkHardBytes
+    t.notOk(conn.send('{"type":"message"}', { seq: 6 }), 'the link is cut: the connection is gone')
+    t.equal(channel.terminated, 'slow node')
+    t.equal(room.conns.size, 0, 'its connections left the room')
+    t.equal(endpoint.size(), 0)
+    t.equal(channel.sent.length, 1, 'nothing queued after the cut')
+  },
+)
 
 t.test('owner: the link closing takes every stand-in out of its room', async (t) => {
   const { room, endpoint } = owner()
@@ -152,54 +167,71 @@ function localConn(id: number, userId: string) {
   return { conn, got, events }
 }
 
-t.test('gateway: one broadcast reaches every entered local connection with the same bytes, not the sender, not before a welcome', async (t) => {
-  const channel = new FakeChannel('owner')
-  const gw = new GatewayLink(channel)
-  const a = localConn(1, 'alice')
-  const b = localConn(2, 'bob')
-  const c = localConn(3, 'carol')
-  const entered = [gw.open('lobby', a.conn, undefined), gw.open('lobby', b.conn, 4), gw.open('lobby', c.conn, undefined)]
-  t.same(channel.headers(), [
-    { t: 'open', room: 'lobby', c: 1, user: 'alice' },
-    { t: 'open', room: 'lobby', c: 2, user: 'bob', since: 4 },
-    { t: 'open', room: 'lobby', c: 3, user: 'carol' },
-  ])
-  const deliver = (h: OwnerHeader, payload?: string) => gw.handle(h, payload)
-  deliver({ t: 'to', room: 'lobby', c: 1, w: { seq: 4 } }, 'W1')
-  deliver({ t: 'opened', room: 'lobby', c: 1 })
-  deliver({ t: 'to', room: 'lobby', c: 2, w: { seq: 4, recovered: true } }, 'W2')
-  deliver({ t: 'opened', room: 'lobby', c: 2 })
-  await Promise.all(entered.slice(0, 2))
-  const text = '{"type":"message","seq":5}'
-  deliver({ t: 'b', room: 'lobby', s: 5 }, text)
-  deliver({ t: 'b', room: 'lobby', ex: 'alice', d: true }, 'TYPING')
-  t.same(a.got, [['W1', { welcome: { seq: 4 } }], [text, { droppable: false, seq: 5 }]])
-  t.same(b.got, [['W2', { welcome: { seq: 4, recovered: true } }], [text, { droppable: false, seq: 5 }], ['TYPING', { droppable: true }]])
-  t.same(c.got, [], 'carol is not in yet: what came before her welcome is in her backlog')
-  t.equal(a.got[1]![0], b.got[1]![0], 'the same string, not re-encoded')
-  deliver({ t: 'open_failed', room: 'lobby', c: 3, reason: 'closed' })
-  await t.rejects(entered[2]!, { name: 'RoomClosedError' })
-})
+t.test(
+  'gateway: one broadcast reaches every entered local connection with the same bytes, not the sender, not before a welcome',
+  async (t) => {
+    const channel = new FakeChannel('owner')
+    const gw = new GatewayLink(channel)
+    const a = localConn(1, 'alice')
+    const b = localConn(2, 'bob')
+    const c = localConn(3, 'carol')
+    const entered = [
+      gw.open('lobby', a.conn, undefined),
+      gw.open('lobby', b.conn, 4),
+      gw.open('lobby', c.conn, undefined),
+    ]
+    t.same(channel.headers(), [
+      { t: 'open', room: 'lobby', c: 1, user: 'alice' },
+      { t: 'open', room: 'lobby', c: 2, user: 'bob', since: 4 },
+      { t: 'open', room: 'lobby', c: 3, user: 'carol' },
+    ])
+    const deliver = (h: OwnerHeader, payload?: string) => gw.handle(h, payload)
+    deliver({ t: 'to', room: 'lobby', c: 1, w: { seq: 4 } }, 'W1')
+    deliver({ t: 'opened', room: 'lobby', c: 1 })
+    deliver({ t: 'to', room: 'lobby', c: 2, w: { seq: 4, recovered: true } }, 'W2')
+    deliver({ t: 'opened', room: 'lobby', c: 2 })
+    await Promise.all(entered.slice(0, 2))
+    const text = '{"type":"message","seq":5}'
+    deliver({ t: 'b', room: 'lobby', s: 5 }, text)
+    deliver({ t: 'b', room: 'lobby', ex: 'alice', d: true }, 'TYPING')
+    t.same(a.got, [
+      ['W1', { welcome: { seq: 4 } }],
+      [text, { droppable: false, seq: 5 }],
+    ])
+    t.same(b.got, [
+      ['W2', { welcome: { seq: 4, recovered: true } }],
+      [text, { droppable: false, seq: 5 }],
+      ['TYPING', { droppable: true }],
+    ])
+    t.same(c.got, [], 'carol is not in yet: what came before her welcome is in her backlog')
+    t.equal(a.got[1]![0], b.got[1]![0], 'the same string, not re-encoded')
+    deliver({ t: 'open_failed', room: 'lobby', c: 3, reason: 'closed' })
+    await t.rejects(entered[2]!, { name: 'RoomClosedError' })
+  },
+)
 
-t.test('gateway: frames go out with the connection id; refusals, revocations and losses reach the connection', async (t) => {
-  const channel = new FakeChannel('owner')
-  const gw = new GatewayLink(channel)
-  const a = localConn(1, 'alice')
-  const b = localConn(2, 'bob')
-  const entered = [gw.open('lobby', a.conn, undefined), gw.open('lobby', b.conn, undefined)]
-  for (const c of [1, 2]) {
-    gw.handle({ t: 'to', room: 'lobby', c, w: { seq: 0 } }, 'W')
-    gw.handle({ t: 'opened', room: 'lobby', c }, undefined)
-  }
-  await Promise.all(entered)
-  channel.sent.length = 0
-  gw.frame(1, { type: 'send', id: 'm1', text: 'hi' })
-  t.same(channel.headers(), [{ t: 'frame', room: 'lobby', c: 1, payload: '{"type":"send","id":"m1","text":"hi"}' }])
-  gw.handle({ t: 'refused', room: 'lobby', c: 1, code: 'too_long' }, undefined)
-  gw.handle({ t: 'revoked', room: 'lobby', c: 2, reason: 'revoked' }, undefined)
-  t.same(a.events, ['refused too_long'])
-  t.same(b.events, ['revoked revoked'])
-  gw.linkClosed()
-  t.same(a.events, ['refused too_long', 'lost owner unreachable'], 'the link gone: every connection on it moves')
-  t.same(b.events, ['revoked revoked'], 'a connection already out is not told again')
-})
+t.test(
+  'gateway: frames go out with the connection id; refusals, revocations and losses reach the connection',
+  async (t) => {
+    const channel = new FakeChannel('owner')
+    const gw = new GatewayLink(channel)
+    const a = localConn(1, 'alice')
+    const b = localConn(2, 'bob')
+    const entered = [gw.open('lobby', a.conn, undefined), gw.open('lobby', b.conn, undefined)]
+    for (const c of [1, 2]) {
+      gw.handle({ t: 'to', room: 'lobby', c, w: { seq: 0 } }, 'W')
+      gw.handle({ t: 'opened', room: 'lobby', c }, undefined)
+    }
+    await Promise.all(entered)
+    channel.sent.length = 0
+    gw.frame(1, { type: 'send', id: 'm1', text: 'hi' })
+    t.same(channel.headers(), [{ t: 'frame', room: 'lobby', c: 1, payload: '{"type":"send","id":"m1","text":"hi"}' }])
+    gw.handle({ t: 'refused', room: 'lobby', c: 1, code: 'too_long' }, undefined)
+    gw.handle({ t: 'revoked', room: 'lobby', c: 2, reason: 'revoked' }, undefined)
+    t.same(a.events, ['refused too_long'])
+    t.same(b.events, ['revoked revoked'])
+    gw.linkClosed()
+    t.same(a.events, ['refused too_long', 'lost owner unreachable'], 'the link gone: every connection on it moves')
+    t.same(b.events, ['revoked revoked'], 'a connection already out is not told again')
+  },
+)

@@ -10,7 +10,11 @@ t.test('a peer whose version stops moving for leaseMs of our time is dead', asyn
   t.same(view.observe([lease('a', 2), lease('b', 2)], 5_000, true), { joined: [], left: [] })
   t.same(view.observe([lease('a', 3), lease('b', 2)], 14_999, true), { joined: [], left: [] }, 'still within the lease')
   t.same(view.observe([lease('a', 4), lease('b', 2)], 15_000, true), { joined: [], left: ['b'] })
-  t.same(view.observe([lease('a', 5), lease('b', 3)], 16_000, true), { joined: ['b'], left: [] }, 'back when it renews again')
+  t.same(
+    view.observe([lease('a', 5), lease('b', 3)], 16_000, true),
+    { joined: ['b'], left: [] },
+    'back when it renews again',
+  )
 })
 
 t.test('only our own clock counts: a peer paused and resumed is judged by its version moving', async (t) => {
@@ -24,9 +28,17 @@ t.test('a leaving peer is out at once, and may join again once its item was remo
   const view = new MembershipView('a', 10_000)
   view.observe([lease('a', 1), lease('b', 1)], 0, true)
   t.same(view.markLeaving('b'), { joined: [], left: ['b'] })
-  t.same(view.observe([lease('a', 2), lease('b', 2)], 100, true), { joined: [], left: [] }, 'its moving lease does not bring it back')
+  t.same(
+    view.observe([lease('a', 2), lease('b', 2)], 100, true),
+    { joined: [], left: [] },
+    'its moving lease does not bring it back',
+  )
   view.observe([lease('a', 3)], 200, true)
-  t.same(view.observe([lease('a', 4), lease('b', 1)], 300, true), { joined: ['b'], left: [] }, 'a restart with the same id joins')
+  t.same(
+    view.observe([lease('a', 4), lease('b', 1)], 300, true),
+    { joined: ['b'], left: [] },
+    'a restart with the same id joins',
+  )
 })
 
 t.test('without a current lease of our own we count ourselves out', async (t) => {

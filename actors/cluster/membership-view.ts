@@ -25,10 +25,7 @@ export class MembershipView {
 
   readonly self: string
   private readonly leaseMs: number
-  constructor(
-    self: string,
-    leaseMs: number,
-  ) {
+  constructor(self: string, leaseMs: number) {
     this.self = self
     this.leaseMs = leaseMs
     this.live = [self]

@@ -48,10 +48,7 @@ export class OwnerEndpoint {
 
   private readonly host: OwnerHost
   readonly channel: LinkChannel
-  constructor(
-    host: OwnerHost,
-    channel: LinkChannel,
-  ) {
+  constructor(host: OwnerHost, channel: LinkChannel) {
     this.host = host
     this.channel = channel
   }
@@ -77,7 +74,12 @@ export class OwnerEndpoint {
         const tracer = this.host.tracer ?? noopTracer
         if (header.tp === undefined || tracer === noopTracer) return entry.handle.frame(entry.proxy.id, frame)
         // The gateway's hop continues here: the room's work for the frame joins this trace.
-        const attributes = { ...roomAttributes(header.room, this.host.node), user_id: entry.proxy.userId, peer: this.channel.peer, 'frame.type': frame.type }
+        const attributes = {
+          ...roomAttributes(header.room, this.host.node),
+          user_id: entry.proxy.userId,
+          peer: this.channel.peer,
+          'frame.type': frame.type,
+        }
         const span = tracer.startSpan('link.frame', { kind: 'server', parent: header.tp, attributes })
         entry.handle.frame(entry.proxy.id, frame, span.traceparent)
         span.end()
@@ -124,11 +126,14 @@ export class OwnerEndpoint {
     this.entries.set(key, entry)
     const tracer = this.host.tracer ?? noopTracer
     // The gateway's entry continues here, until the connection is in the room or refused.
-    const span = tp === undefined || tracer === noopTracer ? undefined : tracer.startSpan('link.open', {
-      kind: 'server',
-      parent: tp,
-      attributes: { ...roomAttributes(room, this.host.node), user_id: user, peer: this.channel.peer },
-    })
+    const span =
+      tp === undefined || tracer === noopTracer
+        ? undefined
+        : tracer.startSpan('link.open', {
+            kind: 'server',
+            parent: tp,
+            attributes: { ...roomAttributes(room, this.host.node), user_id: user, peer: this.channel.peer },
+          })
     this.host.openLocal(room, proxy, since).then(
       (handle) => {
         span?.end()
@@ -210,7 +215,15 @@ class RemoteConnection implements RoomConnection {
 
   send(text: string, info: FrameInfo = {}): boolean {
     if (this.gone) return false
-    const header: { t: 'to'; room: string; c: number; s?: number; d?: true; a?: string; w?: { seq: number; recovered?: boolean } } = {
+    const header: {
+      t: 'to'
+      room: string
+      c: number
+      s?: number
+      d?: true
+      a?: string
+      w?: { seq: number; recovered?: boolean }
+    } = {
       t: 'to',
       room: this.room,
       c: this.c,
@@ -248,10 +261,7 @@ class RemoteConnection implements RoomConnection {
 class LinkGroup implements BroadcastGroup {
   private readonly endpoint: OwnerEndpoint
   private readonly room: string
-  constructor(
-    endpoint: OwnerEndpoint,
-    room: string,
-  ) {
+  constructor(endpoint: OwnerEndpoint, room: string) {
     this.endpoint = endpoint
     this.room = room
   }

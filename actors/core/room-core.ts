@@ -171,9 +171,13 @@ export class RoomCore {
   send(conn: number, frame: SendFrame, now: number, out: Effect[]): void {
     const userId = this.connUser.get(conn)
     if (userId === undefined) return
-    if (frame.text.length === 0) return this.refuse(conn, 'invalid_frame', out, { ref: frame.id, message: 'text must not be empty' })
+    if (frame.text.length === 0)
+      return this.refuse(conn, 'invalid_frame', out, { ref: frame.id, message: 'text must not be empty' })
     if (codePointLength(frame.text) > this.limits.maxTextLength) {
-      return this.refuse(conn, 'too_long', out, { ref: frame.id, message: `text is over ${this.limits.maxTextLength} characters` })
+      return this.refuse(conn, 'too_long', out, {
+        ref: frame.id,
+        message: `text is over ${this.limits.maxTextLength} characters`,
+      })
     }
     const stored = this.idempotency.find(userId, frame.id, now)
     if (stored) {
@@ -236,7 +240,11 @@ export class RoomCore {
   }
 
   /** A history page from memory, or undefined when the buffer does not hold all of it. */
-  historyFromBuffer(q: { before?: number | undefined; after?: number | undefined; limit: number }): HistoryPage | undefined {
+  historyFromBuffer(q: {
+    before?: number | undefined
+    after?: number | undefined
+    limit: number
+  }): HistoryPage | undefined {
     let from: number
     let upTo: number
     let more: boolean
@@ -300,7 +308,15 @@ export class RoomCore {
     let ts = this.lastTs
     for (const p of batch) {
       ts = Math.max(now, ts + 1)
-      p.message = { id: this.newId(), seq: ++seq, roomId: this.roomId, senderId: p.senderId, text: p.text, ts, clientId: p.clientId }
+      p.message = {
+        id: this.newId(),
+        seq: ++seq,
+        roomId: this.roomId,
+        senderId: p.senderId,
+        text: p.text,
+        ts,
+        clientId: p.clientId,
+      }
     }
     this.inflight = batch
     this.idempotency.prune(now)
@@ -342,7 +358,8 @@ export class RoomCore {
       this.pendingByKey.delete(key)
       this.pending = this.pending.filter((p) => p !== waiting)
       this.refund(waiting)
-      for (const conn of waiting.waiters) out.push({ kind: 'send', to: conn, frame: this.ackFrame(m.clientId, m.seq, m.id) })
+      for (const conn of waiting.waiters)
+        out.push({ kind: 'send', to: conn, frame: this.ackFrame(m.clientId, m.seq, m.id) })
     }
     this.flushIfPending(out)
   }
@@ -385,7 +402,8 @@ export class RoomCore {
       else if (original) {
         this.pendingByKey.delete(p.key)
         this.refund(p)
-        for (const conn of p.waiters) out.push({ kind: 'send', to: conn, frame: this.ackFrame(clientId, original.seq, original.id) })
+        for (const conn of p.waiters)
+          out.push({ kind: 'send', to: conn, frame: this.ackFrame(clientId, original.seq, original.id) })
       } else rest.push(p)
     }
     this.pending.unshift(...rest)
@@ -417,7 +435,12 @@ export class RoomCore {
     return b
   }
 
-  private refuse(conn: number, code: ErrorCode, out: Effect[], extra: { ref?: string; message?: string; retryAfterMs?: number } = {}): void {
+  private refuse(
+    conn: number,
+    code: ErrorCode,
+    out: Effect[],
+    extra: { ref?: string; message?: string; retryAfterMs?: number } = {},
+  ): void {
     out.push({ kind: 'refuse', to: conn, frame: errorFrame(code, { ...extra, room: this.roomId }) })
   }
 

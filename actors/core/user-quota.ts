@@ -48,7 +48,11 @@ export class UserQuotas implements SendQuota {
   takeSend(userId: string, bytes: number, now: number): QuotaAnswer {
     const entry = this.entry(userId, now)
     const sends = (entry.sends ??= new TokenBucket(this.limits.userSendBurst, this.limits.userSendPerSecond, now))
-    const size = (entry.bytes ??= new TokenBucket(this.limits.userSendBytesBurst, this.limits.userSendBytesPerSecond, now))
+    const size = (entry.bytes ??= new TokenBucket(
+      this.limits.userSendBytesBurst,
+      this.limits.userSendBytesPerSecond,
+      now,
+    ))
     const taken = sends.take(now)
     if (!taken.ok) return taken
     const sized = size.take(now, bytes)

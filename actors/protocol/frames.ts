@@ -8,7 +8,10 @@ const seq = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(Number.MAX
 const room = v.optional(v.string())
 /** Lengths are Unicode code points everywhere (ids, `sub`, text), never UTF-16 units. */
 const chars = (min: number, max: number, message: string) =>
-  v.pipe(v.string(), v.check((s) => codePointLength(s) >= min && codePointLength(s) <= max, message))
+  v.pipe(
+    v.string(),
+    v.check((s) => codePointLength(s) >= min && codePointLength(s) <= max, message),
+  )
 
 const send = v.object({
   type: v.literal('send'),
@@ -35,9 +38,7 @@ export type ClientFrame = v.InferOutput<typeof clientFrame>
 export type SendFrame = v.InferOutput<typeof send>
 export type RoomFrame = Exclude<ClientFrame, { type: 'join' | 'leave' | 'ping' }>
 
-export type ParseResult =
-  | { ok: true; frame: ClientFrame }
-  | { ok: false; message: string; ref?: string; room?: string }
+export type ParseResult = { ok: true; frame: ClientFrame } | { ok: false; message: string; ref?: string; room?: string }
 
 export function parseClientFrame(text: string): ParseResult {
   let data: unknown
@@ -62,7 +63,7 @@ function describe(issues: v.BaseIssue<unknown>[]): string {
   const first = issues[0]
   if (!first) return 'invalid frame'
   const path = v.getDotPath(first)
-  if (path === 'type' || first.kind === 'schema' && !path) return 'unknown or missing frame type'
+  if (path === 'type' || (first.kind === 'schema' && !path)) return 'unknown or missing frame type'
   return path ? `invalid field "${path}": ${first.message}` : first.message
 }
 

@@ -2,9 +2,7 @@
 const idPattern = /^[A-Za-z0-9_-]{1,64}$/
 const guildPrefix = 'GUILD#'
 
-export type RoomKey =
-  | { kind: 'general'; roomId: string }
-  | { kind: 'guild'; roomId: string; guildId: string }
+export type RoomKey = { kind: 'general'; roomId: string } | { kind: 'guild'; roomId: string; guildId: string }
 
 /** Parses a room id; `undefined` when it is not valid. */
 export function parseRoomId(roomId: string): RoomKey | undefined {

@@ -99,7 +99,9 @@ export function frameInfo(frame: ServerFrame): FrameInfo {
     case 'error':
       return frame.ref === undefined ? none : { answers: frame.ref }
     case 'welcome':
-      return { welcome: frame.recovered === undefined ? { seq: frame.seq } : { seq: frame.seq, recovered: frame.recovered } }
+      return {
+        welcome: frame.recovered === undefined ? { seq: frame.seq } : { seq: frame.seq, recovered: frame.recovered },
+      }
     default:
       return none
   }

@@ -8,7 +8,14 @@
  *   const result = await simulate({ seed: 7 })
  *   if (result.violations.length) console.log(result.replay, result.violations)
  */
-export { simulate, type Mutant, type SimNetwork, type SimOptions, type SimResult, type SimStats } from './cluster/simulator.ts'
+export {
+  simulate,
+  type Mutant,
+  type SimNetwork,
+  type SimOptions,
+  type SimResult,
+  type SimStats,
+} from './cluster/simulator.ts'
 export { checkInvariants, type CheckInput, type Violation } from './cluster/invariants.ts'
 export { Ledger, type LedgerEntry } from './cluster/ledger.ts'
 export { Rng } from './cluster/random.ts'

@@ -24,7 +24,8 @@ export class InstrumentedStore {
     for (const name of methods) {
       const fn = (inner as unknown as Record<string, unknown>)[name]
       if (typeof fn !== 'function') continue
-      wrapped[name] = (...args: unknown[]) => this.call(name as StoreMethod, () => fn.apply(inner, args) as Promise<unknown>)
+      wrapped[name] = (...args: unknown[]) =>
+        this.call(name as StoreMethod, () => fn.apply(inner, args) as Promise<unknown>)
     }
     if (inner.maxBatchSize !== undefined) wrapped.maxBatchSize = inner.maxBatchSize
     this.store = wrapped as unknown as Store
@@ -37,10 +38,20 @@ export class InstrumentedStore {
     try {
       if (plan.gate) {
         let passed = false
-        const gate = plan.gate.then(() => { passed = true })
+        const gate = plan.gate.then(() => {
+          passed = true
+        })
         await Promise.resolve()
-        if (!passed) { held = true; this.held++ }
-        await gate.finally(() => { if (held) { held = false; this.held-- } })
+        if (!passed) {
+          held = true
+          this.held++
+        }
+        await gate.finally(() => {
+          if (held) {
+            held = false
+            this.held--
+          }
+        })
       }
       if (plan.fail && !plan.afterApply) throw plan.fail
       const result = await run()

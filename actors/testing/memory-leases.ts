@@ -42,10 +42,7 @@ export class MemoryLeaseStore implements LeaseStore {
 
   private readonly table: Map<string, NodeLease>
   readonly caller?: string
-  constructor(
-    table: Map<string, NodeLease> = new Map(),
-    caller?: string,
-  ) {
+  constructor(table: Map<string, NodeLease> = new Map(), caller?: string) {
     this.table = table
     this.caller = caller
   }

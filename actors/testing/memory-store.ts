@@ -4,7 +4,17 @@
  * test/contract/store.ts like every other store. `store.faults` makes calls fail or hang
  * (see faults.ts); `store.calls` counts calls per method (e.g. "one batch, one append").
  */
-import { checkAppend, checkFence, claimOf, clientKey, ownershipOf, pageOf, releaseOf, snapshotOf, type OwnerRecord } from '../store-rules.ts'
+import {
+  checkAppend,
+  checkFence,
+  claimOf,
+  clientKey,
+  ownershipOf,
+  pageOf,
+  releaseOf,
+  snapshotOf,
+  type OwnerRecord,
+} from '../store-rules.ts'
 import { MemberIndex } from '../member-index.ts'
 import {
   type LoadOptions,
@@ -115,7 +125,11 @@ export class MemoryStore implements Store {
   putRoom(room: RoomRecord): Promise<boolean> {
     return this.#call('putRoom', () => {
       const created = !this.#rooms.has(room.roomId)
-      this.#rooms.set(room.roomId, { roomId: room.roomId, visibility: room.visibility, ...(room.closed && { closed: true }) })
+      this.#rooms.set(room.roomId, {
+        roomId: room.roomId,
+        visibility: room.visibility,
+        ...(room.closed && { closed: true }),
+      })
       return created
     })
   }

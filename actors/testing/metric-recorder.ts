@@ -33,7 +33,9 @@ export class MetricRecorder implements Metrics {
 
   /** Measurements of this instrument whose attributes include `attributes`. */
   of(name: string, attributes: MetricAttributes = {}): RecordedMeasurement[] {
-    return this.measurements.filter((m) => m.name === name && Object.entries(attributes).every(([k, v]) => m.attributes[k] === v))
+    return this.measurements.filter(
+      (m) => m.name === name && Object.entries(attributes).every(([k, v]) => m.attributes[k] === v),
+    )
   }
 
   /** The sum of a counter's values (its current value, for an up-down counter). */

@@ -4,65 +4,65 @@
  */
 
 export interface ScenarioResult {
-  name: string;
-  unit: string;
-  results: Record<string, Record<string, unknown>>;
+  name: string
+  unit: string
+  results: Record<string, Record<string, unknown>>
 }
 
-const PEERS = ["ws", "socketio", "durable-object"];
+const PEERS = ['ws', 'socketio', 'durable-object']
 const FIELDS: Record<string, string[]> = {
-  fanout: ["msgsPerSec", "maxRateHeld", "commonRate", "p50Ms", "p99Ms", "cpuUsPerDelivery"],
-  rooms: ["msgsPerSec", "p50Ms", "p99Ms", "cpuUsPerDelivery"],
-  connect: ["connsPerSec", "p50Ms", "p99Ms", "cpuUsPerConn"],
-  memory: ["rssPerConnKB", "rssBeforeMB", "rssAfterMB"],
-};
+  fanout: ['msgsPerSec', 'maxRateHeld', 'commonRate', 'p50Ms', 'p99Ms', 'cpuUsPerDelivery'],
+  rooms: ['msgsPerSec', 'p50Ms', 'p99Ms', 'cpuUsPerDelivery'],
+  connect: ['connsPerSec', 'p50Ms', 'p99Ms', 'cpuUsPerConn'],
+  memory: ['rssPerConnKB', 'rssBeforeMB', 'rssAfterMB'],
+}
 
 /** [scenario, field, peer, bound, "max"|"min"]: guildhall/peer must be ≤ (max) or ≥ (min) bound. */
-const GOALS: [string, string, string, number, "max" | "min"][] = [
-  ["fanout", "cpuUsPerDelivery", "ws", 1.25, "max"],
-  ["fanout", "msgsPerSec", "ws", 0.8, "min"],
-  ["fanout", "msgsPerSec", "socketio", 2, "min"],
-  ["fanout", "msgsPerSec", "durable-object", 1, "min"],
-  ["fanout", "p99Ms", "ws", 1.5, "max"],
-  ["memory", "rssPerConnKB", "ws", 1.5, "max"],
-];
+const GOALS: [string, string, string, number, 'max' | 'min'][] = [
+  ['fanout', 'cpuUsPerDelivery', 'ws', 1.25, 'max'],
+  ['fanout', 'msgsPerSec', 'ws', 0.8, 'min'],
+  ['fanout', 'msgsPerSec', 'socketio', 2, 'min'],
+  ['fanout', 'msgsPerSec', 'durable-object', 1, 'min'],
+  ['fanout', 'p99Ms', 'ws', 1.5, 'max'],
+  ['memory', 'rssPerConnKB', 'ws', 1.5, 'max'],
+]
 
-const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
-const fmt = (v: unknown): string => (num(v) !== undefined ? String(v) : typeof v === "string" ? v : "–");
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined)
+const fmt = (v: unknown): string => (num(v) !== undefined ? String(v) : typeof v === 'string' ? v : '–')
 
 function ratio(a: unknown, b: unknown): number | undefined {
-  const x = num(a);
-  const y = num(b);
-  return x !== undefined && y !== undefined && y !== 0 ? Math.round((x / y) * 100) / 100 : undefined;
+  const x = num(a)
+  const y = num(b)
+  return x !== undefined && y !== undefined && y !== 0 ? Math.round((x / y) * 100) / 100 : undefined
 }
 
 export function markdown(scenarios: ScenarioResult[], machine: Record<string, unknown>): string {
-  const systems = ["guildhall", ...PEERS];
+  const systems = ['guildhall', ...PEERS]
   const lines = [
-    `Machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGB} GB, Node ${machine.node}, ${machine.date}; guildhall's DATA_DIR on ${machine.dataFilesystem ?? "an unrecorded filesystem"}`,
-    "",
-    `| scenario | metric | ${systems.join(" | ")} | ${PEERS.map((p) => `guildhall/${p}`).join(" | ")} |`,
-    `|---|---|${systems.map(() => "---:").join("|")}|${PEERS.map(() => "---:").join("|")}|`,
-  ];
-  const errors: string[] = [];
+    `Machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGB} GB, Node ${machine.node}, ${machine.date}; guildhall's DATA_DIR on ${machine.dataFilesystem ?? 'an unrecorded filesystem'}`,
+    '',
+    `| scenario | metric | ${systems.join(' | ')} | ${PEERS.map((p) => `guildhall/${p}`).join(' | ')} |`,
+    `|---|---|${systems.map(() => '---:').join('|')}|${PEERS.map(() => '---:').join('|')}|`,
+  ]
+  const errors: string[] = []
   for (const s of scenarios) {
     for (const field of FIELDS[s.name] ?? []) {
-      const cells = systems.map((sys) => fmt(s.results[sys]?.[field] ?? (s.results[sys]?.error ? "error" : undefined)));
-      const ratios = PEERS.map((p) => fmt(ratio(s.results.guildhall?.[field], s.results[p]?.[field])));
-      lines.push(`| ${s.name} | ${field} | ${cells.join(" | ")} | ${ratios.join(" | ")} |`);
+      const cells = systems.map((sys) => fmt(s.results[sys]?.[field] ?? (s.results[sys]?.error ? 'error' : undefined)))
+      const ratios = PEERS.map((p) => fmt(ratio(s.results.guildhall?.[field], s.results[p]?.[field])))
+      lines.push(`| ${s.name} | ${field} | ${cells.join(' | ')} | ${ratios.join(' | ')} |`)
     }
     for (const sys of systems) {
-      const err = s.results[sys]?.error;
-      if (typeof err === "string") errors.push(`- ${s.name} / ${sys}: ${err.split("\n")[0]}`);
+      const err = s.results[sys]?.error
+      if (typeof err === 'string') errors.push(`- ${s.name} / ${sys}: ${err.split('\n')[0]}`)
     }
   }
-  lines.push("", "Goals (guildhall/peer):", "");
+  lines.push('', 'Goals (guildhall/peer):', '')
   for (const [scenario, field, peer, bound, kind] of GOALS) {
-    const r = scenarios.find((s) => s.name === scenario)?.results;
-    const x = ratio(r?.guildhall?.[field], r?.[peer]?.[field]);
-    const verdict = x === undefined ? "not measured" : (kind === "max" ? x <= bound : x >= bound) ? "met" : "missed";
-    lines.push(`- ${scenario} ${field} ${kind === "max" ? "≤" : "≥"} ${bound}x ${peer}: ${fmt(x)} (${verdict})`);
+    const r = scenarios.find((s) => s.name === scenario)?.results
+    const x = ratio(r?.guildhall?.[field], r?.[peer]?.[field])
+    const verdict = x === undefined ? 'not measured' : (kind === 'max' ? x <= bound : x >= bound) ? 'met' : 'missed'
+    lines.push(`- ${scenario} ${field} ${kind === 'max' ? '≤' : '≥'} ${bound}x ${peer}: ${fmt(x)} (${verdict})`)
   }
-  if (errors.length > 0) lines.push("", "Errors:", "", ...errors);
-  return `${lines.join("\n")}\n`;
+  if (errors.length > 0) lines.push('', 'Errors:', '', ...errors)
+  return `${lines.join('\n')}\n`
 }

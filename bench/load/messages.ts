@@ -1,43 +1,43 @@
 /** Commands the load pool sends its worker threads, and their answers. */
-import type { ClientKind } from "../targets/types.ts";
+import type { ClientKind } from '../targets/types.ts'
 
 export interface ConnSpec {
-  room: string;
-  token: string;
+  room: string
+  token: string
 }
 
 export type Command =
-  | { op: "connect"; kind: ClientKind; base: string; localAddresses: string[]; specs: ConnSpec[]; concurrency: number }
-  | { op: "rate"; perSec: number; senders: number }
-  | { op: "sampleEvery"; n: number }
-  | { op: "snapshot" }
-  | { op: "closeAll" };
+  | { op: 'connect'; kind: ClientKind; base: string; localAddresses: string[]; specs: ConnSpec[]; concurrency: number }
+  | { op: 'rate'; perSec: number; senders: number }
+  | { op: 'sampleEvery'; n: number }
+  | { op: 'snapshot' }
+  | { op: 'closeAll' }
 
 export interface ConnectReport {
-  opened: number;
-  failed: number;
-  firstError?: string;
-  latenciesMs: number[];
+  opened: number
+  failed: number
+  firstError?: string
+  latenciesMs: number[]
 }
 
 export interface Snapshot {
-  delivered: number;
-  acks: number;
-  errors: number;
-  sent: number;
+  delivered: number
+  acks: number
+  errors: number
+  sent: number
   /** Sends the pacer could not make on time (the generator fell behind the offered rate). */
-  lagged: number;
-  dropped: number;
-  firstError?: string;
-  samplesMs: number[];
+  lagged: number
+  dropped: number
+  firstError?: string
+  samplesMs: number[]
 }
 
 export interface Request {
-  id: number;
-  cmd: Command;
+  id: number
+  cmd: Command
 }
 
 export interface Reply {
-  id: number;
-  result?: ConnectReport | Snapshot;
+  id: number
+  result?: ConnectReport | Snapshot
 }

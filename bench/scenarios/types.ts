@@ -1,24 +1,24 @@
 /** What a scenario gets to work with, and what it hands back per system. */
-import type { LoadPool } from "../load/pool.ts";
-import type { ConnSpec } from "../load/messages.ts";
-import type { RunningServer, Target } from "../targets/types.ts";
+import type { LoadPool } from '../load/pool.ts'
+import type { ConnSpec } from '../load/messages.ts'
+import type { RunningServer, Target } from '../targets/types.ts'
 
 export interface RunContext {
-  target: Target;
-  server: RunningServer;
-  pool: LoadPool;
-  quick: boolean;
+  target: Target
+  server: RunningServer
+  pool: LoadPool
+  quick: boolean
   /** Connection specs with pre-minted tokens (minting is not part of any measurement). */
-  specs(count: number, room: (i: number) => string): Promise<ConnSpec[]>;
-  log(msg: string): void;
+  specs(count: number, room: (i: number) => string): Promise<ConnSpec[]>
+  log(msg: string): void
 }
 
-export type SystemResult = Record<string, unknown>;
+export type SystemResult = Record<string, unknown>
 
 export interface Scenario {
-  name: "fanout" | "rooms" | "connect" | "memory";
-  unit: string;
-  run(ctx: RunContext): Promise<SystemResult>;
+  name: 'fanout' | 'rooms' | 'connect' | 'memory'
+  unit: string
+  run(ctx: RunContext): Promise<SystemResult>
   /** Cross-system figures (e.g. latency at the rate every system holds), filled in after all ran. */
-  summarize?(results: Record<string, SystemResult>): void;
+  summarize?(results: Record<string, SystemResult>): void
 }

@@ -2,59 +2,59 @@
  * Starts a server in its own process group with output to a log file, waits for
  * `GET /health`, and stops it with SIGTERM then SIGKILL for the whole group.
  */
-import { spawn } from "node:child_process";
-import { openSync, closeSync, readFileSync } from "node:fs";
-import { setTimeout as sleep } from "node:timers/promises";
-import type { RunningServer, StartOptions } from "./types.ts";
+import { spawn } from 'node:child_process'
+import { openSync, closeSync, readFileSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { RunningServer, StartOptions } from './types.ts'
 
 export interface SpawnSpec {
-  args: string[];
-  env: Record<string, string>;
-  cwd?: string;
-  readyTimeoutMs?: number;
+  args: string[]
+  env: Record<string, string>
+  cwd?: string
+  readyTimeoutMs?: number
 }
 
 function tail(file: string): string {
   try {
-    return readFileSync(file, "utf8").trim().split("\n").slice(-8).join("\n");
+    return readFileSync(file, 'utf8').trim().split('\n').slice(-8).join('\n')
   } catch {
-    return "";
+    return ''
   }
 }
 
 export async function spawnServer(spec: SpawnSpec, opts: StartOptions): Promise<RunningServer> {
-  const fd = openSync(opts.logFile, "w");
+  const fd = openSync(opts.logFile, 'w')
   const child = spawn(process.execPath, spec.args, {
     cwd: spec.cwd ?? process.cwd(),
     env: { ...process.env, ...spec.env, PORT: String(opts.port), HOST: opts.host, JWT_SECRET: opts.jwtSecret },
-    stdio: ["ignore", fd, fd],
+    stdio: ['ignore', fd, fd],
     detached: true,
-  });
-  closeSync(fd);
-  let exited: string | undefined;
+  })
+  closeSync(fd)
+  let exited: string | undefined
   const done = new Promise<void>((resolve) => {
-    child.on("exit", (code, signal) => {
-      exited = `exited with ${signal ?? code}: ${tail(opts.logFile)}`;
-      resolve();
-    });
-  });
-  const pid = child.pid;
-  if (pid === undefined) throw new Error("spawn failed");
+    child.on('exit', (code, signal) => {
+      exited = `exited with ${signal ?? code}: ${tail(opts.logFile)}`
+      resolve()
+    })
+  })
+  const pid = child.pid
+  if (pid === undefined) throw new Error('spawn failed')
 
-  const deadline = Date.now() + (spec.readyTimeoutMs ?? 30_000);
+  const deadline = Date.now() + (spec.readyTimeoutMs ?? 30_000)
   for (;;) {
-    if (exited) throw new Error(`server ${exited}`);
+    if (exited) throw new Error(`server ${exited}`)
     try {
-      const res = await fetch(`http://${opts.host}:${opts.port}/health`);
-      if (res.ok) break;
+      const res = await fetch(`http://${opts.host}:${opts.port}/health`)
+      if (res.ok) break
     } catch {
       // not listening yet
     }
     if (Date.now() > deadline) {
-      process.kill(-pid, "SIGKILL");
-      throw new Error(`server not ready in time: ${tail(opts.logFile)}`);
+      process.kill(-pid, 'SIGKILL')
+      throw new Error(`server not ready in time: ${tail(opts.logFile)}`)
     }
-    await sleep(100);
+    await sleep(100)
   }
 
   return {
@@ -63,27 +63,27 @@ export async function spawnServer(spec: SpawnSpec, opts: StartOptions): Promise<
     port: opts.port,
     exitInfo: () => exited,
     async stop() {
-      if (exited) return;
+      if (exited) return
       try {
-        process.kill(-pid, "SIGTERM");
+        process.kill(-pid, 'SIGTERM')
       } catch {
-        return;
+        return
       }
       const timer = setTimeout(() => {
         try {
-          process.kill(-pid, "SIGKILL");
+          process.kill(-pid, 'SIGKILL')
         } catch {
           // already gone
         }
-      }, 5_000);
-      await done;
-      clearTimeout(timer);
+      }, 5_000)
+      await done
+      clearTimeout(timer)
       // reap anything left in the group (workerd under the Miniflare launcher)
       try {
-        process.kill(-pid, "SIGKILL");
+        process.kill(-pid, 'SIGKILL')
       } catch {
         // group empty
       }
     },
-  };
+  }
 }

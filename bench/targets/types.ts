@@ -3,36 +3,36 @@
  * connect clients speaking its client protocol, send, count deliveries, stop it.
  */
 
-export type SystemName = "guildhall" | "ws" | "socketio" | "durable-object";
+export type SystemName = 'guildhall' | 'ws' | 'socketio' | 'durable-object'
 
 /** Which wire codec the load generator uses (load/codec.ts). */
-export type ClientKind = "plain" | "socketio";
+export type ClientKind = 'plain' | 'socketio'
 
 export interface StartOptions {
-  host: string;
-  port: number;
-  jwtSecret: string;
-  logFile: string;
+  host: string
+  port: number
+  jwtSecret: string
+  logFile: string
   /** A directory on disk for the server's data (guildhall's DATA_DIR goes inside it). */
-  dataDir: string;
+  dataDir: string
   /** Extra node flags for the server under test (e.g. --cpu-prof); peers ignore them. */
-  nodeArgs?: string[];
+  nodeArgs?: string[]
 }
 
 export interface RunningServer {
   /** Root of the server's process tree, for /proc accounting. */
-  pid: number;
-  host: string;
-  port: number;
-  stop(): Promise<void>;
+  pid: number
+  host: string
+  port: number
+  stop(): Promise<void>
   /** Set once the process has exited on its own (a crash). */
-  exitInfo(): string | undefined;
+  exitInfo(): string | undefined
 }
 
 export interface Target {
-  name: SystemName;
-  clientKind: ClientKind;
+  name: SystemName
+  clientKind: ClientKind
   /** Why this target cannot run here (e.g. missing entry file), checked before starting. */
-  unavailable?(): string | undefined;
-  start(opts: StartOptions): Promise<RunningServer>;
+  unavailable?(): string | undefined
+  start(opts: StartOptions): Promise<RunningServer>
 }

@@ -7,8 +7,7 @@
  */
 import { parseArgs } from 'node:util'
 
-export const usage =
-  'usage: npm run traces -- --room <roomId> [--since 15m] [--message <messageId>] [--limit 50]'
+export const usage = 'usage: npm run traces -- --room <roomId> [--since 15m] [--message <messageId>] [--limit 50]'
 
 /** The longest look-back: one day (X-Ray keeps traces 30 days; see docs/operations.md). */
 export const MAX_SINCE_MS = 24 * 3_600_000
@@ -65,7 +64,9 @@ export function parseTracesArgs(argv: readonly string[]): TracesArgs {
   const room = values.room
   if (room === undefined) throw new UsageError('--room is required')
   if (!ROOM.test(room)) {
-    throw new UsageError(`--room ${JSON.stringify(room)}: a room id is 1 to 64 of A-Z a-z 0-9 _ -, or GUILD#<guildId> with the same rule`)
+    throw new UsageError(
+      `--room ${JSON.stringify(room)}: a room id is 1 to 64 of A-Z a-z 0-9 _ -, or GUILD#<guildId> with the same rule`,
+    )
   }
   const message = values.message
   if (message !== undefined && !ID.test(message)) {
@@ -73,11 +74,14 @@ export function parseTracesArgs(argv: readonly string[]): TracesArgs {
   }
   const sinceMs = parseSince(since)
   if (sinceMs === undefined || sinceMs <= 0) {
-    throw new UsageError(`--since ${JSON.stringify(since)}: expected a positive whole number with a unit, e.g. 30s, 15m, 2h`)
+    throw new UsageError(
+      `--since ${JSON.stringify(since)}: expected a positive whole number with a unit, e.g. 30s, 15m, 2h`,
+    )
   }
   if (sinceMs > MAX_SINCE_MS) throw new UsageError(`--since ${since}: at most 24h`)
   const limitText = values.limit!
   const limit = /^\d{1,7}$/.test(limitText) ? Number(limitText) : NaN
-  if (!(limit >= 1 && limit <= MAX_LIMIT)) throw new UsageError(`--limit ${JSON.stringify(limitText)}: expected a whole number from 1 to ${MAX_LIMIT}`)
+  if (!(limit >= 1 && limit <= MAX_LIMIT))
+    throw new UsageError(`--limit ${JSON.stringify(limitText)}: expected a whole number from 1 to ${MAX_LIMIT}`)
   return { room, ...(message !== undefined && { message }), since, sinceMs, limit, help: false }
 }

@@ -99,7 +99,9 @@ function flockNode(fd: number, candidates = helpers): boolean {
     }
     if (run.status === 0) return true
     if (run.status === 1) return false
-    throw new Error(`${cmd} could not lock the file: ${run.error?.message || run.stderr.trim() || `exit ${run.status}`}`)
+    throw new Error(
+      `${cmd} could not lock the file: ${run.error?.message || run.stderr.trim() || `exit ${run.status}`}`,
+    )
   }
   throw new Error(`locking a file needs ${missing.join(' or ')} on the PATH`)
 }

@@ -7,7 +7,12 @@
 import { STATUS_CODES, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
-import { serve, upgradeWebSocket as nodeUpgradeWebSocket, type HttpBindings, type WebSocketServerLike } from '@hono/node-server'
+import {
+  serve,
+  upgradeWebSocket as nodeUpgradeWebSocket,
+  type HttpBindings,
+  type WebSocketServerLike,
+} from '@hono/node-server'
 import { WebSocket, WebSocketServer } from 'ws'
 import type { Limits } from '../../actors/limits.ts'
 import type { Logger } from '../../actors/ports.ts'

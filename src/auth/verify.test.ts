@@ -28,7 +28,15 @@ t.test('refusals', async (t) => {
     ['no exp', mint({ noExp: true }), /exp/],
     ['no sub', mint({ sub: '' }), /sub/],
     ['sub too long', mint({ sub: 'x'.repeat(129) }), /sub/],
-    ['roles not strings', new SignJWT({ roles: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setSubject('a').setExpirationTime('1h').sign(new TextEncoder().encode(testSecret)), /claims/],
+    [
+      'roles not strings',
+      new SignJWT({ roles: 'admin' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('a')
+        .setExpirationTime('1h')
+        .sign(new TextEncoder().encode(testSecret)),
+      /claims/,
+    ],
   ]
   for (const [name, token, message] of cases) {
     await t.rejects(verify(await token), message, name)
@@ -59,10 +67,18 @@ t.test('JWKS: ES256 tokens verify against the key set; HS256 is refused without 
   t.teardown(() => server.close())
   const { port } = server.address() as AddressInfo
   const viaJwks = createVerifier({ jwksUrl: `http://127.0.0.1:${port}/jwks.json` })
-  const good = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setSubject('bob').setExpirationTime('1h').sign(privateKey)
+  const good = await new SignJWT({})
+    .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+    .setSubject('bob')
+    .setExpirationTime('1h')
+    .sign(privateKey)
   t.equal((await viaJwks(good)).user.id, 'bob')
   const other = await generateKeyPair('ES256')
-  const forged = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setSubject('bob').setExpirationTime('1h').sign(other.privateKey)
+  const forged = await new SignJWT({})
+    .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+    .setSubject('bob')
+    .setExpirationTime('1h')
+    .sign(other.privateKey)
   await t.rejects(viaJwks(forged), AuthError)
   await t.rejects(viaJwks(await mint()), /algorithm/)
   await t.rejects(viaJwks(unsigned()), AuthError)

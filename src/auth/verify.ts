@@ -34,7 +34,10 @@ const asymmetric = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256
 
 const codePoints = (s: string) => [...s].length
 const claims = v.object({
-  sub: v.pipe(v.string(), v.check((s) => codePoints(s) >= 1 && codePoints(s) <= 128, 'sub must be 1..128 characters')),
+  sub: v.pipe(
+    v.string(),
+    v.check((s) => codePoints(s) >= 1 && codePoints(s) <= 128, 'sub must be 1..128 characters'),
+  ),
   exp: v.number(),
   name: v.optional(v.string()),
   roles: v.optional(v.array(v.string())),

@@ -42,7 +42,8 @@ export async function resolveNodeIdentity(
       if (advertiseHost === undefined && task.advertiseHost !== undefined) hostFrom.push('ecs')
       nodeId ??= task.nodeId
       advertiseHost ??= task.advertiseHost
-      if (advertiseHost === undefined) opts.logger.warn('ecs_metadata_failed', { error: 'no IPv4 address in the task metadata' })
+      if (advertiseHost === undefined)
+        opts.logger.warn('ecs_metadata_failed', { error: 'no IPv4 address in the task metadata' })
     } catch (err) {
       opts.logger.warn('ecs_metadata_failed', { error: (err as Error).message })
     }
@@ -76,7 +77,8 @@ async function readTask(uri: string, fetcher: typeof fetch, timeoutMs: number): 
   if (!parsed.success) throw new Error('task metadata without TaskARN')
   const taskId = parsed.output.TaskARN.split('/').pop() ?? ''
   if (!NODE_ID_PATTERN.test(taskId)) throw new Error('task id is not a valid node id')
-  const ip = parsed.output.Containers?.flatMap((c) => c.Networks ?? []).find((n) => n.IPv4Addresses?.[0])?.IPv4Addresses?.[0]
+  const ip = parsed.output.Containers?.flatMap((c) => c.Networks ?? []).find((n) => n.IPv4Addresses?.[0])
+    ?.IPv4Addresses?.[0]
   if (ip !== undefined && !/^[0-9.]{7,15}$/.test(ip)) throw new Error('task address is not an IPv4 address')
   return { nodeId: taskId, advertiseHost: ip }
 }

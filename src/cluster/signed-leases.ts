@@ -35,7 +35,11 @@ export function signedLeases(inner: LeaseStore, secret: string, logger: Logger, 
     }
     if (!ok && !foreign.has(lease.id)) {
       foreign.add(lease.id)
-      logger.warn('lease_foreign', { node: lease.id, address: lease.address, reason: lease.proof === undefined ? 'no proof' : 'wrong proof: another CLUSTER_SECRET' })
+      logger.warn('lease_foreign', {
+        node: lease.id,
+        address: lease.address,
+        reason: lease.proof === undefined ? 'no proof' : 'wrong proof: another CLUSTER_SECRET',
+      })
     }
     if (ok) foreign.delete(lease.id)
     return ok

@@ -36,12 +36,7 @@ export class WsChannel implements LinkChannel {
   private readonly ws: WebSocket
   readonly peer: string
   private readonly logger: Logger
-  constructor(
-    ws: WebSocket,
-    peer: string,
-    logger: Logger,
-    timers: ChannelTimers,
-  ) {
+  constructor(ws: WebSocket, peer: string, logger: Logger, timers: ChannelTimers) {
     this.ws = ws
     this.peer = peer
     this.logger = logger

@@ -20,7 +20,14 @@ const secret = 'cluster-secret-for-tests-0123456789abcdef'
 
 async function node(t: Test, id: string, opts: { secret?: string; limits?: Partial<LinkLimits> } = {}) {
   const logger = createMemoryLogger()
-  const transport = await createWsLinkTransport({ node: id, secret: opts.secret ?? secret, host: '127.0.0.1', port: 0, logger, limits: opts.limits })
+  const transport = await createWsLinkTransport({
+    node: id,
+    secret: opts.secret ?? secret,
+    host: '127.0.0.1',
+    port: 0,
+    logger,
+    limits: opts.limits,
+  })
   const accepted: LinkChannel[] = []
   const nextAccept: ((c: LinkChannel) => void)[] = []
   transport.onAccept = (channel) => {
@@ -70,7 +77,13 @@ async function rawClient(address: string, opts: { node: string; expect?: string;
   const [data] = (await once(ws, 'message')) as [Buffer]
   const hello = JSON.parse(String(data)) as { hello: string; node: string }
   const nonce = newNonce()
-  ws.send(JSON.stringify({ node: opts.node, nonce, proof: clientProof(opts.secret ?? secret, hello.hello, opts.node, hello.node) }))
+  ws.send(
+    JSON.stringify({
+      node: opts.node,
+      nonce,
+      proof: clientProof(opts.secret ?? secret, hello.hello, opts.node, hello.node),
+    }),
+  )
   for (const extra of opts.after ?? []) ws.send(extra)
   return { ws, hello }
 }
@@ -95,7 +108,11 @@ t.test('two nodes link, prove who they are, and exchange messages both ways in o
   atB.send('{"t":"b","room":"r"}\n{"type":"message","text":"a\\nb"}')
   await fromA.count(100)
   await fromB.count(1)
-  t.same(fromA.messages, Array.from({ length: 100 }, (_, i) => `{"t":"leave","room":"r","c":${i}}`), 'in order, as sent')
+  t.same(
+    fromA.messages,
+    Array.from({ length: 100 }, (_, i) => `{"t":"leave","room":"r","c":${i}}`),
+    'in order, as sent',
+  )
   t.same(fromB.messages, ['{"t":"b","room":"r"}\n{"type":"message","text":"a\\nb"}'], 'the payload as is')
   t.equal(typeof atA.bufferedAmount(), 'number')
   matchAll(t, logged(a.logs, 'link_open'), [{ peer: 'b' }])
@@ -134,35 +151,42 @@ t.test('a wrong secret is refused on the accepting side (4401, logged) and rejec
   t.notMatch(JSON.stringify(b.logs), /secret/, 'no secret in the logs')
 })
 
-t.test('no secret at all: a peer that never answers, or answers nonsense, is refused; nothing before auth is delivered', async (t) => {
-  const impatient = await node(t, 'b', { limits: { authTimeoutMs: 200 } })
-  const silent = new WebSocket(linkUrl(impatient.address))
-  t.equal(await closeCode(silent), 4401, 'silent peer: refused after the auth timeout')
-  matchAll(t, logged(impatient.logs, 'link_refused'), [{ reason: 'timeout', address: /^127\.0\.0\.1:\d+$/ }])
-  t.same(impatient.accepted, [])
+t.test(
+  'no secret at all: a peer that never answers, or answers nonsense, is refused; nothing before auth is delivered',
+  async (t) => {
+    const impatient = await node(t, 'b', { limits: { authTimeoutMs: 200 } })
+    const silent = new WebSocket(linkUrl(impatient.address))
+    t.equal(await closeCode(silent), 4401, 'silent peer: refused after the auth timeout')
+    matchAll(t, logged(impatient.logs, 'link_refused'), [{ reason: 'timeout', address: /^127\.0\.0\.1:\d+$/ }])
+    t.same(impatient.accepted, [])
 
-  const b = await node(t, 'b')
+    const b = await node(t, 'b')
 
-  const chatty = new WebSocket(linkUrl(b.address))
-  await once(chatty, 'message')
-  chatty.send('{"t":"leaving","node":"x"}')
-  t.equal(await closeCode(chatty), 4401, 'a link message instead of the proof')
+    const chatty = new WebSocket(linkUrl(b.address))
+    await once(chatty, 'message')
+    chatty.send('{"t":"leaving","node":"x"}')
+    t.equal(await closeCode(chatty), 4401, 'a link message instead of the proof')
 
-  const binary = new WebSocket(linkUrl(b.address))
-  await once(binary, 'message')
-  binary.send(Buffer.from('{}'))
-  t.equal(await closeCode(binary), 4401, 'binary')
+    const binary = new WebSocket(linkUrl(b.address))
+    await once(binary, 'message')
+    binary.send(Buffer.from('{}'))
+    t.equal(await closeCode(binary), 4401, 'binary')
 
-  // The right shape, a wrong proof, and link messages right behind it in the same turn.
-  const forged = await rawClient(b.address, { node: 'x', secret: 'not-the-secret-0123456789abcdef-0123', after: ['{"t":"leaving","node":"x"}'] })
-  t.equal(await closeCode(forged.ws), 4401, 'forged proof')
+    // The right shape, a wrong proof, and link messages right behind it in the same turn.
+    const forged = await rawClient(b.address, {
+      node: 'x',
+      secret: 'not-the-secret-0123456789abcdef-0123',
+      after: ['{"t":"leaving","node":"x"}'],
+    })
+    t.equal(await closeCode(forged.ws), 4401, 'forged proof')
 
-  t.same(b.accepted, [], 'nothing accepted, so nothing delivered')
-  t.same(
-    logged(b.logs, 'link_refused').map((l) => l.reason),
-    ['malformed', 'malformed', 'bad proof'],
-  )
-})
+    t.same(b.accepted, [], 'nothing accepted, so nothing delivered')
+    t.same(
+      logged(b.logs, 'link_refused').map((l) => l.reason),
+      ['malformed', 'malformed', 'bad proof'],
+    )
+  },
+)
 
 t.test('a node that claims the accepting node id is refused', async (t) => {
   const b = await node(t, 'b')
@@ -311,32 +335,41 @@ t.test('the public port has no link path', async (t) => {
   ws.terminate()
 })
 
-t.test('from configuration to a link: two nodes with the same JWT_SECRET link on their derived secret; another secret is refused', async (t) => {
-  const start = async (env: Record<string, string>) => {
-    const config = loadConfig({ STORE: 'dynamodb', PORT: '0', INTERNAL_PORT: '0', JWT_SECRET: secret, ...env })
-    const logger = createMemoryLogger()
-    // As src/server.ts starts a node's end of the cluster.
-    const cluster = config.cluster!
-    const { nodeId, advertiseHost } = await resolveNodeIdentity(cluster, env, { logger })
-    const transport = await createWsLinkTransport({ node: nodeId, secret: cluster.secret, host: '127.0.0.1', port: cluster.internalPort, logger })
-    t.teardown(() => transport.close())
-    return { transport, address: `${advertiseHost}:${transport.port}`, logs: logger.lines }
-  }
-  const n1 = await start({ NODE_ID: 'n1' })
-  const n2 = await start({ NODE_ID: 'n2', ADVERTISE_HOST: '127.0.0.1' })
-  t.match(n2.address, /^127\.0\.0\.1:\d+$/)
-  t.not(n2.address, '127.0.0.1:8788', 'the port it really listens on')
-  matchAll(t, logged(n2.logs, 'node_identity'), [{ node: 'n2', nodeFrom: 'NODE_ID', hostFrom: 'ADVERTISE_HOST' }])
-  let accepted: LinkChannel | undefined
-  n2.transport.onAccept = (c) => (accepted = c)
-  const channel = await n1.transport.connect('n2', n2.address)
-  t.equal(channel.peer, 'n2')
-  t.equal(accepted?.peer, 'n1')
+t.test(
+  'from configuration to a link: two nodes with the same JWT_SECRET link on their derived secret; another secret is refused',
+  async (t) => {
+    const start = async (env: Record<string, string>) => {
+      const config = loadConfig({ STORE: 'dynamodb', PORT: '0', INTERNAL_PORT: '0', JWT_SECRET: secret, ...env })
+      const logger = createMemoryLogger()
+      // As src/server.ts starts a node's end of the cluster.
+      const cluster = config.cluster!
+      const { nodeId, advertiseHost } = await resolveNodeIdentity(cluster, env, { logger })
+      const transport = await createWsLinkTransport({
+        node: nodeId,
+        secret: cluster.secret,
+        host: '127.0.0.1',
+        port: cluster.internalPort,
+        logger,
+      })
+      t.teardown(() => transport.close())
+      return { transport, address: `${advertiseHost}:${transport.port}`, logs: logger.lines }
+    }
+    const n1 = await start({ NODE_ID: 'n1' })
+    const n2 = await start({ NODE_ID: 'n2', ADVERTISE_HOST: '127.0.0.1' })
+    t.match(n2.address, /^127\.0\.0\.1:\d+$/)
+    t.not(n2.address, '127.0.0.1:8788', 'the port it really listens on')
+    matchAll(t, logged(n2.logs, 'node_identity'), [{ node: 'n2', nodeFrom: 'NODE_ID', hostFrom: 'ADVERTISE_HOST' }])
+    let accepted: LinkChannel | undefined
+    n2.transport.onAccept = (c) => (accepted = c)
+    const channel = await n1.transport.connect('n2', n2.address)
+    t.equal(channel.peer, 'n2')
+    t.equal(accepted?.peer, 'n1')
 
-  const other = await start({ NODE_ID: 'n3', JWT_SECRET: 'z'.repeat(40) })
-  await t.rejects(other.transport.connect('n2', n2.address), /4401/)
-  matchAll(t, logged(n2.logs, 'link_refused'), [{ reason: 'bad proof', node: 'n3' }])
-})
+    const other = await start({ NODE_ID: 'n3', JWT_SECRET: 'z'.repeat(40) })
+    await t.rejects(other.transport.connect('n2', n2.address), /4401/)
+    matchAll(t, logged(n2.logs, 'link_refused'), [{ reason: 'bad proof', node: 'n3' }])
+  },
+)
 
 t.test('a cluster handler that throws is logged and cuts only that link, never the process', async (t) => {
   const a = await node(t, 'a')

@@ -188,7 +188,8 @@ export async function createWsLinkTransport(opts: WsLinkOptions): Promise<WsLink
         ws.off('message', onMessage)
         ws.off('close', onClose)
       }
-      const onClose = (code: number): void => fail(code === LINK_REFUSED ? 'refused by the peer (4401)' : `closed during the handshake (${code})`)
+      const onClose = (code: number): void =>
+        fail(code === LINK_REFUSED ? 'refused by the peer (4401)' : `closed during the handshake (${code})`)
       const onMessage = (data: RawData, isBinary: boolean): void => {
         const text = isBinary ? '' : String(data)
         if (step === 'hello') {
@@ -200,7 +201,8 @@ export async function createWsLinkTransport(opts: WsLinkOptions): Promise<WsLink
           return
         }
         const welcome = parseWelcome(text)
-        if (!welcome || !proofsMatch(welcome.proof, serverProof(secret, nonce, peer, node))) return fail('the peer could not prove the secret')
+        if (!welcome || !proofsMatch(welcome.proof, serverProof(secret, nonce, peer, node)))
+          return fail('the peer could not prove the secret')
         done = true
         cleanup()
         resolve(adopt(ws, peer))

@@ -14,13 +14,22 @@ const messages = {
   rate_limited: 'too many rooms created; retry later',
 } as const
 
-export async function requireAccess(runtime: RoomRuntime, roomId: string, userId: string, intent: AccessIntent): Promise<void> {
+export async function requireAccess(
+  runtime: RoomRuntime,
+  roomId: string,
+  userId: string,
+  intent: AccessIntent,
+): Promise<void> {
   const result = await runtime.checkAccess(roomId, userId, intent)
   if (result.ok) return
-  throw new HttpError(result.code, result.message ?? messages[result.code], { retryAfterMs: result.retryAfterMs, cause: result.cause })
+  throw new HttpError(result.code, result.message ?? messages[result.code], {
+    retryAfterMs: result.retryAfterMs,
+    cause: result.cause,
+  })
 }
 
 /** Over `maxConnectionsPerUser` on this node: `429`, before the upgrade. */
 export function requireConnectionSlot(runtime: RoomRuntime, userId: string): void {
-  if (!runtime.mayConnect(userId)) throw new HttpError('rate_limited', 'too many open connections for this user; close one first')
+  if (!runtime.mayConnect(userId))
+    throw new HttpError('rate_limited', 'too many open connections for this user; close one first')
 }

@@ -8,7 +8,15 @@ import { authenticateAdmin } from './authenticate.ts'
 import type { AppEnv, AppOptions } from './context.ts'
 import { HttpError } from './errors.ts'
 import { singleNodeInfo } from './cluster-info.ts'
-import { encodeCursor, roomIdSchema, generalRoomIdSchema, guildIdSchema, memberQuerySchema, putRoomBodySchema, userIdSchema } from './inputs.ts'
+import {
+  encodeCursor,
+  roomIdSchema,
+  generalRoomIdSchema,
+  guildIdSchema,
+  memberQuerySchema,
+  putRoomBodySchema,
+  userIdSchema,
+} from './inputs.ts'
 import { parseOr } from './validate.ts'
 import type { MemberPage, MemberQuery } from '../../actors/store.ts'
 
@@ -27,48 +35,54 @@ export function adminRoutes(opts: AppOptions): Hono<AppEnv> {
   const memberPage = (c: Context, page: MemberPage) =>
     c.json({ members: page.members, ...(page.next !== undefined && { nextCursor: encodeCursor(page.next) }) })
 
-  return new Hono<AppEnv>()
-    .use('/admin/*', async (c, next) => {
-      await authenticateAdmin(c, auth)
-      await next()
-    })
-    .get('/admin/rooms', (c) => c.json({ rooms: runtime.activeRooms() }))
-    .get('/admin/cluster', (c) => c.json({ node: cluster.node, nodes: cluster.nodes() }))
-    // Any room id, general or guild: who owns it, at which epoch, and its latest durable seq.
-    .get('/admin/rooms/:roomId', async (c) => {
-      const roomId = parseOr(roomIdSchema, c.req.param('roomId'), 'invalid_room')
-      const [epoch, newest] = await Promise.all([cluster.epoch(roomId), runtime.history(roomId, { limit: 1 })])
-      return c.json({ room: roomId, owner: cluster.ownerOf(roomId), epoch, seq: newest.messages.at(-1)?.seq ?? 0 })
-    })
-    .put('/admin/rooms/:roomId', async (c) => {
-      const roomId = roomParam(c)
-      const { visibility } = parseOr(putRoomBodySchema, await jsonBody(c))
-      const created = await admin.putRoom(roomId, visibility)
-      return c.json({ room: roomId, visibility }, created ? 201 : 200)
-    })
-    // Closing keeps the room's history and members; a PUT of the room reopens it.
-    .delete('/admin/rooms/:roomId', async (c) => {
-      if (!(await admin.closeRoom(roomParam(c)))) throw new HttpError('not_found', 'no such room')
-      return c.body(null, 204)
-    })
-    .get('/admin/rooms/:roomId/members', async (c) => memberPage(c, await admin.listRoomMembers(roomParam(c), memberQuery(c))))
-    .get('/admin/guilds/:guildId/members', async (c) => memberPage(c, await admin.listGuildMembers(guildParam(c), memberQuery(c))))
-    .put('/admin/rooms/:roomId/members/:userId', async (c) => {
-      await admin.putRoomMember(roomParam(c), userParam(c))
-      return c.body(null, 204)
-    })
-    .delete('/admin/rooms/:roomId/members/:userId', async (c) => {
-      await admin.deleteRoomMember(roomParam(c), userParam(c))
-      return c.body(null, 204)
-    })
-    .put('/admin/guilds/:guildId/members/:userId', async (c) => {
-      await admin.putGuildMember(guildParam(c), userParam(c))
-      return c.body(null, 204)
-    })
-    .delete('/admin/guilds/:guildId/members/:userId', async (c) => {
-      await admin.deleteGuildMember(guildParam(c), userParam(c))
-      return c.body(null, 204)
-    })
+  return (
+    new Hono<AppEnv>()
+      .use('/admin/*', async (c, next) => {
+        await authenticateAdmin(c, auth)
+        await next()
+      })
+      .get('/admin/rooms', (c) => c.json({ rooms: runtime.activeRooms() }))
+      .get('/admin/cluster', (c) => c.json({ node: cluster.node, nodes: cluster.nodes() }))
+      // Any room id, general or guild: who owns it, at which epoch, and its latest durable seq.
+      .get('/admin/rooms/:roomId', async (c) => {
+        const roomId = parseOr(roomIdSchema, c.req.param('roomId'), 'invalid_room')
+        const [epoch, newest] = await Promise.all([cluster.epoch(roomId), runtime.history(roomId, { limit: 1 })])
+        return c.json({ room: roomId, owner: cluster.ownerOf(roomId), epoch, seq: newest.messages.at(-1)?.seq ?? 0 })
+      })
+      .put('/admin/rooms/:roomId', async (c) => {
+        const roomId = roomParam(c)
+        const { visibility } = parseOr(putRoomBodySchema, await jsonBody(c))
+        const created = await admin.putRoom(roomId, visibility)
+        return c.json({ room: roomId, visibility }, created ? 201 : 200)
+      })
+      // Closing keeps the room's history and members; a PUT of the room reopens it.
+      .delete('/admin/rooms/:roomId', async (c) => {
+        if (!(await admin.closeRoom(roomParam(c)))) throw new HttpError('not_found', 'no such room')
+        return c.body(null, 204)
+      })
+      .get('/admin/rooms/:roomId/members', async (c) =>
+        memberPage(c, await admin.listRoomMembers(roomParam(c), memberQuery(c))),
+      )
+      .get('/admin/guilds/:guildId/members', async (c) =>
+        memberPage(c, await admin.listGuildMembers(guildParam(c), memberQuery(c))),
+      )
+      .put('/admin/rooms/:roomId/members/:userId', async (c) => {
+        await admin.putRoomMember(roomParam(c), userParam(c))
+        return c.body(null, 204)
+      })
+      .delete('/admin/rooms/:roomId/members/:userId', async (c) => {
+        await admin.deleteRoomMember(roomParam(c), userParam(c))
+        return c.body(null, 204)
+      })
+      .put('/admin/guilds/:guildId/members/:userId', async (c) => {
+        await admin.putGuildMember(guildParam(c), userParam(c))
+        return c.body(null, 204)
+      })
+      .delete('/admin/guilds/:guildId/members/:userId', async (c) => {
+        await admin.deleteGuildMember(guildParam(c), userParam(c))
+        return c.body(null, 204)
+      })
+  )
 }
 
 /** The body is at most `maxBodyBytes`: app.ts's body limit refuses a larger one (413) first. */

@@ -59,8 +59,18 @@ t.test('GET /ws/rooms/:roomId refusals, before any upgrade', async (t) => {
   const { app, runtime, upgrades, lifecycle } = setup()
   const h = { ...ws, ...(await bearer()) }
   await expectError(t, await app.request('/ws/rooms/lobby', { headers: ws }), 401, 'unauthorized')
-  await expectError(t, await app.request('/ws/rooms/lobby', { headers: { ...ws, authorization: `Bearer ${unsigned()}` } }), 401, 'unauthorized')
-  await expectError(t, await app.request('/ws/rooms/lobby', { headers: { ...ws, ...(await bearer({ exp: 1 })) } }), 401, 'unauthorized')
+  await expectError(
+    t,
+    await app.request('/ws/rooms/lobby', { headers: { ...ws, authorization: `Bearer ${unsigned()}` } }),
+    401,
+    'unauthorized',
+  )
+  await expectError(
+    t,
+    await app.request('/ws/rooms/lobby', { headers: { ...ws, ...(await bearer({ exp: 1 })) } }),
+    401,
+    'unauthorized',
+  )
   await expectError(t, await app.request('/ws/rooms/bad.room', { headers: h }), 400, 'invalid_room')
   await expectError(t, await app.request(`/ws/rooms/${'x'.repeat(65)}`, { headers: h }), 400, 'invalid_room')
   await expectError(t, await app.request('/ws/rooms/GUILD%23', { headers: h }), 400, 'invalid_room')
@@ -90,11 +100,20 @@ t.test('GET /ws/rooms/:roomId upgrades and binds a session', async (t) => {
   const sent: string[] = []
   const closes: [number | undefined, string | undefined][] = []
   const raw = { binaryType: 'blob', bufferedAmount: 42 }
-  const ctx = new WSContext({ raw, readyState: 1, send: (d) => sent.push(String(d)), close: (c, r) => closes.push([c, r]) })
+  const ctx = new WSContext({
+    raw,
+    readyState: 1,
+    send: (d) => sent.push(String(d)),
+    close: (c, r) => closes.push([c, r]),
+  })
   events.onOpen?.(new Event('open'), ctx)
   const session = runtime.sessions[0]!
   t.same(session.opts.user, { id: 'alice', name: 'Alice' })
-  t.same(session.opts.room, { roomId: 'GUILD#g', since: 5, epoch: 0 }, 'the revocation epoch read before the access check')
+  t.same(
+    session.opts.room,
+    { roomId: 'GUILD#g', since: 5, epoch: 0 },
+    'the revocation epoch read before the access check',
+  )
   t.equal(session.opts.expiresAt, exp * 1000)
   t.equal(raw.binaryType, 'arraybuffer')
   t.equal(session.opts.socket.bufferedAmount(), 42)
@@ -105,7 +124,14 @@ t.test('GET /ws/rooms/:roomId upgrades and binds a session', async (t) => {
   t.same(session.received, ['{"type":"ping"}', '{"type":"ping"}'], 'binary frames are read as UTF-8')
   events.onMessage?.(new MessageEvent('message', { data: 'x'.repeat(32 * 1024 + 1) }), ctx)
   events.onMessage?.(new MessageEvent('message', { data: 'é'.repeat(16 * 1024 + 1) }), ctx)
-  t.same(closes, [[1009, 'frame too big'], [1009, 'frame too big']], 'over 32 KiB of bytes closes 1009')
+  t.same(
+    closes,
+    [
+      [1009, 'frame too big'],
+      [1009, 'frame too big'],
+    ],
+    'over 32 KiB of bytes closes 1009',
+  )
   t.equal(session.received.length, 2, 'the big frames were not passed on')
   events.onMessage?.(new MessageEvent('message', { data: 'é'.repeat(16 * 1024) }), ctx)
   t.equal(session.received.length, 3, 'exactly 32 KiB is fine')
@@ -141,7 +167,12 @@ t.test('GET /rooms/:roomId/messages', async (t) => {
     { roomId: 'lobby', query: { before: 10, limit: 5 } },
     { roomId: 'GUILD#g', query: { after: 3, limit: 50 } },
   ])
-  await expectError(t, await app.request('/rooms/lobby/messages?before=1&after=2', { headers: h }), 400, 'invalid_request')
+  await expectError(
+    t,
+    await app.request('/rooms/lobby/messages?before=1&after=2', { headers: h }),
+    400,
+    'invalid_request',
+  )
   for (const q of ['limit=0', 'limit=101', 'limit=x', 'before=-1', 'after=1.5']) {
     await expectError(t, await app.request(`/rooms/lobby/messages?${q}`, { headers: h }), 400, 'invalid_request')
   }
@@ -155,12 +186,22 @@ t.test('GET /rooms/:roomId/messages', async (t) => {
 t.test('admin API', async (t) => {
   const { app, admin, runtime } = setup()
   const h = { authorization: `Bearer ${await adminToken()}`, 'content-type': 'application/json' }
-  const put = (path: string, body?: unknown) => app.request(path, { method: 'PUT', headers: h, body: body === undefined ? undefined : JSON.stringify(body) })
+  const put = (path: string, body?: unknown) =>
+    app.request(path, { method: 'PUT', headers: h, body: body === undefined ? undefined : JSON.stringify(body) })
   const del = (path: string) => app.request(path, { method: 'DELETE', headers: h })
 
   await expectError(t, await app.request('/admin/rooms'), 401, 'unauthorized')
   await expectError(t, await app.request('/admin/rooms', { headers: await bearer() }), 403, 'forbidden')
-  await expectError(t, await app.request('/admin/rooms/lobby', { method: 'PUT', headers: await bearer(), body: '{"visibility":"public"}' }), 403, 'forbidden')
+  await expectError(
+    t,
+    await app.request('/admin/rooms/lobby', {
+      method: 'PUT',
+      headers: await bearer(),
+      body: '{"visibility":"public"}',
+    }),
+    403,
+    'forbidden',
+  )
 
   const created = await put('/admin/rooms/lobby', { visibility: 'private' })
   t.equal(created.status, 201)
@@ -169,7 +210,12 @@ t.test('admin API', async (t) => {
   t.equal((await put('/admin/rooms/lobby', { visibility: 'public' })).status, 200, 'update: 200')
   await expectError(t, await put('/admin/rooms/lobby', { visibility: 'secret' }), 400, 'invalid_request')
   await expectError(t, await put('/admin/rooms/lobby'), 400, 'invalid_request')
-  await expectError(t, await app.request('/admin/rooms/lobby', { method: 'PUT', headers: h, body: '{nope' }), 400, 'invalid_request')
+  await expectError(
+    t,
+    await app.request('/admin/rooms/lobby', { method: 'PUT', headers: h, body: '{nope' }),
+    400,
+    'invalid_request',
+  )
   await expectError(t, await put('/admin/rooms/GUILD%23g', { visibility: 'public' }), 400, 'invalid_room')
 
   t.equal((await put('/admin/rooms/lobby/members/bob')).status, 204)
@@ -205,7 +251,12 @@ t.test('errors from below: coded ones keep their code, others are 500 internal a
   admin.putGuildMember = async () => {
     throw Object.assign(new Error('store is down'), { code: 'unavailable' })
   }
-  await expectError(t, await app.request('/admin/guilds/g/members/u', { method: 'PUT', headers: h }), 503, 'unavailable')
+  await expectError(
+    t,
+    await app.request('/admin/guilds/g/members/u', { method: 'PUT', headers: h }),
+    503,
+    'unavailable',
+  )
   admin.putGuildMember = async () => {
     throw new Error('boom')
   }
@@ -217,7 +268,11 @@ t.test('errors from below: coded ones keep their code, others are 500 internal a
 t.test('a 429 carries retryAfterMs and Retry-After; a 503 logs the store error behind it', async (t) => {
   const { app, runtime, logger } = setup()
   runtime.access.set('busy', { ok: false, code: 'rate_limited', retryAfterMs: 2_500 })
-  runtime.access.set('down', { ok: false, code: 'unavailable', cause: new Error('ResourceNotFoundException: no table') })
+  runtime.access.set('down', {
+    ok: false,
+    code: 'unavailable',
+    cause: new Error('ResourceNotFoundException: no table'),
+  })
   const limited = await app.request('/rooms/busy/messages', { headers: await bearer() })
   t.equal(limited.status, 429)
   t.equal(limited.headers.get('retry-after'), '3', 'whole seconds, rounded up')

@@ -23,7 +23,10 @@ const PREFLIGHT_MAX_AGE_S = 600
  * naming the entry that is not an origin.
  */
 export function parseOrigins(raw: string): AllowedOrigins {
-  const entries = raw.split(',').map((s) => s.trim()).filter(Boolean)
+  const entries = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
   if (entries.includes('*')) {
     if (entries.length > 1) throw new Error('* allows every origin: give it alone')
     return '*'

@@ -34,7 +34,10 @@ const defaultMessages: Record<HttpErrorCode, string> = {
 }
 
 /** The refusal body, for callers that write raw HTTP (Node's parser refusals: client-error.ts). */
-export function errorBody(code: HttpErrorCode, message = defaultMessages[code]): { error: HttpErrorCode; message: string } {
+export function errorBody(
+  code: HttpErrorCode,
+  message = defaultMessages[code],
+): { error: HttpErrorCode; message: string } {
   return { error: code, message }
 }
 
@@ -58,7 +61,11 @@ export class HttpError extends Error {
   readonly retryAfterMs: number | undefined
 
   /** `cause`: the error from below (a store failure), logged with the refusal, never sent. */
-  constructor(code: HttpErrorCode, message = defaultMessages[code], extra: { retryAfterMs?: number; cause?: unknown } = {}) {
+  constructor(
+    code: HttpErrorCode,
+    message = defaultMessages[code],
+    extra: { retryAfterMs?: number; cause?: unknown } = {},
+  ) {
     super(message, extra.cause === undefined ? undefined : { cause: extra.cause })
     this.code = code
     this.retryAfterMs = extra.retryAfterMs

@@ -8,8 +8,14 @@ import { codePointLength } from '../../actors/protocol/frames.ts'
 import { isValidId, parseRoomId } from '../../actors/protocol/rooms.ts'
 
 // The id rules are the runtime's (actors/protocol/rooms.ts): one definition for HTTP and frames.
-export const roomIdSchema = v.pipe(v.string(), v.check((id) => parseRoomId(id) !== undefined, 'not a valid room id'))
-export const generalRoomIdSchema = v.pipe(v.string(), v.check((id) => parseRoomId(id)?.kind === 'general', 'not a valid general room id'))
+export const roomIdSchema = v.pipe(
+  v.string(),
+  v.check((id) => parseRoomId(id) !== undefined, 'not a valid room id'),
+)
+export const generalRoomIdSchema = v.pipe(
+  v.string(),
+  v.check((id) => parseRoomId(id)?.kind === 'general', 'not a valid general room id'),
+)
 export const guildIdSchema = v.pipe(v.string(), v.check(isValidId, 'not a valid guild id'))
 /** A user id is a token `sub`: 1..128 characters (code points). */
 export const userIdSchema = v.pipe(
@@ -32,7 +38,9 @@ export function historyQuerySchema(maxLimit: number) {
     v.object({
       before: v.optional(seq),
       after: v.optional(seq),
-      limit: v.optional(v.pipe(seq, v.minValue(1, `limit is 1..${maxLimit}`), v.maxValue(maxLimit, `limit is 1..${maxLimit}`))),
+      limit: v.optional(
+        v.pipe(seq, v.minValue(1, `limit is 1..${maxLimit}`), v.maxValue(maxLimit, `limit is 1..${maxLimit}`)),
+      ),
     }),
     v.check((q) => q.before === undefined || q.after === undefined, 'give before or after, not both'),
   )
@@ -44,7 +52,9 @@ export function historyQuerySchema(maxLimit: number) {
  */
 export function memberQuerySchema(maxLimit: number) {
   return v.object({
-    limit: v.optional(v.pipe(seq, v.minValue(1, `limit is 1..${maxLimit}`), v.maxValue(maxLimit, `limit is 1..${maxLimit}`))),
+    limit: v.optional(
+      v.pipe(seq, v.minValue(1, `limit is 1..${maxLimit}`), v.maxValue(maxLimit, `limit is 1..${maxLimit}`)),
+    ),
     cursor: v.optional(v.pipe(v.string(), v.transform(decodeCursor), v.string('cursor is not valid'), userIdSchema)),
   })
 }
@@ -66,7 +76,9 @@ function decodeCursor(cursor: string): string | undefined {
   }
 }
 
-export const putRoomBodySchema = v.object({ visibility: v.picklist(['public', 'private'], 'visibility is public or private') })
+export const putRoomBodySchema = v.object({
+  visibility: v.picklist(['public', 'private'], 'visibility is public or private'),
+})
 
 /** The first issue's message, for the `message` of a 400. */
 export function firstIssue(issues: readonly v.BaseIssue<unknown>[]): string {

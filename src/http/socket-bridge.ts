@@ -32,7 +32,13 @@ export function sessionEvents(opts: BridgeOptions): WSEvents {
       // Binary frames arrive as ArrayBuffer (not Blob) so they can be read synchronously, in order.
       const raw = ws.raw as { binaryType?: string } | undefined
       if (raw && 'binaryType' in raw) raw.binaryType = 'arraybuffer'
-      session = runtime.openSession({ user: principal.user, socket: socketPort(ws), expiresAt: principal.expiresAt, room, traceparent: opts.traceparent })
+      session = runtime.openSession({
+        user: principal.user,
+        socket: socketPort(ws),
+        expiresAt: principal.expiresAt,
+        room,
+        traceparent: opts.traceparent,
+      })
       logger.info('ws_open', fields)
     },
     onMessage(event, ws) {
@@ -70,7 +76,13 @@ interface RawSocket {
 }
 
 function isRawSocket(raw: unknown): raw is RawSocket {
-  return typeof raw === 'object' && raw !== null && typeof (raw as RawSocket).send === 'function' && 'readyState' in raw && 'bufferedAmount' in raw
+  return (
+    typeof raw === 'object' &&
+    raw !== null &&
+    typeof (raw as RawSocket).send === 'function' &&
+    'readyState' in raw &&
+    'bufferedAmount' in raw
+  )
 }
 
 /**

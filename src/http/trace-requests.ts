@@ -23,7 +23,9 @@ export function traceRequests(tracing: RequestTracing): MiddlewareHandler<AppEnv
   return async (c, next) => {
     const method = c.req.method
     const route = routeOf(c)
-    const attributes: SpanAttributes = route ? { 'http.method': method, 'http.route': route } : { 'http.method': method }
+    const attributes: SpanAttributes = route
+      ? { 'http.method': method, 'http.route': route }
+      : { 'http.method': method }
     // The room at start, so a sampler by room (TRACE_ROOMS) sees an upgrade to a listed room.
     const room = roomOf(c, route)
     if (room) Object.assign(attributes, roomAttributes(room, tracing.node))
@@ -40,7 +42,9 @@ export function traceRequests(tracing: RequestTracing): MiddlewareHandler<AppEnv
     } finally {
       const status = statusOf(c)
       const userId = c.get('principal')?.user.id
-      span.setAttributes(userId === undefined ? { 'http.status_code': status } : { 'http.status_code': status, user_id: userId })
+      span.setAttributes(
+        userId === undefined ? { 'http.status_code': status } : { 'http.status_code': status, user_id: userId },
+      )
       // A refusal (4xx) is the server working; only a 5xx is a failed operation.
       if (status >= 500) span.fail(`http ${status}`)
       span.end()
@@ -81,4 +85,3 @@ function roomOf(c: Context<AppEnv>, route: string | undefined): string | undefin
   }
   return parseRoomId(id) ? id : undefined
 }
-

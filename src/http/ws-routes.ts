@@ -23,7 +23,8 @@ export function wsRoutes(opts: AppOptions & { lifecycle: Lifecycle }): Hono<AppE
   const refuseWhileDraining = () => {
     if (lifecycle.draining) throw new HttpError('unavailable', 'the server is draining; reconnect shortly')
   }
-  const refuseForeignOrigin = (c: Context) => requireOrigin(allowedOrigins, c.req.header('origin'), c.req.header('host'))
+  const refuseForeignOrigin = (c: Context) =>
+    requireOrigin(allowedOrigins, c.req.header('origin'), c.req.header('host'))
 
   return new Hono<AppEnv>()
     .get('/ws/rooms/:roomId', async (c) => {
@@ -37,7 +38,10 @@ export function wsRoutes(opts: AppOptions & { lifecycle: Lifecycle }): Hono<AppE
       await requireAccess(runtime, roomId, principal.user.id, 'enter')
       requireUpgrade(c)
       const room = since === undefined ? { roomId, epoch } : { roomId, since, epoch }
-      return upgradeWebSocket(c, sessionEvents({ runtime, principal, room, maxFrameBytes, logger, traceparent: c.get('span')?.traceparent }))
+      return upgradeWebSocket(
+        c,
+        sessionEvents({ runtime, principal, room, maxFrameBytes, logger, traceparent: c.get('span')?.traceparent }),
+      )
     })
     .get('/ws', async (c) => {
       refuseWhileDraining()
@@ -45,7 +49,10 @@ export function wsRoutes(opts: AppOptions & { lifecycle: Lifecycle }): Hono<AppE
       const principal = await authenticate(c, auth)
       requireConnectionSlot(runtime, principal.user.id)
       requireUpgrade(c)
-      return upgradeWebSocket(c, sessionEvents({ runtime, principal, maxFrameBytes, logger, traceparent: c.get('span')?.traceparent }))
+      return upgradeWebSocket(
+        c,
+        sessionEvents({ runtime, principal, maxFrameBytes, logger, traceparent: c.get('span')?.traceparent }),
+      )
     })
 }
 

@@ -5,7 +5,9 @@ import { matchAll } from '../support/match-all.ts'
 t.test('welcome, send, ack and broadcast', async (t) => {
   const world = await createWorld()
   const ann = await world.connect('ann', { room: 'lobby' })
-  matchAll(t, ann.frames(), [{ type: 'welcome', room: 'lobby', user: 'ann', seq: 0, lastRead: 0, presence: ['ann'], typing: [] }])
+  matchAll(t, ann.frames(), [
+    { type: 'welcome', room: 'lobby', user: 'ann', seq: 0, lastRead: 0, presence: ['ann'], typing: [] },
+  ])
   t.notOk('recovered' in ann.frames()[0]!, 'no recovered without since')
   const bob = await world.connect('bob', { room: 'lobby' })
   t.match(bob.last('welcome'), { presence: ['ann', 'bob'] })
@@ -15,7 +17,11 @@ t.test('welcome, send, ack and broadcast', async (t) => {
   await world.settle()
   const ack = ann.last('ack')
   t.match(ack, { type: 'ack', room: 'lobby', id: 'k1', seq: 1 })
-  t.match(bob.last('message'), { type: 'message', room: 'lobby', message: { seq: 1, roomId: 'lobby', senderId: 'ann', text: 'hello', id: ack!.messageId } })
+  t.match(bob.last('message'), {
+    type: 'message',
+    room: 'lobby',
+    message: { seq: 1, roomId: 'lobby', senderId: 'ann', text: 'hello', id: ack!.messageId },
+  })
   t.match(ann.last('message'), { message: { seq: 1 } }, 'the sender gets the message too')
   t.same(Object.keys(bob.last('message')!.message).sort(), ['id', 'roomId', 'senderId', 'seq', 'text', 'ts'])
 })
@@ -28,7 +34,11 @@ t.test('ping, unknown frames and not-joined frames', async (t) => {
   ann.write('not json')
   ann.write({ type: 'join', room: 'x' })
   await world.settle()
-  matchAll(t, ann.frames(), [{ type: 'pong' }, { type: 'error', code: 'invalid_frame' }, { type: 'error', code: 'invalid_frame', room: 'x' }])
+  matchAll(t, ann.frames(), [
+    { type: 'pong' },
+    { type: 'error', code: 'invalid_frame' },
+    { type: 'error', code: 'invalid_frame', room: 'x' },
+  ])
   t.equal(ann.closedWith, undefined, 'a refused frame never closes by itself')
 })
 

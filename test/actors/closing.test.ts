@@ -30,7 +30,11 @@ t.test('a closed room: 4404 on a room socket, left on /ws (open for its other ro
   await world.settle()
   matchAll(t, mux.frames(), [{ type: 'error', code: 'not_found', room: 'hall', message: 'this room is closed' }])
   await t.rejects(world.connect('cyd', { room: 'hall' }), new ConnectRefusedError('not_found'))
-  t.same(await world.host.checkAccess('hall', 'cyd', 'read'), { ok: false, code: 'not_found', message: 'this room is closed' })
+  t.same(await world.host.checkAccess('hall', 'cyd', 'read'), {
+    ok: false,
+    code: 'not_found',
+    message: 'this room is closed',
+  })
   t.match(await world.store.getRoom('hall'), { closed: true }, 'entering did not create it again')
 
   t.equal(await world.admin.putRoom('hall', 'public'), false, 'reopened, not created')
@@ -55,26 +59,29 @@ t.test('a join whose access check began before the close is refused', async (t) 
   t.same(world.host.connectedUsers('hall'), [])
 })
 
-t.test('a room socket whose access check began before the close is refused (4404), as is one racing a revocation (4403)', async (t) => {
-  const world = await createWorld()
-  await world.admin.putRoom('hall', 'private')
-  await world.admin.putRoomMember('hall', 'ann')
-  let release = world.faults.stall('isRoomMember')
-  const closing = world.connect('ann', { room: 'hall' }) // like an upgrade: the access check first
-  await world.settle()
-  t.equal(await world.admin.closeRoom('hall'), true)
-  release()
-  const ann = await closing
-  t.match(ann.closedWith, { code: 4404 })
-  t.same(ann.frames('welcome'), [], 'never entered')
+t.test(
+  'a room socket whose access check began before the close is refused (4404), as is one racing a revocation (4403)',
+  async (t) => {
+    const world = await createWorld()
+    await world.admin.putRoom('hall', 'private')
+    await world.admin.putRoomMember('hall', 'ann')
+    let release = world.faults.stall('isRoomMember')
+    const closing = world.connect('ann', { room: 'hall' }) // like an upgrade: the access check first
+    await world.settle()
+    t.equal(await world.admin.closeRoom('hall'), true)
+    release()
+    const ann = await closing
+    t.match(ann.closedWith, { code: 4404 })
+    t.same(ann.frames('welcome'), [], 'never entered')
 
-  await world.admin.putRoom('hall', 'private') // reopened; ann is still a member
-  release = world.faults.stall('isRoomMember')
-  const revoking = world.connect('ann', { room: 'hall' })
-  await world.settle()
-  world.host.revoke('hall', 'ann') // the store still answers "member": only the epoch can tell
-  release()
-  const again = await revoking
-  t.match(again.closedWith, { code: 4403 })
-  t.same(again.frames('welcome'), [])
-})
+    await world.admin.putRoom('hall', 'private') // reopened; ann is still a member
+    release = world.faults.stall('isRoomMember')
+    const revoking = world.connect('ann', { room: 'hall' })
+    await world.settle()
+    world.host.revoke('hall', 'ann') // the store still answers "member": only the epoch can tell
+    release()
+    const again = await revoking
+    t.match(again.closedWith, { code: 4403 })
+    t.same(again.frames('welcome'), [])
+  },
+)

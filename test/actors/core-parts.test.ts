@@ -7,7 +7,15 @@ import { TokenBucket } from '../../actors/core/token-bucket.ts'
 import { TypingState } from '../../actors/core/typing.ts'
 import { outboundDecision } from '../../actors/connection.ts'
 
-const msg = (seq: number, ts = seq) => ({ id: `m${seq}`, seq, roomId: 'r', senderId: 'u', text: 't', ts, clientId: `c${seq}` })
+const msg = (seq: number, ts = seq) => ({
+  id: `m${seq}`,
+  seq,
+  roomId: 'r',
+  senderId: 'u',
+  text: 't',
+  ts,
+  clientId: `c${seq}`,
+})
 
 t.test('token bucket refills continuously and refunds', async (t) => {
   const b = new TokenBucket(2, 5, 0)
@@ -29,7 +37,8 @@ t.test('refusal counter slides its window', async (t) => {
   t.ok(c.record(999))
   t.notOk(new RefusalCounter(2, 1000).record(0))
   const d = new RefusalCounter(2, 1000)
-  d.record(0); d.record(1)
+  d.record(0)
+  d.record(1)
   t.notOk(d.record(1001), 'old refusals leave the window')
 })
 
@@ -65,7 +74,10 @@ t.test('recent buffer serves only contiguous ranges it holds', async (t) => {
   const b = new RecentBuffer(3)
   b.push([1, 2, 3, 4].map((n) => msg(n)))
   t.equal(b.first(), 2)
-  t.same(b.range(1, 4)?.map((m) => m.seq), [2, 3, 4])
+  t.same(
+    b.range(1, 4)?.map((m) => m.seq),
+    [2, 3, 4],
+  )
   t.equal(b.range(0, 4), undefined, 'seq 1 was trimmed')
   t.same(b.range(4, 4), [])
   t.equal(b.range(3, 5), undefined, 'seq 5 is not held')

@@ -31,7 +31,10 @@ t.test('group commit: messages gather while a write is in flight', async (t) => 
   release()
   await world.settle()
   t.equal(memory.calls.get('append'), 2, '21 messages in 2 writes: the first, then everything that gathered')
-  t.same(ann.frames('ack').map((a) => a.seq), Array.from({ length: 21 }, (_, i) => i + 1))
+  t.same(
+    ann.frames('ack').map((a) => a.seq),
+    Array.from({ length: 21 }, (_, i) => i + 1),
+  )
 })
 
 t.test('a failed write answers unavailable, broadcasts nothing, and leaves no gap', async (t) => {
@@ -48,10 +51,20 @@ t.test('a failed write answers unavailable, broadcasts nothing, and leaves no ga
   ann.write({ type: 'send', id: 'k3', text: 'three' })
   ann.write({ type: 'send', id: 'k2', text: 'two' })
   await world.settle()
-  t.same(bob.frames('message').map((m) => m.message.seq), [1, 2, 3], 'seqs continue without a gap')
-  t.same(bob.frames('message').map((m) => m.message.text), ['one', 'three', 'two'])
+  t.same(
+    bob.frames('message').map((m) => m.message.seq),
+    [1, 2, 3],
+    'seqs continue without a gap',
+  )
+  t.same(
+    bob.frames('message').map((m) => m.message.text),
+    ['one', 'three', 'two'],
+  )
   const page = await world.host.history('lobby', {})
-  t.same(page.messages.map((m) => m.seq), [1, 2, 3])
+  t.same(
+    page.messages.map((m) => m.seq),
+    [1, 2, 3],
+  )
 })
 
 t.test('a failure while later sends wait: they are written next with no gap', async (t) => {
@@ -79,14 +92,28 @@ t.test('ordering under concurrent senders', async (t) => {
   }
   await world.settle()
   const seqs = watcher.frames('message').map((m) => m.message.seq)
-  t.same(seqs, Array.from({ length: 100 }, (_, i) => i + 1), 'every client sees 1..100 in order')
+  t.same(
+    seqs,
+    Array.from({ length: 100 }, (_, i) => i + 1),
+    'every client sees 1..100 in order',
+  )
   for (const c of clients) {
-    t.same(c.frames('message').map((m) => m.message.seq), seqs)
+    t.same(
+      c.frames('message').map((m) => m.message.seq),
+      seqs,
+    )
     const mine = c.frames('ack').map((a) => a.id)
-    t.same(mine, Array.from({ length: 25 }, (_, r) => `${c.userId}-${r}`), 'each sender is stored in the order it sent')
+    t.same(
+      mine,
+      Array.from({ length: 25 }, (_, r) => `${c.userId}-${r}`),
+      'each sender is stored in the order it sent',
+    )
   }
   const ts = watcher.frames('message').map((m) => m.message.ts)
-  t.ok(ts.every((x, i) => i === 0 || x > ts[i - 1]), 'ts strictly increases even at the same virtual instant')
+  t.ok(
+    ts.every((x, i) => i === 0 || x > ts[i - 1]),
+    'ts strictly increases even at the same virtual instant',
+  )
 })
 
 t.test("a store's batch cap bounds group commit", async (t) => {
@@ -118,16 +145,34 @@ t.test('a resend while the first is still being written waits for the same ack a
   tab2.write({ type: 'send', id: 'k1', text: 'once' })
   await world.settle()
   t.equal(world.instrumented.held, 1, 'one append, held; the resends started none')
-  t.same([...tab1.frames('ack'), ...tab2.frames('ack'), ...tab1.frames('error'), ...tab2.frames('error')], [], 'nothing before it is durable')
+  t.same(
+    [...tab1.frames('ack'), ...tab2.frames('ack'), ...tab1.frames('error'), ...tab2.frames('error')],
+    [],
+    'nothing before it is durable',
+  )
   release()
   await world.settle()
   const ack = { type: 'ack', room: 'lobby', id: 'k1', seq: 1, messageId: bob.last('message')!.message.id }
   t.same(tab1.frames('ack'), [ack, ack], 'both waiters on the first tab get the ack')
   t.same(tab2.frames('ack'), [ack], 'and the other tab, its own')
-  t.same(bob.frames('message').map((m) => [m.message.seq, m.message.text]), [[1, 'once']], 'one message, one seq, broadcast once')
-  t.same((await world.store.readPage('lobby', { limit: 10 })).messages.map((m) => m.clientId), ['k1'], 'stored once')
+  t.same(
+    bob.frames('message').map((m) => [m.message.seq, m.message.text]),
+    [[1, 'once']],
+    'one message, one seq, broadcast once',
+  )
+  t.same(
+    (await world.store.readPage('lobby', { limit: 10 })).messages.map((m) => m.clientId),
+    ['k1'],
+    'stored once',
+  )
   tab2.write({ type: 'send', id: 'after', text: 'two' })
   await world.settle()
   t.same(tab2.frames('error'), [], 'the resends used no token: the second one is still there')
-  t.same(tab2.last('ack'), { type: 'ack', room: 'lobby', id: 'after', seq: 2, messageId: bob.last('message')!.message.id })
+  t.same(tab2.last('ack'), {
+    type: 'ack',
+    room: 'lobby',
+    id: 'after',
+    seq: 2,
+    messageId: bob.last('message')!.message.id,
+  })
 })

@@ -39,7 +39,10 @@ t.test('typing: active:false goes out at once, and only once', async (t) => {
   ann.write({ type: 'typing', active: false })
   ann.write({ type: 'typing', active: false })
   await world.settle()
-  t.same(bob.frames('typing').map((f) => f.active), [true, false])
+  t.same(
+    bob.frames('typing').map((f) => f.active),
+    [true, false],
+  )
   await world.advance(20_000)
   t.equal(bob.frames('typing').length, 2, 'no expiry after a stop')
 })
@@ -51,7 +54,11 @@ t.test('typing stops when the typist leaves', async (t) => {
   ann.write({ type: 'typing', active: true })
   await world.settle()
   await ann.disconnect()
-  t.same(bob.frames('typing').map((f) => f.active), [true, false], 'typing stops at once')
+  t.same(
+    bob.frames('typing').map((f) => f.active),
+    [true, false],
+    'typing stops at once',
+  )
   await world.advance(world.host.limits.presenceGraceMs)
   t.match(bob.last('presence'), { userId: 'ann', online: false }, 'presence ends after the grace')
 })
@@ -112,7 +119,10 @@ t.test('text limits: too_long in code points, empty refused, nothing stored', as
   ann.write({ type: 'send', id: 'empty', text: '' })
   await world.settle()
   matchAll(t, ann.frames('ack'), [{ id: 'ok', seq: 1 }])
-  matchAll(t, ann.frames('error'), [{ code: 'too_long', ref: 'long' }, { code: 'invalid_frame', ref: 'empty' }])
+  matchAll(t, ann.frames('error'), [
+    { code: 'too_long', ref: 'long' },
+    { code: 'invalid_frame', ref: 'empty' },
+  ])
 })
 
 t.test('a flood of refused frames closes with 1008; rate limiting does not count', async (t) => {
@@ -144,12 +154,24 @@ t.test('typing again right after a stop: announced when the throttle allows, obs
   await world.advance(500)
   ann.write({ type: 'typing', active: true })
   await world.settle()
-  t.same(bob.frames('typing').map((f) => f.active), [true, false], 'held back within 2 s')
+  t.same(
+    bob.frames('typing').map((f) => f.active),
+    [true, false],
+    'held back within 2 s',
+  )
   const cyd = await world.connect('cyd', { room: 'lobby' })
   t.same(cyd.last('welcome')!.typing, [], 'welcome agrees with what bob was told')
   await world.advance(1500)
-  t.same(bob.frames('typing').map((f) => f.active), [true, false, true], 'announced 2 s after the last active:true')
+  t.same(
+    bob.frames('typing').map((f) => f.active),
+    [true, false, true],
+    'announced 2 s after the last active:true',
+  )
   t.match(cyd.last('typing'), { userId: 'ann', active: true })
   await world.advance(10_000)
-  t.same(bob.frames('typing').map((f) => f.active), [true, false, true, false], 'and expires like any other')
+  t.same(
+    bob.frames('typing').map((f) => f.active),
+    [true, false, true, false],
+    'and expires like any other',
+  )
 })

@@ -18,10 +18,13 @@ t.test('two users whose user id and send id would join to the same string both g
   matchAll(t, a.frames('ack'), [{ id: first.id, seq: 1 }])
   matchAll(t, ab.frames('ack'), [{ id: second.id, seq: 2 }], 'the second sender gets its own ack, not the first one')
   const stored = (await world.host.history('lobby', {})).messages
-  t.same(stored.map((m) => [m.seq, m.senderId, m.text]), [
-    [1, first.user, 'from a'],
-    [2, second.user, 'from a\\0b'],
-  ])
+  t.same(
+    stored.map((m) => [m.seq, m.senderId, m.text]),
+    [
+      [1, first.user, 'from a'],
+      [2, second.user, 'from a\\0b'],
+    ],
+  )
 })
 
 t.test('and once the in-memory window has gone (restart), the store keeps them apart too', async (t) => {

@@ -22,7 +22,15 @@ t.test('idle actors are evicted after idleEvictMs and re-activate with their sta
   again.write({ type: 'send', id: 'k2', text: 'two' })
   again.write({ type: 'send', id: 'k3', text: 'three' })
   await world.settle()
-  matchAll(t, again.frames('ack'), [{ id: 'k2', seq: 2 }, { id: 'k3', seq: 3 }], 'idempotency window restored; seq continues')
+  matchAll(
+    t,
+    again.frames('ack'),
+    [
+      { id: 'k2', seq: 2 },
+      { id: 'k3', seq: 3 },
+    ],
+    'idempotency window restored; seq continues',
+  )
 })
 
 t.test('a connection keeps the actor alive', async (t) => {
@@ -43,7 +51,10 @@ t.test('forced eviction closes connections with 1001; restart keeps everything',
   t.match(ann.closedWith, { code: 1001 })
   await world.restart()
   const back = await world.connect('ann', { room: 'lobby', since: 0 })
-  matchAll(t, back.frames(), [{ type: 'welcome', seq: 1, lastRead: 1, recovered: true }, { type: 'message', message: { seq: 1 } }])
+  matchAll(t, back.frames(), [
+    { type: 'welcome', seq: 1, lastRead: 1, recovered: true },
+    { type: 'message', message: { seq: 1 } },
+  ])
   back.write({ type: 'send', id: 'k1', text: 'one' })
   await world.settle()
   t.match(back.last('ack'), { id: 'k1', seq: 1 }, 'resend after a restart is recognised')
@@ -58,8 +69,15 @@ t.test('a resend after the in-memory window is still never stored twice', async 
   ann.write({ type: 'send', id: 'k1', text: 'one' })
   ann.write({ type: 'send', id: 'k2', text: 'two' })
   await world.settle()
-  matchAll(t, ann.frames('ack'), [{ id: 'k1', seq: 1 }, { id: 'k1', seq: 1 }, { id: 'k2', seq: 2 }])
-  t.same((await world.host.history('lobby', {})).messages.map((m) => m.seq), [1, 2])
+  matchAll(t, ann.frames('ack'), [
+    { id: 'k1', seq: 1 },
+    { id: 'k1', seq: 1 },
+    { id: 'k2', seq: 2 },
+  ])
+  t.same(
+    (await world.host.history('lobby', {})).messages.map((m) => m.seq),
+    [1, 2],
+  )
 })
 
 t.test('recovery with since: from the buffer and from the store, no gap, no duplicate', async (t) => {
@@ -69,15 +87,30 @@ t.test('recovery with since: from the buffer and from the store, no gap, no dupl
   await world.settle()
   const near = await world.connect('bob', { room: 'lobby', since: 9 })
   t.match(near.frames()[0], { type: 'welcome', seq: 12, recovered: true })
-  t.same(near.frames('message').map((m) => m.message.seq), [10, 11, 12], 'served from the buffer')
+  t.same(
+    near.frames('message').map((m) => m.message.seq),
+    [10, 11, 12],
+    'served from the buffer',
+  )
   const far = await world.connect('cyd', { room: 'lobby', since: 2 })
-  t.same(far.frames('message').map((m) => m.message.seq), [3, 4, 5, 6, 7, 8, 9, 10, 11, 12], 'served from the store')
+  t.same(
+    far.frames('message').map((m) => m.message.seq),
+    [3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
+    'served from the store',
+  )
   const current = await world.connect('dan', { room: 'lobby', since: 12 })
   matchAll(t, current.frames(), [{ type: 'welcome', recovered: true }])
   t.equal(current.frames().length, 1)
   ann.write({ type: 'send', id: 'k13', text: 'live' })
   await world.settle()
-  t.same(far.frames('message').map((m) => m.message.seq).slice(-2), [12, 13], 'then live ones')
+  t.same(
+    far
+      .frames('message')
+      .map((m) => m.message.seq)
+      .slice(-2),
+    [12, 13],
+    'then live ones',
+  )
 })
 
 t.test('recovery while a write is in flight: nothing lost between backlog and live', async (t) => {
@@ -91,7 +124,10 @@ t.test('recovery while a write is in flight: nothing lost between backlog and li
   const bob = await world.connect('bob', { room: 'lobby', since: 1 })
   release()
   await world.settle()
-  t.same(bob.frames('message').map((m) => m.message.seq), [2, 3, 4, 5, 6])
+  t.same(
+    bob.frames('message').map((m) => m.message.seq),
+    [2, 3, 4, 5, 6],
+  )
 })
 
 t.test('too far behind: recovered false, and history pages the rest', async (t) => {
@@ -104,10 +140,16 @@ t.test('too far behind: recovered false, and history pages the rest', async (t) 
   bob.write({ type: 'history', before: 5, limit: 3 })
   await world.settle()
   t.match(bob.last('history'), { room: 'lobby', more: true })
-  t.same(bob.last('history')!.messages.map((m: { seq: number }) => m.seq), [2, 3, 4])
+  t.same(
+    bob.last('history')!.messages.map((m: { seq: number }) => m.seq),
+    [2, 3, 4],
+  )
   bob.write({ type: 'history' })
   await world.settle()
-  t.same(bob.last('history')!.messages.map((m: { seq: number }) => m.seq), [1, 2, 3, 4, 5, 6])
+  t.same(
+    bob.last('history')!.messages.map((m: { seq: number }) => m.seq),
+    [1, 2, 3, 4, 5, 6],
+  )
   t.equal(bob.last('history')!.more, false)
 })
 
@@ -122,7 +164,11 @@ t.test('read markers only move forward and are told to the room', async (t) => {
   ann.write({ type: 'read', seq: 1 })
   ann.write({ type: 'read', seq: 99 })
   await world.settle()
-  t.same(bob.frames('read').map((f) => f.seq), [2, 3], 'backwards ignored; past the latest counts as the latest')
+  t.same(
+    bob.frames('read').map((f) => f.seq),
+    [2, 3],
+    'backwards ignored; past the latest counts as the latest',
+  )
   t.match(bob.last('read'), { room: 'lobby', userId: 'ann' })
   t.equal(await world.store.getReadMarker('lobby', 'ann'), 3)
 })
@@ -146,13 +192,18 @@ t.test('drain stores every accepted message before it resolves', async (t) => {
   ann.write({ type: 'send', id: 'k2', text: 'two' })
   await world.settle()
   let drained = false
-  const draining = world.host.drain().then(() => { drained = true })
+  const draining = world.host.drain().then(() => {
+    drained = true
+  })
   await world.settle()
   t.match(ann.closedWith, { code: 1001 })
   t.notOk(drained, 'drain waits for the write in flight')
   release()
   await draining
-  t.same((await world.store.readPage('lobby', { limit: 10 })).messages.map((m) => m.seq), [1, 2])
+  t.same(
+    (await world.store.readPage('lobby', { limit: 10 })).messages.map((m) => m.seq),
+    [1, 2],
+  )
 })
 
 t.test('history before 0 is an empty page, as over HTTP', async (t) => {

@@ -9,35 +9,45 @@ import { recordingSocket, twoNodes } from '../support/two-nodes.ts'
 
 const secret = 'do-not-count-this-text-4411'
 
-t.test('a send: one message stored, one commit timed, a delivery per recipient; connections and rooms counted', async (t) => {
-  const world = await createWorld({ metrics: true })
-  const m = world.metrics!
-  const ann = await world.connect('ann', { room: 'lobby' })
-  await world.connect('bob', { room: 'lobby' })
-  await world.connect('cat', { room: 'lobby' })
-  t.equal(m.sum('guildhall.connections'), 3)
-  t.equal(m.sum('guildhall.rooms.active'), 1)
-  const release = world.faults.stall('append')
-  ann.write({ type: 'send', id: 'k1', text: secret })
-  await world.settle()
-  await world.advance(40)
-  release()
-  await world.settle()
-  t.ok(ann.last('ack'))
-  t.equal(m.sum('guildhall.messages.stored'), 1)
-  t.same(m.of('guildhall.commit.duration').map((x) => x.value), [40], 'the commit took 40 ms of virtual time')
-  t.equal(m.sum('guildhall.deliveries'), 3, 'the message reached three connections')
-  t.equal(m.instruments.get('guildhall.commit.duration')!.unit, 'ms')
-  t.equal(m.instruments.get('guildhall.connections')!.kind, 'upDownCounter')
-  await ann.disconnect()
-  await world.settle()
-  t.equal(m.sum('guildhall.connections'), 2, 'a closed connection is no longer counted')
-  await world.evict('lobby')
-  await world.settle()
-  t.equal(m.sum('guildhall.rooms.active'), 0, 'an evicted room is no longer active')
-  const all = JSON.stringify(m.measurements)
-  t.notOk(all.includes(secret) || all.includes('lobby') || all.includes('ann'), 'no text, room id or user id in any attribute')
-})
+t.test(
+  'a send: one message stored, one commit timed, a delivery per recipient; connections and rooms counted',
+  async (t) => {
+    const world = await createWorld({ metrics: true })
+    const m = world.metrics!
+    const ann = await world.connect('ann', { room: 'lobby' })
+    await world.connect('bob', { room: 'lobby' })
+    await world.connect('cat', { room: 'lobby' })
+    t.equal(m.sum('guildhall.connections'), 3)
+    t.equal(m.sum('guildhall.rooms.active'), 1)
+    const release = world.faults.stall('append')
+    ann.write({ type: 'send', id: 'k1', text: secret })
+    await world.settle()
+    await world.advance(40)
+    release()
+    await world.settle()
+    t.ok(ann.last('ack'))
+    t.equal(m.sum('guildhall.messages.stored'), 1)
+    t.same(
+      m.of('guildhall.commit.duration').map((x) => x.value),
+      [40],
+      'the commit took 40 ms of virtual time',
+    )
+    t.equal(m.sum('guildhall.deliveries'), 3, 'the message reached three connections')
+    t.equal(m.instruments.get('guildhall.commit.duration')!.unit, 'ms')
+    t.equal(m.instruments.get('guildhall.connections')!.kind, 'upDownCounter')
+    await ann.disconnect()
+    await world.settle()
+    t.equal(m.sum('guildhall.connections'), 2, 'a closed connection is no longer counted')
+    await world.evict('lobby')
+    await world.settle()
+    t.equal(m.sum('guildhall.rooms.active'), 0, 'an evicted room is no longer active')
+    const all = JSON.stringify(m.measurements)
+    t.notOk(
+      all.includes(secret) || all.includes('lobby') || all.includes('ann'),
+      'no text, room id or user id in any attribute',
+    )
+  },
+)
 
 t.test('refusals are counted by code', async (t) => {
   const world = await createWorld({ metrics: true, limits: { maxTextLength: 10 } })
@@ -54,7 +64,10 @@ t.test('refusals are counted by code', async (t) => {
 })
 
 t.test('a slow consumer cut is counted once', async (t) => {
-  const world = await createWorld({ metrics: true, limits: { softOutboundBytes: 1000, hardOutboundBytes: 5000, readPauseBytes: 500 } })
+  const world = await createWorld({
+    metrics: true,
+    limits: { softOutboundBytes: 1000, hardOutboundBytes: 5000, readPauseBytes: 500 },
+  })
   const m = world.metrics!
   const ann = await world.connect('ann', { room: 'lobby' })
   const slow = await world.connect('bob', { room: 'lobby' })
@@ -115,35 +128,50 @@ t.test('without metrics nothing is recorded and the runtime works as before', as
   t.ok(ann.last('ack'))
 })
 
-t.test('two nodes: a send on A to a room owned by B counts link traffic both ways, the message where it is stored', async (t) => {
-  const { nodes, advance } = await twoNodes(() => {
-    const metrics = new MetricRecorder()
-    return { metrics, hostOptions: { metrics } }
-  })
-  const [a, b] = nodes
-  const room = Array.from({ length: 100 }, (_, i) => `room${i}`).find((r) => ownerOf(r, ['n1', 'n2']) === 'n2')!
-  const { port, frames } = recordingSocket()
-  const session = a.host.openSession({ user: { id: 'ann' }, socket: port, room: { roomId: room } })
-  await advance(100)
-  session.receive(JSON.stringify({ type: 'send', id: 'k1', text: secret }))
-  await advance(100)
-  t.ok(frames.some((f) => f.type === 'ack'), 'acked over the link')
+t.test(
+  'two nodes: a send on A to a room owned by B counts link traffic both ways, the message where it is stored',
+  async (t) => {
+    const { nodes, advance } = await twoNodes(() => {
+      const metrics = new MetricRecorder()
+      return { metrics, hostOptions: { metrics } }
+    })
+    const [a, b] = nodes
+    const room = Array.from({ length: 100 }, (_, i) => `room${i}`).find((r) => ownerOf(r, ['n1', 'n2']) === 'n2')!
+    const { port, frames } = recordingSocket()
+    const session = a.host.openSession({ user: { id: 'ann' }, socket: port, room: { roomId: room } })
+    await advance(100)
+    session.receive(JSON.stringify({ type: 'send', id: 'k1', text: secret }))
+    await advance(100)
+    t.ok(
+      frames.some((f) => f.type === 'ack'),
+      'acked over the link',
+    )
 
-  const out = a.metrics.sum('guildhall.link.messages', { direction: 'out' })
-  t.ok(out >= 2, 'A sent the open and the frame')
-  t.equal(b.metrics.sum('guildhall.link.messages', { direction: 'in' }), out, 'B received what A sent')
-  t.equal(b.metrics.sum('guildhall.link.bytes', { direction: 'in' }), a.metrics.sum('guildhall.link.bytes', { direction: 'out' }))
-  t.equal(a.metrics.sum('guildhall.link.messages', { direction: 'in' }), b.metrics.sum('guildhall.link.messages', { direction: 'out' }))
-  t.ok(a.metrics.sum('guildhall.link.messages', { direction: 'in' }) >= 3, 'A received the opened, welcome, ack and message')
-  t.equal(a.metrics.sum('guildhall.connections'), 1, 'the client socket is on A')
-  t.equal(b.metrics.sum('guildhall.connections'), 0)
-  t.equal(b.metrics.sum('guildhall.rooms.active'), 1, 'the room lives on B')
-  t.equal(a.metrics.sum('guildhall.rooms.active'), 0)
-  t.equal(b.metrics.sum('guildhall.messages.stored'), 1)
-  t.equal(a.metrics.sum('guildhall.messages.stored'), 0)
-  t.equal(b.metrics.sum('guildhall.deliveries'), 1, 'one delivery: the broadcast to A\'s link')
-  for (const n of [a, b]) await n.cluster.close()
-})
+    const out = a.metrics.sum('guildhall.link.messages', { direction: 'out' })
+    t.ok(out >= 2, 'A sent the open and the frame')
+    t.equal(b.metrics.sum('guildhall.link.messages', { direction: 'in' }), out, 'B received what A sent')
+    t.equal(
+      b.metrics.sum('guildhall.link.bytes', { direction: 'in' }),
+      a.metrics.sum('guildhall.link.bytes', { direction: 'out' }),
+    )
+    t.equal(
+      a.metrics.sum('guildhall.link.messages', { direction: 'in' }),
+      b.metrics.sum('guildhall.link.messages', { direction: 'out' }),
+    )
+    t.ok(
+      a.metrics.sum('guildhall.link.messages', { direction: 'in' }) >= 3,
+      'A received the opened, welcome, ack and message',
+    )
+    t.equal(a.metrics.sum('guildhall.connections'), 1, 'the client socket is on A')
+    t.equal(b.metrics.sum('guildhall.connections'), 0)
+    t.equal(b.metrics.sum('guildhall.rooms.active'), 1, 'the room lives on B')
+    t.equal(a.metrics.sum('guildhall.rooms.active'), 0)
+    t.equal(b.metrics.sum('guildhall.messages.stored'), 1)
+    t.equal(a.metrics.sum('guildhall.messages.stored'), 0)
+    t.equal(b.metrics.sum('guildhall.deliveries'), 1, "one delivery: the broadcast to A's link")
+    for (const n of [a, b]) await n.cluster.close()
+  },
+)
 
 t.test('store errors of other operations: loading a room, saving a read marker', async (t) => {
   const world = await createWorld({ metrics: true })

@@ -12,7 +12,10 @@ t.test('malformed ids are refused with their code and message', async (t) => {
   await t.rejects(admin.closeRoom('bad id!'), refusal('invalid_room', 'not a general room id: bad id!'))
   await t.rejects(admin.putGuildMember('bad id!', 'ann'), refusal('invalid_room', 'not a guild id: bad id!'))
   await t.rejects(admin.putRoomMember('lobby', ''), refusal('invalid_request', 'user id must be 1..128 characters'))
-  await t.rejects(admin.putRoomMember('lobby', '😀'.repeat(129)), refusal('invalid_request', 'user id must be 1..128 characters'))
+  await t.rejects(
+    admin.putRoomMember('lobby', '😀'.repeat(129)),
+    refusal('invalid_request', 'user id must be 1..128 characters'),
+  )
   await t.resolves(admin.putRoomMember('lobby', '😀'.repeat(128)), '128 code points pass')
   await t.resolves(admin.putRoomMember('lobby', 'a'), 'one passes')
   t.ok(new AdminInputError('invalid_room', 'x') instanceof Error)

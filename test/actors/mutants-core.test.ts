@@ -11,10 +11,29 @@ import { InboundGate } from '../../actors/core/inbound-gate.ts'
 
 t.test('utf8Length agrees with TextEncoder at every boundary', async (t) => {
   const samples = [
-    '', 'a', '\u007f', '\u0080', '\u07ff', '\u0800', '\ud7ff', '\ue000', '\uffff',
-    '\ud800\udc00', '\udbff\udfff', '\ud83d\ude00x',
-    '\ud800', '\udbff', '\udc00', '\udfff', // lone surrogates: 3 bytes each, as U+FFFD
-    '\ud800a', '\ud800\ud800', '\ud800\ue000', '\ud7ff\udc00', 'x\ud800', '\udc00\udc00', '\udfff\udc00',
+    '',
+    'a',
+    '\u007f',
+    '\u0080',
+    '\u07ff',
+    '\u0800',
+    '\ud7ff',
+    '\ue000',
+    '\uffff',
+    '\ud800\udc00',
+    '\udbff\udfff',
+    '\ud83d\ude00x',
+    '\ud800',
+    '\udbff',
+    '\udc00',
+    '\udfff', // lone surrogates: 3 bytes each, as U+FFFD
+    '\ud800a',
+    '\ud800\ud800',
+    '\ud800\ue000',
+    '\ud7ff\udc00',
+    'x\ud800',
+    '\udc00\udc00',
+    '\udfff\udc00',
   ]
   const encoder = new TextEncoder()
   for (const s of samples) {
@@ -107,7 +126,13 @@ t.test('typing: the earliest deadline whatever the order; late or early ticks', 
 })
 
 t.test('user quotas: sweeps forget only full, disconnected entries, when the table has doubled', async (t) => {
-  const limits = { userSendBurst: 2, userSendPerSecond: 1, userSendBytesBurst: 100, userSendBytesPerSecond: 100, roomCreatesPerMinute: 1 }
+  const limits = {
+    userSendBurst: 2,
+    userSendPerSecond: 1,
+    userSendBytesBurst: 100,
+    userSendBytesPerSecond: 100,
+    roomCreatesPerMinute: 1,
+  }
   const q = new UserQuotas(limits, (u) => u === 'online')
   q.takeSend('a', 1, 0)
   q.takeSend('b', 1, 100_000)
@@ -135,7 +160,10 @@ t.test('user quotas: sweeps forget only full, disconnected entries, when the tab
 })
 
 t.test('inbound gate: exactly readPauseBytes queued is still read', async (t) => {
-  const gate = new InboundGate({ frameBurst: 10, framesPerSecond: 1, readPauseBytes: 500, maxFramesWhileBacklogged: 1 }, 0)
+  const gate = new InboundGate(
+    { frameBurst: 10, framesPerSecond: 1, readPauseBytes: 500, maxFramesWhileBacklogged: 1 },
+    0,
+  )
   t.equal(gate.frame(0, 500, true), 'read')
   t.equal(gate.frame(0, 501, true), 'pause')
 })

@@ -5,26 +5,48 @@
 import t from 'tap'
 import { createWorld } from '../../actors/testing.ts'
 
-t.test('another writer moves the room: its message stays invisible here, the next write fails and the session enters the room again', async (t) => {
-  const world = await createWorld({ limits: { recentBufferSize: 1 } })
-  const ann = await world.connect('ann', { room: 'lobby' })
-  ann.write({ type: 'send', id: 'k0', text: 'zero' })
-  ann.write({ type: 'send', id: 'k1', text: 'one' })
-  await world.settle()
-  const other = { id: 'x3', seq: 3, roomId: 'lobby', senderId: 'zed', text: 'elsewhere', ts: world.clock.now() + 1, clientId: 'z' }
-  await world.store.append('lobby', 2, [other])
-  const page = await world.host.history('lobby', { limit: 10 })
-  t.same(page.messages.map((m) => m.seq), [1, 2], 'read from the store (the buffer holds one), without what this actor did not write')
-  ann.write({ type: 'send', id: 'k2', text: 'two' })
-  await world.settle()
-  t.same(ann.frames('error').map((f) => f.code), ['unavailable'])
-  // The stale actor is gone; the session entered a fresh one (loaded afresh) with since, keeping its socket.
-  t.equal(ann.closedWith, undefined)
-  t.same(ann.frames('message').map((f) => f.message.seq), [1, 2, 3], 'the other writer\'s message, once it is the room\'s')
-  t.equal(ann.frames('welcome').length, 1)
-  const again = await world.connect('ann', { room: 'lobby' })
-  t.equal(again.frames('welcome')[0]!.seq, 3)
-})
+t.test(
+  'another writer moves the room: its message stays invisible here, the next write fails and the session enters the room again',
+  async (t) => {
+    const world = await createWorld({ limits: { recentBufferSize: 1 } })
+    const ann = await world.connect('ann', { room: 'lobby' })
+    ann.write({ type: 'send', id: 'k0', text: 'zero' })
+    ann.write({ type: 'send', id: 'k1', text: 'one' })
+    await world.settle()
+    const other = {
+      id: 'x3',
+      seq: 3,
+      roomId: 'lobby',
+      senderId: 'zed',
+      text: 'elsewhere',
+      ts: world.clock.now() + 1,
+      clientId: 'z',
+    }
+    await world.store.append('lobby', 2, [other])
+    const page = await world.host.history('lobby', { limit: 10 })
+    t.same(
+      page.messages.map((m) => m.seq),
+      [1, 2],
+      'read from the store (the buffer holds one), without what this actor did not write',
+    )
+    ann.write({ type: 'send', id: 'k2', text: 'two' })
+    await world.settle()
+    t.same(
+      ann.frames('error').map((f) => f.code),
+      ['unavailable'],
+    )
+    // The stale actor is gone; the session entered a fresh one (loaded afresh) with since, keeping its socket.
+    t.equal(ann.closedWith, undefined)
+    t.same(
+      ann.frames('message').map((f) => f.message.seq),
+      [1, 2, 3],
+      "the other writer's message, once it is the room's",
+    )
+    t.equal(ann.frames('welcome').length, 1)
+    const again = await world.connect('ann', { room: 'lobby' })
+    t.equal(again.frames('welcome')[0]!.seq, 3)
+  },
+)
 
 t.test('history through the host: after and before, with and without a live actor', async (t) => {
   const world = await createWorld()
@@ -81,7 +103,10 @@ t.test('read marker writes coalesce: one in flight, the highest later read follo
   await world.settle()
   release()
   await world.settle()
-  t.same(bob.frames('read').map((f) => f.seq), [2, 4])
+  t.same(
+    bob.frames('read').map((f) => f.seq),
+    [2, 4],
+  )
   t.equal(await world.store.getReadMarker('lobby', 'ann'), 4)
 })
 
@@ -91,9 +116,18 @@ t.test('recovery from the store: exactly maxRecovery behind still recovers, in p
   for (let i = 1; i <= 5; i++) ann.write({ type: 'send', id: `k${i}`, text: `t${i}` })
   await world.settle()
   const near = await world.connect('bob', { room: 'lobby', since: 2 })
-  t.same(near.frames().filter((f) => f.type !== 'presence').map((f) => f.type === 'welcome' ? ['welcome', f.recovered] : f.message.seq), [['welcome', true], 3, 4, 5])
+  t.same(
+    near
+      .frames()
+      .filter((f) => f.type !== 'presence')
+      .map((f) => (f.type === 'welcome' ? ['welcome', f.recovered] : f.message.seq)),
+    [['welcome', true], 3, 4, 5],
+  )
   const far = await world.connect('cyd', { room: 'lobby', since: 1 })
-  t.same(far.frames('welcome').map((f) => f.recovered), [false])
+  t.same(
+    far.frames('welcome').map((f) => f.recovered),
+    [false],
+  )
   t.same(far.frames('message'), [])
 })
 
@@ -107,8 +141,14 @@ t.test('an actor whose history load is done (or failed) can go idle and be evict
   world.faults.failNext(1, 'readPage')
   ann.write({ type: 'history', limit: 5 })
   await world.settle()
-  t.same(ann.frames('history').map((f) => f.messages.length), [2])
-  t.same(ann.frames('error').map((f) => f.code), ['unavailable'])
+  t.same(
+    ann.frames('history').map((f) => f.messages.length),
+    [2],
+  )
+  t.same(
+    ann.frames('error').map((f) => f.code),
+    ['unavailable'],
+  )
   await ann.disconnect()
   await world.advance(1000)
   t.notOk(world.isActive('lobby'))

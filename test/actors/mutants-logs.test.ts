@@ -9,7 +9,10 @@ type Line = { level: 'info' | 'warn' | 'error'; event: string; fields: Record<st
 
 function capture() {
   const lines: Line[] = []
-  const at = (level: Line['level']) => (event: string, fields: Record<string, unknown> = {}) => void lines.push({ level, event, fields })
+  const at =
+    (level: Line['level']) =>
+    (event: string, fields: Record<string, unknown> = {}) =>
+      void lines.push({ level, event, fields })
   const logger: Logger = { info: at('info'), warn: at('warn'), error: at('error') }
   /** Every line of these events, in order (errors as their string, which holds the cause). */
   const of = (...events: string[]) => lines.filter((l) => events.includes(l.event))
@@ -88,7 +91,12 @@ t.test('store failures: activation, write, read marker, history', async (t) => {
   t.equal(history[0]!.level, 'error')
   t.same(Object.keys(history[0]!.fields).sort(), ['error', 'room'])
   t.equal(history[0]!.fields.room, 'lobby')
-  t.same(ann.last('error'), { type: 'error', code: 'unavailable', room: 'lobby', message: 'history is unavailable; retry' })
+  t.same(ann.last('error'), {
+    type: 'error',
+    code: 'unavailable',
+    room: 'lobby',
+    message: 'history is unavailable; retry',
+  })
 })
 
 t.test('refusal flood and too many connections', async (t) => {
@@ -101,35 +109,49 @@ t.test('refusal flood and too many connections', async (t) => {
   t.same(ann.closedWith, { code: 1008, reason: 'too many refused frames' })
   await world.connect('bob')
   const second = await world.connect('bob')
-  t.same(log.of('too_many_connections'), [{ level: 'warn', event: 'too_many_connections', fields: { user: 'bob', max: 1 } }])
+  t.same(log.of('too_many_connections'), [
+    { level: 'warn', event: 'too_many_connections', fields: { user: 'bob', max: 1 } },
+  ])
   t.same(second.received, [{ type: 'error', code: 'limit_exceeded', message: 'at most 1 connections per user' }])
   t.same(second.closedWith, { code: 1008, reason: 'too many connections' })
 })
 
-t.test('flow control: the close reasons and the events of a frame flood, a backlog flood and a slow consumer', async (t) => {
-  const log = capture()
-  const world = await createWorld({
-    logger: log.logger,
-    limits: { frameBurst: 3, framesPerSecond: 1, readPauseBytes: 500, maxFramesWhileBacklogged: 1, softOutboundBytes: 1000, hardOutboundBytes: 5000 },
-  })
-  const flood = await world.connect('ann')
-  for (let i = 0; i < 4; i++) flood.write({ type: 'ping' })
-  await world.settle()
-  t.same(flood.closedWith, { code: 1008, reason: 'too many frames' })
-  t.same(log.of('frame_flood'), [{ level: 'warn', event: 'frame_flood', fields: { user: 'ann', buffered: 0 } }])
+t.test(
+  'flow control: the close reasons and the events of a frame flood, a backlog flood and a slow consumer',
+  async (t) => {
+    const log = capture()
+    const world = await createWorld({
+      logger: log.logger,
+      limits: {
+        frameBurst: 3,
+        framesPerSecond: 1,
+        readPauseBytes: 500,
+        maxFramesWhileBacklogged: 1,
+        softOutboundBytes: 1000,
+        hardOutboundBytes: 5000,
+      },
+    })
+    const flood = await world.connect('ann')
+    for (let i = 0; i < 4; i++) flood.write({ type: 'ping' })
+    await world.settle()
+    t.same(flood.closedWith, { code: 1008, reason: 'too many frames' })
+    t.same(log.of('frame_flood'), [{ level: 'warn', event: 'frame_flood', fields: { user: 'ann', buffered: 0 } }])
 
-  const deno = await world.connect('bob', { pausable: false })
-  deno.buffered = 600
-  deno.write({ type: 'ping' })
-  deno.write({ type: 'ping' })
-  await world.settle()
-  t.same(deno.closedWith, { code: 1008, reason: 'too many frames while replies are unread' })
-  t.same(log.of('backlog_flood'), [{ level: 'warn', event: 'backlog_flood', fields: { user: 'bob', buffered: 600 } }])
+    const deno = await world.connect('bob', { pausable: false })
+    deno.buffered = 600
+    deno.write({ type: 'ping' })
+    deno.write({ type: 'ping' })
+    await world.settle()
+    t.same(deno.closedWith, { code: 1008, reason: 'too many frames while replies are unread' })
+    t.same(log.of('backlog_flood'), [{ level: 'warn', event: 'backlog_flood', fields: { user: 'bob', buffered: 600 } }])
 
-  const slow = await world.connect('cyd', { room: 'lobby' })
-  slow.buffered = 6000
-  slow.write({ type: 'send', id: 'k', text: 'hi' })
-  await world.settle()
-  t.ok(slow.terminated)
-  t.same(log.of('slow_consumer_closed'), [{ level: 'warn', event: 'slow_consumer_closed', fields: { user: 'cyd', room: 'lobby', buffered: 6000 } }])
-})
+    const slow = await world.connect('cyd', { room: 'lobby' })
+    slow.buffered = 6000
+    slow.write({ type: 'send', id: 'k', text: 'hi' })
+    await world.settle()
+    t.ok(slow.terminated)
+    t.same(log.of('slow_consumer_closed'), [
+      { level: 'warn', event: 'slow_consumer_closed', fields: { user: 'cyd', room: 'lobby', buffered: 6000 } },
+    ])
+  },
+)

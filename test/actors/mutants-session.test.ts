@@ -22,18 +22,24 @@ t.test('/ws refusals: no room, not joined, not JSON, a bad room id, forbidden, c
   ann.write({ type: 'join', room: 'b' })
   ann.write({ type: 'leave', room: 'nowhere' })
   await world.settle()
-  t.same(ann.frames().filter((f) => f.type !== 'welcome' && f.type !== 'presence'), [
-    { type: 'error', code: 'invalid_frame', message: 'room is required on /ws', ref: 'k0' },
-    { type: 'error', code: 'not_joined', message: 'join the room first', room: 'a', ref: 'k1' },
-    { type: 'error', code: 'invalid_frame', message: 'frame is not JSON' },
-    { type: 'error', code: 'invalid_frame', message: ann.frames('error')[3]!.message, room: 'a' },
-    { type: 'error', code: 'invalid_frame', message: 'not a valid room id', room: 'bad id!' },
-    { type: 'error', code: 'forbidden', message: 'you may not enter this room', room: 'secret' },
-    { type: 'error', code: 'not_found', message: 'this room is closed', room: 'shut' },
-    { type: 'error', code: 'limit_exceeded', message: 'at most 1 rooms per connection; leave one first', room: 'b' },
-    { type: 'left', room: 'nowhere' },
-  ])
-  t.same(ann.frames('welcome').map((f) => f.room), ['a'])
+  t.same(
+    ann.frames().filter((f) => f.type !== 'welcome' && f.type !== 'presence'),
+    [
+      { type: 'error', code: 'invalid_frame', message: 'room is required on /ws', ref: 'k0' },
+      { type: 'error', code: 'not_joined', message: 'join the room first', room: 'a', ref: 'k1' },
+      { type: 'error', code: 'invalid_frame', message: 'frame is not JSON' },
+      { type: 'error', code: 'invalid_frame', message: ann.frames('error')[3]!.message, room: 'a' },
+      { type: 'error', code: 'invalid_frame', message: 'not a valid room id', room: 'bad id!' },
+      { type: 'error', code: 'forbidden', message: 'you may not enter this room', room: 'secret' },
+      { type: 'error', code: 'not_found', message: 'this room is closed', room: 'shut' },
+      { type: 'error', code: 'limit_exceeded', message: 'at most 1 rooms per connection; leave one first', room: 'b' },
+      { type: 'left', room: 'nowhere' },
+    ],
+  )
+  t.same(
+    ann.frames('welcome').map((f) => f.room),
+    ['a'],
+  )
 })
 
 t.test('/ws refusals: join and leave rate, room creation rate', async (t) => {
@@ -44,8 +50,20 @@ t.test('/ws refusals: join and leave rate, room creation rate', async (t) => {
   ann.write({ type: 'join', room: 'c' })
   await world.settle()
   t.same(ann.frames('error'), [
-    { type: 'error', code: 'rate_limited', message: 'too many rooms created; retry later', room: 'b', retryAfterMs: 60_000 },
-    { type: 'error', code: 'rate_limited', message: 'too many joins and leaves; retry later', room: 'c', retryAfterMs: 1000 },
+    {
+      type: 'error',
+      code: 'rate_limited',
+      message: 'too many rooms created; retry later',
+      room: 'b',
+      retryAfterMs: 60_000,
+    },
+    {
+      type: 'error',
+      code: 'rate_limited',
+      message: 'too many joins and leaves; retry later',
+      room: 'c',
+      retryAfterMs: 1000,
+    },
   ])
   t.equal(ann.closedWith, undefined, 'rate limits are not refusals: no 1008')
 })
@@ -63,30 +81,48 @@ t.test('a room socket: join and leave are for /ws; frames for another room are r
   t.same(ann.frames('error'), [
     { type: 'error', code: 'invalid_frame', message: 'join is only for /ws', room: 'other' },
     { type: 'error', code: 'invalid_frame', message: 'leave is only for /ws', room: 'other' },
-    { type: 'error', code: 'invalid_frame', message: 'this connection is bound to room lobby', room: 'lobby', ref: 'k' },
+    {
+      type: 'error',
+      code: 'invalid_frame',
+      message: 'this connection is bound to room lobby',
+      room: 'lobby',
+      ref: 'k',
+    },
     { type: 'error', code: 'invalid_frame', message: ann.frames('error')[3]!.message, room: 'lobby' },
   ])
-  t.same(ann.frames('ack').map((f) => f.id), ['k2'], 'naming its own room is fine')
+  t.same(
+    ann.frames('ack').map((f) => f.id),
+    ['k2'],
+    'naming its own room is fine',
+  )
 })
 
 t.test('a failed entry: 1013 with unavailable on a room socket, an error on /ws', async (t) => {
   const world = await createWorld()
   world.faults.failNext(1, 'loadRoom')
   const ann = await world.connect('ann', { room: 'lobby' })
-  t.same(ann.received, [{ type: 'error', code: 'unavailable', message: 'the room could not be loaded; retry shortly', room: 'lobby' }])
+  t.same(ann.received, [
+    { type: 'error', code: 'unavailable', message: 'the room could not be loaded; retry shortly', room: 'lobby' },
+  ])
   t.same(ann.closedWith, { code: 1013, reason: 'room unavailable' })
   const mux = await world.connect('bob')
   world.faults.failNext(1, 'loadRoom')
   mux.write({ type: 'join', room: 'hall' })
   await world.settle()
-  t.same(mux.frames(), [{ type: 'error', code: 'unavailable', message: 'the room could not be loaded; retry shortly', room: 'hall' }])
+  t.same(mux.frames(), [
+    { type: 'error', code: 'unavailable', message: 'the room could not be loaded; retry shortly', room: 'hall' },
+  ])
   t.equal(mux.closedWith, undefined)
 })
 
 t.test('where a socket cannot be cut, a slow consumer is closed with 1013', async (t) => {
   const world = await createWorld({ limits: { softOutboundBytes: 10, hardOutboundBytes: 20 } })
   const closes: [number, string][] = []
-  const socket: SocketPort = { send() {}, bufferedAmount: () => 100, close: (code, reason) => void closes.push([code, reason]) }
+  const socket: SocketPort = {
+    send() {},
+    bufferedAmount: () => 100,
+    close: (code, reason) => void closes.push([code, reason]),
+  }
   const session = world.host.openSession({ user: { id: 'ann' }, socket })
   session.receive(JSON.stringify({ type: 'ping' }))
   await world.settle()

@@ -16,21 +16,24 @@ function eventLog() {
 
 const caps = { softOutboundBytes: 1000, hardOutboundBytes: 5000, readPauseBytes: 500 }
 
-t.test("the session's own replies pass the outbound caps: a pong to a socket over the hard limit cuts it", async (t) => {
-  const log = eventLog()
-  const world = await createWorld({ limits: caps, logger: log.logger })
-  const mux = await world.connect('ann')
-  mux.buffered = 2000 // over soft: a pong is not droppable, it goes out
-  mux.write({ type: 'ping' })
-  await world.settle()
-  t.equal(mux.frames('pong').length, 1)
-  mux.buffered = 6000
-  mux.write({ type: 'ping' })
-  await world.settle()
-  t.equal(mux.frames('pong').length, 1, 'nothing more queued on a socket over the hard limit')
-  t.ok(mux.terminated, 'cut without a close handshake')
-  t.equal(log.count('slow_consumer_closed'), 1)
-})
+t.test(
+  "the session's own replies pass the outbound caps: a pong to a socket over the hard limit cuts it",
+  async (t) => {
+    const log = eventLog()
+    const world = await createWorld({ limits: caps, logger: log.logger })
+    const mux = await world.connect('ann')
+    mux.buffered = 2000 // over soft: a pong is not droppable, it goes out
+    mux.write({ type: 'ping' })
+    await world.settle()
+    t.equal(mux.frames('pong').length, 1)
+    mux.buffered = 6000
+    mux.write({ type: 'ping' })
+    await world.settle()
+    t.equal(mux.frames('pong').length, 1, 'nothing more queued on a socket over the hard limit')
+    t.ok(mux.terminated, 'cut without a close handshake')
+    t.equal(log.count('slow_consumer_closed'), 1)
+  },
+)
 
 t.test('error replies (rate_limited) pass the outbound caps too', async (t) => {
   const world = await createWorld({ limits: { ...caps, sendBurst: 1 } })
@@ -99,21 +102,24 @@ t.test('a socket whose replies are not drained is not read: pause past readPause
   t.equal(mux.closedWith, undefined)
 })
 
-t.test('where reading cannot pause: 1008 after maxFramesWhileBacklogged frames while over readPauseBytes', async (t) => {
-  const log = eventLog()
-  const world = await createWorld({ limits: { ...caps, maxFramesWhileBacklogged: 3 }, logger: log.logger })
-  const mux = await world.connect('ann', { pausable: false })
-  mux.buffered = 600
-  for (let i = 0; i < 3; i++) mux.write({ type: 'ping' })
-  mux.buffered = 0 // the client read: the count starts again
-  mux.write({ type: 'ping' })
-  mux.buffered = 600
-  for (let i = 0; i < 3; i++) mux.write({ type: 'ping' })
-  await world.settle()
-  t.equal(mux.closedWith, undefined)
-  mux.write({ type: 'ping' })
-  await world.settle()
-  t.match(mux.closedWith, { code: 1008 })
-  t.equal(mux.frames('pong').length, 7)
-  t.equal(log.count('backlog_flood'), 1)
-})
+t.test(
+  'where reading cannot pause: 1008 after maxFramesWhileBacklogged frames while over readPauseBytes',
+  async (t) => {
+    const log = eventLog()
+    const world = await createWorld({ limits: { ...caps, maxFramesWhileBacklogged: 3 }, logger: log.logger })
+    const mux = await world.connect('ann', { pausable: false })
+    mux.buffered = 600
+    for (let i = 0; i < 3; i++) mux.write({ type: 'ping' })
+    mux.buffered = 0 // the client read: the count starts again
+    mux.write({ type: 'ping' })
+    mux.buffered = 600
+    for (let i = 0; i < 3; i++) mux.write({ type: 'ping' })
+    await world.settle()
+    t.equal(mux.closedWith, undefined)
+    mux.write({ type: 'ping' })
+    await world.settle()
+    t.match(mux.closedWith, { code: 1008 })
+    t.equal(mux.frames('pong').length, 7)
+    t.equal(log.count('backlog_flood'), 1)
+  },
+)

@@ -16,7 +16,14 @@ t.test('a user who leaves and comes back within the grace announces nothing', as
   t.same(cyd.last('welcome')!.presence.sort(), ['ann', 'bob', 'cyd'], 'in grace, ann still counts as present')
   const back = await world.connect('ann', { room: 'lobby' })
   await world.advance(grace * 2)
-  t.same(bob.frames('presence').map((f) => [f.userId, f.online]), [['ann', true], ['cyd', true]], 'neither offline nor online for ann')
+  t.same(
+    bob.frames('presence').map((f) => [f.userId, f.online]),
+    [
+      ['ann', true],
+      ['cyd', true],
+    ],
+    'neither offline nor online for ann',
+  )
   t.same(cyd.frames('presence'), [], 'cyd was told nothing about ann either')
   t.same(back.last('welcome')!.presence.sort(), ['ann', 'bob', 'cyd'])
 
@@ -46,7 +53,10 @@ t.test('500 join/leave pairs in a room of 50 listeners: a bounded number of pres
   const frames = others.reduce((n, o) => n + o.frames('presence').length, 0)
   t.equal(ann.frames('welcome').length, 500)
   t.equal(frames, 2 * listeners, `${frames} presence frames: ann online once and offline once, for each listener`)
-  t.same(others[0]!.frames('presence').map((f) => f.online), [true, false])
+  t.same(
+    others[0]!.frames('presence').map((f) => f.online),
+    [true, false],
+  )
 })
 
 t.test('with the default join rate, join/leave churn is refused after joinBurst frames', async (t) => {
@@ -57,9 +67,19 @@ t.test('with the default join rate, join/leave churn is refused after joinBurst 
   for (let i = 0; i < 100; i++) ann.write({ type: i % 2 ? 'leave' : 'join', room: 'lobby' })
   await world.settle()
   t.equal(ann.frames('welcome').length, joinBurst / 2, 'joins and leaves share one bucket')
-  t.equal(ann.frames('error').filter((f) => f.code === 'rate_limited' && f.room === 'lobby' && f.retryAfterMs === 1000 / joinsPerSecond).length, 100 - joinBurst)
+  t.equal(
+    ann
+      .frames('error')
+      .filter((f) => f.code === 'rate_limited' && f.room === 'lobby' && f.retryAfterMs === 1000 / joinsPerSecond)
+      .length,
+    100 - joinBurst,
+  )
   await world.advance(world.host.limits.presenceGraceMs)
-  t.same(bob.frames('presence').map((f) => f.online), [true, false], 'one online, one offline')
+  t.same(
+    bob.frames('presence').map((f) => f.online),
+    [true, false],
+    'one online, one offline',
+  )
 })
 
 t.test('a revoked member is announced offline at once, also from its grace', async (t) => {
@@ -93,5 +113,8 @@ t.test('users in grace do not keep an actor alive, and eviction loses nothing', 
   await world.advance(idleEvictMs)
   t.notOk(world.isActive('lobby'), 'evicted idleEvictMs after the last connection left')
   const back = await world.connect('ann', { room: 'lobby', since: 0 })
-  matchAll(t, back.frames(), [{ type: 'welcome', presence: ['ann'], seq: 1 }, { type: 'message', message: { text: 'kept' } }])
+  matchAll(t, back.frames(), [
+    { type: 'welcome', presence: ['ann'], seq: 1 },
+    { type: 'message', message: { text: 'kept' } },
+  ])
 })

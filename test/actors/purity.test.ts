@@ -11,7 +11,8 @@ import { join, posix } from 'node:path'
 
 /** What may not appear in actors/ outside the facades. Matched on code only (see `codeOf`). */
 const rules: Record<string, RegExp> = {
-  timers: /\b(?:setTimeout|setInterval|setImmediate|queueMicrotask|clearTimeout|clearInterval|clearImmediate|requestAnimationFrame)\b/g,
+  timers:
+    /\b(?:setTimeout|setInterval|setImmediate|queueMicrotask|clearTimeout|clearInterval|clearImmediate|requestAnimationFrame)\b/g,
   // Any mention of the global: `Date.now()`, `new Date()`, `const D = Date`, `globalThis.Date`.
   date: /\bDate\b/g,
   performance: /\bperformance\b/g,
@@ -136,7 +137,9 @@ function badImports(file: string, code: string): Finding[] {
   const found: Finding[] = []
   for (const m of code.matchAll(/\b(?:from|import)\s*(['"])([^'"]*)\1/g)) {
     const spec = m[2]!
-    const inside = spec.startsWith('.') ? posix.normalize(posix.join(posix.dirname(file), spec)).startsWith('actors/') : allowedPackages.includes(spec)
+    const inside = spec.startsWith('.')
+      ? posix.normalize(posix.join(posix.dirname(file), spec)).startsWith('actors/')
+      : allowedPackages.includes(spec)
     if (!inside) found.push({ rule: 'imports', line: code.slice(0, m.index).split('\n').length, text: spec })
   }
   return found
@@ -193,7 +196,7 @@ const flagged: [string, string][] = [
   ['io', 'const ws = new WebSocket(url)'],
   ['imports', "import { readFile } from 'node:fs'"],
   ['imports', "import 'node:fs'"],
-  ["imports", "export { hostname } from 'node:os'"],
+  ['imports', "export { hostname } from 'node:os'"],
   ['imports', "import { WebSocketServer } from 'ws'"],
   ['imports', "import { createGuildhall } from '../src/server.ts'"],
   ['imports', "import type { Config } from '../../src/config.ts'"],
@@ -205,7 +208,7 @@ const clean = [
   '/* crypto.randomUUID(); import("node:fs") */',
   '/**\n * Never `new Date()` here: the clock.\n */',
   "const note = 'uses Date.now() and Math.random()'",
-  'const q = "import(\'node:fs\') or require(\'x\')"',
+  "const q = \"import('node:fs') or require('x')\"",
   'const s = `setTimeout ${clock.now()} and performance.now()`',
   'const re = /Date|process|setTimeout/g',
   'this.process(frame)\nroom.process = 1',
@@ -218,12 +221,24 @@ const clean = [
 
 t.test('the check itself: each rule flags its fixtures', async (t) => {
   for (const [rule, src] of flagged) {
-    t.ok(check('actors/room.ts', src).some((f) => f.rule === rule), `${rule}: ${src}`)
+    t.ok(
+      check('actors/room.ts', src).some((f) => f.rule === rule),
+      `${rule}: ${src}`,
+    )
   }
-  t.ok(check('actors/core/room-core.ts', 'await store.append(batch)').some((f) => f.rule === 'async'), 'the core awaits nothing')
-  t.ok(check('actors/core/room-core.ts', 'return new Promise((r) => r(1))').some((f) => f.rule === 'async'), 'the core makes no Promise')
+  t.ok(
+    check('actors/core/room-core.ts', 'await store.append(batch)').some((f) => f.rule === 'async'),
+    'the core awaits nothing',
+  )
+  t.ok(
+    check('actors/core/room-core.ts', 'return new Promise((r) => r(1))').some((f) => f.rule === 'async'),
+    'the core makes no Promise',
+  )
   t.same(check('actors/session.ts', 'async function f() { await g() }'), [], 'the shell may await')
-  t.ok(Object.keys(rules).every((rule) => flagged.some(([r]) => r === rule)), 'every rule has a fixture')
+  t.ok(
+    Object.keys(rules).every((rule) => flagged.some(([r]) => r === rule)),
+    'every rule has a fixture',
+  )
 })
 
 t.test('the check itself: clean code is not flagged', async (t) => {
@@ -235,8 +250,14 @@ t.test('the check itself: facades allow only what they are for', async (t) => {
   t.same(check('actors/clock.ts', 'setTimeout(f, at - Date.now())'), [])
   t.ok(check('actors/clock.ts', 'Math.random()').length > 0, 'the clock facade is no licence for randomness')
   t.same(check('actors/host.ts', 'this.newId = opts.newId ?? (() => crypto.randomUUID())'), [])
-  t.ok(check('actors/host.ts', 'crypto.randomUUID()\ncrypto.getRandomValues(b)').length > 0, 'one use of crypto in the host, not two')
-  t.ok(check('actors/testing/faults.ts', "import { x } from 'node:fs'").length > 0, 'the harness imports no runtime either')
+  t.ok(
+    check('actors/host.ts', 'crypto.randomUUID()\ncrypto.getRandomValues(b)').length > 0,
+    'one use of crypto in the host, not two',
+  )
+  t.ok(
+    check('actors/testing/faults.ts', "import { x } from 'node:fs'").length > 0,
+    'the harness imports no runtime either',
+  )
 })
 
 const all = files('actors')
@@ -244,7 +265,14 @@ const all = files('actors')
 t.test('it reads the files it checks', async (t) => {
   t.ok(all.length >= 30, `${all.length} source files in actors/ (35 when this was written)`)
   t.ok(all.filter((f) => f.startsWith('actors/core/')).length >= 10, 'the room core is among them')
-  for (const f of ['actors/host.ts', 'actors/session.ts', 'actors/actor.ts', 'actors/core/room-core.ts', 'actors/clock.ts', 'actors/testing.ts']) {
+  for (const f of [
+    'actors/host.ts',
+    'actors/session.ts',
+    'actors/actor.ts',
+    'actors/core/room-core.ts',
+    'actors/clock.ts',
+    'actors/testing.ts',
+  ]) {
     t.ok(all.includes(f), f)
   }
 })
@@ -258,7 +286,9 @@ t.test('actors/: no clock, timer, randomness, runtime, I/O or src/ import outsid
 
 t.test('every facade is still used (a stale one would hide a new use)', async (t) => {
   for (const facade of facades) {
-    const used = all.filter((f) => facade.files.test(f)).some((f) => findAll(codeOf(readFileSync(f, 'utf8')), facade.rule, rules[facade.rule]!).length > 0)
+    const used = all
+      .filter((f) => facade.files.test(f))
+      .some((f) => findAll(codeOf(readFileSync(f, 'utf8')), facade.rule, rules[facade.rule]!).length > 0)
     t.ok(used, `${facade.files.source}: ${facade.rule}`)
   }
 })

@@ -29,14 +29,23 @@ t.test('sends of one user across many rooms are bounded by userSendBurst, then u
   t.equal(ann.frames('ack').length, userSendBurst, `${userSendBurst} accepted across 100 rooms`)
   const refused = ann.frames('error')
   t.equal(refused.length, 100 - userSendBurst)
-  t.match(refused[0], { code: 'rate_limited', ref: `k${userSendBurst}`, room: `r${userSendBurst}`, retryAfterMs: Math.ceil(1000 / userSendPerSecond) })
+  t.match(refused[0], {
+    code: 'rate_limited',
+    ref: `k${userSendBurst}`,
+    room: `r${userSendBurst}`,
+    retryAfterMs: Math.ceil(1000 / userSendPerSecond),
+  })
   t.equal(ann.closedWith, undefined, 'rate limiting does not close the connection')
 
   ann.clear()
   await world.advance(1000)
   for (let i = 0; i < 100; i++) ann.write({ type: 'send', id: `k${i}`, text: 'x', room: `r${i}` })
   await world.settle()
-  t.equal(ann.frames('ack').length, userSendBurst + userSendPerSecond, 'resends of stored ids are free; one second refills userSendPerSecond')
+  t.equal(
+    ann.frames('ack').length,
+    userSendBurst + userSendPerSecond,
+    'resends of stored ids are free; one second refills userSendPerSecond',
+  )
 
   const bob = await world.connect('bob', { room: 'r0' })
   bob.write({ type: 'send', id: 'b', text: 'x' })
@@ -52,7 +61,8 @@ t.test('bytes of text per user across rooms: 4000 astral characters per message'
   const stored = async () => {
     let bytes = 0
     for (let i = 0; i < 30; i++) {
-      for (const m of (await world.store.readPage(`r${i}`, { limit: 100 })).messages) bytes += new TextEncoder().encode(m.text).length
+      for (const m of (await world.store.readPage(`r${i}`, { limit: 100 })).messages)
+        bytes += new TextEncoder().encode(m.text).length
     }
     return bytes
   }
@@ -62,7 +72,11 @@ t.test('bytes of text per user across rooms: 4000 astral characters per message'
   t.equal(ann.frames('ack').length, fit, `${fit} messages of 16000 bytes fit the burst`)
   t.ok((await stored()) <= userSendBytesBurst, 'stored bytes within the burst')
   const need = 16000 - (userSendBytesBurst - fit * 16000)
-  t.match(ann.frames('error')[0], { code: 'rate_limited', room: `r${fit}`, retryAfterMs: Math.ceil((need / userSendBytesPerSecond) * 1000) })
+  t.match(ann.frames('error')[0], {
+    code: 'rate_limited',
+    room: `r${fit}`,
+    retryAfterMs: Math.ceil((need / userSendBytesPerSecond) * 1000),
+  })
 
   // Keep sending for 10 virtual seconds: what is stored grows no faster than the refill.
   for (let s = 0; s < 10; s++) {
@@ -71,7 +85,10 @@ t.test('bytes of text per user across rooms: 4000 astral characters per message'
     await world.settle()
   }
   const bytes = await stored()
-  t.ok(bytes <= userSendBytesBurst + 10 * userSendBytesPerSecond, `${bytes} bytes stored in 10 s, within burst + 10 s of refill`)
+  t.ok(
+    bytes <= userSendBytesBurst + 10 * userSendBytesPerSecond,
+    `${bytes} bytes stored in 10 s, within burst + 10 s of refill`,
+  )
   t.ok(bytes > 10 * userSendBytesPerSecond - 16000, 'and the refill is usable')
 })
 
@@ -89,7 +106,11 @@ t.test('the user quota is charged after the idempotency checks and refunded when
   matchAll(t, ann.frames('error'), [{ code: 'unavailable', ref: 'b' }])
   ann.write({ type: 'send', id: 'b', text: 'x', room: 'r1' })
   await world.settle()
-  t.match(ann.frames('ack').at(-1), { id: 'b', room: 'r1' }, 'two sends stored, two tokens used: nothing for the repeats or the failure')
+  t.match(
+    ann.frames('ack').at(-1),
+    { id: 'b', room: 'r1' },
+    'two sends stored, two tokens used: nothing for the repeats or the failure',
+  )
   ann.write({ type: 'send', id: 'c', text: 'x', room: 'r2' })
   await world.settle()
   t.match(ann.frames('error').at(-1), { code: 'rate_limited', ref: 'c', room: 'r2' }, 'and the third is over the quota')
@@ -98,7 +119,13 @@ t.test('the user quota is charged after the idempotency checks and refunded when
 t.test('a resend found only by the store (past the window) gives its quota back', async (t) => {
   const window = 60_000
   // One token, refilled exactly once per window: after it the bucket holds one token.
-  const limits = { ...manyRooms, userSendBurst: 1, userSendPerSecond: 1000 / window, idempotencyWindowMs: window, idleEvictMs: 10 * window }
+  const limits = {
+    ...manyRooms,
+    userSendBurst: 1,
+    userSendPerSecond: 1000 / window,
+    idempotencyWindowMs: window,
+    idleEvictMs: 10 * window,
+  }
   const world = await createWorld({ limits })
   const ann = await inRooms(world, 'ann', 2)
   ann.write({ type: 'send', id: 'k', text: 'x', room: 'r0' })
@@ -129,40 +156,46 @@ t.test('the quota table forgets users with no connection once their buckets are 
   t.ok(most <= 128, `at most ${most} entries for 1000 users who came and went`)
 })
 
-t.test('rooms per connection: a join beyond maxRoomsPerConnection is limit_exceeded, not counted toward 1008', async (t) => {
-  const world = await createWorld({ limits: { maxRoomsPerConnection: 3, joinBurst: 1000 } })
-  const ann = await inRooms(world, 'ann', 3)
-  ann.write({ type: 'join', room: 'r3' })
-  await world.settle()
-  matchAll(t, ann.frames(), [{ type: 'error', code: 'limit_exceeded', room: 'r3' }])
-  ann.write({ type: 'join', room: 'r0' })
-  await world.settle()
-  t.match(ann.last(), { type: 'welcome', room: 'r0' }, 'joining a room it is in again is fine')
-  for (let i = 0; i < world.host.limits.maxRefusals + 10; i++) ann.write({ type: 'join', room: 'r3' })
-  await world.settle()
-  t.equal(ann.closedWith, undefined, 'not a refused frame: the connection stays')
-  ann.write({ type: 'leave', room: 'r1' })
-  ann.write({ type: 'join', room: 'r3' })
-  await world.settle()
-  t.match(ann.last(), { type: 'welcome', room: 'r3' }, 'after a leave there is room again')
-  t.equal(await world.store.getRoom('r4'), undefined, 'a refused join created nothing')
-})
+t.test(
+  'rooms per connection: a join beyond maxRoomsPerConnection is limit_exceeded, not counted toward 1008',
+  async (t) => {
+    const world = await createWorld({ limits: { maxRoomsPerConnection: 3, joinBurst: 1000 } })
+    const ann = await inRooms(world, 'ann', 3)
+    ann.write({ type: 'join', room: 'r3' })
+    await world.settle()
+    matchAll(t, ann.frames(), [{ type: 'error', code: 'limit_exceeded', room: 'r3' }])
+    ann.write({ type: 'join', room: 'r0' })
+    await world.settle()
+    t.match(ann.last(), { type: 'welcome', room: 'r0' }, 'joining a room it is in again is fine')
+    for (let i = 0; i < world.host.limits.maxRefusals + 10; i++) ann.write({ type: 'join', room: 'r3' })
+    await world.settle()
+    t.equal(ann.closedWith, undefined, 'not a refused frame: the connection stays')
+    ann.write({ type: 'leave', room: 'r1' })
+    ann.write({ type: 'join', room: 'r3' })
+    await world.settle()
+    t.match(ann.last(), { type: 'welcome', room: 'r3' }, 'after a leave there is room again')
+    t.equal(await world.store.getRoom('r4'), undefined, 'a refused join created nothing')
+  },
+)
 
-t.test('connections per user: past maxConnectionsPerUser a socket is closed at once (the check-then-open race)', async (t) => {
-  const world = await createWorld({ limits: { maxConnectionsPerUser: 2 } })
-  const one = await world.connect('ann')
-  await world.connect('ann', { room: 'lobby' })
-  t.notOk(world.host.mayConnect('ann'), 'the upgrade check says no')
-  t.ok(world.host.mayConnect('bob'), 'per user')
-  const third = await world.connect('ann', { room: 'lobby' })
-  t.match(third.closedWith, { code: 1008 })
-  matchAll(t, third.frames(), [{ type: 'error', code: 'limit_exceeded' }])
-  t.same(world.host.activeRooms(), [{ room: 'lobby', connections: 1, users: 1 }], 'it never entered the room')
-  await one.disconnect()
-  t.ok(world.host.mayConnect('ann'), 'a closed connection frees its slot')
-  const again = await world.connect('ann')
-  t.equal(again.closedWith, undefined)
-})
+t.test(
+  'connections per user: past maxConnectionsPerUser a socket is closed at once (the check-then-open race)',
+  async (t) => {
+    const world = await createWorld({ limits: { maxConnectionsPerUser: 2 } })
+    const one = await world.connect('ann')
+    await world.connect('ann', { room: 'lobby' })
+    t.notOk(world.host.mayConnect('ann'), 'the upgrade check says no')
+    t.ok(world.host.mayConnect('bob'), 'per user')
+    const third = await world.connect('ann', { room: 'lobby' })
+    t.match(third.closedWith, { code: 1008 })
+    matchAll(t, third.frames(), [{ type: 'error', code: 'limit_exceeded' }])
+    t.same(world.host.activeRooms(), [{ room: 'lobby', connections: 1, users: 1 }], 'it never entered the room')
+    await one.disconnect()
+    t.ok(world.host.mayConnect('ann'), 'a closed connection frees its slot')
+    const again = await world.connect('ann')
+    t.equal(again.closedWith, undefined)
+  },
+)
 
 t.test('rooms created on first use: roomCreatesPerMinute per user, rate_limited with retryAfterMs', async (t) => {
   const world = await createWorld({ limits: { roomCreatesPerMinute: 3 } })
@@ -176,7 +209,11 @@ t.test('rooms created on first use: roomCreatesPerMinute per user, rate_limited 
     { type: 'error', code: 'rate_limited', room: 'new3', retryAfterMs: 20_000 },
   ])
   t.equal((await world.store.listRooms!()).length, 3, 'three room records')
-  await t.rejects(world.connect('ann', { room: 'new4' }), new ConnectRefusedError('rate_limited'), 'an upgrade is refused too (HTTP 429)')
+  await t.rejects(
+    world.connect('ann', { room: 'new4' }),
+    new ConnectRefusedError('rate_limited'),
+    'an upgrade is refused too (HTTP 429)',
+  )
   const bob = await world.connect('bob', { room: 'new0' })
   t.equal(bob.closedWith, undefined, 'entering an existing room creates nothing and is not limited')
   ann.write({ type: 'join', room: 'new0' })
@@ -216,7 +253,12 @@ t.test('reads never create rooms: access to read a room that does not exist crea
   const ann = await world.connect('ann')
   ann.write({ type: 'history', room: 'ghost1' })
   await world.settle()
-  matchAll(t, ann.frames(), [{ type: 'error', code: 'not_joined', room: 'ghost1' }], 'a history frame needs a join, and creates nothing')
+  matchAll(
+    t,
+    ann.frames(),
+    [{ type: 'error', code: 'not_joined', room: 'ghost1' }],
+    'a history frame needs a join, and creates nothing',
+  )
   t.same(await world.store.listRooms!(), [])
   const closed = await createWorld({ autoCreateRooms: false })
   t.same(await closed.host.checkAccess('ghost', 'ann', 'read'), { ok: false, code: 'not_found' })

@@ -46,10 +46,21 @@ for (const [bucket, limits] of buckets) {
   t.test(`a failed write refunds ${bucket}`, async (t) => {
     const { world, ann } = await setup(limits)
     await failingWrites(world, async () => {
-      t.same(await burst(world, ann, 'f', 5), { acked: 0, limited: 0, unavailable: 5 }, 'a whole bucket, every write refused')
+      t.same(
+        await burst(world, ann, 'f', 5),
+        { acked: 0, limited: 0, unavailable: 5 },
+        'a whole bucket, every write refused',
+      )
     })
-    t.same(await burst(world, ann, 'k', 6), { acked: 5, limited: 1, unavailable: 0 }, 'the whole bucket again, and no more')
-    t.same((await world.host.history('lobby', {})).messages.map((m) => m.seq), [1, 2, 3, 4, 5])
+    t.same(
+      await burst(world, ann, 'k', 6),
+      { acked: 5, limited: 1, unavailable: 0 },
+      'the whole bucket again, and no more',
+    )
+    t.same(
+      (await world.host.history('lobby', {})).messages.map((m) => m.seq),
+      [1, 2, 3, 4, 5],
+    )
   })
 
   t.test(`a resend found only by the store (past the window) refunds ${bucket}`, async (t) => {
@@ -61,9 +72,20 @@ for (const [bucket, limits] of buckets) {
     ann.clear()
     ann.write({ type: 'send', id: 'k0', text })
     await world.settle()
-    t.same(ann.frames().map((f) => [f.type, f.id, f.seq]), [['ack', 'k0', 1]], 'the original ack, nothing broadcast')
-    t.same(await burst(world, ann, 'n', 5), { acked: 4, limited: 1, unavailable: 0 }, 'the rest of the bucket: one token used in all')
-    t.same((await world.host.history('lobby', {})).messages.map((m) => m.seq), [1, 2, 3, 4, 5])
+    t.same(
+      ann.frames().map((f) => [f.type, f.id, f.seq]),
+      [['ack', 'k0', 1]],
+      'the original ack, nothing broadcast',
+    )
+    t.same(
+      await burst(world, ann, 'n', 5),
+      { acked: 4, limited: 1, unavailable: 0 },
+      'the rest of the bucket: one token used in all',
+    )
+    t.same(
+      (await world.host.history('lobby', {})).messages.map((m) => m.seq),
+      [1, 2, 3, 4, 5],
+    )
   })
 }
 
@@ -76,33 +98,60 @@ for (const [bucket, limits] of [
 ] as [string, Partial<Limits>][]) {
   t.test(`a send refused by the byte quota gives ${bucket} its token back`, async (t) => {
     const { world, ann } = await setup({ ...limits, userSendBytesBurst: 4 * text.length + 1 })
-    t.same(await burst(world, ann, 'k', 5), { acked: 4, limited: 1, unavailable: 0 }, 'the fifth 10-byte text is over the byte quota')
+    t.same(
+      await burst(world, ann, 'k', 5),
+      { acked: 4, limited: 1, unavailable: 0 },
+      'the fifth 10-byte text is over the byte quota',
+    )
     ann.clear()
     ann.write({ type: 'send', id: 'short', text: short })
     await world.settle()
-    t.same(ann.frames().filter((f) => f.type !== 'message').map((f) => [f.type, f.id ?? f.code]), [['ack', 'short']], `a 1-byte text: the byte left, and the token of ${bucket}`)
+    t.same(
+      ann
+        .frames()
+        .filter((f) => f.type !== 'message')
+        .map((f) => [f.type, f.id ?? f.code]),
+      [['ack', 'short']],
+      `a 1-byte text: the byte left, and the token of ${bucket}`,
+    )
   })
 }
 
-t.test('a room creation that did not happen is refunded: the store failed, or the room appeared meanwhile', async (t) => {
-  const world = await createWorld({ limits: { roomCreatesPerMinute: 1 } })
-  const ann = await world.connect('ann')
-  world.faults.failNext(1, 'createRoom')
-  ann.write({ type: 'join', room: 'new0' })
-  await world.settle()
-  t.same(ann.frames().map((f) => [f.type, f.code, f.room]), [['error', 'unavailable', 'new0']])
-  // Created by someone else while ann's create-if-absent was on its way: ann created nothing.
-  const release = world.faults.stall('createRoom')
-  ann.clear()
-  ann.write({ type: 'join', room: 'new1' })
-  await world.settle()
-  await world.instrumented.inner.putRoom({ roomId: 'new1', visibility: 'public' })
-  release()
-  await world.settle()
-  t.same(ann.frames().map((f) => [f.type, f.room]), [['welcome', 'new1']])
-  ann.clear()
-  ann.write({ type: 'join', room: 'new2' })
-  ann.write({ type: 'join', room: 'new3' })
-  await world.settle()
-  t.same(ann.frames().map((f) => [f.type, f.code, f.room]), [['welcome', undefined, 'new2'], ['error', 'rate_limited', 'new3']], 'one creation per minute, spent only now')
-})
+t.test(
+  'a room creation that did not happen is refunded: the store failed, or the room appeared meanwhile',
+  async (t) => {
+    const world = await createWorld({ limits: { roomCreatesPerMinute: 1 } })
+    const ann = await world.connect('ann')
+    world.faults.failNext(1, 'createRoom')
+    ann.write({ type: 'join', room: 'new0' })
+    await world.settle()
+    t.same(
+      ann.frames().map((f) => [f.type, f.code, f.room]),
+      [['error', 'unavailable', 'new0']],
+    )
+    // Created by someone else while ann's create-if-absent was on its way: ann created nothing.
+    const release = world.faults.stall('createRoom')
+    ann.clear()
+    ann.write({ type: 'join', room: 'new1' })
+    await world.settle()
+    await world.instrumented.inner.putRoom({ roomId: 'new1', visibility: 'public' })
+    release()
+    await world.settle()
+    t.same(
+      ann.frames().map((f) => [f.type, f.room]),
+      [['welcome', 'new1']],
+    )
+    ann.clear()
+    ann.write({ type: 'join', room: 'new2' })
+    ann.write({ type: 'join', room: 'new3' })
+    await world.settle()
+    t.same(
+      ann.frames().map((f) => [f.type, f.code, f.room]),
+      [
+        ['welcome', undefined, 'new2'],
+        ['error', 'rate_limited', 'new3'],
+      ],
+      'one creation per minute, spent only now',
+    )
+  },
+)

@@ -100,10 +100,16 @@ export class Ownership {
       return true
     }
     store.roomOwnership = async (roomId: string) => this.owners.get(roomId) ?? { epoch: 0 }
-    store.append = async (roomId: string, expectedSeq: number, batch: StoredMessage[], fence?: number): Promise<void> => {
+    store.append = async (
+      roomId: string,
+      expectedSeq: number,
+      batch: StoredMessage[],
+      fence?: number,
+    ): Promise<void> => {
       this.fences.push(fence)
       await this.held
-      if (fence !== undefined && fence !== (this.owners.get(roomId)?.epoch ?? 0)) throw new FencedError(`${roomId} is at another epoch`)
+      if (fence !== undefined && fence !== (this.owners.get(roomId)?.epoch ?? 0))
+        throw new FencedError(`${roomId} is at another epoch`)
       return inner.append(roomId, expectedSeq, batch)
     }
     return store
@@ -136,7 +142,8 @@ export class Rig {
     this.instrumented = new InstrumentedStore(this.memory)
     this.store = opts.ownership ? opts.ownership.over(this.instrumented.store) : this.instrumented.store
     this.limits = resolveLimits(opts.limits)
-    const log = (level: string) => (event: string, fields?: Record<string, unknown>) => void this.logs.push({ level, event, fields })
+    const log = (level: string) => (event: string, fields?: Record<string, unknown>) =>
+      void this.logs.push({ level, event, fields })
     const logger: Logger = { info: log('info'), warn: log('warn'), error: log('error') }
     const prefix = opts.node ?? 'm'
     this.actor = new RoomActor(opts.roomId ?? 'lobby', {

@@ -58,7 +58,10 @@ function capture() {
 }
 
 const seqs = (client: TestClient, room: string) =>
-  client.frames('message').filter((f) => f.room === room).map((f) => f.message.seq as number)
+  client
+    .frames('message')
+    .filter((f) => f.room === room)
+    .map((f) => f.message.seq as number)
 
 t.test('/ws keeps its socket and its other rooms when one room is evicted or handed off', async (t) => {
   const world = await createWorld()
@@ -72,7 +75,15 @@ t.test('/ws keeps its socket and its other rooms when one room is evicted or han
   ann.write({ type: 'send', id: 'k1', text: 'to a', room: 'a' })
   ann.write({ type: 'send', id: 'k1', text: 'to b', room: 'b' })
   await world.settle()
-  matchAll(t, ann.frames('ack'), [{ room: 'a', id: 'k1', seq: 1 }, { room: 'b', id: 'k1', seq: 1 }], 'both rooms still work')
+  matchAll(
+    t,
+    ann.frames('ack'),
+    [
+      { room: 'a', id: 'k1', seq: 1 },
+      { room: 'b', id: 'k1', seq: 1 },
+    ],
+    'both rooms still work',
+  )
   t.equal(ann.frames('welcome').length, 2, 'no second welcome')
   t.same(ann.frames('left'), [])
 })
@@ -115,8 +126,14 @@ t.test('a lost room is entered again with since: every message once, in order, n
     t.equal(client.frames('welcome').length, 1, `${client.userId} gets no second welcome`)
   }
   matchAll(t, bob.frames('ack'), [{ id: 'b1' }, { id: 'b2' }, { id: 'b3' }, { id: 'b6', seq: 6 }])
-  t.match(log.of('room_lost'), [{ room: 'lobby', user: 'ann', reason: 'handed off' }, { room: 'lobby', user: 'bob' }])
-  t.match(log.of('room_reentered'), [{ room: 'lobby', since: 3, attempts: 2 }, { room: 'lobby', since: 3, attempts: 2 }])
+  t.match(log.of('room_lost'), [
+    { room: 'lobby', user: 'ann', reason: 'handed off' },
+    { room: 'lobby', user: 'bob' },
+  ])
+  t.match(log.of('room_reentered'), [
+    { room: 'lobby', since: 3, attempts: 2 },
+    { room: 'lobby', since: 3, attempts: 2 },
+  ])
 })
 
 t.test('a move too far behind passes the welcome on with recovered: false', async (t) => {
@@ -130,7 +147,12 @@ t.test('a move too far behind passes the welcome on with recovered: false', asyn
   for (let i = 1; i <= 4; i++) cyd.write({ type: 'send', id: `c${i}`, text: `m${i}` })
   await world.settle()
   await world.advance(5000)
-  matchAll(t, ann.frames('welcome'), [{ seq: 0 }, { seq: 4, recovered: false }], 'the client learns it must page history')
+  matchAll(
+    t,
+    ann.frames('welcome'),
+    [{ seq: 0 }, { seq: 4, recovered: false }],
+    'the client learns it must page history',
+  )
   cyd.write({ type: 'send', id: 'c5', text: 'm5' })
   await world.settle()
   t.same(seqs(ann, 'lobby'), [5], 'live messages follow')
@@ -153,12 +175,24 @@ t.test('a send unanswered when the owner is lost is resent and acked once, store
   await world.settle()
   ann.write({ type: 'send', id: 'k2', text: 'two', room: 'lobby' })
   await world.settle()
-  matchAll(t, ann.frames('ack'), [{ id: 'k1', seq: 1 }, { id: 'k2', seq: 2 }], 'each send acked exactly once')
+  matchAll(
+    t,
+    ann.frames('ack'),
+    [
+      { id: 'k1', seq: 1 },
+      { id: 'k2', seq: 2 },
+    ],
+    'each send acked exactly once',
+  )
   t.same(seqs(ann, 'lobby'), [1, 2])
   t.same(seqs(bob, 'lobby'), [1, 2])
   t.equal(ann.frames('welcome').length, 1)
   const stored = await world.store.readPage('lobby', { limit: 10 })
-  t.same(stored.messages.map((m) => m.clientId), ['k1', 'k2'], 'stored once')
+  t.same(
+    stored.messages.map((m) => m.clientId),
+    ['k1', 'k2'],
+    'stored once',
+  )
 })
 
 t.test('gives up after roomMoveTimeoutMs: /ws gets left "unavailable", a room socket closes 1013', async (t) => {
@@ -183,7 +217,10 @@ t.test('gives up after roomMoveTimeoutMs: /ws gets left "unavailable", a room so
   t.match(ann.last('ack'), { room: 'hall', id: 'k1' }, 'other rooms still work')
   const gaveUp = log.of('room_move_gave_up')
   t.equal(gaveUp.length, 2)
-  t.ok(gaveUp.every((f) => (f.attempts as number) < 10), 'retries back off')
+  t.ok(
+    gaveUp.every((f) => (f.attempts as number) < 10),
+    'retries back off',
+  )
   world.faults.clear()
 })
 
@@ -221,7 +258,11 @@ t.test('while moving: sends wait (bounded), typing is dropped, history refused, 
   ])
   t.same(ann.frames('ack'), [], 'nothing stored while the room is away')
   await world.advance(5000)
-  matchAll(t, ann.frames('ack'), [{ id: 'k1', seq: 3 }, { id: 'k2', seq: 4 }, { id: 'k3', seq: 5 }])
+  matchAll(t, ann.frames('ack'), [
+    { id: 'k1', seq: 3 },
+    { id: 'k2', seq: 4 },
+    { id: 'k3', seq: 5 },
+  ])
   t.equal(await world.store.getReadMarker('lobby', 'ann'), 2, 'the latest read went through')
   t.same(seqs(ann, 'lobby'), [1, 2, 3, 4, 5])
 })
@@ -233,13 +274,25 @@ t.test('in a room, at most maxUnackedSends sends wait for their ack', async (t) 
   for (let i = 1; i <= 4; i++) ann.write({ type: 'send', id: `k${i}`, text: `t${i}` })
   ann.write({ type: 'send', id: 'k1', text: 't1' })
   await world.settle()
-  matchAll(t, ann.frames('error'), [
-    { code: 'limit_exceeded', room: 'lobby', ref: 'k3' },
-    { code: 'limit_exceeded', room: 'lobby', ref: 'k4' },
-  ], 'a resend of a waiting id is not one more')
+  matchAll(
+    t,
+    ann.frames('error'),
+    [
+      { code: 'limit_exceeded', room: 'lobby', ref: 'k3' },
+      { code: 'limit_exceeded', room: 'lobby', ref: 'k4' },
+    ],
+    'a resend of a waiting id is not one more',
+  )
   release()
   await world.settle()
   ann.write({ type: 'send', id: 'k3', text: 't3' })
   await world.settle()
-  t.same(ann.frames('ack').map((f) => f.id).sort(), ['k1', 'k1', 'k2', 'k3'], 'room again once answered')
+  t.same(
+    ann
+      .frames('ack')
+      .map((f) => f.id)
+      .sort(),
+    ['k1', 'k1', 'k2', 'k3'],
+    'room again once answered',
+  )
 })

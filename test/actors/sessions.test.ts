@@ -9,7 +9,10 @@ t.test('/ws: join many rooms, frames carry room, leave answers left', async (t) 
   ann.write({ type: 'send', id: 'k0', text: 'x', room: 'a' })
   ann.write({ type: 'send', id: 'k0', text: 'x' })
   await world.settle()
-  matchAll(t, ann.frames('error'), [{ code: 'not_joined', room: 'a', ref: 'k0' }, { code: 'invalid_frame', ref: 'k0' }])
+  matchAll(t, ann.frames('error'), [
+    { code: 'not_joined', room: 'a', ref: 'k0' },
+    { code: 'invalid_frame', ref: 'k0' },
+  ])
   ann.clear()
   ann.write({ type: 'join', room: 'a' })
   ann.write({ type: 'join', room: 'b' })
@@ -17,7 +20,15 @@ t.test('/ws: join many rooms, frames carry room, leave answers left', async (t) 
   ann.write({ type: 'send', id: 'k1', text: 'to b', room: 'b' })
   await world.settle()
   matchAll(t, ann.frames('welcome'), [{ room: 'a' }, { room: 'b' }])
-  matchAll(t, ann.frames('ack'), [{ room: 'a', id: 'k1', seq: 1 }, { room: 'b', id: 'k1', seq: 1 }], 'the idempotency key is per room')
+  matchAll(
+    t,
+    ann.frames('ack'),
+    [
+      { room: 'a', id: 'k1', seq: 1 },
+      { room: 'b', id: 'k1', seq: 1 },
+    ],
+    'the idempotency key is per room',
+  )
   ann.write({ type: 'join', room: 'a' })
   await world.settle()
   t.equal(ann.frames('welcome').length, 3, 'joining again answers welcome again')
@@ -26,7 +37,10 @@ t.test('/ws: join many rooms, frames carry room, leave answers left', async (t) 
   await world.settle()
   t.match(ann.last('left'), { room: 'a' })
   t.match(ann.last('error'), { code: 'not_joined', room: 'a' })
-  t.same(world.host.activeRooms().find((r) => r.room === 'a'), { room: 'a', connections: 0, users: 0 })
+  t.same(
+    world.host.activeRooms().find((r) => r.room === 'a'),
+    { room: 'a', connections: 0, users: 0 },
+  )
 })
 
 t.test('/ws: join refusals name the room and keep the connection', async (t) => {
@@ -132,7 +146,11 @@ t.test('slow consumers lose typing and presence first, then are closed', async (
   t.match(ann.last('presence'), { userId: 'bob', online: false })
   slow.buffered = 0
   const back = await world.connect('bob', { room: 'lobby', since: 1 })
-  t.same(back.frames('message').map((m) => m.message.seq), [2], 'recovers with since')
+  t.same(
+    back.frames('message').map((m) => m.message.seq),
+    [2],
+    'recovers with since',
+  )
 })
 
 t.test('frames sent right after connecting wait for the welcome', async (t) => {
@@ -146,7 +164,11 @@ t.test('frames sent right after connecting wait for the welcome', async (t) => {
   t.same(ann.frames(), [], 'nothing answered before the welcome')
   release()
   await world.settle()
-  t.same(ann.frames().map((f) => f.type), ['welcome', 'pong', 'message', 'ack'], 'the welcome first; then the ping is answered, and the send once stored')
+  t.same(
+    ann.frames().map((f) => f.type),
+    ['welcome', 'pong', 'message', 'ack'],
+    'the welcome first; then the ping is answered, and the send once stored',
+  )
   t.match(ann.frames()[0], { type: 'welcome', room: 'lobby', seq: 0 })
   matchAll(t, ann.frames('ack'), [{ id: 'k1', seq: 1 }], 'the early send is stored, not refused as not joined')
 })
@@ -157,7 +179,10 @@ t.test('sessions expiring at the same instant share one timer and each closes wi
   const clients = await Promise.all(['a', 'b', 'c'].map((u) => world.connect(u, { room: 'lobby', expiresAt: at })))
   await clients[0]!.disconnect()
   await world.advance(1000)
-  t.same(clients.map((c) => c.closedWith?.code), [1000, 4401, 4401])
+  t.same(
+    clients.map((c) => c.closedWith?.code),
+    [1000, 4401, 4401],
+  )
 })
 
 t.test('a room socket: refusals carry its room; a frame naming another room is refused', async (t) => {

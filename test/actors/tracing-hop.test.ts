@@ -47,18 +47,23 @@ t.test('a message sent on node A to a room owned by node B is one trace across b
   t.equal(a.cluster.isLocal(room), false, 'the room lives on n2')
   const upgrade = '00-5f0e1a2b000000000000000000000abc-00000000000000aa-01'
   const ann = recordingSocket()
-  const session = a.host.openSession({ user: { id: 'ann' }, socket: ann.port, room: { roomId: room }, traceparent: upgrade })
+  const session = a.host.openSession({
+    user: { id: 'ann' },
+    socket: ann.port,
+    room: { roomId: room },
+    traceparent: upgrade,
+  })
   await advance(100)
   t.equal(ann.frames[0]?.type, 'welcome', 'entered through the link')
   // The room socket's entry is part of its upgrade's trace, across the hop.
   const [opening] = a.tracer.byName('link.open')
   t.equal(opening!.kind, 'client')
-  t.equal(opening!.traceId, upgrade.slice(3, 35), 'in the upgrade\'s trace')
+  t.equal(opening!.traceId, upgrade.slice(3, 35), "in the upgrade's trace")
   t.equal(opening!.parentSpanId, upgrade.slice(36, 52))
   const [opened] = b.tracer.byName('link.open')
   t.equal(opened!.kind, 'server')
   t.equal(opened!.traceId, opening!.traceId)
-  t.equal(opened!.parentSpanId, opening!.spanId, 'the owner continues the entry\'s trace')
+  t.equal(opened!.parentSpanId, opening!.spanId, "the owner continues the entry's trace")
   t.match(opened!.attributes, { room_id: room, node: 'n2', user_id: 'ann', peer: 'n1' })
   t.ok(opening!.status.ok && opened!.status.ok)
   t.ok(opening!.end !== undefined && opened!.end !== undefined, 'both ended once the connection is in')
@@ -73,7 +78,7 @@ t.test('a message sent on node A to a room owned by node B is one trace across b
   t.not(frame!.end, undefined, 'ended at the ack, which came back over the link')
   const [hop] = a.tracer.byName('link.send')
   t.equal(hop!.kind, 'client')
-  t.equal(hop!.parentSpanId, frame!.spanId, 'the hop is the frame span\'s child')
+  t.equal(hop!.parentSpanId, frame!.spanId, "the hop is the frame span's child")
   t.match(hop!.attributes, { room_id: room, node: 'n1', peer: 'n2' })
 
   const [served] = b.tracer.byName('link.frame')
@@ -96,7 +101,7 @@ t.test('a message sent on node A to a room owned by node B is one trace across b
   for (const n of nodes) await n.host.drain()
 })
 
-t.test('a join over /ws: the entry\'s hop is a child of the join frame\'s span', async (t) => {
+t.test("a join over /ws: the entry's hop is a child of the join frame's span", async (t) => {
   const { nodes, advance } = await tracedNodes()
   const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]]
   const room = Array.from({ length: 100 }, (_, i) => `room${i}`).find((r) => ownerOf(r, ['n1', 'n2']) === 'n2')!

@@ -39,8 +39,14 @@ t.test('a send: frame send linked to the upgrade, a commit linked to it, a broad
   t.ok(commit!.status.ok)
 
   const [broadcast] = spans.byName('room.broadcast')
-  t.match(broadcast!.attributes, { room_id: 'lobby', seq: ack.seq, message_id: ack.messageId, user_id: 'ann', recipients: 3 })
-  t.equal(broadcast!.traceId, frame!.traceId, 'the broadcast is in the send\'s trace')
+  t.match(broadcast!.attributes, {
+    room_id: 'lobby',
+    seq: ack.seq,
+    message_id: ack.messageId,
+    user_id: 'ann',
+    recipients: 3,
+  })
+  t.equal(broadcast!.traceId, frame!.traceId, "the broadcast is in the send's trace")
   t.equal(broadcast!.parentSpanId, frame!.spanId)
 
   t.same(spans.open(), [], 'every span ended')
@@ -57,7 +63,10 @@ t.test('other frames end at dispatch; a refusal marks the frame span failed', as
   ann.write({ type: 'typing', room: 'lobby', active: true })
   ann.write({ type: 'send', room: 'elsewhere', id: 'x1', text: secret })
   await world.settle()
-  t.same(spans.byName('frame join').map((s) => [s.attributes.room_id, s.status.ok]), [['lobby', true]])
+  t.same(
+    spans.byName('frame join').map((s) => [s.attributes.room_id, s.status.ok]),
+    [['lobby', true]],
+  )
   t.equal(spans.byName('frame ping').length, 1)
   t.equal(spans.byName('frame typing').length, 1)
   const [refused] = spans.byName('frame send')
@@ -104,14 +113,21 @@ t.test('group commit: one commit span for five sends, with five links', async (t
   release()
   await world.settle()
   const commits = spans.byName('room.commit')
-  t.same(commits.map((c) => c.attributes['batch.size']), [1, 5])
+  t.same(
+    commits.map((c) => c.attributes['batch.size']),
+    [1, 5],
+  )
   const sends = spans.byName('frame send').slice(1)
   t.same(commits[1]!.links, sends.map(spanId), 'linked to each send of its batch, in order')
   t.same(commits[1]!.attributes['seq.first'], 2)
   t.same(commits[1]!.attributes['seq.last'], 6)
   const broadcasts = spans.byName('room.broadcast')
   t.equal(broadcasts.length, 6, 'one broadcast span per message')
-  t.same(broadcasts.slice(1).map((b) => b.traceId), sends.map((s) => s.traceId), 'each in its send\'s trace')
+  t.same(
+    broadcasts.slice(1).map((b) => b.traceId),
+    sends.map((s) => s.traceId),
+    "each in its send's trace",
+  )
   t.same(spans.open(), [])
 })
 
@@ -138,7 +154,7 @@ t.test('without a tracer nothing is recorded, and frames carry no trace', async 
   t.equal(world.host.tracer, noopTracer)
   const recorder = new SpanRecorder(world.clock)
   const traced = await createWorld({ tracer: recorder })
-  t.equal(traced.spans, recorder, 'a recorder given is the world\'s spans')
+  t.equal(traced.spans, recorder, "a recorder given is the world's spans")
 })
 
 t.test('a send resent after a move keeps its span: the commit where the room lives next links to it', async (t) => {
@@ -157,11 +173,14 @@ t.test('a send resent after a move keeps its span: the commit where the room liv
   release()
   await handOff
   await world.settle()
-  t.same(ann.frames('ack').map((a) => a.id), ['k0', 'k1'])
+  t.same(
+    ann.frames('ack').map((a) => a.id),
+    ['k0', 'k1'],
+  )
   const k1 = spans.byName('frame send')[1]!
   const commits = spans.byName('room.commit')
   t.equal(commits.length, 2, 'one commit on each actor')
-  t.same(commits[1]!.links, [spanId(k1)], 'the new actor\'s commit links to the resent send')
+  t.same(commits[1]!.links, [spanId(k1)], "the new actor's commit links to the resent send")
   t.ok(k1.status.ok)
   t.not(k1.end, undefined, 'ended at its ack from the new actor')
   t.same(spans.open(), [])

@@ -14,7 +14,8 @@ const cited = [...new Set([...doc.matchAll(/bench\/results\/runs\/([A-Za-z0-9._-
 
 function rendered(name: string): string[] {
   const data = JSON.parse(readFileSync(`bench/results/runs/${name}.json`, 'utf8')) as Record<string, unknown>
-  if (Array.isArray(data.scenarios)) return markdown(data.scenarios as ScenarioResult[], data.machine as Record<string, unknown>).split('\n')
+  if (Array.isArray(data.scenarios))
+    return markdown(data.scenarios as ScenarioResult[], data.machine as Record<string, unknown>).split('\n')
   if (data.benchmark === 'dynamodb-store') return dynamoTable(data as unknown as DynamoResult).split('\n')
   if (data.benchmark === 'cluster') return clusterTable(data as unknown as ClusterResult).split('\n')
   if (data.benchmark === 'tracing') return tracingTable(data as unknown as TracingResult).split('\n')
@@ -22,7 +23,8 @@ function rendered(name: string): string[] {
 }
 
 /** Lines of the doc that state a measured result: table rows and goal verdicts. */
-const resultLine = /^\| (fanout|rooms|connect|memory) \||^\| (one append per message|group commit, batches of|readPage 50,|cross-node fan-out|failover \(kill -9\)|drain handoff|tracing (off|on))|^- \w+ \w+ [≤≥] [\d.]+x \w[\w-]*: /
+const resultLine =
+  /^\| (fanout|rooms|connect|memory) \||^\| (one append per message|group commit, batches of|readPage 50,|cross-node fan-out|failover \(kill -9\)|drain handoff|tracing (off|on))|^- \w+ \w+ [≤≥] [\d.]+x \w[\w-]*: /
 
 t.test('docs/benchmarks.md cites committed runs, and every published row is rendered from one', async (t) => {
   t.ok(cited.length >= 2, `runs cited: ${cited.join(', ')}`)

@@ -22,14 +22,22 @@ t.test('statfs magic numbers name the filesystem; only in-memory ones are refuse
 // /dev/shm is tmpfs on Linux; elsewhere there is no tmpfs to try.
 const shm = existsSync('/dev/shm') && filesystemOf('/dev/shm').type === 'tmpfs' ? '/dev/shm' : undefined
 
-t.test('the harness refuses a data directory on tmpfs before it starts anything', { skip: !shm && 'no tmpfs at /dev/shm' }, async (t) => {
-  t.match(refusal(shm!), /on tmpfs: fsync costs nothing/)
-  const dir = mkdtempSync(join(shm!, 'guildhall-bench-test-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const out = spawnSync(process.execPath, ['bench/run.ts', '--quick', '--only=memory', '--systems=guildhall', `--data-dir=${dir}`], {
-    encoding: 'utf8',
-    timeout: 60_000,
-  })
-  t.equal(out.status, 2)
-  t.match(out.stdout + out.stderr, /refused: .* is on tmpfs/)
-})
+t.test(
+  'the harness refuses a data directory on tmpfs before it starts anything',
+  { skip: !shm && 'no tmpfs at /dev/shm' },
+  async (t) => {
+    t.match(refusal(shm!), /on tmpfs: fsync costs nothing/)
+    const dir = mkdtempSync(join(shm!, 'guildhall-bench-test-'))
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+    const out = spawnSync(
+      process.execPath,
+      ['bench/run.ts', '--quick', '--only=memory', '--systems=guildhall', `--data-dir=${dir}`],
+      {
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    )
+    t.equal(out.status, 2)
+    t.match(out.stdout + out.stderr, /refused: .* is on tmpfs/)
+  },
+)

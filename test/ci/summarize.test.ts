@@ -36,16 +36,23 @@ t.test('a bail-out is a failure, and the files it kept from running are named', 
   t.equal(status, 1)
 })
 
-t.test('a failing leaf counts once, not again at each failing ancestor; a crash after passing asserts counts; an all-skipped file fails', async (t) => {
-  const { lines, status } = summarize(t, fixture('nested.tap'), project(t, ['a.test.mjs', 'b.test.mjs', 'c.test.mjs']))
-  t.same(lines, [
-    'FAILED: test/a.test.mjs > outer > inner > leaf fails',
-    'FAILED: test/c.test.mjs (exit code 3)',
-    'FAILED: test/b.test.mjs: ran no assertion (2 skipped)',
-    '4 passed, 3 failed, 2 skipped',
-  ])
-  t.equal(status, 1)
-})
+t.test(
+  'a failing leaf counts once, not again at each failing ancestor; a crash after passing asserts counts; an all-skipped file fails',
+  async (t) => {
+    const { lines, status } = summarize(
+      t,
+      fixture('nested.tap'),
+      project(t, ['a.test.mjs', 'b.test.mjs', 'c.test.mjs']),
+    )
+    t.same(lines, [
+      'FAILED: test/a.test.mjs > outer > inner > leaf fails',
+      'FAILED: test/c.test.mjs (exit code 3)',
+      'FAILED: test/b.test.mjs: ran no assertion (2 skipped)',
+      '4 passed, 3 failed, 2 skipped',
+    ])
+    t.equal(status, 1)
+  },
+)
 
 t.test('an expected test file missing from the run fails it, by name', async (t) => {
   const { lines, status } = summarize(t, fixture('green.tap'), project(t, ['a.test.mjs', 'b.test.mjs', 'c.test.mjs']))

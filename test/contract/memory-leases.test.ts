@@ -16,7 +16,11 @@ t.test('faults: failNext rejects with nothing applied, or after applying', async
   t.same(await leases.list(), [], 'nothing applied')
   leases.failNext(1, 'renew', { afterApply: true })
   await t.rejects(leases.renew(lease('n1')), LeaseFaultError)
-  t.same((await leases.list()).map((l) => l.version), [1], 'applied, answer lost')
+  t.same(
+    (await leases.list()).map((l) => l.version),
+    [1],
+    'applied, answer lost',
+  )
   leases.failNext(2)
   await t.rejects(leases.list(), LeaseFaultError)
   await t.rejects(leases.remove('n1'), LeaseFaultError)
@@ -34,7 +38,11 @@ t.test('faults: views share the table, not their faults (a node cut off from the
   }
   await t.rejects(a.renew(lease('a')), { message: 'partitioned' })
   await b.renew(lease('b'))
-  t.same((await b.list()).map((l) => l.id), ['b'], "a's renewal never reached the table")
+  t.same(
+    (await b.list()).map((l) => l.id),
+    ['b'],
+    "a's renewal never reached the table",
+  )
   t.same(seen, ['a:renew:a'])
 })
 
@@ -47,12 +55,18 @@ t.test('faults: stall holds calls until released; released with an error, applie
   t.equal(done, false)
   release()
   await pending
-  t.same((await leases.list()).map((l) => l.version), [1])
+  t.same(
+    (await leases.list()).map((l) => l.version),
+    [1],
+  )
   const fail = leases.stall()
   const lost = leases.renew(lease('n1'))
   fail(new Error('timeout'))
   await t.rejects(lost, { message: 'timeout' })
-  t.same((await leases.list()).map((l) => l.version), [1])
+  t.same(
+    (await leases.list()).map((l) => l.version),
+    [1],
+  )
 })
 
 t.test('hook: an async hook delays the call until it resolves', async (t) => {

@@ -37,7 +37,10 @@ t.test('faults: failCall fails only the nth call, counted when made', async (t) 
   store.faults.failCall(3, 'append')
   const calls = [1, 2, 3, 4].map((seq) => store.append(`r${seq}`, 0, messages(`r${seq}`, 1, 1)))
   const results = await Promise.allSettled(calls)
-  t.same(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled'])
+  t.same(
+    results.map((r) => r.status),
+    ['fulfilled', 'fulfilled', 'rejected', 'fulfilled'],
+  )
   t.equal(await store.findByClientId('r3', 'alice', 'c1'), undefined)
 })
 
@@ -61,7 +64,11 @@ t.test('faults: stall holds writes until released, in order', async (t) => {
   await Promise.all([a, b])
   t.same(done, [1, 2])
   await store.append('lobby', 2, messages('lobby', 3, 1))
-  t.same((await store.readPage('lobby', { limit: 10 })).messages.map((m) => m.seq), [1, 2, 3], 'calls after the release are not stalled')
+  t.same(
+    (await store.readPage('lobby', { limit: 10 })).messages.map((m) => m.seq),
+    [1, 2, 3],
+    'calls after the release are not stalled',
+  )
 })
 
 t.test('faults: a stall released with an error rejects and applies nothing', async (t) => {

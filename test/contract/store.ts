@@ -6,7 +6,13 @@
  * storage service outlives a process). Timing-free: nothing here waits for a clock.
  */
 import type { Test } from 'tap'
-import { DuplicateMessageError, FencedError, SeqConflictError, type Store, type StoredMessage } from '../../actors/store.ts'
+import {
+  DuplicateMessageError,
+  FencedError,
+  SeqConflictError,
+  type Store,
+  type StoredMessage,
+} from '../../actors/store.ts'
 
 export interface StoreUnderTest {
   store: Store
@@ -24,7 +30,15 @@ export const tsOf = (seq: number): number => T0 + seq * 10
 export function messages(roomId: string, from: number, n: number, senderId = 'alice'): StoredMessage[] {
   return Array.from({ length: n }, (_, i) => {
     const seq = from + i
-    return { id: `m-${roomId.replace('#', '_')}-${seq}`, seq, roomId, senderId, text: `hello ${seq}`, ts: tsOf(seq), clientId: `c${seq}` }
+    return {
+      id: `m-${roomId.replace('#', '_')}-${seq}`,
+      seq,
+      roomId,
+      senderId,
+      text: `hello ${seq}`,
+      ts: tsOf(seq),
+      clientId: `c${seq}`,
+    }
   })
 }
 
@@ -95,7 +109,15 @@ export function storeContract(t: Test, name: string, makeStore: () => Promise<St
 
   check('messages round-trip exactly', async (store, _, t) => {
     const text = 'héllo 👋 "quoted" \\ back\nslash ' + '🎉'.repeat(3990)
-    const m: StoredMessage = { id: 'Ab_-9', seq: 1, roomId: 'lobby', senderId: 'user|42', text, ts: tsOf(1), clientId: 'k#1 ü' }
+    const m: StoredMessage = {
+      id: 'Ab_-9',
+      seq: 1,
+      roomId: 'lobby',
+      senderId: 'user|42',
+      text,
+      ts: tsOf(1),
+      clientId: 'k#1 ü',
+    }
     await store.append('lobby', 0, [m])
     t.same((await store.readPage('lobby', { limit: 1 })).messages, [m])
     t.same(await store.findByClientId('lobby', 'user|42', 'k#1 ü'), m)
@@ -114,7 +136,11 @@ export function storeContract(t: Test, name: string, makeStore: () => Promise<St
     t.equal(await store.findByClientId('lobby', 'alice', 'c4'), undefined)
     t.equal((await store.loadRoom('empty', { recentLimit: 1, idempotencySince: 0 })).seq, 0)
     await store.append('lobby', 3, messages('lobby', 4, 1))
-    t.equal((await store.loadRoom('lobby', { recentLimit: 1, idempotencySince: 0 })).seq, 4, 'the right head still works')
+    t.equal(
+      (await store.loadRoom('lobby', { recentLimit: 1, idempotencySince: 0 })).seq,
+      4,
+      'the right head still works',
+    )
   })
 
   check('concurrent appends at the same head: exactly one wins', async (store, _, t) => {
@@ -137,7 +163,10 @@ export function storeContract(t: Test, name: string, makeStore: () => Promise<St
       { ...messages('lobby', 2, 1)[0]!, senderId: 'bob', clientId: 'fresh' },
       { ...messages('lobby', 3, 1)[0]!, clientId: 'c1' },
     ]
-    const err = await store.append('lobby', 1, batch).then(() => undefined, (e: unknown) => e)
+    const err = await store.append('lobby', 1, batch).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
     t.type(err, DuplicateMessageError, 'alice already sent c1: DuplicateMessageError')
     t.match(err, { senderId: 'alice', clientId: 'c1' }, 'naming the key, so the runtime can look up the original')
     t.equal((await store.loadRoom('lobby', { recentLimit: 10, idempotencySince: 0 })).seq, 1)
@@ -150,7 +179,11 @@ export function storeContract(t: Test, name: string, makeStore: () => Promise<St
 
     await store.append('lobby', 1, [{ ...messages('lobby', 2, 1)[0]!, senderId: 'bob', clientId: 'c1' }])
     await store.append('other', 0, messages('other', 1, 1))
-    t.equal((await store.findByClientId('lobby', 'bob', 'c1'))?.seq, 2, 'the same client id from another sender is fine')
+    t.equal(
+      (await store.findByClientId('lobby', 'bob', 'c1'))?.seq,
+      2,
+      'the same client id from another sender is fine',
+    )
     t.equal((await store.findByClientId('other', 'alice', 'c1'))?.roomId, 'other', 'and in another room')
   })
 
@@ -168,10 +201,19 @@ export function storeContract(t: Test, name: string, makeStore: () => Promise<St
     ]
     const batch = pairs.map(([senderId, clientId], i) => ({ ...messages('lobby', i + 1, 1)[0]!, senderId, clientId }))
     await store.append('lobby', 0, batch)
-    t.equal((await store.loadRoom('lobby', { recentLimit: 10, idempotencySince: 0 })).seq, pairs.length, 'every one stored')
-    for (const m of batch) t.same(await store.findByClientId('lobby', m.senderId, m.clientId), m, JSON.stringify([m.senderId, m.clientId]))
+    t.equal(
+      (await store.loadRoom('lobby', { recentLimit: 10, idempotencySince: 0 })).seq,
+      pairs.length,
+      'every one stored',
+    )
+    for (const m of batch)
+      t.same(await store.findByClientId('lobby', m.senderId, m.clientId), m, JSON.stringify([m.senderId, m.clientId]))
     const again = { ...messages('lobby', pairs.length + 1, 1)[0]!, senderId: 'a\u0000b', clientId: 'c' }
-    await t.rejects(store.append('lobby', pairs.length, [again]), DuplicateMessageError, 'and each is still a duplicate of itself')
+    await t.rejects(
+      store.append('lobby', pairs.length, [again]),
+      DuplicateMessageError,
+      'and each is still a duplicate of itself',
+    )
   })
 
   check('readPage: newest, before, after, limits and more', async (store, _, t) => {
@@ -289,9 +331,17 @@ export function storeContract(t: Test, name: string, makeStore: () => Promise<St
     t.equal(pages, 3)
     t.same(await store.listGuildMembers('g', { limit: 7 }), { members: order }, 'exactly all: no next')
     t.same(await store.listGuildMembers('g', { limit: 2, after: 'b' }), { members: ['b#c', 'z'], next: 'z' })
-    t.same(await store.listGuildMembers('g', { limit: 5, after: 'gone' }), { members: ['z', '\uff5e', '😀x'] }, 'after a removed member')
+    t.same(
+      await store.listGuildMembers('g', { limit: 5, after: 'gone' }),
+      { members: ['z', '\uff5e', '😀x'] },
+      'after a removed member',
+    )
     t.same(await store.listGuildMembers('none', { limit: 5 }), { members: [] })
-    t.same(await store.listRoomMembers('g', { limit: 5 }), { members: ['room-member'] }, 'room members apart from guild members')
+    t.same(
+      await store.listRoomMembers('g', { limit: 5 }),
+      { members: ['room-member'] },
+      'room members apart from guild members',
+    )
     t.same(await store.listRoomMembers('lobby', { limit: 5 }), { members: [] })
   })
 
@@ -317,11 +367,19 @@ export function storeContract(t: Test, name: string, makeStore: () => Promise<St
     t.same(await store.getRoom('fresh'), { roomId: 'fresh', visibility: 'public' })
     await store.putRoom({ roomId: 'staff', visibility: 'private' })
     t.equal(await store.createRoom({ roomId: 'staff', visibility: 'public' }), false)
-    t.same(await store.getRoom('staff'), { roomId: 'staff', visibility: 'private' }, "an admin's private room stays private")
+    t.same(
+      await store.getRoom('staff'),
+      { roomId: 'staff', visibility: 'private' },
+      "an admin's private room stays private",
+    )
     await store.putRoom({ roomId: 'shut', visibility: 'public' })
     await store.closeRoom('shut')
     t.equal(await store.createRoom({ roomId: 'shut', visibility: 'public' }), false)
-    t.same(await store.getRoom('shut'), { roomId: 'shut', visibility: 'public', closed: true }, 'a closed room stays closed')
+    t.same(
+      await store.getRoom('shut'),
+      { roomId: 'shut', visibility: 'public', closed: true },
+      'a closed room stays closed',
+    )
     // Both at once: exactly one of them creates.
     const both = await Promise.all([
       store.createRoom({ roomId: 'race', visibility: 'public' }),
@@ -344,7 +402,11 @@ export function storeContract(t: Test, name: string, makeStore: () => Promise<St
     await fill(store, 'lobby', 4)
     await fill(store, 'GUILD#lobby', 2)
     await fill(store, 'GUILD#g', 3)
-    for (const [room, head] of [['lobby', 4], ['GUILD#lobby', 2], ['GUILD#g', 3]] as const) {
+    for (const [room, head] of [
+      ['lobby', 4],
+      ['GUILD#lobby', 2],
+      ['GUILD#g', 3],
+    ] as const) {
       const snap = await store.loadRoom(room, { recentLimit: 10, idempotencySince: 0 })
       t.equal(snap.seq, head, `${room} has its own seq`)
       t.same(new Set(snap.recent.map((m) => m.roomId)), new Set([room]))
@@ -412,58 +474,97 @@ export function storeContract(t: Test, name: string, makeStore: () => Promise<St
     t.same(await store.roomOwnership('lobby'), { node: 'n1', epoch: 1 })
     t.same(await store.claimRoom('lobby', 'n2'), { epoch: 2, previous: { node: 'n1', epoch: 1 } }, 'taken over')
     t.same(await store.roomOwnership('lobby'), { node: 'n2', epoch: 2 })
-    t.same(await store.claimRoom('lobby', 'n2'), { epoch: 3, previous: { node: 'n2', epoch: 2 } }, 'a claim by the owner raises it too')
+    t.same(
+      await store.claimRoom('lobby', 'n2'),
+      { epoch: 3, previous: { node: 'n2', epoch: 2 } },
+      'a claim by the owner raises it too',
+    )
     t.same(await store.claimRoom('GUILD#lobby', 'n1'), { epoch: 1, previous: { epoch: 0 } }, 'per room')
     t.same(await store.roomOwnership('other'), { epoch: 0 })
   })
 
   check('ownership: an append with a stale fence is refused whole; the current fence writes', async (store, _, t) => {
     if (!hasOwnership(store, t)) return
-    await t.rejects(store.append('lobby', 0, messages('lobby', 1, 1), 1), FencedError, 'a room never claimed has no epoch to match')
+    await t.rejects(
+      store.append('lobby', 0, messages('lobby', 1, 1), 1),
+      FencedError,
+      'a room never claimed has no epoch to match',
+    )
     const { epoch: old } = await store.claimRoom('lobby', 'n1')
     await store.append('lobby', 0, messages('lobby', 1, 2), old)
     const { epoch: current } = await store.claimRoom('lobby', 'n2')
     const late = messages('lobby', 3, 2)
     await t.rejects(store.append('lobby', 2, late, old), FencedError, 'the old owner, at the right head')
-    await t.rejects(store.append('lobby', 5, messages('lobby', 6, 1, 'bob'), old), FencedError, 'at a wrong head too: the fence is what it must learn')
+    await t.rejects(
+      store.append('lobby', 5, messages('lobby', 6, 1, 'bob'), old),
+      FencedError,
+      'at a wrong head too: the fence is what it must learn',
+    )
     t.equal((await store.loadRoom('lobby', { recentLimit: 10, idempotencySince: 0 })).seq, 2, 'head unchanged')
     t.same(seqs((await store.readPage('lobby', { limit: 10 })).messages), [1, 2], 'nothing readable')
     t.equal(await store.findByClientId('lobby', 'alice', 'c3'), undefined, 'its idempotency key not taken')
-    await t.rejects(store.append('lobby', 1, messages('lobby', 2, 1, 'bob'), current), SeqConflictError, 'the right fence at a wrong head')
+    await t.rejects(
+      store.append('lobby', 1, messages('lobby', 2, 1, 'bob'), current),
+      SeqConflictError,
+      'the right fence at a wrong head',
+    )
     await store.append('lobby', 2, late, current)
     t.equal((await store.findByClientId('lobby', 'alice', 'c3'))?.seq, 3, 'the same messages, with the current fence')
-    await t.rejects(store.append('lobby', 4, messages('lobby', 5, 1), old), FencedError, 'and the old fence stays refused')
+    await t.rejects(
+      store.append('lobby', 4, messages('lobby', 5, 1), old),
+      FencedError,
+      'and the old fence stays refused',
+    )
     await store.append('lobby', 4, messages('lobby', 5, 1))
-    t.equal((await store.loadRoom('lobby', { recentLimit: 1, idempotencySince: 0 })).seq, 5, 'an append without fence ignores ownership')
+    t.equal(
+      (await store.loadRoom('lobby', { recentLimit: 1, idempotencySince: 0 })).seq,
+      5,
+      'an append without fence ignores ownership',
+    )
   })
 
-  check('ownership: release clears the owner, keeps the epoch, only for the owner at its epoch', async (store, _, t) => {
-    if (!hasOwnership(store, t)) return
-    t.equal(await store.releaseRoom('lobby', 'n1', 0), false, 'never claimed')
-    await store.claimRoom('lobby', 'n1')
-    await store.claimRoom('lobby', 'n2')
-    t.equal(await store.releaseRoom('lobby', 'n1', 1), false, 'the old owner at its stale epoch')
-    t.equal(await store.releaseRoom('lobby', 'n1', 2), false, 'another node at the current epoch')
-    t.equal(await store.releaseRoom('lobby', 'n2', 1), false, 'the owner at a stale epoch')
-    t.same(await store.roomOwnership('lobby'), { node: 'n2', epoch: 2 }, 'nothing changed')
-    t.equal(await store.releaseRoom('lobby', 'n2', 2), true, 'the owner at its epoch')
-    t.same(await store.roomOwnership('lobby'), { epoch: 2 }, 'no owner, the epoch kept')
-    t.equal(await store.releaseRoom('lobby', 'n2', 2), true, 'released again (a retry): still true')
-    t.equal(await store.releaseRoom('lobby', 'n1', 2), false, 'but not for another node')
-    t.same(await store.claimRoom('lobby', 'n3'), { epoch: 3, previous: { epoch: 2 } }, 'the next claim: epoch + 1, a clean handoff')
-    t.equal(await store.releaseRoom('lobby', 'n2', 2), false, 'a release after the next claim')
-    t.same(await store.roomOwnership('lobby'), { node: 'n3', epoch: 3 })
-  })
+  check(
+    'ownership: release clears the owner, keeps the epoch, only for the owner at its epoch',
+    async (store, _, t) => {
+      if (!hasOwnership(store, t)) return
+      t.equal(await store.releaseRoom('lobby', 'n1', 0), false, 'never claimed')
+      await store.claimRoom('lobby', 'n1')
+      await store.claimRoom('lobby', 'n2')
+      t.equal(await store.releaseRoom('lobby', 'n1', 1), false, 'the old owner at its stale epoch')
+      t.equal(await store.releaseRoom('lobby', 'n1', 2), false, 'another node at the current epoch')
+      t.equal(await store.releaseRoom('lobby', 'n2', 1), false, 'the owner at a stale epoch')
+      t.same(await store.roomOwnership('lobby'), { node: 'n2', epoch: 2 }, 'nothing changed')
+      t.equal(await store.releaseRoom('lobby', 'n2', 2), true, 'the owner at its epoch')
+      t.same(await store.roomOwnership('lobby'), { epoch: 2 }, 'no owner, the epoch kept')
+      t.equal(await store.releaseRoom('lobby', 'n2', 2), true, 'released again (a retry): still true')
+      t.equal(await store.releaseRoom('lobby', 'n1', 2), false, 'but not for another node')
+      t.same(
+        await store.claimRoom('lobby', 'n3'),
+        { epoch: 3, previous: { epoch: 2 } },
+        'the next claim: epoch + 1, a clean handoff',
+      )
+      t.equal(await store.releaseRoom('lobby', 'n2', 2), false, 'a release after the next claim')
+      t.same(await store.roomOwnership('lobby'), { node: 'n3', epoch: 3 })
+    },
+  )
 
   check('ownership: concurrent claims each get their own epoch, in one order', async (store, sut, t) => {
     if (!hasOwnership(store, t)) return
     const nodes = ['n1', 'n2', 'n3', 'n4', 'n5']
     const claims = await Promise.all(nodes.map((n) => store.claimRoom('lobby', n)))
-    t.same(claims.map((c) => c.epoch).sort((a, b) => a - b), [1, 2, 3, 4, 5], 'five distinct epochs')
+    t.same(
+      claims.map((c) => c.epoch).sort((a, b) => a - b),
+      [1, 2, 3, 4, 5],
+      'five distinct epochs',
+    )
     const byEpoch = new Map(claims.map((c, i) => [c.epoch, { node: nodes[i]!, claim: c }]))
     for (const [epoch, { claim }] of byEpoch) {
       const before = byEpoch.get(epoch - 1)
-      t.same(claim.previous, before ? { node: before.node, epoch: epoch - 1 } : { epoch: 0 }, `epoch ${epoch} replaced the claim before it`)
+      t.same(
+        claim.previous,
+        before ? { node: before.node, epoch: epoch - 1 } : { epoch: 0 },
+        `epoch ${epoch} replaced the claim before it`,
+      )
     }
     const last = byEpoch.get(5)!.node
     t.same(await store.roomOwnership('lobby'), { node: last, epoch: 5 }, 'the last claim owns the room')

@@ -31,7 +31,12 @@ t.test('GET /admin/rooms/:roomId: owner, epoch 0, latest seq; guild ids too; bad
   await say(c, 'm2', 'two')
   const { node } = (await admin(s, 'GET', '/admin/cluster')).body as { node: string }
   t.same((await admin(s, 'GET', `/admin/rooms/${room}`)).body, { room, owner: node, epoch: 0, seq: 2 })
-  t.same((await admin(s, 'GET', '/admin/rooms/GUILD%23nobody')).body, { room: 'GUILD#nobody', owner: node, epoch: 0, seq: 0 })
+  t.same((await admin(s, 'GET', '/admin/rooms/GUILD%23nobody')).body, {
+    room: 'GUILD#nobody',
+    owner: node,
+    epoch: 0,
+    seq: 0,
+  })
   const bad = await admin(s, 'GET', '/admin/rooms/no%20spaces')
   t.equal(bad.status, 400)
   t.equal((bad.body as { error: string }).error, 'invalid_room')

@@ -139,7 +139,10 @@ t.test('a client that sends pings and never reads is not read: its pongs stay ne
   await floodWithoutReading(c, watch('pinger'), Array(n).fill('{"type":"ping"}'), is('pong'))
   const w = watch('pinger')
   t.equal(c.seen(is('pong')).length, n, 'every ping was answered once the client read')
-  t.ok(w.maxBuffered < 3 * s.limits.readPauseBytes, `queued at most ${w.maxBuffered} bytes (readPauseBytes ${s.limits.readPauseBytes})`)
+  t.ok(
+    w.maxBuffered < 3 * s.limits.readPauseBytes,
+    `queued at most ${w.maxBuffered} bytes (readPauseBytes ${s.limits.readPauseBytes})`,
+  )
   await c.close()
 })
 
@@ -158,7 +161,10 @@ t.test('rate_limited replies to a client that never reads stay near readPauseByt
   const limited = c.seen(is('error', { code: 'rate_limited' })).length
   t.equal(limited + c.seen(is('ack')).length, n, 'every send was answered once the client read')
   t.ok(limited > n - 100, `${limited} refusals`)
-  t.ok(w.maxBuffered < 5 * s.limits.readPauseBytes, `queued at most ${w.maxBuffered} bytes (readPauseBytes ${s.limits.readPauseBytes})`)
+  t.ok(
+    w.maxBuffered < 5 * s.limits.readPauseBytes,
+    `queued at most ${w.maxBuffered} bytes (readPauseBytes ${s.limits.readPauseBytes})`,
+  )
   await c.close()
 })
 

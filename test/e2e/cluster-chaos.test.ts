@@ -23,7 +23,12 @@ t.test('eight rooms through kill -9, join, pause, drain and join again', async (
   // One client per node per room: on /ws in even rooms, on /ws/rooms/:roomId in odd ones.
   for (const [i, room] of rooms.entries()) {
     const mode = i % 2 === 0 ? 'mux' : 'room'
-    members.set(room, await Promise.all(cluster.live.map((node) => Member.join(cluster, node, { user: `${room}-${node.id}`, room, mode }))))
+    members.set(
+      room,
+      await Promise.all(
+        cluster.live.map((node) => Member.join(cluster, node, { user: `${room}-${node.id}`, room, mode })),
+      ),
+    )
   }
   const hit: string[] = []
   const busiest = async () => {
@@ -59,6 +64,7 @@ t.test('eight rooms through kill -9, join, pause, drain and join again', async (
     },
   })
   t.comment(`faults hit ${hit.join(', ')}; live now ${cluster.live.map((n) => n.id).join(', ')}`)
-  for (const room of rooms) await verifyRoom(t, cluster, room, members.get(room)!, { via: cluster.live[0]!, allowClosesOn: hit })
+  for (const room of rooms)
+    await verifyRoom(t, cluster, room, members.get(room)!, { via: cluster.live[0]!, allowClosesOn: hit })
   await Promise.all([...members.values()].flat().map((m) => m.close()))
 })

@@ -58,11 +58,18 @@ t.test('a fourth node joins under load: its rooms move live, nothing lost, no so
     t.equal((await cluster.roomInfo(cluster.live[0]!, room)).epoch, epochs.get(room), `${room} was not claimed again`)
   }
   for (const room of moving) {
-    const users = members.get(room)!.map((m) => m.user).sort()
-    const present = await until(`presence of ${room} to settle at n4`, async () => {
-      const p = await presenceOf(cluster, cluster.node('n1'), room)
-      return p.join() === users.join() ? p : undefined
-    }, 10_000).catch(async () => presenceOf(cluster, cluster.node('n1'), room))
+    const users = members
+      .get(room)!
+      .map((m) => m.user)
+      .sort()
+    const present = await until(
+      `presence of ${room} to settle at n4`,
+      async () => {
+        const p = await presenceOf(cluster, cluster.node('n1'), room)
+        return p.join() === users.join() ? p : undefined
+      },
+      10_000,
+    ).catch(async () => presenceOf(cluster, cluster.node('n1'), room))
     t.same(present, users, `presence of ${room} at n4 lists every member, nobody else`)
   }
   for (const room of all) await verifyRoom(t, cluster, room, members.get(room)!, { via: cluster.node('n4') })

@@ -23,7 +23,10 @@ t.test('a node with another CLUSTER_SECRET is not counted, and is not ready', as
     const v = await cluster.view(stranger)
     return v.nodes.length === 1 ? v : undefined
   })
-  t.same(own.nodes.map((n) => n.id), ['stranger'])
+  t.same(
+    own.nodes.map((n) => n.id),
+    ['stranger'],
+  )
   const ready = await fetch(`${stranger.http}/ready`)
   t.equal(ready.status, 503, 'the stranger keeps itself out of the load balancer')
   t.match(await ready.json(), { error: 'unavailable', message: /another CLUSTER_SECRET/ })
@@ -31,11 +34,17 @@ t.test('a node with another CLUSTER_SECRET is not counted, and is not ready', as
   // Several heartbeats later the members still see only each other.
   await new Promise((r) => setTimeout(r, 1_000))
   for (const n of [n1!, n2!]) {
-    t.same((await cluster.view(n)).nodes.map((x) => x.id), ['n1', 'n2'], `${n.id} does not count the stranger`)
+    t.same(
+      (await cluster.view(n)).nodes.map((x) => x.id),
+      ['n1', 'n2'],
+      `${n.id} does not count the stranger`,
+    )
     t.equal((await fetch(`${n.http}/ready`)).status, 200, `${n.id} is ready`)
   }
   // Rooms the stranger would have won with three nodes are served by the members.
-  const rooms = Array.from({ length: 40 }, (_, i) => `sec-${i}`).filter((r) => ownerOf(r, ['n1', 'n2', 'stranger']) === 'stranger').slice(0, 3)
+  const rooms = Array.from({ length: 40 }, (_, i) => `sec-${i}`)
+    .filter((r) => ownerOf(r, ['n1', 'n2', 'stranger']) === 'stranger')
+    .slice(0, 3)
   t.ok(rooms.length > 0)
   for (const room of rooms) {
     const m = await Member.join(cluster, n1!, { user: `u-${room}`, room })
@@ -51,7 +60,9 @@ t.test('a Deno node joins the Node nodes: one room, one order from both runtimes
   const nodeNode = cluster.all.find((n) => n.id === 'n1')!
   await until('everyone to see the Deno node', async () => {
     const views = await Promise.all([cluster.view(nodeNode), cluster.view(deno)])
-    return views.every((v) => v.nodes.some((n) => n.id === 'd1') && v.nodes.some((n) => n.id === 'n1')) ? true : undefined
+    return views.every((v) => v.nodes.some((n) => n.id === 'd1') && v.nodes.some((n) => n.id === 'n1'))
+      ? true
+      : undefined
   })
   // Rooms owned by each runtime, with members on the other.
   const ids = ['n1', 'n2', 'd1']

@@ -31,10 +31,15 @@ t.test('SIGSTOP of the owner past its lease, then SIGCONT: it stores nothing in 
     during: async () => {
       const paused = cluster.signal(owner, 'SIGSTOP')
       // Past its lease: the others dropped it and one of them claimed the room.
-      await cluster.settled(others().map((n) => n.id), others())
+      await cluster.settled(
+        others().map((n) => n.id),
+        others(),
+      )
       const survivor = members.find((m) => m.node.id !== owner)!
       await survivor.send()
-      await until('the room claimed again', async () => ((await cluster.roomInfo(others()[0]!, room)).epoch > epoch0 ? true : undefined))
+      await until('the room claimed again', async () =>
+        (await cluster.roomInfo(others()[0]!, room)).epoch > epoch0 ? true : undefined,
+      )
       // Its own clients kept sending while it was stopped: those frames wait in its sockets.
       cluster.signal(owner, 'SIGCONT')
       // It comes back to life and rejoins (a fresh lease version); the room stays fenced.
@@ -59,7 +64,10 @@ t.test('SIGSTOP of the owner, SIGCONT as soon as the others dropped it (before a
     after: 40,
     during: async () => {
       cluster.signal(owner, 'SIGSTOP')
-      await cluster.settled(others().map((n) => n.id), others())
+      await cluster.settled(
+        others().map((n) => n.id),
+        others(),
+      )
       cluster.signal(owner, 'SIGCONT')
       await cluster.settled()
     },
@@ -79,7 +87,10 @@ t.test('SIGSTOP of a gateway past its lease, then SIGCONT: its clients catch up 
     after: 60,
     during: async () => {
       cluster.signal(gateway.id, 'SIGSTOP')
-      await cluster.settled(others().map((n) => n.id), others())
+      await cluster.settled(
+        others().map((n) => n.id),
+        others(),
+      )
       // The room goes on without it.
       await members.find((m) => m.node !== gateway)!.send()
       cluster.signal(gateway.id, 'SIGCONT')

@@ -22,7 +22,10 @@ t.teardown(() => cluster?.stop())
 t.test('recovery far behind on another node while the room is busy', async (t) => {
   const room = 'far'
   const [a, b, c] = cluster.live
-  const senders = [await Member.join(cluster, a!, { user: 's1', room }), await Member.join(cluster, b!, { user: 's2', room })]
+  const senders = [
+    await Member.join(cluster, a!, { user: 's1', room }),
+    await Member.join(cluster, b!, { user: 's2', room }),
+  ]
   const token = await cluster.token('late')
   let stop = false
   const loads = senders.map((m) => m.load(() => stop, { inFlight: 4, gapMs: 5 }))
@@ -34,7 +37,11 @@ t.test('recovery far behind on another node while the room is busy', async (t) =
   const history = await verifyRoom(t, cluster, room, senders, { via: c! })
   await until('late to catch up', () => (late.seen(is('message')).length >= history.length - 5 ? true : undefined))
   const seqs = late.seen(is('message')).map((f) => (f.message as { seq: number }).seq)
-  t.same(seqs, Array.from({ length: history.length - 5 }, (_, i) => i + 6), `late client saw 6..${history.length} once, in order`)
+  t.same(
+    seqs,
+    Array.from({ length: history.length - 5 }, (_, i) => i + 6),
+    `late client saw 6..${history.length} once, in order`,
+  )
   await late.close()
   await Promise.all(senders.map((m) => m.close()))
 })
@@ -62,9 +69,20 @@ t.test('one /ws socket in rooms owned by every node; kill one owner: the others 
   })
   for (const [i, room] of rooms.entries()) {
     const history = await verifyRoom(t, cluster, room, [senders[i]!], { via: home })
-    await until(`mux to see ${room}`, () => (mux.seen((f: Frame) => f.type === 'message' && f.room === room).length >= history.length ? true : undefined), 15_000).catch(() => undefined)
-    const seqs = mux.seen((f: Frame) => f.type === 'message' && f.room === room).map((f) => (f.message as { seq: number }).seq)
-    t.same(seqs, history.map((m) => m.seq), `${room} (owner ${owners[i]}) on the shared /ws: every message once, in order`)
+    await until(
+      `mux to see ${room}`,
+      () =>
+        mux.seen((f: Frame) => f.type === 'message' && f.room === room).length >= history.length ? true : undefined,
+      15_000,
+    ).catch(() => undefined)
+    const seqs = mux
+      .seen((f: Frame) => f.type === 'message' && f.room === room)
+      .map((f) => (f.message as { seq: number }).seq)
+    t.same(
+      seqs,
+      history.map((m) => m.seq),
+      `${room} (owner ${owners[i]}) on the shared /ws: every message once, in order`,
+    )
   }
   t.equal(mux.ws.readyState, mux.ws.OPEN, 'the /ws socket stayed open')
   t.same(mux.seen(is('left')), [], 'no room was left')

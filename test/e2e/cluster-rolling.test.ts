@@ -20,7 +20,9 @@ t.teardown(() => cluster?.stop())
 
 t.test('rolling deploy under load: every node replaced, nothing lost, only drained nodes close sockets', async (t) => {
   const rooms = ['roll-a', 'roll-b']
-  const members = new Map(await Promise.all(rooms.map(async (r) => [r, await membersOn(cluster, cluster.live, r, 1)] as const)))
+  const members = new Map(
+    await Promise.all(rooms.map(async (r) => [r, await membersOn(cluster, cluster.live, r, 1)] as const)),
+  )
   const drained: string[] = []
   await underLoad([...members.values()].flat(), {
     before: 40,
@@ -39,11 +41,18 @@ t.test('rolling deploy under load: every node replaced, nothing lost, only drain
   t.same(cluster.live.map((n) => n.id).sort(), ['n4', 'n5', 'n6'])
   for (const room of rooms) {
     await verifyRoom(t, cluster, room, members.get(room)!, { via: cluster.live[0]!, allowClosesOn: drained })
-    const users = members.get(room)!.map((m) => m.user).sort()
-    const present = await until(`presence of ${room}`, async () => {
-      const p = await presenceOf(cluster, cluster.live[0]!, room)
-      return p.join() === users.join() ? p : undefined
-    }, 10_000).catch(async () => presenceOf(cluster, cluster.live[0]!, room))
+    const users = members
+      .get(room)!
+      .map((m) => m.user)
+      .sort()
+    const present = await until(
+      `presence of ${room}`,
+      async () => {
+        const p = await presenceOf(cluster, cluster.live[0]!, room)
+        return p.join() === users.join() ? p : undefined
+      },
+      10_000,
+    ).catch(async () => presenceOf(cluster, cluster.live[0]!, room))
     t.same(present, users, `presence of ${room} after the deploy: every member, nobody else`)
   }
   await Promise.all([...members.values()].flat().map((m) => m.close()))
@@ -69,10 +78,14 @@ t.test('kill -9 of a gateway: the owner drops its clients, the others keep their
   await verifyRoom(t, cluster, room, rest, { via: cluster.node(owner) })
   t.equal(await cluster.owner(room), owner, 'the room did not move')
   const users = rest.map((m) => m.user).sort()
-  const present = await until("presence without the dead gateway's users", async () => {
-    const p = await presenceOf(cluster, cluster.node(owner), room)
-    return p.join() === users.join() ? p : undefined
-  }, 15_000).catch(async () => presenceOf(cluster, cluster.node(owner), room))
+  const present = await until(
+    "presence without the dead gateway's users",
+    async () => {
+      const p = await presenceOf(cluster, cluster.node(owner), room)
+      return p.join() === users.join() ? p : undefined
+    },
+    15_000,
+  ).catch(async () => presenceOf(cluster, cluster.node(owner), room))
   t.same(present, users, "presence at the owner no longer lists the dead gateway's users")
   await Promise.all(rest.map((m) => m.close()))
 })

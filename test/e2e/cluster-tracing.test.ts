@@ -70,40 +70,79 @@ t.test('a message sent on n1 to a room owned by n2: one trace across both nodes,
   await alice.take((f) => f.type === 'message' && (f.message as { seq?: number }).seq === ack.seq)
 
   const frame = await arrived('frame send on n1', (s) => s.name === 'frame send' && s.attributes.room_id === room)
-  const inTrace = (name: string) => arrived(`${name} in the frame's trace`, (s) => s.name === name && s.traceId === frame.traceId)
+  const inTrace = (name: string) =>
+    arrived(`${name} in the frame's trace`, (s) => s.name === name && s.traceId === frame.traceId)
   const hop = await inTrace('link.send')
   const served = await inTrace('link.frame')
   const broadcast = await inTrace('room.broadcast')
-  const commit = await arrived('room.commit linked to the hop', (s) => s.name === 'room.commit' && s.links.some((l) => l.spanId === served.spanId))
+  const commit = await arrived(
+    'room.commit linked to the hop',
+    (s) => s.name === 'room.commit' && s.links.some((l) => l.spanId === served.spanId),
+  )
 
   t.match(frame, { kind: 2, attributes: { room_id: room, user_id: 'alice', node: 'n1' } }, 'frame send on n1')
-  t.match(hop, { kind: 3, parentSpanId: frame.spanId, attributes: { room_id: room, node: 'n1', peer: 'n2' } }, 'link.send on n1, the frame span\'s child')
-  t.match(served, { kind: 2, parentSpanId: hop.spanId, attributes: { room_id: room, user_id: 'alice', node: 'n2', peer: 'n1' } }, 'link.frame on n2 continues the trace')
-  t.match(broadcast, { parentSpanId: served.spanId, attributes: { room_id: room, node: 'n2', seq: ack.seq, message_id: ack.messageId } }, 'room.broadcast on n2')
+  t.match(
+    hop,
+    { kind: 3, parentSpanId: frame.spanId, attributes: { room_id: room, node: 'n1', peer: 'n2' } },
+    "link.send on n1, the frame span's child",
+  )
+  t.match(
+    served,
+    { kind: 2, parentSpanId: hop.spanId, attributes: { room_id: room, user_id: 'alice', node: 'n2', peer: 'n1' } },
+    'link.frame on n2 continues the trace',
+  )
+  t.match(
+    broadcast,
+    { parentSpanId: served.spanId, attributes: { room_id: room, node: 'n2', seq: ack.seq, message_id: ack.messageId } },
+    'room.broadcast on n2',
+  )
   t.match(commit, { attributes: { room_id: room, node: 'n2' } }, 'room.commit on n2, its own trace linked to the hop')
   t.not(commit.traceId, frame.traceId)
 
   const trace = [frame, hop, served, broadcast]
   t.same(new Set(trace.map((s) => s.attributes.node)), new Set(['n1', 'n2']), 'both nodes in one trace')
   const started = parseInt(frame.traceId.slice(0, 8), 16)
-  t.ok(Math.abs(started - Date.now() / 1000) < 300, `X-Ray trace id: the first 8 hex digits are epoch seconds (${started})`)
+  t.ok(
+    Math.abs(started - Date.now() / 1000) < 300,
+    `X-Ray trace id: the first 8 hex digits are epoch seconds (${started})`,
+  )
   t.match(frame.traceId, /^[0-9a-f]{32}$/)
   for (const s of [...trace, commit]) {
     const listed = annotations(s)
-    for (const key of ['room_id', 'node']) t.ok(listed.includes(key), `${s.name}: ${key} listed in aws.xray.annotations`)
+    for (const key of ['room_id', 'node'])
+      t.ok(listed.includes(key), `${s.name}: ${key} listed in aws.xray.annotations`)
     if (s.attributes.user_id !== undefined) t.ok(listed.includes('user_id'), `${s.name}: user_id listed`)
   }
-  t.ok(annotations(broadcast).includes('message_id') && annotations(broadcast).includes('seq'), 'room.broadcast: message_id and seq listed')
+  t.ok(
+    annotations(broadcast).includes('message_id') && annotations(broadcast).includes('seq'),
+    'room.broadcast: message_id and seq listed',
+  )
 
   // The upgrade continues the ALB's trace (its Root adopted as the trace id), and so does the
   // entry's hop on both nodes; the frame span links to the upgrade.
-  const upgrade = await arrived('the upgrade span', (s) => s.name === 'HTTP GET /ws/rooms/:roomId' && s.traceId === albTrace)
-  t.match(upgrade, { parentSpanId: '', kind: 2, attributes: { 'http.status_code': 101 } }, "the upgrade's span is a root in the ALB's trace")
+  const upgrade = await arrived(
+    'the upgrade span',
+    (s) => s.name === 'HTTP GET /ws/rooms/:roomId' && s.traceId === albTrace,
+  )
+  t.match(
+    upgrade,
+    { parentSpanId: '', kind: 2, attributes: { 'http.status_code': 101 } },
+    "the upgrade's span is a root in the ALB's trace",
+  )
   t.equal(upgrade.attributes.node, 'n1', 'the upgrade span names the node that took it')
-  t.ok(frame.links.some((l) => l.spanId === upgrade.spanId && l.traceId === albTrace), 'frame send links to the upgrade')
-  const opening = await arrived('link.open on n1', (s) => s.name === 'link.open' && s.traceId === albTrace && s.attributes.node === 'n1')
-  const opened = await arrived('link.open on n2', (s) => s.name === 'link.open' && s.traceId === albTrace && s.attributes.node === 'n2')
-  t.equal(opening.parentSpanId, upgrade.spanId, 'the entry\'s hop is the upgrade\'s child')
+  t.ok(
+    frame.links.some((l) => l.spanId === upgrade.spanId && l.traceId === albTrace),
+    'frame send links to the upgrade',
+  )
+  const opening = await arrived(
+    'link.open on n1',
+    (s) => s.name === 'link.open' && s.traceId === albTrace && s.attributes.node === 'n1',
+  )
+  const opened = await arrived(
+    'link.open on n2',
+    (s) => s.name === 'link.open' && s.traceId === albTrace && s.attributes.node === 'n2',
+  )
+  t.equal(opening.parentSpanId, upgrade.spanId, "the entry's hop is the upgrade's child")
   t.equal(opened.parentSpanId, opening.spanId, 'the owner continues it')
 
   alice.close()
@@ -111,9 +150,18 @@ t.test('a message sent on n1 to a room owned by n2: one trace across both nodes,
   // Every export request so far, from both nodes, raw.
   const bodies = rx.requests.map((r) => r.body)
   t.ok(bodies.length > 1)
-  t.notOk(bodies.some((b) => b.includes(token)), 'no token in what was exported')
-  t.notOk(bodies.some((b) => b.includes('token=')), 'no query string in what was exported')
-  t.notOk(bodies.some((b) => b.includes(text)), 'no message text in what was exported')
+  t.notOk(
+    bodies.some((b) => b.includes(token)),
+    'no token in what was exported',
+  )
+  t.notOk(
+    bodies.some((b) => b.includes('token=')),
+    'no query string in what was exported',
+  )
+  t.notOk(
+    bodies.some((b) => b.includes(text)),
+    'no message text in what was exported',
+  )
   const services = new Set(rx.spans().map((s) => s.resource['service.name']))
   t.same([...services], ['guildhall'], 'service.name from the default')
 })

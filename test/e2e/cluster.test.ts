@@ -23,7 +23,11 @@ t.test('one room, clients on every node, senders on all: one seq order everywher
   for (const [i, v] of views.entries()) {
     const n = cluster.live[i]!
     t.equal(v.node, n.id, `/admin/cluster on ${n.id} names itself`)
-    t.same(v.nodes.find((x) => x.id === n.id)?.address, `127.0.0.1:${n.internalPort}`, `${n.id} advertises ADVERTISE_HOST:INTERNAL_PORT`)
+    t.same(
+      v.nodes.find((x) => x.id === n.id)?.address,
+      `127.0.0.1:${n.internalPort}`,
+      `${n.id} advertises ADVERTISE_HOST:INTERNAL_PORT`,
+    )
   }
   const room = 'order'
   const members: Member[] = []
@@ -39,21 +43,28 @@ t.test('one room, clients on every node, senders on all: one seq order everywher
   clearInterval(counting)
 
   const owner = await cluster.owner(room)
-  t.ok(cluster.live.some((n) => n.id === owner), `every node names the same live owner (${owner})`)
+  t.ok(
+    cluster.live.some((n) => n.id === owner),
+    `every node names the same live owner (${owner})`,
+  )
   const info = await cluster.roomInfo(cluster.live[0]!, room)
   t.ok(info.epoch >= 1, `the room has a fencing epoch (${info.epoch})`)
   // Leases carry each node's room count: everyone comes to see the owner owning it.
-  await until('every node to count the owner\'s room', async () => {
+  await until("every node to count the owner's room", async () => {
     const vs = await Promise.all(cluster.live.map((n) => cluster.view(n)))
     return vs.every((v) => (v.nodes.find((x) => x.id === owner)?.rooms ?? 0) >= 1) ? true : undefined
   })
   const history = await verifyRoom(t, cluster, room, members, { via: cluster.live[1]! })
-  t.equal((await cluster.roomInfo(cluster.live[2]!, room)).seq, history.length, '/admin/rooms/:roomId has the latest seq')
+  t.equal(
+    (await cluster.roomInfo(cluster.live[2]!, room)).seq,
+    history.length,
+    '/admin/rooms/:roomId has the latest seq',
+  )
   await Promise.all(members.map((m) => m.close()))
 })
 
 t.test('recovery with since on another node', async (t) => {
-  const [a, b, c] = cluster.live as [typeof cluster.live[0], typeof cluster.live[0], typeof cluster.live[0]]
+  const [a, b, c] = cluster.live as [(typeof cluster.live)[0], (typeof cluster.live)[0], (typeof cluster.live)[0]]
   const room = 'recover'
   const token = await cluster.token('rita')
   const sender = await Member.join(cluster, b, { user: 'sam', room })
@@ -68,7 +79,8 @@ t.test('recovery with since on another node', async (t) => {
   const again = await Client.open(`${c.ws}/ws/rooms/${room}?since=${since}`, { token })
   const welcome = await again.take(is('welcome'))
   t.equal(welcome.recovered, true, 'welcome says recovered')
-  for (let s = since + 1; s <= since + 7; s++) t.equal(((await again.take(is('message'))).message as { seq: number }).seq, s)
+  for (let s = since + 1; s <= since + 7; s++)
+    t.equal(((await again.take(is('message'))).message as { seq: number }).seq, s)
   const live = sender.send()
   t.equal(((await again.take(is('message'))).message as { seq: number }).seq, await live, 'then live ones')
 
@@ -77,19 +89,25 @@ t.test('recovery with since on another node', async (t) => {
   mux.send({ type: 'join', room, since })
   t.equal((await mux.take(is('welcome', { room }))).recovered, true)
   const seqs: number[] = []
-  for (let s = since + 1; s <= since + 8; s++) seqs.push(((await mux.take(is('message', { room }))).message as { seq: number }).seq)
-  t.same(seqs, Array.from({ length: 8 }, (_, i) => since + 1 + i), 'every missed message once, in order')
+  for (let s = since + 1; s <= since + 8; s++)
+    seqs.push(((await mux.take(is('message', { room }))).message as { seq: number }).seq)
+  t.same(
+    seqs,
+    Array.from({ length: 8 }, (_, i) => since + 1 + i),
+    'every missed message once, in order',
+  )
   await verifyRoom(t, cluster, room, [sender], { via: a })
   await Promise.all([again.close(), mux.close(), sender.close()])
 })
 
-t.test('revocation across nodes: DELETE on one node closes the user\'s sockets on the others', async (t) => {
+t.test("revocation across nodes: DELETE on one node closes the user's sockets on the others", async (t) => {
   const room = 'GUILD#keep'
   const owner = await cluster.owner(room)
   // The revoking node is not the owner: the revocation must travel.
   const a = cluster.live.find((n) => n.id !== owner)!
   const [b, c] = cluster.live.filter((n) => n !== a) as [typeof a, typeof a]
-  for (const user of ['mallory', 'bob']) t.equal(await cluster.request(a, 'PUT', `/admin/guilds/keep/members/${user}`), 204)
+  for (const user of ['mallory', 'bob'])
+    t.equal(await cluster.request(a, 'PUT', `/admin/guilds/keep/members/${user}`), 204)
   const mallory = await cluster.token('mallory')
   const bob = await cluster.token('bob')
   const url = (n: typeof a) => `${n.ws}/ws/rooms/${encodeURIComponent(room)}`
@@ -108,9 +126,17 @@ t.test('revocation across nodes: DELETE on one node closes the user\'s sockets o
 
   t.equal(await cluster.request(a, 'DELETE', `/admin/guilds/keep/members/mallory`), 204)
   t.equal((await malloryB.closedBy()).code, 4403, `mallory's room socket on ${b.id} closed with 4403`)
-  t.match(await malloryC.take(is('left', { room })), { reason: 'revoked' }, `mallory on /ws at ${c.id} gets left revoked`)
+  t.match(
+    await malloryC.take(is('left', { room })),
+    { reason: 'revoked' },
+    `mallory on /ws at ${c.id} gets left revoked`,
+  )
   malloryC.send({ type: 'send', room: 'lobby', id: 'still-here', text: 'hi' })
-  t.match(await malloryC.take(is('ack', { room: 'lobby' })), { id: 'still-here' }, 'her /ws stays open for her other rooms')
+  t.match(
+    await malloryC.take(is('ack', { room: 'lobby' })),
+    { id: 'still-here' },
+    'her /ws stays open for her other rooms',
+  )
 
   bobB.send({ type: 'send', id: 'b1', text: 'after the revocation' })
   const ack = await bobB.take(is('ack'))
@@ -121,7 +147,7 @@ t.test('revocation across nodes: DELETE on one node closes the user\'s sockets o
 })
 
 t.test('idempotent send across nodes: a resend with the same id on another node gets the original ack', async (t) => {
-  const [a, b] = cluster.live as [typeof cluster.live[0], typeof cluster.live[0]]
+  const [a, b] = cluster.live as [(typeof cluster.live)[0], (typeof cluster.live)[0]]
   const room = 'idem'
   const token = await cluster.token('ida')
   const first = await Client.open(`${a.ws}/ws/rooms/${room}`, { token })
@@ -134,17 +160,25 @@ t.test('idempotent send across nodes: a resend with the same id on another node 
   again.send({ type: 'send', id: 'once', text: 'only once' })
   t.same(await again.take(is('ack')), ack, 'the original ack, from another node')
   const history = await cluster.history(room, b)
-  t.same(history.map((m) => m.text), ['only once'], 'stored once')
+  t.same(
+    history.map((m) => m.text),
+    ['only once'],
+    'stored once',
+  )
   await again.close()
 })
 
 t.test('typing and presence cross nodes', async (t) => {
-  const [a, b] = cluster.live as [typeof cluster.live[0], typeof cluster.live[0]]
+  const [a, b] = cluster.live as [(typeof cluster.live)[0], (typeof cluster.live)[0]]
   const room = 'typing'
   const tina = await Client.open(`${a.ws}/ws/rooms/${room}`, { token: await cluster.token('tina') })
   await tina.take(is('welcome'))
   const ted = await Client.open(`${b.ws}/ws/rooms/${room}`, { token: await cluster.token('ted') })
-  t.same([...((await ted.take(is('welcome'))).presence as string[])].sort(), ['ted', 'tina'], 'welcome on another node lists who is present everywhere')
+  t.same(
+    [...((await ted.take(is('welcome'))).presence as string[])].sort(),
+    ['ted', 'tina'],
+    'welcome on another node lists who is present everywhere',
+  )
   t.match(await tina.take(is('presence', { userId: 'ted' })), { online: true }, 'presence crosses nodes')
   ted.send({ type: 'typing', active: true })
   t.match(await tina.take(is('typing', { userId: 'ted' })), { active: true }, 'typing crosses nodes')

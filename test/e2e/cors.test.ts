@@ -15,7 +15,11 @@ const evil = 'https://evil.example'
 async function request(s: InProcess, method: string, path: string, headers: Record<string, string>) {
   const res = await fetch(`${s.http}${path}`, { method, headers })
   const text = await res.text()
-  return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined }
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : undefined,
+  }
 }
 
 const preflight = (s: InProcess, origin: string, method = 'PUT') =>
@@ -54,14 +58,21 @@ t.test('production, CORS_ORIGINS unset: no origin is allowed, requests without O
   t.match(pre.body?.message, /CORS_ORIGINS/)
   t.equal(pre.headers.get('access-control-allow-origin'), null)
   const get = await request(s, 'GET', '/health', { origin: app })
-  t.same([get.status, get.headers.get('access-control-allow-origin')], [200, null], 'a simple request is answered without CORS headers')
+  t.same(
+    [get.status, get.headers.get('access-control-allow-origin')],
+    [200, null],
+    'a simple request is answered without CORS headers',
+  )
 
   const ws = await refusedWith(s, token, { origin: evil })
-  t.same(ws, { status: 403, body: { error: 'forbidden', message: `origin ${evil} may not open WebSockets here (CORS_ORIGINS)` } })
+  t.same(ws, {
+    status: 403,
+    body: { error: 'forbidden', message: `origin ${evil} may not open WebSockets here (CORS_ORIGINS)` },
+  })
   await (await openWith(s, token, {})).close()
   t.pass('no Origin (a server-side client): allowed')
   await (await openWith(s, token, { origin: s.http })).close()
-  t.pass('the server\'s own origin: allowed')
+  t.pass("the server's own origin: allowed")
   t.ok(s.logs.some((l) => l.event === 'http_refused' && l.code === 'forbidden' && l.path === '/ws/rooms/lobby'))
 })
 
@@ -77,15 +88,27 @@ t.test('CORS_ORIGINS lists origins: they get CORS headers and WebSockets, others
   t.match(pre.headers.get('access-control-allow-headers'), /Authorization/)
   t.equal(pre.headers.get('access-control-max-age'), '600')
   t.match(pre.headers.get('vary'), /Origin/)
-  t.equal((await preflight(s, 'http://localhost:3000')).headers.get('access-control-allow-origin'), 'http://localhost:3000', 'a trailing slash in the list is fine')
+  t.equal(
+    (await preflight(s, 'http://localhost:3000')).headers.get('access-control-allow-origin'),
+    'http://localhost:3000',
+    'a trailing slash in the list is fine',
+  )
 
   const ok = await request(s, 'GET', '/rooms/lobby/messages', { origin: app, authorization: `Bearer ${token}` })
   t.same([ok.status, ok.headers.get('access-control-allow-origin')], [200, app])
   const unauthorized = await request(s, 'GET', '/rooms/lobby/messages', { origin: app })
-  t.same([unauthorized.status, unauthorized.headers.get('access-control-allow-origin')], [401, app], 'a page can read the refusal')
+  t.same(
+    [unauthorized.status, unauthorized.headers.get('access-control-allow-origin')],
+    [401, app],
+    'a page can read the refusal',
+  )
   const missing = await request(s, 'GET', '/nope', { origin: app })
   t.same([missing.status, missing.headers.get('access-control-allow-origin')], [404, app])
-  const big = await fetch(`${s.http}/admin/rooms/lobby`, { method: 'PUT', headers: { origin: app }, body: 'x'.repeat(s.limits.maxBodyBytes + 1) })
+  const big = await fetch(`${s.http}/admin/rooms/lobby`, {
+    method: 'PUT',
+    headers: { origin: app },
+    body: 'x'.repeat(s.limits.maxBodyBytes + 1),
+  })
   t.same([big.status, big.headers.get('access-control-allow-origin')], [413, app], 'even a body refused unread')
 
   t.same([(await preflight(s, evil)).status], [403])
@@ -116,10 +139,19 @@ t.test('development mode: any origin by default', async (t) => {
 
 t.test('CORS_ORIGINS is checked at start, naming the variable', async (t) => {
   const env = { JWT_SECRET: 'x'.repeat(32) }
-  for (const bad of ['app.example.com', 'https://app.example.com/path', 'ftp://x.example', '*, https://a.example', 'https://u:p@a.example']) {
+  for (const bad of [
+    'app.example.com',
+    'https://app.example.com/path',
+    'ftp://x.example',
+    '*, https://a.example',
+    'https://u:p@a.example',
+  ]) {
     t.throws(() => loadConfig({ ...env, CORS_ORIGINS: bad }), { name: ConfigError.name, message: /CORS_ORIGINS/ }, bad)
   }
-  t.same(loadConfig({ ...env, CORS_ORIGINS: 'https://A.example:443, http://b.example:8080' }).corsOrigins, ['https://a.example', 'http://b.example:8080'])
+  t.same(loadConfig({ ...env, CORS_ORIGINS: 'https://A.example:443, http://b.example:8080' }).corsOrigins, [
+    'https://a.example',
+    'http://b.example:8080',
+  ])
   t.equal(loadConfig({ ...env, CORS_ORIGINS: '*' }).corsOrigins, '*')
   t.equal(loadConfig(env).corsOrigins, undefined, 'unset: the default depends on the mode')
 })

@@ -54,7 +54,10 @@ async function sendAndKill(s: Child, room: string, round: number, killAfter: num
     }
   })
   for (let i = 0; i < perUser; i++) {
-    for (const c of clients) c.ws.send(JSON.stringify({ type: 'send', id: `r${round}-${i}`, text: `${users[clients.indexOf(c)]} r${round}-${i}` }))
+    for (const c of clients)
+      c.ws.send(
+        JSON.stringify({ type: 'send', id: `r${round}-${i}`, text: `${users[clients.indexOf(c)]} r${round}-${i}` }),
+      )
   }
   await killed
   await s.exited
@@ -66,7 +69,11 @@ async function sendAndKill(s: Child, room: string, round: number, killAfter: num
 /** What the new server holds after a crash: every ack there, once; no gap; no duplicate. */
 async function check(t: Test, s: Child, room: string, acked: (Frame & { user: string })[]) {
   const stored = await history(t, s, room)
-  t.same(stored.map((m) => m.seq), stored.map((_, i) => i + 1), `seqs 1..${stored.length}, in order, no gap`)
+  t.same(
+    stored.map((m) => m.seq),
+    stored.map((_, i) => i + 1),
+    `seqs 1..${stored.length}, in order, no gap`,
+  )
   const texts = stored.map((m) => `${m.senderId} ${m.text}`)
   t.equal(new Set(texts).size, texts.length, 'no message stored twice')
   const bySeq = new Map(stored.map((m) => [m.seq, m]))
@@ -105,7 +112,11 @@ t.test('SIGKILL right after an ack loses no acknowledged message, twice over on 
       for (let i = 0; i < perUser; i++) await say(c, `r${round}-${i}`, `${users[k]} r${round}-${i}`)
     }
     const after = await check(t, server, room, acked)
-    t.equal(after.filter((m) => m.text.includes(` r${round}-`)).length, users.length * perUser, 'each id of the round stored exactly once')
+    t.equal(
+      after.filter((m) => m.text.includes(` r${round}-`)).length,
+      users.length * perUser,
+      'each id of the round stored exactly once',
+    )
     held = after.length
     await Promise.all(resend.map((c) => c.close()))
   }

@@ -26,7 +26,10 @@ const tables = () => {
 t.test('a missing table stops the start, naming the table and its variable', async (t) => {
   const names = tables()
   const env = { STORE: 'dynamodb', INTERNAL_PORT: '0', DYNAMODB_ENDPOINT: dynamo.endpoint, ...names }
-  await t.rejects(startChild({ runtime: 'node', env }), new RegExp(`exited with 1[^]*"${names.CORE_TABLE}" \\(CORE_TABLE\\) does not exist`))
+  await t.rejects(
+    startChild({ runtime: 'node', env }),
+    new RegExp(`exited with 1[^]*"${names.CORE_TABLE}" \\(CORE_TABLE\\) does not exist`),
+  )
   const server = await startChild({ runtime: 'node', env: { ...env, CREATE_TABLES: 'true' } })
   t.teardown(() => server.stop())
   t.equal((await http(server, 'GET', '/ready')).status, 200, 'CREATE_TABLES=true creates them, then it starts')
@@ -34,7 +37,9 @@ t.test('a missing table stops the start, naming the table and its variable', asy
 
 t.test('a store failure while running is 503 unavailable with the JSON body, never 500', async (t) => {
   const names = tables()
-  const server = await startInProcess({ env: { STORE: 'dynamodb', INTERNAL_PORT: '0', DYNAMODB_ENDPOINT: dynamo.endpoint, CREATE_TABLES: 'true', ...names } })
+  const server = await startInProcess({
+    env: { STORE: 'dynamodb', INTERNAL_PORT: '0', DYNAMODB_ENDPOINT: dynamo.endpoint, CREATE_TABLES: 'true', ...names },
+  })
   t.teardown(() => server.stop())
   t.equal((await admin(server, 'PUT', '/admin/guilds/raid/members/alice')).status, 204)
   const raw = rawClient(dynamo.endpoint)
@@ -44,7 +49,12 @@ t.test('a store failure while running is 503 unavailable with the JSON body, nev
   const put = await admin(server, 'PUT', '/admin/guilds/raid/members/bob')
   t.equal(put.status, 503, 'admin call')
   t.match(put.body, { error: 'unavailable', message: /ResourceNotFoundException/ })
-  const socket = await refusal(`${server.ws}/ws/rooms/${encodeURIComponent('GUILD#raid')}`, { token: await server.token({ sub: 'bob' }) })
+  const socket = await refusal(`${server.ws}/ws/rooms/${encodeURIComponent('GUILD#raid')}`, {
+    token: await server.token({ sub: 'bob' }),
+  })
   t.match(socket, { status: 503, body: { error: 'unavailable' } }, 'socket upgrade')
-  t.notOk(server.logs.some((l) => l.event === 'http_error'), 'nothing was an internal error')
+  t.notOk(
+    server.logs.some((l) => l.event === 'http_error'),
+    'nothing was an internal error',
+  )
 })

@@ -14,7 +14,8 @@ t.before(async () => {
   const suffix = Math.random().toString(36).slice(2, 8)
   server = await startInProcess({
     env: {
-      STORE: 'dynamodb', INTERNAL_PORT: '0',
+      STORE: 'dynamodb',
+      INTERNAL_PORT: '0',
       DYNAMODB_ENDPOINT: dynamo.endpoint,
       CREATE_TABLES: 'true',
       AUTO_CREATE_ROOMS: 'true',
@@ -31,7 +32,11 @@ t.teardown(async () => {
 
 t.test('the server runs on the DynamoDB store', async (t) => {
   t.equal(server.gh.store.constructor.name, 'DynamoStore')
-  t.equal(server.gh.runtime.limits.maxBatchSize, server.gh.store.maxBatchSize, 'group commit bounded by the transaction cap')
+  t.equal(
+    server.gh.runtime.limits.maxBatchSize,
+    server.gh.store.maxBatchSize,
+    'group commit bounded by the transaction cap',
+  )
 })
 
 protocolScenarios(t, () => server)

@@ -69,9 +69,15 @@ async function streamBigBody(target: Target, path: string, headers: string[], to
   })
   socket.once('close', () => answered())
   const framing = chunked ? 'Transfer-Encoding: chunked' : `Content-Length: ${total}`
-  socket.write([`PUT ${path} HTTP/1.1`, 'Host: guildhall', 'Content-Type: application/json', framing, ...headers, '', ''].join('\r\n'))
+  socket.write(
+    [`PUT ${path} HTTP/1.1`, 'Host: guildhall', 'Content-Type: application/json', framing, ...headers, '', ''].join(
+      '\r\n',
+    ),
+  )
   const chunk = Buffer.alloc(64 * 1024, 0x20)
-  const piece = chunked ? Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]) : chunk
+  const piece = chunked
+    ? Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')])
+    : chunk
   let written = 0
   let done = false
   void answer.then(() => (done = true))
@@ -99,7 +105,10 @@ t.test('a body over the cap is refused with 413 and the JSON body before it is r
     t.match(r.body, { error: 'too_large', message: String }, `${name}: the JSON error body`)
     t.ok(r.written < total, `${name}: answered after ${r.written} of ${total} body bytes were written`)
   }
-  t.ok(s.logs.some((l) => l.event === 'http_refused' && l.status === 413 && l.code === 'too_large'), 'logged like every refusal')
+  t.ok(
+    s.logs.some((l) => l.event === 'http_refused' && l.status === 413 && l.code === 'too_large'),
+    'logged like every refusal',
+  )
 
   const ok = await fetch(`${s.http}/admin/rooms/big-body`, {
     method: 'PUT',
@@ -125,7 +134,10 @@ t.test("requests Node's HTTP parser refuses get the JSON error body", async (t) 
   const s = await startInProcess()
   t.teardown(() => s.stop())
 
-  const bigHeader = await rawExchange(s, `GET /health HTTP/1.1\r\nHost: guildhall\r\nAuthorization: Bearer ${'a'.repeat(100_000)}\r\n\r\n`)
+  const bigHeader = await rawExchange(
+    s,
+    `GET /health HTTP/1.1\r\nHost: guildhall\r\nAuthorization: Bearer ${'a'.repeat(100_000)}\r\n\r\n`,
+  )
   t.equal(bigHeader.status, 431, 'a 100 KB header: 431')
   t.match(bigHeader.body, { error: 'headers_too_large', message: String })
   t.match(bigHeader.head, /content-type: application\/json/i)
@@ -137,6 +149,9 @@ t.test("requests Node's HTTP parser refuses get the JSON error body", async (t) 
   const garbage = await rawExchange(s, 'NOT HTTP AT ALL\r\n\r\n')
   t.same([garbage.status, garbage.body?.error], [400, 'invalid_request'], 'garbage: 400 with the body')
 
-  t.ok(s.logs.some((l) => l.event === 'http_refused' && l.status === 431 && l.reason === 'HPE_HEADER_OVERFLOW'), 'logged with the parser reason')
+  t.ok(
+    s.logs.some((l) => l.event === 'http_refused' && l.status === 431 && l.reason === 'HPE_HEADER_OVERFLOW'),
+    'logged with the parser reason',
+  )
   t.equal((await fetch(`${s.http}/health`)).status, 200, 'the server serves on')
 })

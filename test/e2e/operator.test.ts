@@ -30,17 +30,28 @@ async function npmServer(t: Test, script: string): Promise<NpmRun & { ws: string
   t.teardown(() => data.remove())
   const run = npmRun(script, [], { PORT: '0', HOST: '127.0.0.1', DATA_DIR: data.dir, JWT_SECRET: testSecret })
   t.teardown(() => run.kill())
-  const listening = await within(run.logged((l) => l.event === 'listening'), 60_000, `npm run ${script} listening`)
+  const listening = await within(
+    run.logged((l) => l.event === 'listening'),
+    60_000,
+    `npm run ${script} listening`,
+  )
   return { ...run, ws: `ws://127.0.0.1:${listening.port}` }
 }
 
 /** After the signal: the server drained, and the group (npm, its shell, the server, helpers) is gone. */
 async function drainedAndGone(t: Test, run: NpmRun): Promise<void> {
-  await within(run.logged((l) => l.event === 'drain_done'), 30_000, 'drain_done')
+  await within(
+    run.logged((l) => l.event === 'drain_done'),
+    30_000,
+    'drain_done',
+  )
   await within(run.outputClosed, 30_000, 'every process of the group closing its output')
   await run.exited
   t.same(groupMembers(run.pgid), [], 'no process of the group is left')
-  t.notOk(run.lines.some((l) => l.event === 'drain_aborted'), 'the drain ran to its end')
+  t.notOk(
+    run.lines.some((l) => l.event === 'drain_aborted'),
+    'the drain ran to its end',
+  )
 }
 
 t.test('kill -TERM of the npm start process drains the server and ends the whole group', async (t) => {
@@ -56,7 +67,9 @@ t.test('Ctrl+C under npm start (SIGINT to the whole group, then forwarded by npm
   const run = await npmServer(t, 'start')
   // Enough sockets that the drain is still running when npm's copy of the signal arrives.
   const clients = await Promise.all(
-    Array.from({ length: 100 }, async (_, i) => Client.open(`${run.ws}/ws/rooms/lobby`, { token: await mint({ sub: `user-${i}` }) })),
+    Array.from({ length: 100 }, async (_, i) =>
+      Client.open(`${run.ws}/ws/rooms/lobby`, { token: await mint({ sub: `user-${i}` }) }),
+    ),
   )
   await Promise.all(clients.map((c) => c.take(is('welcome'))))
   process.kill(-run.pgid, 'SIGINT')
@@ -65,43 +78,66 @@ t.test('Ctrl+C under npm start (SIGINT to the whole group, then forwarded by npm
   t.same(new Set(codes), new Set([1001]), 'every socket closed with 1001')
 })
 
-t.test('kill -TERM of npm run start:deno drains the Deno server and ends the whole group', { skip: !denoInstalled && 'deno is not installed' }, async (t) => {
-  const run = await npmServer(t, 'start:deno')
-  process.kill(run.pgid, 'SIGTERM')
-  await drainedAndGone(t, run)
-})
+t.test(
+  'kill -TERM of npm run start:deno drains the Deno server and ends the whole group',
+  { skip: !denoInstalled && 'deno is not installed' },
+  async (t) => {
+    const run = await npmServer(t, 'start:deno')
+    process.kill(run.pgid, 'SIGTERM')
+    await drainedAndGone(t, run)
+  },
+)
 
-t.test('a Node and a Deno server never share a DATA_DIR; a SIGKILLed holder leaves no lock', { skip: !denoInstalled && 'deno is not installed' }, async (t) => {
-  const data = tempDir()
-  t.teardown(() => data.remove())
-  const node = await startChild({ runtime: 'node', dataDir: data.dir })
-  t.teardown(() => node.stop())
-  const held = (pid: number, runtime: string) => new RegExp(`exited with 1[^]*DATA_DIR \\(${data.dir}\\): .*in use by process ${pid} \\(${runtime}\\)`)
-  await t.rejects(startChild({ runtime: 'deno', dataDir: data.dir }), held(node.child.pid!, 'node'), 'Deno refuses a directory Node holds')
-  node.child.kill('SIGKILL')
-  await node.exited
+t.test(
+  'a Node and a Deno server never share a DATA_DIR; a SIGKILLed holder leaves no lock',
+  { skip: !denoInstalled && 'deno is not installed' },
+  async (t) => {
+    const data = tempDir()
+    t.teardown(() => data.remove())
+    const node = await startChild({ runtime: 'node', dataDir: data.dir })
+    t.teardown(() => node.stop())
+    const held = (pid: number, runtime: string) =>
+      new RegExp(`exited with 1[^]*DATA_DIR \\(${data.dir}\\): .*in use by process ${pid} \\(${runtime}\\)`)
+    await t.rejects(
+      startChild({ runtime: 'deno', dataDir: data.dir }),
+      held(node.child.pid!, 'node'),
+      'Deno refuses a directory Node holds',
+    )
+    node.child.kill('SIGKILL')
+    await node.exited
 
-  const deno = await startChild({ runtime: 'deno', dataDir: data.dir })
-  t.teardown(() => deno.stop())
-  t.pass('after SIGKILL of the Node holder, Deno starts')
-  await t.rejects(startChild({ runtime: 'node', dataDir: data.dir }), held(deno.child.pid!, 'deno'), 'Node refuses a directory Deno holds')
-  deno.child.kill('SIGKILL')
-  await deno.exited
-  const again = await startChild({ runtime: 'node', dataDir: data.dir })
-  t.teardown(() => again.stop())
-  t.pass('after SIGKILL of the Deno holder, Node starts')
-})
+    const deno = await startChild({ runtime: 'deno', dataDir: data.dir })
+    t.teardown(() => deno.stop())
+    t.pass('after SIGKILL of the Node holder, Deno starts')
+    await t.rejects(
+      startChild({ runtime: 'node', dataDir: data.dir }),
+      held(deno.child.pid!, 'deno'),
+      'Node refuses a directory Deno holds',
+    )
+    deno.child.kill('SIGKILL')
+    await deno.exited
+    const again = await startChild({ runtime: 'node', dataDir: data.dir })
+    t.teardown(() => again.stop())
+    t.pass('after SIGKILL of the Deno holder, Node starts')
+  },
+)
 
 t.test('a DATA_DIR that cannot be created is named', async (t) => {
   const data = tempDir()
   t.teardown(() => data.remove())
   const file = path.join(data.dir, 'a-file')
   fs.writeFileSync(file, '')
-  await t.rejects(startChild({ runtime: 'node', dataDir: path.join(file, 'data') }), /exited with 1[^]*DATA_DIR \(.*a-file\/data\)/)
+  await t.rejects(
+    startChild({ runtime: 'node', dataDir: path.join(file, 'data') }),
+    /exited with 1[^]*DATA_DIR \(.*a-file\/data\)/,
+  )
 })
 
 /** `npm run -s token -- <args>`: the token it printed, or its exit code and stderr. */
-async function token(args: string[], env: Record<string, string>): Promise<{ code: number | null; token?: string; stderr: string }> {
+async function token(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; token?: string; stderr: string }> {
   const run = npmRun('token', args, { JWT_SECRET: '', DATA_DIR: '', ...env })
   await run.outputClosed
   const code = await run.exited
@@ -118,7 +154,11 @@ t.test('npm run token signs with JWT_SECRET, and the server accepts its tokens',
   t.match(await c.take(is('welcome')), { user: 'bob' })
   await c.close()
   const ops = await token(['ops', '--admin'], { JWT_SECRET: testSecret })
-  t.equal((await http(server, 'GET', '/admin/rooms', { token: ops.token! })).status, 200, '--admin gives the admin role')
+  t.equal(
+    (await http(server, 'GET', '/admin/rooms', { token: ops.token! })).status,
+    200,
+    '--admin gives the admin role',
+  )
   t.equal((await http(server, 'GET', '/admin/rooms', { token: bob.token! })).status, 403, 'without it, none')
 })
 

@@ -36,7 +36,10 @@ for (const [name, start] of runtimes) {
 
 /** Rejects if `p` has not settled within `ms` (a guard against a hung test, not a timing). */
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms).unref())])
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms).unref()),
+  ])
 }
 
 /** Masked client text frames (mask key 0) as one buffer. */
@@ -59,7 +62,11 @@ t.test('deno: a client that never reads its replies is closed with 1008 once ove
   socket.pause()
   const n = 300_000
   socket.write(rawFrames(Array(n).fill('{"type":"ping"}')))
-  const line = await within(s.logged((l) => l.event === 'backlog_flood'), 15_000, 'backlog_flood')
+  const line = await within(
+    s.logged((l) => l.event === 'backlog_flood'),
+    15_000,
+    'backlog_flood',
+  )
   t.ok((line.buffered as number) < 2 * s.limits.readPauseBytes, `closed with ${String(line.buffered)} bytes queued`)
   socket.resume()
   t.same(await c.closedBy(), { code: 1008, reason: 'too many frames while replies are unread' })

@@ -37,13 +37,21 @@ t.test('drain on SIGTERM, then restart with the same DATA_DIR', async (t) => {
   const page = await http(second, 'GET', `/rooms/${room}/messages`, { token: await second.token() })
   const stored = (page.body!.messages as { seq: number; text: string }[]).map((m) => m.seq)
   for (const seq of acked) t.ok(stored.includes(seq), `acknowledged seq ${seq} survived`)
-  t.same(stored, stored.map((_, i) => i + 1), 'seqs have no gaps')
+  t.same(
+    stored,
+    stored.map((_, i) => i + 1),
+    'seqs have no gaps',
+  )
 
   const back = await joinRoom(second, room, 'bob', '?since=1')
   t.equal(back.welcome.lastRead, 2, 'the read marker survived')
   t.equal(back.welcome.seq, stored.length, 'seq carried on')
   t.equal(back.welcome.recovered, true)
-  t.match(await back.c.take(is('message')), { message: { seq: 2, text: 'two' } }, 'recovery reads what the last process stored')
+  t.match(
+    await back.c.take(is('message')),
+    { message: { seq: 2, text: 'two' } },
+    'recovery reads what the last process stored',
+  )
 
   const again = await Client.open(`${second.ws}/ws/rooms/${room}`, { token: await second.token({ sub: 'alice' }) })
   await again.take(is('welcome'))
@@ -56,7 +64,11 @@ t.test('drain on SIGTERM, then restart with the same DATA_DIR', async (t) => {
 t.test('development mode: no JWT_SECRET prints working tokens and a ws URL', async (t) => {
   const dev = await startChild({ runtime: 'node', env: { JWT_SECRET: '' } })
   t.teardown(() => dev.stop())
-  const line = (await dev.logged((l) => l.event === 'dev_tokens')) as { token: string; adminToken: string; wsUrl: string }
+  const line = (await dev.logged((l) => l.event === 'dev_tokens')) as {
+    token: string
+    adminToken: string
+    wsUrl: string
+  }
   t.match(line, { token: String, adminToken: String, wsUrl: /^ws:\/\/localhost:\d+\/ws\/rooms\/lobby\?token=/ })
   t.ok(await dev.printed(/npx wscat -c 'ws:\/\/localhost:\d+\/ws\/rooms\/lobby\?token=/), 'a wscat command on stderr')
   const url = line.wsUrl.replace('localhost', '127.0.0.1')
@@ -68,7 +80,10 @@ t.test('development mode: no JWT_SECRET prints working tokens and a ws URL', asy
 })
 
 t.test('STORE=dynamodb without JWT_SECRET or JWKS_URL refuses to start, saying why', async (t) => {
-  await t.rejects(startChild({ runtime: 'node', env: { STORE: 'dynamodb', JWT_SECRET: '' } }), /exited with 1[^]*JWT_SECRET/)
+  await t.rejects(
+    startChild({ runtime: 'node', env: { STORE: 'dynamodb', JWT_SECRET: '' } }),
+    /exited with 1[^]*JWT_SECRET/,
+  )
 })
 
 t.test('a bad variable refuses to start, naming it', async (t) => {

@@ -64,7 +64,11 @@ t.test('the Node adapter answers odd upgrades with complete HTTP responses', asy
   const s = await startInProcess()
   t.teardown(() => s.stop())
   const plain = await refusal(`${s.ws}/health`)
-  t.same([plain.status, plain.body], [200, { status: 'ok' }], 'a non-WebSocket route asked to upgrade answers as HTTP, body included')
+  t.same(
+    [plain.status, plain.body],
+    [200, { status: 'ok' }],
+    'a non-WebSocket route asked to upgrade answers as HTTP, body included',
+  )
   const { request } = await import('node:http')
   const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
     const req = request(`${s.http}/ws`, { headers: { connection: 'Upgrade', upgrade: 'h2c' } })

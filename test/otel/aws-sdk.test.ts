@@ -23,14 +23,17 @@ t.test('room.commit has the DynamoDB write as a child span', async (t) => {
   const suffix = Math.random().toString(36).slice(2, 8)
   const s = await startInProcess({
     env: {
-      STORE: 'dynamodb', INTERNAL_PORT: '0',
+      STORE: 'dynamodb',
+      INTERNAL_PORT: '0',
       DYNAMODB_ENDPOINT: dynamo.endpoint,
       CREATE_TABLES: 'true',
       AUTO_CREATE_ROOMS: 'true',
       CORE_TABLE: `gg_core_otel_${suffix}`,
       GUILD_TABLE: `gg_guild_otel_${suffix}`,
       AWS_REGION: 'us-east-1',
-      OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: rx.url, OTEL_BSP_SCHEDULE_DELAY: '50',
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_ENDPOINT: rx.url,
+      OTEL_BSP_SCHEDULE_DELAY: '50',
     },
   })
   let stopped = false
@@ -47,10 +50,15 @@ t.test('room.commit has the DynamoDB write as a child span', async (t) => {
   stopped = true
 
   const commit = await rx.span((x) => x.name === 'room.commit')
-  const write = await rx.span((x) => x.parentSpanId === commit.spanId && x.attributes['rpc.method'] === 'TransactWriteItems')
+  const write = await rx.span(
+    (x) => x.parentSpanId === commit.spanId && x.attributes['rpc.method'] === 'TransactWriteItems',
+  )
   t.match(write, { traceId: commit.traceId, kind: 3 }, 'a client span in the commit trace')
   t.match(write.attributes, { 'rpc.system': 'aws-api', 'rpc.service': 'DynamoDB' })
-  t.notOk(rx.requests.some((r) => r.body.toString('latin1').includes(text)), 'no message text exported (no DynamoDB statement serializer)')
+  t.notOk(
+    rx.requests.some((r) => r.body.toString('latin1').includes(text)),
+    'no message text exported (no DynamoDB statement serializer)',
+  )
   t.ok(
     rx.spans().every((x) => x.kind !== 3 || x.parentSpanId !== '' || x.name.startsWith('link.')),
     'no AWS call recorded outside a traced operation',

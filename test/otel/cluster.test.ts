@@ -17,7 +17,12 @@ t.test('a message sent on one node to a room owned by another is one trace, with
   t.teardown(() => rx.close())
   const cluster = await Cluster.start({
     nodes: 2,
-    env: { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: rx.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '50' },
+    env: {
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_ENDPOINT: rx.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_BSP_SCHEDULE_DELAY: '50',
+    },
   })
   t.teardown(() => cluster.stop())
   const room = 'traced-hop'

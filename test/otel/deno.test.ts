@@ -17,7 +17,12 @@ t.test('Deno with OTEL_DENO=true: tracing_unavailable says its request spans exp
   t.teardown(() => rx.close())
   const s = await startChild({
     runtime: 'deno',
-    env: { OTEL_DENO: 'true', OTEL_DENO_CONSOLE: 'ignore', OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: rx.url },
+    env: {
+      OTEL_DENO: 'true',
+      OTEL_DENO_CONSOLE: 'ignore',
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_ENDPOINT: rx.url,
+    },
   })
   let stopped = false
   t.teardown(() => (stopped ? undefined : s.terminate()))
@@ -33,6 +38,9 @@ t.test('Deno with OTEL_DENO=true: tracing_unavailable says its request spans exp
 
   // Deno exports what it holds at exit.
   const own = await rx.span((x) => typeof x.attributes['url.full'] === 'string')
-  t.notOk(rx.spans().some((x) => x.name.startsWith('HTTP ')), 'none of our spans recorded')
+  t.notOk(
+    rx.spans().some((x) => x.name.startsWith('HTTP ')),
+    'none of our spans recorded',
+  )
   t.ok(String(own.attributes['url.query']).includes(token), "tripwire: Deno's own request span still carries the query")
 })

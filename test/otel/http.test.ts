@@ -19,7 +19,13 @@ const callerTrace = '0af7651916cd43dd8448eb211c80319c'
 const callerParent = `00-${callerTrace}-b7ad6b7169203331-01`
 
 function traced(endpoint: string, more: Record<string, string> = {}) {
-  return { OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_BSP_SCHEDULE_DELAY: '50', OTEL_EXPORTER_OTLP_TIMEOUT: '500', ...more }
+  return {
+    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+    OTEL_BSP_SCHEDULE_DELAY: '50',
+    OTEL_EXPORTER_OTLP_TIMEOUT: '500',
+    ...more,
+  }
 }
 
 async function chat(s: InProcess, room: string, opts: { headers?: Record<string, string> } = {}) {
@@ -31,51 +37,69 @@ async function chat(s: InProcess, room: string, opts: { headers?: Record<string,
 }
 
 for (const protocol of ['http/json', 'http/protobuf']) {
-  t.test(`${protocol}: request and upgrade spans, continued traces, frames linked to the upgrade, no token or text`, async (t) => {
-    const rx = await startOtlpReceiver()
-    t.teardown(() => rx.close())
-    const s = await startInProcess({ env: traced(rx.url, { OTEL_EXPORTER_OTLP_PROTOCOL: protocol }) })
-    let stopped = false
-    t.teardown(() => (stopped ? undefined : s.stop()))
+  t.test(
+    `${protocol}: request and upgrade spans, continued traces, frames linked to the upgrade, no token or text`,
+    async (t) => {
+      const rx = await startOtlpReceiver()
+      t.teardown(() => rx.close())
+      const s = await startInProcess({ env: traced(rx.url, { OTEL_EXPORTER_OTLP_PROTOCOL: protocol }) })
+      let stopped = false
+      t.teardown(() => (stopped ? undefined : s.stop()))
 
-    const health = await fetch(`${s.http}/health`, { headers: { 'x-amzn-trace-id': albHeader } })
-    t.equal(health.status, 200)
-    const room = uniq('traced')
-    const { c, token } = await chat(s, room, { headers: { traceparent: callerParent } })
-    const text = `secret words ${uniq('text')}`
-    await say(c, 'm1', text)
-    t.equal((await http(s, 'GET', `/rooms/${room}/messages`)).status, 401, 'a refusal is traced too')
-    c.close()
-    await c.closed
-    await s.stop()
-    stopped = true
+      const health = await fetch(`${s.http}/health`, { headers: { 'x-amzn-trace-id': albHeader } })
+      t.equal(health.status, 200)
+      const room = uniq('traced')
+      const { c, token } = await chat(s, room, { headers: { traceparent: callerParent } })
+      const text = `secret words ${uniq('text')}`
+      await say(c, 'm1', text)
+      t.equal((await http(s, 'GET', `/rooms/${room}/messages`)).status, 401, 'a refusal is traced too')
+      c.close()
+      await c.closed
+      await s.stop()
+      stopped = true
 
-    const h = await rx.span((x) => x.name === 'HTTP GET /health')
-    t.match(h, { traceId: albTrace, parentSpanId: '', kind: 2 }, "the ALB's Root adopted as the trace id")
-    t.match(h.attributes, { 'http.method': 'GET', 'http.route': '/health', 'http.status_code': 200 })
+      const h = await rx.span((x) => x.name === 'HTTP GET /health')
+      t.match(h, { traceId: albTrace, parentSpanId: '', kind: 2 }, "the ALB's Root adopted as the trace id")
+      t.match(h.attributes, { 'http.method': 'GET', 'http.route': '/health', 'http.status_code': 200 })
 
-    const up = await rx.span((x) => x.name === 'HTTP GET /ws/rooms/:roomId')
-    t.match(up, { traceId: callerTrace, parentSpanId: 'b7ad6b7169203331', kind: 2 }, "the caller's traceparent continued")
-    t.match(up.attributes, { 'http.method': 'GET', 'http.route': '/ws/rooms/:roomId', user_id: 'alice', room_id: room })
-    t.ok((up.attributes['aws.xray.annotations'] as string[]).includes('room_id'), 'the upgrade names its room (a sampler by room sees it)')
-    t.equal(up.attributes['http.status_code'], 101, 'the upgrade taken')
-    t.ok((up.attributes['aws.xray.annotations'] as string[]).includes('user_id'), 'user_id listed as an X-Ray annotation')
+      const up = await rx.span((x) => x.name === 'HTTP GET /ws/rooms/:roomId')
+      t.match(
+        up,
+        { traceId: callerTrace, parentSpanId: 'b7ad6b7169203331', kind: 2 },
+        "the caller's traceparent continued",
+      )
+      t.match(up.attributes, {
+        'http.method': 'GET',
+        'http.route': '/ws/rooms/:roomId',
+        user_id: 'alice',
+        room_id: room,
+      })
+      t.ok(
+        (up.attributes['aws.xray.annotations'] as string[]).includes('room_id'),
+        'the upgrade names its room (a sampler by room sees it)',
+      )
+      t.equal(up.attributes['http.status_code'], 101, 'the upgrade taken')
+      t.ok(
+        (up.attributes['aws.xray.annotations'] as string[]).includes('user_id'),
+        'user_id listed as an X-Ray annotation',
+      )
 
-    const frame = await rx.span((x) => x.links.some((l) => l.spanId === up.spanId))
-    t.not(frame.traceId, up.traceId, `a frame span (${frame.name}) in its own trace, linked to the upgrade`)
+      const frame = await rx.span((x) => x.links.some((l) => l.spanId === up.spanId))
+      t.not(frame.traceId, up.traceId, `a frame span (${frame.name}) in its own trace, linked to the upgrade`)
 
-    const refused = await rx.span((x) => x.name === 'HTTP GET /rooms/:roomId/messages')
-    t.equal(refused.attributes['http.status_code'], 401)
-    t.equal(refused.status.code, 0, 'a 4xx is not a failed span')
+      const refused = await rx.span((x) => x.name === 'HTTP GET /rooms/:roomId/messages')
+      t.equal(refused.attributes['http.status_code'], 401)
+      t.equal(refused.status.code, 0, 'a 4xx is not a failed span')
 
-    t.ok(rx.requests.length > 0)
-    for (const r of rx.requests) {
-      t.notOk(r.body.includes(token), 'no token in what was exported')
-      t.notOk(r.body.includes('token='), 'no query string in what was exported')
-      t.notOk(r.body.includes(text), 'no message text in what was exported')
-    }
-    t.same(s.gh.tracing.stats().dropped, 0)
-  })
+      t.ok(rx.requests.length > 0)
+      for (const r of rx.requests) {
+        t.notOk(r.body.includes(token), 'no token in what was exported')
+        t.notOk(r.body.includes('token='), 'no query string in what was exported')
+        t.notOk(r.body.includes(text), 'no message text in what was exported')
+      }
+      t.same(s.gh.tracing.stats().dropped, 0)
+    },
+  )
 }
 
 t.test('OTEL_TRACES_EXPORTER unset: nothing exported, even with an endpoint configured', async (t) => {
@@ -100,7 +124,10 @@ async function chatThrough(t: Test, rx: OtlpReceiver) {
   const { c } = await chat(s, room)
   const { c: bob } = await chat(s, room)
   for (let i = 0; i < 8; i++) await say(c, `m${i}`, `hello ${i}`)
-  t.ok(await bob.take((f) => f.type === 'message' && (f.message as { text?: string }).text === 'hello 7'), 'every message delivered')
+  t.ok(
+    await bob.take((f) => f.type === 'message' && (f.message as { text?: string }).text === 'hello 7'),
+    'every message delivered',
+  )
   t.equal((await fetch(`${s.http}/health`)).status, 200)
   c.close()
   bob.close()

@@ -25,7 +25,13 @@ function freePort(): Promise<number> {
 
 t.test('prometheus: a send is counted and scraped on the metrics port; the public port has no /metrics', async (t) => {
   const port = await freePort()
-  const s = await startInProcess({ env: { OTEL_METRICS_EXPORTER: 'prometheus', OTEL_EXPORTER_PROMETHEUS_PORT: String(port), OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1' } })
+  const s = await startInProcess({
+    env: {
+      OTEL_METRICS_EXPORTER: 'prometheus',
+      OTEL_EXPORTER_PROMETHEUS_PORT: String(port),
+      OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+    },
+  })
   t.teardown(() => s.stop())
   t.equal(s.gh.metrics.port, port)
   const room = uniq('metrics')
@@ -60,9 +66,14 @@ t.test('off by default; a malformed setting is refused', async (t) => {
   t.equal(metricsSettings({}), undefined)
   t.equal(metricsSettings({ OTEL_METRICS_EXPORTER: 'none' }), undefined)
   t.match(metricsSettings({ OTEL_METRICS_EXPORTER: 'prometheus' }), { exporter: 'prometheus', port: 9464 })
-  t.match(metricsSettings({ OTEL_METRICS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318/' }), { exporter: 'otlp', url: 'http://c:4318/v1/metrics' })
+  t.match(metricsSettings({ OTEL_METRICS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318/' }), {
+    exporter: 'otlp',
+    url: 'http://c:4318/v1/metrics',
+  })
   t.throws(() => metricsSettings({ OTEL_METRICS_EXPORTER: 'statsd' }), { name: 'MetricsConfigError' })
-  t.throws(() => metricsSettings({ OTEL_METRICS_EXPORTER: 'prometheus', OTEL_EXPORTER_PROMETHEUS_PORT: 'x' }), { name: 'MetricsConfigError' })
+  t.throws(() => metricsSettings({ OTEL_METRICS_EXPORTER: 'prometheus', OTEL_EXPORTER_PROMETHEUS_PORT: 'x' }), {
+    name: 'MetricsConfigError',
+  })
   const s = await startInProcess()
   t.teardown(() => s.stop())
   t.equal(s.gh.metrics.enabled, false)
@@ -89,7 +100,10 @@ async function metricsReceiver(opts: { hang?: boolean } = {}) {
 }
 
 /** The data points of one metric in the exports received (the last export holds the totals). */
-function points(bodies: { body: string }[], name: string): { asInt?: string | number; asDouble?: number; count?: string | number; attributes?: unknown[] }[] {
+function points(
+  bodies: { body: string }[],
+  name: string,
+): { asInt?: string | number; asDouble?: number; count?: string | number; attributes?: unknown[] }[] {
   const last = bodies.at(-1)
   if (!last) return []
   const doc = JSON.parse(last.body) as any
@@ -104,7 +118,9 @@ function points(bodies: { body: string }[], name: string): { asInt?: string | nu
 t.test('otlp: the drain exports the counts to the collector over OTLP/HTTP', async (t) => {
   const rx = await metricsReceiver()
   t.teardown(() => rx.close())
-  const s = await startInProcess({ env: { OTEL_METRICS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: rx.url } })
+  const s = await startInProcess({
+    env: { OTEL_METRICS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: rx.url },
+  })
   let stopped = false
   t.teardown(() => (stopped ? undefined : s.stop()))
   const c = await Client.open(`${s.ws}/ws/rooms/${uniq('otlp')}?token=${await s.token({ sub: 'alice' })}`)
@@ -118,13 +134,23 @@ t.test('otlp: the drain exports the counts to the collector over OTLP/HTTP', asy
   const [stored] = points(rx.bodies, 'guildhall.messages.stored')
   t.equal(Number(stored?.asDouble ?? stored?.asInt), 1, 'one message stored')
   t.equal(Number(points(rx.bodies, 'guildhall.commit.duration')[0]?.count), 1)
-  t.notOk(rx.bodies.some((b) => b.body.includes('never-exported') || b.body.includes('alice')), 'no text, no user id')
+  t.notOk(
+    rx.bodies.some((b) => b.body.includes('never-exported') || b.body.includes('alice')),
+    'no text, no user id',
+  )
 })
 
 t.test('otlp: a collector that hangs neither slows chat nor holds the drain past its budget', async (t) => {
   const rx = await metricsReceiver({ hang: true })
   t.teardown(() => rx.close())
-  const s = await startInProcess({ env: { OTEL_METRICS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: rx.url, OTEL_METRIC_EXPORT_INTERVAL: '100', OTEL_METRIC_EXPORT_TIMEOUT: '60000' } })
+  const s = await startInProcess({
+    env: {
+      OTEL_METRICS_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: rx.url,
+      OTEL_METRIC_EXPORT_INTERVAL: '100',
+      OTEL_METRIC_EXPORT_TIMEOUT: '60000',
+    },
+  })
   const c = await Client.open(`${s.ws}/ws/rooms/${uniq('hang')}?token=${await s.token({ sub: 'alice' })}`)
   await c.take(is('welcome'))
   await say(c, 'k1', 'one')
@@ -134,5 +160,8 @@ t.test('otlp: a collector that hangs neither slows chat nor holds the drain past
   // The export would hang for 60 s: the drain ending at all (within the test's timeout) and
   // the give-up logged show the 5 s budget held; no timing is asserted.
   await s.stop()
-  t.ok(s.logs.some((l) => l.event === 'metrics_shutdown_failed' && String(l.error).includes('no answer within')), 'the unfinished export is given up and logged')
+  t.ok(
+    s.logs.some((l) => l.event === 'metrics_shutdown_failed' && String(l.error).includes('no answer within')),
+    'the unfinished export is given up and logged',
+  )
 })

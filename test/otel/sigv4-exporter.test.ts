@@ -16,14 +16,25 @@ import { startTracing } from '../../otel/sdk.ts'
 import { createMemoryLogger } from '../../src/log.ts'
 import { startOtlpReceiver } from '../support/otlp-receiver.ts'
 
-const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session-token-1' }
+const credentials = {
+  accessKeyId: 'AKIDEXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+  sessionToken: 'session-token-1',
+}
 const clock = new Date('2026-11-30T12:34:56Z')
 const host = 'xray.eu-west-1.amazonaws.com'
 
 function spans(names: string[]): ReadableSpan[] {
   const out: ReadableSpan[] = []
   const provider = new TracerProvider({
-    spanProcessors: [{ onStart() {}, onEnd: (s: ReadableSpan) => void out.push(s), forceFlush: async () => {}, shutdown: async () => {} }],
+    spanProcessors: [
+      {
+        onStart() {},
+        onEnd: (s: ReadableSpan) => void out.push(s),
+        forceFlush: async () => {},
+        shutdown: async () => {},
+      },
+    ],
   })
   const tracer = provider.getTracer('test')
   for (const name of names) tracer.startSpan(name, { attributes: { room_id: 'GUILD#raiders' } }).end()
@@ -38,11 +49,24 @@ const hex = (data: string | Buffer): string => createHash('sha256').update(data)
 const hmac = (key: string | Buffer, data: string): Buffer => createHmac('sha256', key).update(data).digest()
 
 /** AWS Signature Version 4, from the spec: the signature the request should carry. */
-function expectedSignature(headers: Record<string, string | string[] | undefined>, signedHeaders: string[], path: string, body: Buffer, scope: string[]): string {
+function expectedSignature(
+  headers: Record<string, string | string[] | undefined>,
+  signedHeaders: string[],
+  path: string,
+  body: Buffer,
+  scope: string[],
+): string {
   const [date, region, service] = scope as [string, string, string]
-  const canonicalHeaders = signedHeaders.map((name) => `${name}:${String(name === 'host' ? host : headers[name]).trim()}\n`).join('')
+  const canonicalHeaders = signedHeaders
+    .map((name) => `${name}:${String(name === 'host' ? host : headers[name]).trim()}\n`)
+    .join('')
   const canonicalRequest = ['POST', path, '', canonicalHeaders, signedHeaders.join(';'), hex(body)].join('\n')
-  const stringToSign = ['AWS4-HMAC-SHA256', headers['x-amz-date'], `${date}/${region}/${service}/aws4_request`, hex(canonicalRequest)].join('\n')
+  const stringToSign = [
+    'AWS4-HMAC-SHA256',
+    headers['x-amz-date'],
+    `${date}/${region}/${service}/aws4_request`,
+    hex(canonicalRequest),
+  ].join('\n')
   let key = hmac(`AWS4${credentials.secretAccessKey}`, date)
   for (const part of [region, service, 'aws4_request']) key = hmac(key, part)
   return createHmac('sha256', key).update(stringToSign).digest('hex')
@@ -52,14 +76,26 @@ t.test('settings: X-Ray OTLP endpoints are recognized by host, their region take
   t.equal(xrayRegion('https://xray.eu-west-1.amazonaws.com/v1/traces'), 'eu-west-1')
   t.equal(xrayRegion('http://xray.eu-west-1.amazonaws.com/v1/traces'), undefined, 'only https')
   t.equal(xrayRegion('http://localhost:4318/v1/traces'), undefined)
-  t.same(tracingSettings({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://xray.us-east-2.amazonaws.com/v1/traces' })?.sigv4, {
-    region: 'us-east-2',
-    service: 'xray',
-  })
-  t.same(tracingSettings({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: 'https://xray.us-east-2.amazonaws.com' })?.sigv4, {
-    region: 'us-east-2',
-    service: 'xray',
-  })
+  t.same(
+    tracingSettings({
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://xray.us-east-2.amazonaws.com/v1/traces',
+    })?.sigv4,
+    {
+      region: 'us-east-2',
+      service: 'xray',
+    },
+  )
+  t.same(
+    tracingSettings({
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'https://xray.us-east-2.amazonaws.com',
+    })?.sigv4,
+    {
+      region: 'us-east-2',
+      service: 'xray',
+    },
+  )
   t.equal(tracingSettings({ OTEL_TRACES_EXPORTER: 'otlp' })?.sigv4, undefined, 'a collector: unsigned')
 })
 
@@ -90,8 +126,13 @@ t.test('a batch is POSTed as OTLP protobuf, signed with SigV4 for xray with the 
   const scope = m![1]!.split('/')
   t.same(scope, ['AKIDEXAMPLE', '20261130', 'eu-west-1', 'xray', 'aws4_request'])
   const signed = m![2]!.split(';')
-  for (const name of ['host', 'x-amz-date', 'content-type', 'x-amz-security-token']) t.ok(signed.includes(name), `${name} signed`)
-  t.equal(m![3], expectedSignature(req.headers, signed, '/v1/traces', req.body, scope.slice(1)), 'the signature is SigV4 of what was sent')
+  for (const name of ['host', 'x-amz-date', 'content-type', 'x-amz-security-token'])
+    t.ok(signed.includes(name), `${name} signed`)
+  t.equal(
+    m![3],
+    expectedSignature(req.headers, signed, '/v1/traces', req.body, scope.slice(1)),
+    'the signature is SigV4 of what was sent',
+  )
 })
 
 t.test('credentials are asked for per request (rotated credentials are used)', async (t) => {
@@ -127,13 +168,30 @@ t.test('an endpoint down or hanging, or credentials missing: failed exports, cou
       (reason, n) => void losses.push(`${reason}:${n}`),
     )
   const results = await Promise.all([
-    exportOnce(counting(`${down.url}/v1/traces`, async () => credentials), spans(['a', 'b'])),
-    exportOnce(counting(`${hung.url}/v1/traces`, async () => credentials), spans(['c'])),
-    exportOnce(counting(`${hung.url}/v1/traces`, () => Promise.reject(new Error('Could not load credentials from any providers'))), spans(['d'])),
+    exportOnce(
+      counting(`${down.url}/v1/traces`, async () => credentials),
+      spans(['a', 'b']),
+    ),
+    exportOnce(
+      counting(`${hung.url}/v1/traces`, async () => credentials),
+      spans(['c']),
+    ),
+    exportOnce(
+      counting(`${hung.url}/v1/traces`, () =>
+        Promise.reject(new Error('Could not load credentials from any providers')),
+      ),
+      spans(['d']),
+    ),
     // A credential source that never answers (instance metadata unreachable): the same deadline.
-    exportOnce(counting(`${hung.url}/v1/traces`, () => new Promise(() => {})), spans(['e'])),
+    exportOnce(
+      counting(`${hung.url}/v1/traces`, () => new Promise(() => {})),
+      spans(['e']),
+    ),
   ])
-  t.same(results.map((r) => r.code), [ExportResultCode.FAILED, ExportResultCode.FAILED, ExportResultCode.FAILED, ExportResultCode.FAILED])
+  t.same(
+    results.map((r) => r.code),
+    [ExportResultCode.FAILED, ExportResultCode.FAILED, ExportResultCode.FAILED, ExportResultCode.FAILED],
+  )
   t.same(stats, { exported: 0, dropped: 5 })
   t.same(losses.sort(), ['export_failed:1', 'export_failed:1', 'export_failed:1', 'export_failed:2'])
   t.equal(hung.requests.length, 0, 'nothing answered')
@@ -143,7 +201,14 @@ t.test('at most `concurrency` requests in flight: a batch past it fails at once'
   const hung = await startOtlpReceiver()
   t.teardown(() => hung.close())
   hung.hang()
-  const exporter = new SigV4Exporter({ url: `${hung.url}/v1/traces`, signingHost: host, region: 'eu-west-1', credentials, timeoutMs: 1_000, concurrency: 2 })
+  const exporter = new SigV4Exporter({
+    url: `${hung.url}/v1/traces`,
+    signingHost: host,
+    region: 'eu-west-1',
+    credentials,
+    timeoutMs: 1_000,
+    concurrency: 2,
+  })
   const pending = [exportOnce(exporter, spans(['a'])), exportOnce(exporter, spans(['b']))]
   const third = await exportOnce(exporter, spans(['c']))
   t.equal(third.code, ExportResultCode.FAILED)
@@ -151,28 +216,49 @@ t.test('at most `concurrency` requests in flight: a batch past it fails at once'
   await Promise.all(pending)
 })
 
-t.test('the setup: an X-Ray endpoint exports through this exporter, signed with the default credential chain (here the environment)', async (t) => {
-  const rx = await startOtlpReceiver()
-  t.teardown(() => rx.close())
-  const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY, token: process.env.AWS_SESSION_TOKEN }
-  process.env.AWS_ACCESS_KEY_ID = 'AKIDFROMENV'
-  process.env.AWS_SECRET_ACCESS_KEY = credentials.secretAccessKey
-  process.env.AWS_SESSION_TOKEN = 'token-from-env'
-  t.teardown(() => {
-    for (const [name, v] of [['AWS_ACCESS_KEY_ID', saved.id], ['AWS_SECRET_ACCESS_KEY', saved.secret], ['AWS_SESSION_TOKEN', saved.token]] as const) {
-      if (v === undefined) delete process.env[name]
-      else process.env[name] = v
+t.test(
+  'the setup: an X-Ray endpoint exports through this exporter, signed with the default credential chain (here the environment)',
+  async (t) => {
+    const rx = await startOtlpReceiver()
+    t.teardown(() => rx.close())
+    const saved = {
+      id: process.env.AWS_ACCESS_KEY_ID,
+      secret: process.env.AWS_SECRET_ACCESS_KEY,
+      token: process.env.AWS_SESSION_TOKEN,
     }
-  })
-  const settings = tracingSettings({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://xray.eu-west-1.amazonaws.com/v1/traces', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' })!
-  // The same settings, sent to the local stand-in (the signed host is then the stand-in's).
-  const tracing = await startTracing({ ...settings, url: `${rx.url}/v1/traces` }, { logger: createMemoryLogger() })
-  tracing.tracer.startSpan('frame send', { attributes: { room_id: 'lobby' } }).end()
-  await tracing.shutdown()
-  t.same(tracing.stats(), { exported: 1, dropped: 0 })
-  const req = rx.requests[0]!
-  t.equal(req.contentType, 'application/x-protobuf', 'protobuf, whatever OTEL_EXPORTER_OTLP_PROTOCOL says')
-  t.same(req.spans.map((s) => s.name), ['frame send'])
-  t.match(String(req.headers.authorization), /^AWS4-HMAC-SHA256 Credential=AKIDFROMENV\/\d{8}\/eu-west-1\/xray\/aws4_request, SignedHeaders=[^,]*host[^,]*, Signature=[0-9a-f]{64}$/)
-  t.equal(req.headers['x-amz-security-token'], 'token-from-env')
-})
+    process.env.AWS_ACCESS_KEY_ID = 'AKIDFROMENV'
+    process.env.AWS_SECRET_ACCESS_KEY = credentials.secretAccessKey
+    process.env.AWS_SESSION_TOKEN = 'token-from-env'
+    t.teardown(() => {
+      for (const [name, v] of [
+        ['AWS_ACCESS_KEY_ID', saved.id],
+        ['AWS_SECRET_ACCESS_KEY', saved.secret],
+        ['AWS_SESSION_TOKEN', saved.token],
+      ] as const) {
+        if (v === undefined) delete process.env[name]
+        else process.env[name] = v
+      }
+    })
+    const settings = tracingSettings({
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://xray.eu-west-1.amazonaws.com/v1/traces',
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    })!
+    // The same settings, sent to the local stand-in (the signed host is then the stand-in's).
+    const tracing = await startTracing({ ...settings, url: `${rx.url}/v1/traces` }, { logger: createMemoryLogger() })
+    tracing.tracer.startSpan('frame send', { attributes: { room_id: 'lobby' } }).end()
+    await tracing.shutdown()
+    t.same(tracing.stats(), { exported: 1, dropped: 0 })
+    const req = rx.requests[0]!
+    t.equal(req.contentType, 'application/x-protobuf', 'protobuf, whatever OTEL_EXPORTER_OTLP_PROTOCOL says')
+    t.same(
+      req.spans.map((s) => s.name),
+      ['frame send'],
+    )
+    t.match(
+      String(req.headers.authorization),
+      /^AWS4-HMAC-SHA256 Credential=AKIDFROMENV\/\d{8}\/eu-west-1\/xray\/aws4_request, SignedHeaders=[^,]*host[^,]*, Signature=[0-9a-f]{64}$/,
+    )
+    t.equal(req.headers['x-amz-security-token'], 'token-from-env')
+  },
+)

@@ -38,7 +38,8 @@ export interface FakeXRay {
 function annotationsOf(trace: RecordedTrace): Set<string> {
   const found = new Set<string>()
   const walk = (doc: Record<string, unknown>) => {
-    for (const [k, v] of Object.entries((doc.annotations as Record<string, unknown>) ?? {})) found.add(`${k}=${String(v)}`)
+    for (const [k, v] of Object.entries((doc.annotations as Record<string, unknown>) ?? {}))
+      found.add(`${k}=${String(v)}`)
     for (const sub of (doc.subsegments as Record<string, unknown>[]) ?? []) walk(sub)
   }
   for (const s of trace.Segments) walk(JSON.parse(s.Document) as Record<string, unknown>)
@@ -82,7 +83,12 @@ export async function startFakeXRay(opts: FakeXRayOptions): Promise<FakeXRay> {
     try {
       body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {}
     } catch {}
-    const call: XRayCall = { path: req.url ?? '', body, signed: /^AWS4-HMAC-SHA256 /.test(req.headers.authorization ?? ''), status: 200 }
+    const call: XRayCall = {
+      path: req.url ?? '',
+      body,
+      signed: /^AWS4-HMAC-SHA256 /.test(req.headers.authorization ?? ''),
+      status: 200,
+    }
     calls.push(call)
     if (req.method !== 'POST') return refuse(res, call, 'POST only')
     if (opts.refuseAll !== undefined) return refuse(res, call, opts.refuseAll)
@@ -92,7 +98,8 @@ export async function startFakeXRay(opts: FakeXRayOptions): Promise<FakeXRay> {
       return send(res, 429, { message: 'Rate exceeded' }, 'ThrottledException')
     }
     if (req.url === '/TraceSummaries') {
-      if (typeof body.StartTime !== 'number' || typeof body.EndTime !== 'number') return refuse(res, call, 'StartTime and EndTime are required')
+      if (typeof body.StartTime !== 'number' || typeof body.EndTime !== 'number')
+        return refuse(res, call, 'StartTime and EndTime are required')
       const clauses = parseFilter(String(body.FilterExpression ?? ''))
       if (!clauses) return refuse(res, call, `unsupported filter ${String(body.FilterExpression)}`)
       const matching = byStartDesc.filter((t) => {

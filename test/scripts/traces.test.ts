@@ -38,7 +38,11 @@ function traces(args: string[], fake?: FakeXRay): Promise<Run> {
     // Nowhere real: a call that escaped the fake would fail, not reach AWS.
     AWS_ENDPOINT_URL_XRAY: fake?.url ?? 'http://127.0.0.1:9',
   }
-  const child = spawn('npm', ['run', '-s', 'traces', '--', ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn('npm', ['run', '-s', 'traces', '--', ...args], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')))
@@ -82,22 +86,37 @@ trace 1-692c5786-000000000000000000000050  2.0 ms  room GUILD#raiders  messages 
 `
 
 t.test('a room: filter, pagination, chunks of five, a throttled call retried, the waterfall', async (t) => {
-  const fake = await startFakeXRay({ traces: recordedTraces(), throttleFirst: true, summariesPerPage: 4, tracesPerPage: 3 })
+  const fake = await startFakeXRay({
+    traces: recordedTraces(),
+    throttleFirst: true,
+    summariesPerPage: 4,
+    tracesPerPage: 3,
+  })
   t.teardown(() => fake.close())
   const run = await traces(['--room', 'GUILD#raiders', '--since', '15m'], fake)
   t.equal(run.code, 0, run.stderr)
-  t.equal(run.stdout, waterfall, 'oldest trace first; spans in tree order, indented by depth; offsets, durations, statuses')
+  t.equal(
+    run.stdout,
+    waterfall,
+    'oldest trace first; spans in tree order, indented by depth; offsets, durations, statuses',
+  )
 
   const calls = fake.calls
-  t.ok(calls.every((c) => c.signed), 'every call is signed (SigV4)')
-  t.same(calls.map((c) => [c.path, c.status]), [
-    ['/TraceSummaries', 429],
-    ['/TraceSummaries', 200],
-    ['/TraceSummaries', 200],
-    ['/Traces', 200],
-    ['/Traces', 200],
-    ['/Traces', 200],
-  ])
+  t.ok(
+    calls.every((c) => c.signed),
+    'every call is signed (SigV4)',
+  )
+  t.same(
+    calls.map((c) => [c.path, c.status]),
+    [
+      ['/TraceSummaries', 429],
+      ['/TraceSummaries', 200],
+      ['/TraceSummaries', 200],
+      ['/Traces', 200],
+      ['/Traces', 200],
+      ['/Traces', 200],
+    ],
+  )
   const [throttled, first, second] = calls
   t.same(first!.body, throttled!.body, 'the throttled call is retried as it was')
   t.equal(first!.body.FilterExpression, raiders)
@@ -108,11 +127,22 @@ t.test('a room: filter, pagination, chunks of five, a throttled call retried, th
   t.equal(second!.body.NextToken, 'summaries:4', 'the summaries are paged')
 
   const batches = calls.slice(3).map((c) => ({ ids: c.body.TraceIds as string[], token: c.body.NextToken }))
-  t.same(batches.map((b) => [b.ids.length, b.token]), [[5, undefined], [5, 'traces:3'], [2, undefined]], 'chunks of 5, each paged')
+  t.same(
+    batches.map((b) => [b.ids.length, b.token]),
+    [
+      [5, undefined],
+      [5, 'traces:3'],
+      [2, undefined],
+    ],
+    'chunks of 5, each paged',
+  )
   t.same(batches[1]!.ids, batches[0]!.ids, 'the next page asks for the same ids')
   const asked = [...batches[0]!.ids, ...batches[2]!.ids]
   t.equal(new Set(asked).size, 7, 'each trace of the room asked for once')
-  t.notOk(asked.some((id) => id.endsWith('99')), 'the other room is not asked for')
+  t.notOk(
+    asked.some((id) => id.endsWith('99')),
+    'the other room is not asked for',
+  )
 })
 
 t.test('one message over a day: four windows, the message filter, the trace found once', async (t) => {
@@ -120,7 +150,7 @@ t.test('one message over a day: four windows, the message filter, the trace foun
   t.teardown(() => fake.close())
   const run = await traces(['--room', 'GUILD#raiders', '--message', 'm-1', '--since', '24h'], fake)
   t.equal(run.code, 0, run.stderr)
-  t.equal(run.stdout, waterfall.split('\n\n')[0] + '\n', 'only bob\'s m-1 in GUILD#raiders, not the m-1 of another room')
+  t.equal(run.stdout, waterfall.split('\n\n')[0] + '\n', "only bob's m-1 in GUILD#raiders, not the m-1 of another room")
   const summaries = fake.calls.filter((c) => c.path === '/TraceSummaries').map((c) => c.body)
   t.ok(summaries.every((b) => b.FilterExpression === `${raiders} AND annotation.message_id = "m-1"`))
   t.equal(summaries.length, 4, 'a day asked as four windows of at most 6 hours')
@@ -128,7 +158,11 @@ t.test('one message over a day: four windows, the message filter, the trace foun
   t.equal(windows[0]![1] - windows[3]![0], 24 * 3_600, 'covering exactly the day')
   for (let i = 0; i < 3; i++) t.equal(windows[i]![0], windows[i + 1]![1], 'newest first, back to back')
   const batches = fake.calls.filter((c) => c.path === '/Traces')
-  t.same(batches.map((c) => c.body.TraceIds), [['1-692c574a-00000000000000000000000a']], 'found in every window, fetched once')
+  t.same(
+    batches.map((c) => c.body.TraceIds),
+    [['1-692c574a-00000000000000000000000a']],
+    'found in every window, fetched once',
+  )
 })
 
 t.test('no traces: exit 0, "no traces", no BatchGetTraces', async (t) => {
@@ -137,8 +171,15 @@ t.test('no traces: exit 0, "no traces", no BatchGetTraces', async (t) => {
   const run = await traces(['--room', 'quiet-room'], fake)
   t.equal(run.code, 0, run.stderr)
   t.equal(run.stdout, 'no traces\n')
-  t.same(fake.calls.map((c) => [c.path, c.body.FilterExpression]), [['/TraceSummaries', 'annotation.room_id = "quiet-room"']])
-  t.equal((fake.calls[0]!.body.EndTime as number) - (fake.calls[0]!.body.StartTime as number), 15 * 60, '--since defaults to 15m')
+  t.same(
+    fake.calls.map((c) => [c.path, c.body.FilterExpression]),
+    [['/TraceSummaries', 'annotation.room_id = "quiet-room"']],
+  )
+  t.equal(
+    (fake.calls[0]!.body.EndTime as number) - (fake.calls[0]!.body.StartTime as number),
+    15 * 60,
+    '--since defaults to 15m',
+  )
 })
 
 t.test('X-Ray refuses: exit 1 with its error', async (t) => {
@@ -168,7 +209,12 @@ t.test('argument rules', async (t) => {
   const ok = (argv: string[]) => parseTracesArgs(argv)
   const refused = (argv: string[], re: RegExp) => t.throws(() => parseTracesArgs(argv), re, argv.join(' '))
   t.match(ok(['--room', 'GUILD#raiders']), { room: 'GUILD#raiders', sinceMs: 15 * 60_000, limit: 50 })
-  t.match(ok(['--room', 'a_b-C9', '--since', '30s', '--message', 'm-1', '--limit', '5']), { room: 'a_b-C9', sinceMs: 30_000, message: 'm-1', limit: 5 })
+  t.match(ok(['--room', 'a_b-C9', '--since', '30s', '--message', 'm-1', '--limit', '5']), {
+    room: 'a_b-C9',
+    sinceMs: 30_000,
+    message: 'm-1',
+    limit: 5,
+  })
   t.equal(ok(['--room', 'x'.repeat(64), '--since', '24h']).sinceMs, MAX_SINCE_MS)
   t.equal(ok(['--room', 'r', '--since', '1d']).sinceMs, MAX_SINCE_MS)
   refused([], /--room is required/)
@@ -205,12 +251,26 @@ t.test('filters and windows', async (t) => {
   t.same(timeWindows(end, 15 * 60_000), [{ start: new Date(end.getTime() - 900_000), end }])
   const day = timeWindows(end, 24 * 3_600_000)
   t.equal(day.length, 4)
-  t.same(day.map((w) => w.end.getTime() - w.start.getTime()), [6, 6, 6, 6].map((h) => h * 3_600_000))
+  t.same(
+    day.map((w) => w.end.getTime() - w.start.getTime()),
+    [6, 6, 6, 6].map((h) => h * 3_600_000),
+  )
   const odd = timeWindows(end, 7 * 3_600_000)
-  t.same(odd.map((w) => (w.end.getTime() - w.start.getTime()) / 3_600_000), [6, 1], 'the oldest window is the rest')
+  t.same(
+    odd.map((w) => (w.end.getTime() - w.start.getTime()) / 3_600_000),
+    [6, 1],
+    'the oldest window is the rest',
+  )
   const ids = recordedTraces().map((r) => r.Id)
-  t.same(newest(ids, 2), ['1-692c5786-000000000000000000000050', '1-692c577c-00000000000000000000004f'], '--limit keeps the newest')
-  t.same(chunks([1, 2, 3, 4, 5, 6, 7], 5), [[1, 2, 3, 4, 5], [6, 7]])
+  t.same(
+    newest(ids, 2),
+    ['1-692c5786-000000000000000000000050', '1-692c577c-00000000000000000000004f'],
+    '--limit keeps the newest',
+  )
+  t.same(chunks([1, 2, 3, 4, 5, 6, 7], 5), [
+    [1, 2, 3, 4, 5],
+    [6, 7],
+  ])
 })
 
 t.test('docs/operations.md shows what the CLI prints', async (t) => {
@@ -219,7 +279,10 @@ t.test('docs/operations.md shows what the CLI prints', async (t) => {
   const blocks = [...part.matchAll(/```\n([\s\S]*?)```/g)].map((m) => m[1])
   const [acrossNodes, commit] = waterfall.split('\n\n')
   // The first example leaves out the recorded trace's extra link.reply span (same widths).
-  const example = acrossNodes!.split('\n').filter((line) => !line.includes('link.reply')).join('\n')
+  const example = acrossNodes!
+    .split('\n')
+    .filter((line) => !line.includes('link.reply'))
+    .join('\n')
   t.equal(blocks[0], `$ npm run -s traces -- --room 'GUILD#raiders' --message m-1\n${example}\n`)
   t.equal(blocks[1], `${commit}\n`)
 })
@@ -231,17 +294,47 @@ t.test('odd traces: cut at the size limit, unreadable documents, a span sent twi
     Id: '1-692c5740-000000000000000000000001',
     LimitExceeded: true,
     Segments: [
-      doc({ id: 's1', name: 'guildhall', start_time: T, in_progress: true, annotations: { node: 'node-a', room_id: 'r' } }),
+      doc({
+        id: 's1',
+        name: 'guildhall',
+        start_time: T,
+        in_progress: true,
+        annotations: { node: 'node-a', room_id: 'r' },
+      }),
       { Id: 'bad', Document: '{not json' },
-      doc({ id: 's1', name: 'guildhall', start_time: T, end_time: T + 0.01, annotations: { node: 'node-a', room_id: 'r' } }),
-      doc({ id: 'x', name: 'loop-x', start_time: T + 0.002, end_time: T + 0.003, parent_id: 'y', annotations: { node: 'node-b' } }),
-      doc({ id: 'y', name: 'loop-y', start_time: T + 0.004, end_time: T + 0.005, parent_id: 'x', annotations: { node: 'node-b' } }),
+      doc({
+        id: 's1',
+        name: 'guildhall',
+        start_time: T,
+        end_time: T + 0.01,
+        annotations: { node: 'node-a', room_id: 'r' },
+      }),
+      doc({
+        id: 'x',
+        name: 'loop-x',
+        start_time: T + 0.002,
+        end_time: T + 0.003,
+        parent_id: 'y',
+        annotations: { node: 'node-b' },
+      }),
+      doc({
+        id: 'y',
+        name: 'loop-y',
+        start_time: T + 0.004,
+        end_time: T + 0.005,
+        parent_id: 'x',
+        annotations: { node: 'node-b' },
+      }),
     ],
   })
-  t.same(renderTrace(view), [
-    'trace 1-692c5740-000000000000000000000001  10.0 ms  room r  messages -  incomplete (X-Ray trace size limit)  1 unreadable segment(s) skipped',
-    '  node-a  guildhall  +0.0 ms  10.0 ms  ok',
-    '  node-b  loop-x     +2.0 ms   1.0 ms  ok',
-    '  node-b    loop-y   +4.0 ms   1.0 ms  ok',
-  ], 'the complete copy of a span kept; a loop shown from its earliest span')
+  t.same(
+    renderTrace(view),
+    [
+      'trace 1-692c5740-000000000000000000000001  10.0 ms  room r  messages -  incomplete (X-Ray trace size limit)  1 unreadable segment(s) skipped',
+      '  node-a  guildhall  +0.0 ms  10.0 ms  ok',
+      '  node-b  loop-x     +2.0 ms   1.0 ms  ok',
+      '  node-b    loop-y   +4.0 ms   1.0 ms  ok',
+    ],
+    'the complete copy of a span kept; a loop shown from its earliest span',
+  )
 })

@@ -63,7 +63,10 @@ function messageAcrossNodes(): RecordedTrace {
       metadata: { default: { 'frame.type': 'send' } },
     }),
     subsegments: [
-      span('a000000000000002', 'link.send', b, 1, 41, { namespace: 'remote', metadata: { default: { peer: 'node-b' } } }),
+      span('a000000000000002', 'link.send', b, 1, 41, {
+        namespace: 'remote',
+        metadata: { default: { peer: 'node-b' } },
+      }),
     ],
   })
   const onB = segment(id, {
@@ -102,7 +105,11 @@ function throttledCommit(): RecordedTrace {
         metadata: { default: { 'batch.size': 2, 'seq.first': 18, 'seq.last': 19 } },
       }),
       subsegments: [
-        span('c000000000000003', 'DynamoDB', b, 1.5, 51.5, { ...dynamo, error: true, http: { response: { status: 400 } } }),
+        span('c000000000000003', 'DynamoDB', b, 1.5, 51.5, {
+          ...dynamo,
+          error: true,
+          http: { response: { status: 400 } },
+        }),
         span('c000000000000004', 'DynamoDB', b, 60, 117, { ...dynamo, http: { response: { status: 200 } } }),
       ],
     }),
@@ -122,7 +129,10 @@ function failedCommit(): RecordedTrace {
       }),
       subsegments: [
         span('d000000000000003', 'DynamoDB', b, 1, 29, {
-          namespace: 'aws', fault: true, aws: { operation: 'TransactWriteItems' }, http: { response: { status: 500 } },
+          namespace: 'aws',
+          fault: true,
+          aws: { operation: 'TransactWriteItems' },
+          http: { response: { status: 500 } },
         }),
       ],
     }),
@@ -134,12 +144,18 @@ function ratedPost(): RecordedTrace {
   const id = traceId(T0 + 40, 0xd)
   const b = T0 + 40
   return recorded(id, [
-    segment(id, span('e000000000000001', 'guildhall', b, 0, 8.4, {
-      error: true,
-      throttle: true,
-      annotations: { ...raiders, user_id: 'dave', node: 'node-a' },
-      http: { request: { method: 'POST', url: 'https://chat.example/rooms/GUILD%23raiders/messages' }, response: { status: 429 } },
-    })),
+    segment(
+      id,
+      span('e000000000000001', 'guildhall', b, 0, 8.4, {
+        error: true,
+        throttle: true,
+        annotations: { ...raiders, user_id: 'dave', node: 'node-a' },
+        http: {
+          request: { method: 'POST', url: 'https://chat.example/rooms/GUILD%23raiders/messages' },
+          response: { status: 429 },
+        },
+      }),
+    ),
   ])
 }
 
@@ -152,7 +168,15 @@ function smallFrame(second: number, n: number, message: string, inProgress = fal
       ...span(`f0000000000000${n.toString(16).padStart(2, '0')}`, 'guildhall', b, 0, 2, {
         annotations: { ...raiders, user_id: 'erin', node: 'node-a', message_id: message },
       }),
-      subsegments: [span(`f1000000000000${n.toString(16).padStart(2, '0')}`, 'room.broadcast', b, 0.5, inProgress ? undefined : 1.5)],
+      subsegments: [
+        span(
+          `f1000000000000${n.toString(16).padStart(2, '0')}`,
+          'room.broadcast',
+          b,
+          0.5,
+          inProgress ? undefined : 1.5,
+        ),
+      ],
     }),
   ])
 }
@@ -161,9 +185,12 @@ function smallFrame(second: number, n: number, message: string, inProgress = fal
 function otherRoom(): RecordedTrace {
   const id = traceId(T0 + 35, 0x99)
   return recorded(id, [
-    segment(id, span('9000000000000001', 'guildhall', T0 + 35, 0, 5, {
-      annotations: { room_id: 'general', user_id: 'bob', node: 'node-a', message_id: 'm-1' },
-    })),
+    segment(
+      id,
+      span('9000000000000001', 'guildhall', T0 + 35, 0, 5, {
+        annotations: { room_id: 'general', user_id: 'bob', node: 'node-a', message_id: 'm-1' },
+      }),
+    ),
   ])
 }
 

@@ -22,7 +22,11 @@ t.test('a store that ignores fences: a stale owner writes, and the ledger check 
   if (!caught) return
   // The same seed with the real store: no write with a superseded epoch.
   const real = await simulate({ seed: caught.seed })
-  t.same(real.violations.filter((v) => fencing.includes(v.kind)), [], `seed ${caught.seed} with fencing on`)
+  t.same(
+    real.violations.filter((v) => fencing.includes(v.kind)),
+    [],
+    `seed ${caught.seed} with fencing on`,
+  )
 })
 
 t.test('a store that loses acknowledged writes: the ack checks say so', async (t) => {

@@ -38,7 +38,9 @@ t.test(`the invariants hold over ${seeds.length} seed(s)`, async (t) => {
       t.comment(report)
     } else {
       const kinds = [...new Set(result.violations.map((v) => v.kind))]
-      t.fail(`seed ${seed}: known bug(s) ${kinds.join(', ')} (replay: ${result.replay})`, { todo: kinds.map((k) => `${k}: ${knownBugs[k]}`).join('; ') })
+      t.fail(`seed ${seed}: known bug(s) ${kinds.join(', ')} (replay: ${result.replay})`, {
+        todo: kinds.map((k) => `${k}: ${knownBugs[k]}`).join('; '),
+      })
     }
   }
   t.pass(`${clean} of ${seeds.length} seeds clean, ${messages} messages stored`)

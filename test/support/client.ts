@@ -44,7 +44,10 @@ export class Client {
   }
 
   /** Opens a socket; rejects with a `Refusal` when the server answers with plain HTTP instead. */
-  static open(url: string, opts: { token?: string; autoPong?: boolean; headers?: Record<string, string> } = {}): Promise<Client> {
+  static open(
+    url: string,
+    opts: { token?: string; autoPong?: boolean; headers?: Record<string, string> } = {},
+  ): Promise<Client> {
     const headers = { ...opts.headers, ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}) }
     const ws = new WebSocket(url, { headers, autoPong: opts.autoPong ?? true })
     const client = new Client(ws)
@@ -60,7 +63,12 @@ export class Client {
           } catch {
             parsed = { error: '(no JSON body)', message: body }
           }
-          reject(Object.assign(new Error(`refused: ${res.statusCode} ${body}`), { status: res.statusCode ?? 0, body: parsed }))
+          reject(
+            Object.assign(new Error(`refused: ${res.statusCode} ${body}`), {
+              status: res.statusCode ?? 0,
+              body: parsed,
+            }),
+          )
         })
       })
       ws.once('error', reject)
@@ -105,7 +113,9 @@ export class Client {
   closedBy(timeoutMs = defaultTimeout): Promise<{ code: number; reason: string }> {
     return Promise.race([
       this.closed,
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('socket not closed by the server')), timeoutMs).unref()),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error('socket not closed by the server')), timeoutMs).unref(),
+      ),
     ])
   }
 }

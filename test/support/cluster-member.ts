@@ -93,12 +93,16 @@ export class Member {
   private async connect(node: ClusterNodeProcess, since: number | undefined): Promise<void> {
     const token = await this.cluster.token(this.user)
     const room = encodeURIComponent(this.room)
-    const url = this.mode === 'room' ? `${node.ws}/ws/rooms/${room}${since === undefined ? '' : `?since=${since}`}` : `${node.ws}/ws`
+    const url =
+      this.mode === 'room'
+        ? `${node.ws}/ws/rooms/${room}${since === undefined ? '' : `?since=${since}`}`
+        : `${node.ws}/ws`
     const client = await Client.open(url, { token })
     let welcomed!: (refusal?: Frame) => void
     const welcome = new Promise<void>((resolve, reject) => {
       // A join refused on /ws (the room cannot be entered yet) leaves the socket open: retry.
-      welcomed = (refusal) => (refusal ? reject(new Error(`join refused on ${node.id}: ${JSON.stringify(refusal)}`)) : resolve())
+      welcomed = (refusal) =>
+        refusal ? reject(new Error(`join refused on ${node.id}: ${JSON.stringify(refusal)}`)) : resolve()
     })
     void welcome.catch(() => client.close())
     // Frames that came with the upgrade (the welcome) arrived before this line: replay them,
@@ -115,8 +119,13 @@ export class Member {
       new Promise((_, reject) =>
         setTimeout(() => {
           const logs = node.lines.filter((l) => JSON.stringify(l).includes(this.user)).slice(-10)
-          reject(new Error(`no welcome from ${node.id} for ${this.user} (${this.mode}) in ${this.room} within 20 s; frames ${JSON.stringify(client.frames.slice(-5))}; its log lines ${JSON.stringify(logs)}`))
-        }, 20_000).unref()),
+          reject(
+            new Error(
+              `no welcome from ${node.id} for ${this.user} (${this.mode}) in ${this.room} within 20 s; frames ${JSON.stringify(client.frames.slice(-5))}; its log lines ${JSON.stringify(logs)}`,
+            ),
+          )
+        }, 20_000).unref(),
+      ),
     ])
     this.node = node
     this.client = client
@@ -235,7 +244,11 @@ export class Member {
 
   /** Waits until this member has seen seq `n` (and any reconnect in progress is done). */
   async caughtUp(n: number, timeoutMs = 30_000): Promise<void> {
-    await until(`${this.user} on ${this.node.id} to see seq ${n} (at ${this.last()})`, () => (this.last() >= n ? true : undefined), timeoutMs)
+    await until(
+      `${this.user} on ${this.node.id} to see seq ${n} (at ${this.last()})`,
+      () => (this.last() >= n ? true : undefined),
+      timeoutMs,
+    )
     await this.reconnecting
   }
 
@@ -271,7 +284,11 @@ export async function verifyRoom(
   // Every send acked before we look (a send stuck forever fails here, by the test timeout).
   const history = await cluster.history(room, opts.via)
   const n = history.length
-  t.same(history.map((m) => m.seq), Array.from({ length: n }, (_, i) => i + 1), `${room}: seq dense 1..${n}`)
+  t.same(
+    history.map((m) => m.seq),
+    Array.from({ length: n }, (_, i) => i + 1),
+    `${room}: seq dense 1..${n}`,
+  )
 
   const byText = new Map<string, number[]>()
   for (const m of history) byText.set(m.text, [...(byText.get(m.text) ?? []), m.seq])
@@ -282,31 +299,52 @@ export async function verifyRoom(
   const unacked = sent.filter(({ m, id }) => !m.acked.has(id)).map(({ m, id }) => `${id}@${m.node.id}`)
   t.same(unacked, [], `${room}: every send acked`)
   const lost = sent.filter(({ m, id, text }) => m.acked.has(id) && history[m.acked.get(id)! - 1]?.text !== text)
-  t.same(lost.map(({ id, m }) => `${id} acked as ${m.acked.get(id)}`), [], `${room}: 0 acked messages lost (each at its acked seq)`)
+  t.same(
+    lost.map(({ id, m }) => `${id} acked as ${m.acked.get(id)}`),
+    [],
+    `${room}: 0 acked messages lost (each at its acked seq)`,
+  )
   t.equal(n, sent.length, `${room}: stored exactly the ${sent.length} messages sent`)
-  t.same(members.flatMap((m) => m.ackConflicts), [], `${room}: no id acked with two seqs`)
+  t.same(
+    members.flatMap((m) => m.ackConflicts),
+    [],
+    `${room}: no id acked with two seqs`,
+  )
 
   for (const m of members) {
     if (m.start === 0) continue
     await m.caughtUp(n).catch(() => undefined)
     const expected = Array.from({ length: n - m.start + 1 }, (_, i) => m.start + i)
     const same = m.seqs.length === expected.length && m.seqs.every((s, i) => s === expected[i])
-    t.ok(same, `${room}: ${m.user} (${m.mode}, ${m.closes.length} reconnects) saw ${m.start}..${n} once each, in order`, same ? {} : {
-      got: describeRuns(m.seqs),
-      start: m.start,
-    })
+    t.ok(
+      same,
+      `${room}: ${m.user} (${m.mode}, ${m.closes.length} reconnects) saw ${m.start}..${n} once each, in order`,
+      same
+        ? {}
+        : {
+            got: describeRuns(m.seqs),
+            start: m.start,
+          },
+    )
     const wrong = m.seqs.filter((s) => m.texts.get(s) !== history[s - 1]?.text)
     t.same(wrong, [], `${room}: ${m.user} was shown the stored text for every seq`)
     const allowed = new Set(opts.allowClosesOn ?? [])
     const unexpected = m.closes.filter((c) => !allowed.has(c.node))
-    t.same(unexpected, [], `${room}: ${m.user}'s socket stayed open (closes only on ${[...allowed].join(',') || 'no node'})`)
+    t.same(
+      unexpected,
+      [],
+      `${room}: ${m.user}'s socket stayed open (closes only on ${[...allowed].join(',') || 'no node'})`,
+    )
     const badErrors = m.errors.filter((e) => e.code !== 'unavailable')
     t.same(badErrors, [], `${room}: ${m.user} got no error frames but unavailable`)
-    if (!same || unexpected.length || badErrors.length) t.comment(`${m.user}: closes ${JSON.stringify(m.closes)}, errors ${JSON.stringify(m.errors.slice(0, 5))}`)
+    if (!same || unexpected.length || badErrors.length)
+      t.comment(`${m.user}: closes ${JSON.stringify(m.closes)}, errors ${JSON.stringify(m.errors.slice(0, 5))}`)
   }
   const resends = members.reduce((a, m) => a + m.errors.length, 0)
   if (resends) {
-    const who = members.filter((m) => m.errors.length).map((m) => `${m.user}: ${m.errors.map((e) => `${e.code} on ${String(e.node)}`).join(', ')}`)
+    const who = members
+      .filter((m) => m.errors.length)
+      .map((m) => `${m.user}: ${m.errors.map((e) => `${e.code} on ${String(e.node)}`).join(', ')}`)
     t.comment(`${room}: ${resends} send(s) answered unavailable and resent (${who.join(' | ')})`)
   }
   const dupAcks = members.reduce((a, m) => a + m.duplicateAcks, 0)
@@ -342,7 +380,11 @@ export async function underLoad(
     await until(`${opts.before} acks before`, () => (acks() >= opts.before ? true : undefined), 60_000)
     await opts.during()
     const from = acks()
-    await until(`${opts.after} acks after (from ${from})`, () => (acks() >= from + opts.after ? true : undefined), 60_000)
+    await until(
+      `${opts.after} acks after (from ${from})`,
+      () => (acks() >= from + opts.after ? true : undefined),
+      60_000,
+    )
   } finally {
     stop = true
   }
@@ -358,15 +400,23 @@ export async function membersOn(
 ): Promise<Member[]> {
   const out: Member[] = []
   for (const node of nodes) {
-    for (let i = 0; i < perNode; i++) out.push(await Member.join(cluster, node, { user: `${room}-${node.id}-${i}`, room }))
+    for (let i = 0; i < perNode; i++)
+      out.push(await Member.join(cluster, node, { user: `${room}-${node.id}-${i}`, room }))
     out.push(await Member.join(cluster, node, { user: `${room}-${node.id}-mux`, room, mode: 'mux' }))
   }
   return out
 }
 
 /** Who the room's owner has present: the presence list of a fresh observer's welcome, minus it. */
-export async function presenceOf(cluster: Cluster, node: ClusterNodeProcess, room: string, observer = 'observer'): Promise<string[]> {
-  const c = await Client.open(`${node.ws}/ws/rooms/${encodeURIComponent(room)}`, { token: await cluster.token(observer) })
+export async function presenceOf(
+  cluster: Cluster,
+  node: ClusterNodeProcess,
+  room: string,
+  observer = 'observer',
+): Promise<string[]> {
+  const c = await Client.open(`${node.ws}/ws/rooms/${encodeURIComponent(room)}`, {
+    token: await cluster.token(observer),
+  })
   const welcome = await c.take((f) => f.type === 'welcome')
   await c.close()
   return (welcome.presence as string[]).filter((u) => u !== observer).sort()

@@ -69,13 +69,19 @@ export function freePort(): Promise<number> {
     server.on('error', reject)
     server.listen(0, '127.0.0.1', () => {
       const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      )
     })
   })
 }
 
 /** Polls `probe` until it returns a value other than undefined; rejects past the deadline. */
-export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
   let lastError: unknown
   for (;;) {
@@ -85,7 +91,8 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
     } catch (err) {
       lastError = err
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`)
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`)
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
 }
@@ -114,7 +121,12 @@ export class Cluster {
   static async start(opts: ClusterOptions): Promise<Cluster> {
     const dynamo = opts.dynamo ?? (await startDynamoDbLocal())
     const suffix = Math.random().toString(36).slice(2, 8)
-    const cluster = new Cluster(dynamo, { core: `gg_core_cl_${suffix}`, guild: `gg_guild_cl_${suffix}` }, opts, !opts.dynamo)
+    const cluster = new Cluster(
+      dynamo,
+      { core: `gg_core_cl_${suffix}`, guild: `gg_guild_cl_${suffix}` },
+      opts,
+      !opts.dynamo,
+    )
     // The first node creates the tables; the others start once they exist.
     await cluster.add()
     await Promise.all(Array.from({ length: opts.nodes - 1 }, () => cluster.add()))
@@ -134,7 +146,10 @@ export class Cluster {
   }
 
   /** Starts one more node (`n<k>`); resolves once it listens (it joined the cluster first). */
-  async add(id = `n${this.all.length + 1}`, more: { env?: Env; runtime?: 'node' | 'deno' } = {}): Promise<ClusterNodeProcess> {
+  async add(
+    id = `n${this.all.length + 1}`,
+    more: { env?: Env; runtime?: 'node' | 'deno' } = {},
+  ): Promise<ClusterNodeProcess> {
     const placeholder = { id } as ClusterNodeProcess
     this.all.push(placeholder) // reserve the id (and its place in `all`) before any await
     const internalPort = await freePort()
@@ -216,12 +231,26 @@ export class Cluster {
    */
   settled(ids = this.live.map((n) => n.id), on = this.live, timeoutMs = 30_000): Promise<ClusterView[]> {
     const want = [...ids].sort().join(',')
-    return until(`membership ${want} on ${on.map((n) => n.id).join(',')}`, async () => {
-      const views = await Promise.all(on.map((n) => this.view(n)))
-      const sameIds = views.every((v) => v.nodes.map((x) => x.id).sort().join(',') === want)
-      const addresses = (v: ClusterView) => v.nodes.map((x) => `${x.id}@${x.address}`).sort().join(',')
-      return sameIds && views.every((v) => addresses(v) === addresses(views[0]!)) ? views : undefined
-    }, timeoutMs)
+    return until(
+      `membership ${want} on ${on.map((n) => n.id).join(',')}`,
+      async () => {
+        const views = await Promise.all(on.map((n) => this.view(n)))
+        const sameIds = views.every(
+          (v) =>
+            v.nodes
+              .map((x) => x.id)
+              .sort()
+              .join(',') === want,
+        )
+        const addresses = (v: ClusterView) =>
+          v.nodes
+            .map((x) => `${x.id}@${x.address}`)
+            .sort()
+            .join(',')
+        return sameIds && views.every((v) => addresses(v) === addresses(views[0]!)) ? views : undefined
+      },
+      timeoutMs,
+    )
   }
 
   /** The owner every node in `on` names for the room (waits until they agree). */
@@ -251,7 +280,9 @@ export class Cluster {
 
   /** Every node's log lines of one event (for reports when a check fails). */
   logs(event: string): { node: string; line: Record<string, unknown> }[] {
-    return this.all.flatMap((n) => (n.lines ?? []).filter((l) => l.event === event).map((line) => ({ node: n.id, line })))
+    return this.all.flatMap((n) =>
+      (n.lines ?? []).filter((l) => l.event === event).map((line) => ({ node: n.id, line })),
+    )
   }
 
   /** SIGKILL every node still running (paused ones too) and wait for their exits. */

@@ -105,7 +105,10 @@ async function startDetached(runnerPid: number, stateFile: string, readyTimeoutM
       child.unref()
       const watchdog = spawnProcess(
         'sh',
-        ['-c', `while kill -0 ${runnerPid} 2>/dev/null; do sleep 1; done; kill -9 ${child.pid} 2>/dev/null; rm -f '${stateFile}'`],
+        [
+          '-c',
+          `while kill -0 ${runnerPid} 2>/dev/null; do sleep 1; done; kill -9 ${child.pid} 2>/dev/null; rm -f '${stateFile}'`,
+        ],
         { detached: true, stdio: 'ignore' },
       )
       watchdog.unref()
@@ -206,7 +209,9 @@ function freePort(): Promise<number> {
     server.on('error', reject)
     server.listen(0, '127.0.0.1', () => {
       const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      )
     })
   })
 }
@@ -255,7 +260,8 @@ function tail(child: ChildProcess): () => string {
 async function waitReady(endpoint: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`exited (${child.exitCode ?? child.signalCode})`)
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`exited (${child.exitCode ?? child.signalCode})`)
     try {
       // Any HTTP answer (DynamoDB answers a bare GET with 400) means it is listening.
       await fetch(endpoint, { signal: AbortSignal.timeout(1_000) })

@@ -5,6 +5,15 @@
  */
 import type { Test } from 'tap'
 
-export function matchAll(t: Test, actual: readonly unknown[] | undefined, expected: readonly unknown[], message?: string): boolean {
-  return t.match({ length: actual?.length, items: actual }, { length: expected.length, items: expected }, message ?? 'exactly these, in order')
+export function matchAll(
+  t: Test,
+  actual: readonly unknown[] | undefined,
+  expected: readonly unknown[],
+  message?: string,
+): boolean {
+  return t.match(
+    { length: actual?.length, items: actual },
+    { length: expected.length, items: expected },
+    message ?? 'exactly these, in order',
+  )
 }

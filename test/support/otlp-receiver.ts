@@ -63,9 +63,11 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       const spans = other ? [] : contentType.includes('json') ? decodeJson(body) : decodeProtobuf(body)
       requests.push({ path: req.url ?? '', contentType, headers: req.headers, body, spans })
       for (const span of spans) {
-        for (const w of waiters.splice(0)) (w.pred(span) ? w.resolve(span) : waiters.push(w))
+        for (const w of waiters.splice(0)) w.pred(span) ? w.resolve(span) : waiters.push(w)
       }
-      res.writeHead(200, { 'content-type': contentType.includes('json') ? 'application/json' : 'application/x-protobuf' })
+      res.writeHead(200, {
+        'content-type': contentType.includes('json') ? 'application/json' : 'application/x-protobuf',
+      })
       res.end(contentType.includes('json') ? '{}' : '')
     })
   })
@@ -175,7 +177,8 @@ function* fields(buf: Buffer): Generator<Field> {
     const wire = key & 7
     if (wire === 0) yield { n, wire, int: varint(), bytes: Buffer.alloc(0) }
     else if (wire === 1) yield { n, wire, int: buf.readBigUInt64LE((pos += 8) - 8), bytes: buf.subarray(pos - 8, pos) }
-    else if (wire === 5) yield { n, wire, int: BigInt(buf.readUInt32LE((pos += 4) - 4)), bytes: buf.subarray(pos - 4, pos) }
+    else if (wire === 5)
+      yield { n, wire, int: BigInt(buf.readUInt32LE((pos += 4) - 4)), bytes: buf.subarray(pos - 4, pos) }
     else if (wire === 2) {
       const len = Number(varint())
       yield { n, wire, int: 0n, bytes: buf.subarray(pos, (pos += len)) }
@@ -201,7 +204,16 @@ function decodeProtobuf(body: Buffer): ReceivedSpan[] {
 }
 
 function pbSpan(buf: Buffer): Omit<ReceivedSpan, 'resource'> {
-  const span: Omit<ReceivedSpan, 'resource'> = { traceId: '', spanId: '', parentSpanId: '', name: '', kind: 0, attributes: {}, links: [], status: { code: 0, message: '' } }
+  const span: Omit<ReceivedSpan, 'resource'> = {
+    traceId: '',
+    spanId: '',
+    parentSpanId: '',
+    name: '',
+    kind: 0,
+    attributes: {},
+    links: [],
+    status: { code: 0, message: '' },
+  }
   for (const f of fields(buf)) {
     if (f.n === 1) span.traceId = f.bytes.toString('hex')
     else if (f.n === 2) span.spanId = f.bytes.toString('hex')

@@ -129,10 +129,7 @@ export async function startChild(opts: { runtime: 'node' | 'deno'; env?: Env; da
     ...opts.env,
     PATH: `${join(root, 'node_modules/.bin')}:${process.env.PATH ?? ''}`,
   }
-  const [cmd, args] =
-    opts.runtime === 'node'
-      ? [process.execPath, ['src/main.ts']]
-      : startDenoCommand()
+  const [cmd, args] = opts.runtime === 'node' ? [process.execPath, ['src/main.ts']] : startDenoCommand()
   const child = spawn(cmd, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] })
   const lines: Record<string, unknown>[] = []
   const stderr: string[] = []

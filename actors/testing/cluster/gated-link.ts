@@ -12,10 +12,7 @@ class GatedChannel implements LinkChannel {
   onClose: () => void = () => undefined
 
   private readonly inner: LinkChannel
-  constructor(
-    inner: LinkChannel,
-    gate: NodeGate,
-  ) {
+  constructor(inner: LinkChannel, gate: NodeGate) {
     this.inner = inner
     inner.onMessage = gate.wrap((data: string) => this.onMessage(data))
     inner.onClose = gate.wrap(() => this.onClose())
@@ -43,10 +40,7 @@ export class GatedTransport implements LinkTransport {
 
   private readonly inner: LinkTransport
   private readonly gate: NodeGate
-  constructor(
-    inner: LinkTransport,
-    gate: NodeGate,
-  ) {
+  constructor(inner: LinkTransport, gate: NodeGate) {
     this.inner = inner
     this.gate = gate
     inner.onAccept = (channel) => {

@@ -54,9 +54,11 @@ function checkFencing(ledger: readonly LedgerEntry[], add: (kind: string, detail
     switch (e.kind) {
       case 'claim': {
         const before = latest.get(e.room) ?? 0
-        if (e.epoch <= before) add('epoch_not_raised', `${e.room}: ${e.node} claimed epoch ${e.epoch} after epoch ${before} (t=${e.at})`)
+        if (e.epoch <= before)
+          add('epoch_not_raised', `${e.room}: ${e.node} claimed epoch ${e.epoch} after epoch ${before} (t=${e.at})`)
         latest.set(e.room, Math.max(before, e.epoch))
-        if (claimer.has(key)) add('epoch_claimed_twice', `${e.room} epoch ${e.epoch}: ${claimer.get(key)} and ${e.node}`)
+        if (claimer.has(key))
+          add('epoch_claimed_twice', `${e.room} epoch ${e.epoch}: ${claimer.get(key)} and ${e.node}`)
         claimer.set(key, e.node)
         break
       }
@@ -72,12 +74,22 @@ function checkFencing(ledger: readonly LedgerEntry[], add: (kind: string, detail
         const k = `${e.room}@${e.fence}`
         const current = latest.get(e.room) ?? 0
         if (e.fence !== current) {
-          add('append_stale_epoch', `${e.room}: ${e.node} stored ${seqs} with epoch ${e.fence} after epoch ${current} was claimed (t=${e.at})`)
+          add(
+            'append_stale_epoch',
+            `${e.room}: ${e.node} stored ${seqs} with epoch ${e.fence} after epoch ${current} was claimed (t=${e.at})`,
+          )
         }
         if (claimer.get(k) !== e.node) {
-          add('append_not_owner', `${e.room}: ${e.node} stored ${seqs} at epoch ${e.fence}, claimed by ${claimer.get(k) ?? 'nobody'} (t=${e.at})`)
+          add(
+            'append_not_owner',
+            `${e.room}: ${e.node} stored ${seqs} at epoch ${e.fence}, claimed by ${claimer.get(k) ?? 'nobody'} (t=${e.at})`,
+          )
         }
-        if (released.has(k)) add('append_after_release', `${e.room}: ${e.node} stored ${seqs} at epoch ${e.fence} after releasing it (t=${e.at})`)
+        if (released.has(k))
+          add(
+            'append_after_release',
+            `${e.room}: ${e.node} stored ${seqs} at epoch ${e.fence} after releasing it (t=${e.at})`,
+          )
         let set = writers.get(k)
         if (!set) writers.set(k, (set = new Set()))
         set.add(e.node)
@@ -88,7 +100,11 @@ function checkFencing(ledger: readonly LedgerEntry[], add: (kind: string, detail
   }
 }
 
-function checkStored(stored: Map<string, StoredMessage[]>, users: readonly SimUser[], add: (kind: string, detail: string) => void): void {
+function checkStored(
+  stored: Map<string, StoredMessage[]>,
+  users: readonly SimUser[],
+  add: (kind: string, detail: string) => void,
+): void {
   const byUser = new Map(users.map((u) => [u.id, u]))
   const ids = new Set<string>()
   for (const [room, messages] of stored) {
@@ -102,7 +118,10 @@ function checkStored(stored: Map<string, StoredMessage[]>, users: readonly SimUs
       ids.add(m.id)
       const sent = byUser.get(m.senderId)?.sent.get(m.clientId)
       if (!sent || sent.room !== room || sent.text !== m.text) {
-        add('stored_not_sent', `${room}: seq ${m.seq} (${m.senderId}'s ${m.clientId}) is not a message that user sent there`)
+        add(
+          'stored_not_sent',
+          `${room}: seq ${m.seq} (${m.senderId}'s ${m.clientId}) is not a message that user sent there`,
+        )
       }
     })
   }
@@ -119,27 +138,54 @@ function checkClients(
       const m = stored.get(ack.room)?.[ack.seq - 1]
       if (!m) add('acked_lost', `${user.id}'s ${id} acknowledged at ${ack.room} seq ${ack.seq}, which is not stored`)
       else if (m.senderId !== user.id || m.clientId !== id || m.id !== ack.messageId) {
-        add('acked_mismatch', `${user.id}'s ${id} acknowledged at ${ack.room} seq ${ack.seq} as ${ack.messageId}; stored there: ${m.senderId}'s ${m.clientId} (${m.id})`)
+        add(
+          'acked_mismatch',
+          `${user.id}'s ${id} acknowledged at ${ack.room} seq ${ack.seq} as ${ack.messageId}; stored there: ${m.senderId}'s ${m.clientId} (${m.id})`,
+        )
       }
     }
     for (const view of user.views.values()) {
       const messages = stored.get(view.room) ?? []
       for (const [seq, got] of view.seen) {
         const m = messages[seq - 1]
-        const same = m && m.id === got.id && m.senderId === got.senderId && m.text === got.text && m.ts === got.ts && m.roomId === got.roomId
-        if (!same) add('view_not_stored', `${user.id} in ${view.room}: seq ${seq} received as ${got.id} (${got.senderId}), stored as ${m ? `${m.id} (${m.senderId})` : 'nothing'}`)
+        const same =
+          m &&
+          m.id === got.id &&
+          m.senderId === got.senderId &&
+          m.text === got.text &&
+          m.ts === got.ts &&
+          m.roomId === got.roomId
+        if (!same)
+          add(
+            'view_not_stored',
+            `${user.id} in ${view.room}: seq ${seq} received as ${got.id} (${got.senderId}), stored as ${m ? `${m.id} (${m.senderId})` : 'nothing'}`,
+          )
       }
       for (const got of view.history) {
         const m = messages[got.seq - 1]
-        const same = m && m.id === got.id && m.senderId === got.senderId && m.text === got.text && m.ts === got.ts && m.roomId === got.roomId
-        if (!same) add('history_not_stored', `${user.id} in ${view.room}: history gave seq ${got.seq} as ${got.id}, stored as ${m ? m.id : 'nothing'}`)
+        const same =
+          m &&
+          m.id === got.id &&
+          m.senderId === got.senderId &&
+          m.text === got.text &&
+          m.ts === got.ts &&
+          m.roomId === got.roomId
+        if (!same)
+          add(
+            'history_not_stored',
+            `${user.id} in ${view.room}: history gave seq ${got.seq} as ${got.id}, stored as ${m ? m.id : 'nothing'}`,
+          )
       }
       // A member revoked from the room gets nothing after it: only the others must be current.
       if (settled && !view.revoked && view.lastSeq !== messages.length) {
-        add('view_behind', `${user.id} in ${view.room}: has up to seq ${view.lastSeq ?? '-'} after the run settled; the room has ${messages.length}`)
+        add(
+          'view_behind',
+          `${user.id} in ${view.room}: has up to seq ${view.lastSeq ?? '-'} after the run settled; the room has ${messages.length}`,
+        )
       }
     }
-    if (settled && user.pending.size > 0) add('unacked_at_end', `${user.id}: ${[...user.pending.keys()].join(', ')} never acknowledged`)
+    if (settled && user.pending.size > 0)
+      add('unacked_at_end', `${user.id}: ${[...user.pending.keys()].join(', ')} never acknowledged`)
   }
 }
 

@@ -60,10 +60,19 @@ t.test('messages arrive after a random delay, in the order sent, both ways (FIFO
     if (i % 10 === 0) s.clock.set(s.clock.now() + 3)
   }
   await s.settle()
-  t.same(seenAtB.data(), Array.from({ length: 200 }, (_, i) => `a${i}`))
-  t.same(seenAtA.data(), Array.from({ length: 200 }, (_, i) => `b${i}`))
+  t.same(
+    seenAtB.data(),
+    Array.from({ length: 200 }, (_, i) => `a${i}`),
+  )
+  t.same(
+    seenAtA.data(),
+    Array.from({ length: 200 }, (_, i) => `b${i}`),
+  )
   const times = seenAtB.got.map((g) => g.at)
-  t.ok(times.every((at, i) => i === 0 || at >= times[i - 1]!), 'arrival times never go back')
+  t.ok(
+    times.every((at, i) => i === 0 || at >= times[i - 1]!),
+    'arrival times never go back',
+  )
   t.ok(new Set(times).size > 10, 'delays vary')
   t.ok(times[0]! > start, 'nothing arrives synchronously')
   t.same([s.net.sent, s.net.delivered, s.net.dropped], [400, 400, 0])
@@ -164,34 +173,37 @@ t.test('partition: open links drop on both sides with what was in flight, connec
   t.equal((await again).peer, 'b', 'linked again once healed')
 })
 
-t.test('crash: the peers see the close, the dead side hears nothing, nothing links to or from it until restart', async (t) => {
-  const s = setup(9)
-  const { ta, tb, atA, seenAtA, seenAtB } = await linked(s)
-  atA.send('lost with the crash')
-  s.net.crash('b')
-  await s.settle()
-  t.equal(seenAtA.closes(), 1, 'the survivor sees the link close')
-  t.equal(seenAtB.closes(), 0, 'the dead process runs nothing')
-  t.same(seenAtB.data(), [])
+t.test(
+  'crash: the peers see the close, the dead side hears nothing, nothing links to or from it until restart',
+  async (t) => {
+    const s = setup(9)
+    const { ta, tb, atA, seenAtA, seenAtB } = await linked(s)
+    atA.send('lost with the crash')
+    s.net.crash('b')
+    await s.settle()
+    t.equal(seenAtA.closes(), 1, 'the survivor sees the link close')
+    t.equal(seenAtB.closes(), 0, 'the dead process runs nothing')
+    t.same(seenAtB.data(), [])
 
-  const toDead = t.rejects(ta.connect('b', 'b:8788'), /nothing listens/)
-  const fromDead = t.rejects(tb.connect('a', 'a:8788'), /closed/)
-  await s.settle()
-  await toDead
-  await fromDead
+    const toDead = t.rejects(ta.connect('b', 'b:8788'), /nothing listens/)
+    const fromDead = t.rejects(tb.connect('a', 'a:8788'), /closed/)
+    await s.settle()
+    await toDead
+    await fromDead
 
-  s.net.restart('b')
-  const tb2 = s.net.transport('b', 'b:8788')
-  let accepted: LinkChannel | undefined
-  tb2.onAccept = (ch) => (accepted = ch)
-  const back = ta.connect('b', 'b:8788')
-  await s.settle()
-  t.equal((await back).peer, 'b', 'the new incarnation accepts')
-  t.equal(accepted?.peer, 'a')
-  const old = t.rejects(tb.connect('a', 'a:8788'), /closed/, 'the old incarnation stays dead')
-  await s.settle()
-  await old
-})
+    s.net.restart('b')
+    const tb2 = s.net.transport('b', 'b:8788')
+    let accepted: LinkChannel | undefined
+    tb2.onAccept = (ch) => (accepted = ch)
+    const back = ta.connect('b', 'b:8788')
+    await s.settle()
+    t.equal((await back).peer, 'b', 'the new incarnation accepts')
+    t.equal(accepted?.peer, 'a')
+    const old = t.rejects(tb.connect('a', 'a:8788'), /closed/, 'the old incarnation stays dead')
+    await s.settle()
+    await old
+  },
+)
 
 t.test('close drops every link of the transport and accepts nothing more', async (t) => {
   const s = setup(4)

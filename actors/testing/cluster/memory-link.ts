@@ -46,13 +46,7 @@ class MemoryChannel implements LinkChannel {
   readonly node: string
   readonly peer: string
   readonly transport: MemoryTransport
-  constructor(
-    net: MemoryNetwork,
-    link: Link,
-    node: string,
-    peer: string,
-    transport: MemoryTransport,
-  ) {
+  constructor(net: MemoryNetwork, link: Link, node: string, peer: string, transport: MemoryTransport) {
     this.net = net
     this.link = link
     this.node = node
@@ -109,11 +103,7 @@ class MemoryTransport implements LinkTransport {
   private readonly net: MemoryNetwork
   readonly node: string
   readonly address: string
-  constructor(
-    net: MemoryNetwork,
-    node: string,
-    address: string,
-  ) {
+  constructor(net: MemoryNetwork, node: string, address: string) {
     this.net = net
     this.node = node
     this.address = address
@@ -250,4 +240,3 @@ export class MemoryNetwork {
 function pair(a: string, b: string): string {
   return a < b ? `${a}|${b}` : `${b}|${a}`
 }
-

@@ -202,7 +202,21 @@ export class SimUser {
     this.duplicates = duplicates
     this.rewinds = rewinds
     for (const room of rooms) {
-      this.views.set(room, { room, welcomedOn: undefined, joinSentAt: undefined, lastSeq: undefined, seen: new Map(), unrecovered: 0, leaving: undefined, joinSince: undefined, revoked: false, joining: undefined, rejoinPending: undefined, history: [], historyPending: 0 })
+      this.views.set(room, {
+        room,
+        welcomedOn: undefined,
+        joinSentAt: undefined,
+        lastSeq: undefined,
+        seen: new Map(),
+        unrecovered: 0,
+        leaving: undefined,
+        joinSince: undefined,
+        revoked: false,
+        joining: undefined,
+        rejoinPending: undefined,
+        history: [],
+        historyPending: 0,
+      })
     }
   }
 
@@ -216,13 +230,17 @@ export class SimUser {
   /** Nothing left to do: every send acknowledged, every room welcomed on an open socket. */
   get settled(): boolean {
     if (this.pending.size > 0 || this.reconnecting.size > 0) return false
-    for (const view of this.views.values()) if (!view.revoked && (!view.welcomedOn || view.welcomedOn.closed)) return false
+    for (const view of this.views.values())
+      if (!view.revoked && (!view.welcomedOn || view.welcomedOn.closed)) return false
     return true
   }
 
   /** Why the user is not settled (for a report). */
   describe(): string {
-    const rooms = [...this.views.values()].map((v) => `${v.room}:${v.revoked ? 'revoked' : v.welcomedOn && !v.welcomedOn.closed ? `in@${v.welcomedOn.node}` : 'out'}:seq${v.lastSeq ?? '-'}`)
+    const rooms = [...this.views.values()].map(
+      (v) =>
+        `${v.room}:${v.revoked ? 'revoked' : v.welcomedOn && !v.welcomedOn.closed ? `in@${v.welcomedOn.node}` : 'out'}:seq${v.lastSeq ?? '-'}`,
+    )
     return `${this.id} (${this.mode}) pending [${[...this.pending.keys()].join(',')}] rooms ${rooms.join(' ')}`
   }
 
@@ -261,13 +279,18 @@ export class SimUser {
   socketClosed(socket: SimSocket, why: string): void {
     const key = socket.room ?? 'ws'
     // A room socket closed as revoked (4403) or refused at the upgrade as forbidden: out for good.
-    if (socket.room !== undefined && (why.startsWith('4403') || why.includes('refused: forbidden'))) this.revoke(this.views.get(socket.room)!)
+    if (socket.room !== undefined && (why.startsWith('4403') || why.includes('refused: forbidden')))
+      this.revoke(this.views.get(socket.room)!)
     for (const view of this.viewsOf(socket)) {
       if (view.welcomedOn === socket) view.welcomedOn = undefined
       if (view.joining === socket) view.joining = undefined
       view.historyPending = 0
     }
-    this.world.forgetMoves(socket.node, this.id, this.viewsOf(socket).map((v) => v.room))
+    this.world.forgetMoves(
+      socket.node,
+      this.id,
+      this.viewsOf(socket).map((v) => v.room),
+    )
     if (this.sockets.get(key) !== socket) return
     this.world.log(`${this.id} socket ${key} at ${socket.node} closed: ${why}`)
     this.reconnectLater(key)
@@ -311,13 +334,17 @@ export class SimUser {
           return this.rejoinLater(socket, view)
         }
         if (frame.reason === 'revoked') return this.revoke(view)
-        if (frame.reason !== 'unavailable') return this.world.violation('unexpected_left', `${this.id}: ${JSON.stringify(frame)}`)
+        if (frame.reason !== 'unavailable')
+          return this.world.violation('unexpected_left', `${this.id}: ${JSON.stringify(frame)}`)
         return this.rejoinLater(socket, view)
       case 'history': {
         const messages = frame.messages as WireMessage[]
         messages.forEach((m, i) => {
           if (i > 0 && m.seq !== messages[i - 1]!.seq + 1) {
-            this.world.violation('history_not_dense', `${this.id} in ${view.room}: a history page has seq ${m.seq} after ${messages[i - 1]!.seq}`)
+            this.world.violation(
+              'history_not_dense',
+              `${this.id} in ${view.room}: a history page has seq ${m.seq} after ${messages[i - 1]!.seq}`,
+            )
           }
         })
         view.history.push(...messages)
@@ -334,7 +361,10 @@ export class SimUser {
     // The since this welcome answers: of the join on a /ws socket, of the upgrade on a room socket.
     const asked = socket.room === undefined ? (view.joining === socket ? view.joinSince : undefined) : socket.since
     if (asked !== undefined && seq < asked) {
-      this.world.violation('welcome_behind', `${this.id} in ${view.room}: welcome at seq ${seq} after asking since ${asked}`)
+      this.world.violation(
+        'welcome_behind',
+        `${this.id} in ${view.room}: welcome at seq ${seq} after asking since ${asked}`,
+      )
     }
     if (frame.recovered === false) {
       // Too far behind to replay: the protocol says page history; the view restarts here.
@@ -356,21 +386,31 @@ export class SimUser {
 
   private message(socket: SimSocket, view: RoomView, message: WireMessage): void {
     if (view.welcomedOn !== socket) {
-      return this.world.violation('message_before_welcome', `${this.id} in ${view.room}: seq ${message.seq} before its welcome`)
+      return this.world.violation(
+        'message_before_welcome',
+        `${this.id} in ${view.room}: seq ${message.seq} before its welcome`,
+      )
     }
     const expected = (view.lastSeq ?? 0) + 1
     if (message.seq !== expected) {
       const what = message.seq < expected ? 'duplicate' : 'gap'
-      this.world.violation(`view_${what}`, `${this.id} in ${view.room}: message seq ${message.seq} when ${expected} was next (at ${socket.node})`)
+      this.world.violation(
+        `view_${what}`,
+        `${this.id} in ${view.room}: message seq ${message.seq} when ${expected} was next (at ${socket.node})`,
+      )
     }
     const before = view.seen.get(message.seq)
     if (!before) view.seen.set(message.seq, message)
     else if (JSON.stringify(before) !== JSON.stringify(message)) {
-      this.world.violation('view_changed', `${this.id} in ${view.room}: seq ${message.seq} came again as another message`)
+      this.world.violation(
+        'view_changed',
+        `${this.id} in ${view.room}: seq ${message.seq} came again as another message`,
+      )
     }
     view.lastSeq = message.seq
     // Now and then the user reads up to here (a read marker write at the owner).
-    if (this.world.sending && this.rng.chance(0.05)) socket.write(this.roomFrame(socket, view, { type: 'read', seq: message.seq }))
+    if (this.world.sending && this.rng.chance(0.05))
+      socket.write(this.roomFrame(socket, view, { type: 'read', seq: message.seq }))
   }
 
   /** A room frame as this socket needs it: with `room` on /ws. */
@@ -384,12 +424,18 @@ export class SimUser {
     const before = this.acked.get(id)
     if (before) {
       if (before.seq !== record.seq || before.messageId !== record.messageId || before.room !== record.room) {
-        this.world.violation('ack_changed', `${this.id}: ${id} acked as ${JSON.stringify(before)}, then as ${JSON.stringify(record)}`)
+        this.world.violation(
+          'ack_changed',
+          `${this.id}: ${id} acked as ${JSON.stringify(before)}, then as ${JSON.stringify(record)}`,
+        )
       }
     } else if (!this.pending.has(id) && !this.dropped.has(id)) {
       this.world.violation('ack_unknown', `${this.id}: ack for ${id}, never sent`)
     } else if (!view.seen.has(record.seq) && (view.lastSeq ?? 0) < record.seq) {
-      this.world.violation('ack_before_message', `${this.id} in ${view.room}: ack of ${id} (seq ${record.seq}) before its message`)
+      this.world.violation(
+        'ack_before_message',
+        `${this.id} in ${view.room}: ack of ${id} (seq ${record.seq}) before its message`,
+      )
     }
     if (!before) this.acked.set(id, record)
     this.pending.delete(id)
@@ -403,7 +449,10 @@ export class SimUser {
       if (code !== 'unavailable' && code !== 'rate_limited' && code !== 'limit_exceeded' && code !== 'internal') {
         return this.world.violation('send_refused', `${this.id}: ${JSON.stringify(frame)}`)
       }
-      const wait = code === 'rate_limited' ? ((frame.retryAfterMs as number) ?? 0) + this.rng.int(10, 500) : this.rng.int(100, 1500)
+      const wait =
+        code === 'rate_limited'
+          ? ((frame.retryAfterMs as number) ?? 0) + this.rng.int(10, 500)
+          : this.rng.int(100, 1500)
       const clock = this.world.clock
       clock.at(clock.now() + wait, () => {
         const sent = this.pending.get(ref)
@@ -430,7 +479,10 @@ export class SimUser {
       if (socket.room !== undefined) return
       // Neither a join nor a history request is unanswered: the session refused an entry it
       // had already welcomed (it has left the room; say so, and join again).
-      this.world.violation('refused_after_welcome', `${this.id} in ${view.room}: ${JSON.stringify(frame)} after the welcome of its join`)
+      this.world.violation(
+        'refused_after_welcome',
+        `${this.id} in ${view.room}: ${JSON.stringify(frame)} after the welcome of its join`,
+      )
       if (view.welcomedOn === socket) view.welcomedOn = undefined
       return this.rejoinLater(socket, view, true)
     }
@@ -453,7 +505,8 @@ export class SimUser {
     const clock = this.world.clock
     clock.at(clock.now() + this.rng.int(100, 1500), () => {
       if (view.rejoinPending === socket) view.rejoinPending = undefined
-      if (!socket.closed && this.sockets.get('ws') === socket && (evenIfIn || view.welcomedOn !== socket)) this.join(socket, view)
+      if (!socket.closed && this.sockets.get('ws') === socket && (evenIfIn || view.welcomedOn !== socket))
+        this.join(socket, view)
     })
   }
 
@@ -483,7 +536,9 @@ export class SimUser {
         const view = this.rng.pick(ready)
         if (view.joining === undefined && (view.lastSeq ?? 0) > 0) {
           const since = Math.max(0, view.lastSeq! - this.rng.int(1, 5))
-          this.world.log(`${this.id} joins ${view.room} again with since ${since} (has ${view.lastSeq}) at ${view.welcomedOn!.node}`)
+          this.world.log(
+            `${this.id} joins ${view.room} again with since ${since} (has ${view.lastSeq}) at ${view.welcomedOn!.node}`,
+          )
           this.join(view.welcomedOn!, view, since)
         }
       } else if (roll < 0.045 && this.mode === 'ws' && ready.length > 0) {
@@ -495,7 +550,10 @@ export class SimUser {
         // A page of history, the newest or before some seq.
         const view = this.rng.pick(ready)
         const last = view.lastSeq ?? 0
-        const page = this.rng.chance(0.5) || last === 0 ? { limit: this.rng.int(1, 20) } : { before: this.rng.int(1, last + 1), limit: this.rng.int(1, 20) }
+        const page =
+          this.rng.chance(0.5) || last === 0
+            ? { limit: this.rng.int(1, 20) }
+            : { before: this.rng.int(1, last + 1), limit: this.rng.int(1, 20) }
         view.historyPending++
         view.welcomedOn!.write(this.roomFrame(view.welcomedOn!, view, { type: 'history', ...page }))
       } else if (roll < 0.1 && ready.length > 0) {
@@ -522,8 +580,12 @@ export class SimUser {
       for (const [key, socket] of this.sockets) {
         if (socket.closed) continue
         const views = this.viewsOf(socket)
-        const stuckJoin = views.some((v) => v.welcomedOn !== socket && v.joinSentAt !== undefined && now - v.joinSentAt > patienceMs)
-        const stuckSend = [...this.pending.values()].some((s) => views.some((v) => v.room === s.room && v.welcomedOn === socket) && now - s.lastSentAt > patienceMs)
+        const stuckJoin = views.some(
+          (v) => v.welcomedOn !== socket && v.joinSentAt !== undefined && now - v.joinSentAt > patienceMs,
+        )
+        const stuckSend = [...this.pending.values()].some(
+          (s) => views.some((v) => v.room === s.room && v.welcomedOn === socket) && now - s.lastSentAt > patienceMs,
+        )
         if (stuckJoin || stuckSend) {
           this.world.log(`${this.id} gives up on ${key} at ${socket.node} (${stuckJoin ? 'join' : 'send'} unanswered)`)
           socket.hangUp('unanswered')
@@ -536,7 +598,8 @@ export class SimUser {
   /** The user may no longer be in the room: its sends there are given up, it never comes back. */
   private revoke(view: RoomView): void {
     if (view.revoked) return
-    if (!this.private.has(view.room)) return this.world.violation('revoked_public', `${this.id} revoked from ${view.room}, a public room`)
+    if (!this.private.has(view.room))
+      return this.world.violation('revoked_public', `${this.id} revoked from ${view.room}, a public room`)
     view.revoked = true
     view.welcomedOn = undefined
     // A session that was moving the room ends its move here (without a log line).

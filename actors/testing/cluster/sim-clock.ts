@@ -169,11 +169,7 @@ export class NodeClock implements Clock {
   private readonly clock: SimClock
   private readonly gate: NodeGate
   private readonly skew: number
-  constructor(
-    clock: SimClock,
-    gate: NodeGate,
-    skew: number,
-  ) {
+  constructor(clock: SimClock, gate: NodeGate, skew: number) {
     this.clock = clock
     this.gate = gate
     this.skew = skew

@@ -25,8 +25,19 @@ export interface StoreWeather {
 export const calmWeather: StoreWeather = { latency: [1, 8], failBefore: 0, failAfter: 0 }
 
 const writes = new Set([
-  'append', 'advanceReadMarker', 'putRoom', 'closeRoom', 'createRoom', 'putRoomMember', 'deleteRoomMember',
-  'putGuildMember', 'deleteGuildMember', 'claimRoom', 'releaseRoom', 'renew', 'remove',
+  'append',
+  'advanceReadMarker',
+  'putRoom',
+  'closeRoom',
+  'createRoom',
+  'putRoomMember',
+  'deleteRoomMember',
+  'putGuildMember',
+  'deleteGuildMember',
+  'claimRoom',
+  'releaseRoom',
+  'renew',
+  'remove',
 ])
 
 /** Where the calls go: the shared store, applied in one queue for every node. */
@@ -102,7 +113,12 @@ function call<T>(opts: RemoteOptions, method: string, run: () => Promise<T>): Pr
     clock.at(clock.now() + delay(), () => {
       if (failBefore) return answer(() => reject(new StoreFaultError(`injected fault in ${method} (not applied)`)))
       backend.apply(run).then(
-        (value) => answer(failAfter ? () => reject(new StoreFaultError(`injected fault in ${method} (applied)`)) : () => resolve(value)),
+        (value) =>
+          answer(
+            failAfter
+              ? () => reject(new StoreFaultError(`injected fault in ${method} (applied)`))
+              : () => resolve(value),
+          ),
         (err: unknown) => answer(() => reject(err)),
       )
     })
@@ -110,7 +126,12 @@ function call<T>(opts: RemoteOptions, method: string, run: () => Promise<T>): Pr
 }
 
 /** Runs the call on the shared store and writes what it applied in the ledger. */
-async function applied(opts: RemoteOptions, method: string, args: unknown[], fn: (...a: unknown[]) => Promise<unknown>): Promise<any> {
+async function applied(
+  opts: RemoteOptions,
+  method: string,
+  args: unknown[],
+  fn: (...a: unknown[]) => Promise<unknown>,
+): Promise<any> {
   const { backend, node } = opts
   const at = backend.clock.now()
   const ledger = backend.ledger

@@ -211,10 +211,21 @@ class Simulation implements ClientWorld {
     if (!settled) {
       const stuck = this.users.filter((u) => !u.settled).map((u) => u.describe())
       const moves = [...this.moving].map((m) => `move ${m}`)
-      violations.push({ kind: 'did_not_settle', detail: `after healing, still waiting: ${[...stuck, ...moves].join('; ')}` })
+      violations.push({
+        kind: 'did_not_settle',
+        detail: `after healing, still waiting: ${[...stuck, ...moves].join('; ')}`,
+      })
     }
     violations.push(...this.checkRevocations())
-    violations.push(...(await checkInvariants({ ledger: this.ledger.entries, store: this.shared, rooms: this.rooms, users: this.users, settled })))
+    violations.push(
+      ...(await checkInvariants({
+        ledger: this.ledger.entries,
+        store: this.shared,
+        rooms: this.rooms,
+        users: this.users,
+        settled,
+      })),
+    )
     let messages = 0
     for (const room of this.rooms) messages += (await this.shared.readPage(room, { limit: 1 })).messages[0]?.seq ?? 0
     return {
@@ -282,7 +293,11 @@ class Simulation implements ClientWorld {
         (access) => {
           if (socket.closed) return
           if (!access.ok) return socket.close(1013, `upgrade refused: ${access.code}`)
-          socket.session = host.openSession({ user, socket, room: { roomId: room, epoch, ...(since === undefined ? {} : { since }) } })
+          socket.session = host.openSession({
+            user,
+            socket,
+            room: { roomId: room, epoch, ...(since === undefined ? {} : { since }) },
+          })
         },
         (err: unknown) => socket.close(1011, String(err)),
       )
@@ -313,9 +328,18 @@ class Simulation implements ClientWorld {
     const gate = new NodeGate(this.clock)
     const clock = new NodeClock(this.clock, gate, this.rng.int(-300_000, 300_000))
     const weather = (): StoreWeather => this.nodeWeather.get(id) ?? this.weather
-    const remoteOpts = { backend: this.backend, node: id, gate, rng: this.storeRng.fork(`${id}#${incarnation}`), weather }
+    const remoteOpts = {
+      backend: this.backend,
+      node: id,
+      gate,
+      rng: this.storeRng.fork(`${id}#${incarnation}`),
+      weather,
+    }
     const mutant = this.opts.mutant
-    const store = remote<Store>(this.shared, { ...remoteOpts, ...(mutant === 'ignore-fence' || mutant === 'lose-writes' ? { mutant } : {}) })
+    const store = remote<Store>(this.shared, {
+      ...remoteOpts,
+      ...(mutant === 'ignore-fence' || mutant === 'lose-writes' ? { mutant } : {}),
+    })
     const leases = remote(this.leaseTable, remoteOpts)
     const name = `${id}#${incarnation}`
     const logger = this.logger(name)
@@ -366,7 +390,8 @@ class Simulation implements ClientWorld {
       this.log(`${name} ${level} ${event}${fields ? ` ${JSON.stringify(fields)}` : ''}`)
       // Moves are invisible to clients: the run has not settled while a session is in one.
       if (event === 'room_lost') this.moving.add(`${name}|${String(fields?.user)}|${String(fields?.room)}`)
-      if (event === 'room_reentered' || event === 'room_move_gave_up') this.moving.delete(`${name}|${String(fields?.user)}|${String(fields?.room)}`)
+      if (event === 'room_reentered' || event === 'room_move_gave_up')
+        this.moving.delete(`${name}|${String(fields?.user)}|${String(fields?.room)}`)
     }
     return { info: line('info'), warn: line('warn'), error: line('error') }
   }
@@ -436,7 +461,15 @@ class Simulation implements ClientWorld {
       const room = rng.pick(this.rooms)
       if (!rooms.includes(room)) rooms.push(room)
     }
-    const user = new SimUser(`u${i}`, mode, rooms, this, rng, this.opts.mutant === 'duplicate-delivery', this.opts.rewinds ?? true)
+    const user = new SimUser(
+      `u${i}`,
+      mode,
+      rooms,
+      this,
+      rng,
+      this.opts.mutant === 'duplicate-delivery',
+      this.opts.rewinds ?? true,
+    )
     this.users.push(user)
     if (rooms.includes('private-0')) {
       await this.shared.putRoomMember('private-0', user.id)
@@ -451,7 +484,21 @@ class Simulation implements ClientWorld {
   private scheduleFaults(activeMs: number): void {
     const rng = this.faultRng
     const count = rng.int(4, 12)
-    const kinds = ['crash', 'crash', 'pause', 'pause', 'partition', 'partition', 'slow', 'failing', 'failing', 'isolate', 'join', 'drain', 'revoke'] as const
+    const kinds = [
+      'crash',
+      'crash',
+      'pause',
+      'pause',
+      'partition',
+      'partition',
+      'slow',
+      'failing',
+      'failing',
+      'isolate',
+      'join',
+      'drain',
+      'revoke',
+    ] as const
     for (let i = 0; i < count; i++) {
       const at = this.clock.now() + rng.int(1_000, activeMs - 2_000)
       const kind = rng.pick(kinds)
@@ -508,11 +555,20 @@ class Simulation implements ClientWorld {
       case 'failing':
       case 'isolate': {
         // `isolate`: one node cannot reach the store at all (its lease lapses while it runs).
-        const target = kind !== 'isolate' && (rng.chance(0.5) || live.length === 0) ? undefined : live.length > 0 ? rng.pick(live).id : undefined
+        const target =
+          kind !== 'isolate' && (rng.chance(0.5) || live.length === 0)
+            ? undefined
+            : live.length > 0
+              ? rng.pick(live).id
+              : undefined
         const ms = kind === 'isolate' ? rng.int(5_000, 20_000) : rng.int(2_000, 10_000)
         const weather: StoreWeather =
           kind === 'slow'
-            ? { latency: [100, rng.chance(0.3) ? rng.int(5_000, 12_000) : rng.int(500, 4_000)], failBefore: 0, failAfter: 0 }
+            ? {
+                latency: [100, rng.chance(0.3) ? rng.int(5_000, 12_000) : rng.int(500, 4_000)],
+                failBefore: 0,
+                failAfter: 0,
+              }
             : kind === 'isolate'
               ? { latency: calmWeather.latency, failBefore: 1, failAfter: 0 }
               : { latency: calmWeather.latency, failBefore: rng.int(5, 30) / 100, failAfter: rng.int(5, 20) / 100 }
@@ -533,7 +589,9 @@ class Simulation implements ClientWorld {
         return
       }
       case 'revoke': {
-        const members = this.users.filter((u) => u.private.has('private-0') && !this.revocations.some((r) => r.user === u.id))
+        const members = this.users.filter(
+          (u) => u.private.has('private-0') && !this.revocations.some((r) => r.user === u.id),
+        )
         if (members.length === 0 || up.length === 0) return
         const user = rng.pick(members)
         note(`revoke ${user.id} from private-0`)
@@ -584,9 +642,11 @@ class Simulation implements ClientWorld {
     const out: Violation[] = []
     for (const { user, room } of this.revocations) {
       const client = this.users.find((u) => u.id === user)!
-      if (!client.views.get(room)?.revoked) out.push({ kind: 'revocation_not_seen', detail: `${user} was never told it is out of ${room}` })
+      if (!client.views.get(room)?.revoked)
+        out.push({ kind: 'revocation_not_seen', detail: `${user} was never told it is out of ${room}` })
       for (const node of this.liveNodes()) {
-        if (node.host.connectedUsers(room).includes(user)) out.push({ kind: 'revoked_still_in', detail: `${user} is still in ${room} at ${node.name}` })
+        if (node.host.connectedUsers(room).includes(user))
+          out.push({ kind: 'revoked_still_in', detail: `${user} is still in ${room} at ${node.name}` })
       }
     }
     return out

@@ -12,7 +12,12 @@
  * as a failed head (or owner) condition on retry, and `confirmCommitted` reads back whether the
  * batch is the one stored: then the append succeeded.
  */
-import { GetCommand, TransactWriteCommand, type GetCommandOutput, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb'
+import {
+  GetCommand,
+  TransactWriteCommand,
+  type GetCommandOutput,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb'
 import { DuplicateMessageError, FencedError, SeqConflictError, type StoredMessage } from '../../../actors/store.ts'
 import type { Io } from './client.ts'
 import type { SeqIndexCache } from './seq-index-cache.ts'
@@ -77,7 +82,11 @@ export async function appendBatch(
 }
 
 function remember(ctx: AppendContext, batch: StoredMessage[]): void {
-  ctx.seqIndex.add(`${ctx.table}\n${ctx.key.pk}`, batch[0]!.seq, batch.map((m) => m.ts))
+  ctx.seqIndex.add(
+    `${ctx.table}\n${ctx.key.pk}`,
+    batch[0]!.seq,
+    batch.map((m) => m.ts),
+  )
 }
 
 function validate(roomId: string, expectedSeq: number, batch: StoredMessage[]): void {
@@ -86,7 +95,8 @@ function validate(roomId: string, expectedSeq: number, batch: StoredMessage[]): 
   }
   batch.forEach((m, i) => {
     if (m.roomId !== roomId) throw new RangeError(`message ${m.id} is for ${m.roomId}, not ${roomId}`)
-    if (m.seq !== expectedSeq + 1 + i) throw new RangeError(`message ${m.id} has seq ${m.seq}, expected ${expectedSeq + 1 + i}`)
+    if (m.seq !== expectedSeq + 1 + i)
+      throw new RangeError(`message ${m.id} has seq ${m.seq}, expected ${expectedSeq + 1 + i}`)
     const prev = batch[i - 1]
     if (prev && m.ts <= prev.ts) throw new RangeError(`message ${m.id}: ts must increase within a room`)
   })
@@ -162,14 +172,23 @@ export async function confirmCommitted(ctx: AppendContext, batch: StoredMessage[
   const first = batch[0]!
   const last = batch[batch.length - 1]!
   const { Item: index } = await ctx.io.send<GetCommandOutput>(
-    () => new GetCommand({ TableName: ctx.table, Key: { PK: ctx.key.pk, SK: seqIndexSk(first.seq) }, ConsistentRead: true }),
+    () =>
+      new GetCommand({
+        TableName: ctx.table,
+        Key: { PK: ctx.key.pk, SK: seqIndexSk(first.seq) },
+        ConsistentRead: true,
+      }),
   )
   const tss = index?.tss as number[] | undefined
   if (!tss || tss.length !== batch.length || batch.some((m, i) => tss[i] !== m.ts)) return false
   const items = await ctx.io.query({
     TableName: ctx.table,
     KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
-    ExpressionAttributeValues: { ':pk': ctx.key.pk, ':from': messageSk(first.ts, first.id), ':to': messageSk(last.ts, last.id) },
+    ExpressionAttributeValues: {
+      ':pk': ctx.key.pk,
+      ':from': messageSk(first.ts, first.id),
+      ':to': messageSk(last.ts, last.id),
+    },
   })
   const stored = new Map(items.map((item) => [String(item.SK), item]))
   return batch.every((m) => {

@@ -4,7 +4,12 @@
  * retries are switched off on clients built here so that bound is the only one.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
-import { DynamoDBDocumentClient, QueryCommand, type QueryCommandInput, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb'
+import {
+  DynamoDBDocumentClient,
+  QueryCommand,
+  type QueryCommandInput,
+  type QueryCommandOutput,
+} from '@aws-sdk/lib-dynamodb'
 import type { DocSender, DynamoStoreOptions } from './config.ts'
 import { defaults } from './config.ts'
 import { asStoreError, isRetryable } from './errors.ts'
@@ -25,11 +30,7 @@ export class Io {
   readonly client: DocSender
   private readonly policy: RetryPolicy
   private readonly attemptTimeoutMs: number
-  constructor(
-    client: DocSender,
-    policy: RetryPolicy,
-    attemptTimeoutMs: number,
-  ) {
+  constructor(client: DocSender, policy: RetryPolicy, attemptTimeoutMs: number) {
     this.client = client
     this.policy = policy
     this.attemptTimeoutMs = attemptTimeoutMs

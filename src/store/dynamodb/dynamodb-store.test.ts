@@ -10,7 +10,15 @@ import { FencedError, SeqConflictError } from '../../../actors/store.ts'
 import { messages, tsOf } from '../../../test/contract/store.ts'
 import { startDynamoDbLocal } from '../../../test/support/dynamodb-local.ts'
 import { BatchTooLargeError, MAX_APPEND_BATCH } from './index.ts'
-import { docClient, dropTables, FaultySender, openStore, rawClient, uniqueTables, type Tables } from './test-fixtures.ts'
+import {
+  docClient,
+  dropTables,
+  FaultySender,
+  openStore,
+  rawClient,
+  uniqueTables,
+  type Tables,
+} from './test-fixtures.ts'
 import type { DocSender, DynamoStoreOptions } from './config.ts'
 
 const local = await startDynamoDbLocal()
@@ -42,7 +50,8 @@ async function partition(table: string, pk: string) {
   return out.Items ?? []
 }
 
-const count = async (tables: Tables, pk: string, table: keyof Tables = 'coreTable') => (await partition(tables[table], pk)).length
+const count = async (tables: Tables, pk: string, table: keyof Tables = 'coreTable') =>
+  (await partition(tables[table], pk)).length
 
 t.test('CREATE_TABLES: PK hash + SK range strings, on demand, TTL on `ttl`, no indexes', async (t) => {
   const { tables } = await setup(t)
@@ -128,7 +137,12 @@ t.test('item layout of a general room, with TTL', async (t) => {
   await store.putRoom({ roomId: 'lobby', visibility: 'private' })
   await store.putRoomMember('lobby', 'carol')
   const more = new Map((await partition(tables.coreTable, 'ROOM#lobby')).map((i) => [i.SK!.S!, i]))
-  t.same(more.get('READ#bob'), { PK: { S: 'ROOM#lobby' }, SK: { S: 'READ#bob' }, seq: { N: '2' }, type: { S: 'ReadMarker' } })
+  t.same(more.get('READ#bob'), {
+    PK: { S: 'ROOM#lobby' },
+    SK: { S: 'READ#bob' },
+    seq: { N: '2' },
+    type: { S: 'ReadMarker' },
+  })
   t.same(more.get('META'), {
     PK: { S: 'ROOM#lobby' },
     SK: { S: 'META' },
@@ -158,7 +172,10 @@ t.test('item layout of a guild room, without TTL', async (t) => {
     guildId: { S: 'g1' },
     clientId: { S: 'c1' },
   })
-  t.notOk(items.some((i) => 'ttl' in i), 'no messageTtlDays: nothing expires')
+  t.notOk(
+    items.some((i) => 'ttl' in i),
+    'no messageTtlDays: nothing expires',
+  )
   t.equal(await count(tables, 'ROOM#GUILD#g1'), 0, 'nothing of a guild room in the core table')
 })
 
@@ -197,8 +214,16 @@ t.test('the head is conditional: two store instances never write a seq twice', a
   // Both believe the same head each round; exactly one batch per round gets in.
   let head = 0
   for (let round = 0; round < 20; round++) {
-    const fromA = messages('lobby', head + 1, 3, 'alice').map((m) => ({ ...m, id: `a${round}-${m.seq}`, clientId: `a${round}-${m.seq}` }))
-    const fromB = messages('lobby', head + 1, 2, 'bob').map((m) => ({ ...m, id: `b${round}-${m.seq}`, clientId: `b${round}-${m.seq}` }))
+    const fromA = messages('lobby', head + 1, 3, 'alice').map((m) => ({
+      ...m,
+      id: `a${round}-${m.seq}`,
+      clientId: `a${round}-${m.seq}`,
+    }))
+    const fromB = messages('lobby', head + 1, 2, 'bob').map((m) => ({
+      ...m,
+      id: `b${round}-${m.seq}`,
+      clientId: `b${round}-${m.seq}`,
+    }))
     const results = await Promise.allSettled([a.append('lobby', head, fromA), b.append('lobby', head, fromB)])
     const won = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []))
     t.equal(won.length, 1, `round ${round}: one winner`)
@@ -228,7 +253,11 @@ t.test('a lost response without the request token: read-back confirms the batch'
   faulty.stripRequestToken = true
   faulty.inject('TransactWriteCommand', 'lose-response', [1])
   await store.append('lobby', 0, messages('lobby', 1, 3))
-  t.same(faulty.log.slice(-3), ['TransactWriteCommand', 'GetCommand', 'QueryCommand'], 'the retry failed its condition, then read back')
+  t.same(
+    faulty.log.slice(-3),
+    ['TransactWriteCommand', 'GetCommand', 'QueryCommand'],
+    'the retry failed its condition, then read back',
+  )
   t.equal(await count(tables, 'ROOM#lobby'), 8, 'stored once')
   // A different batch at the same head is still a conflict, even one sharing the first message.
   await t.rejects(store.append('lobby', 0, messages('lobby', 1, 2)), SeqConflictError)
@@ -241,7 +270,10 @@ t.test('committed but unconfirmed: append rejects; the caller resending the batc
   // Attempt 1 commits and loses its answer; attempts 2 and 3 are throttled: nothing confirms it.
   faulty.inject('TransactWriteCommand', 'lose-response', [1])
   faulty.inject('TransactWriteCommand', 'throttle', [2, 3])
-  await t.rejects(store.append('lobby', 0, messages('lobby', 1, 2)), { name: 'StoreUnavailableError', cause: { name: 'ProvisionedThroughputExceededException' } })
+  await t.rejects(store.append('lobby', 0, messages('lobby', 1, 2)), {
+    name: 'StoreUnavailableError',
+    cause: { name: 'ProvisionedThroughputExceededException' },
+  })
   // The runtime answers `unavailable`; the resend (same batch) finds it committed.
   await store.append('lobby', 0, messages('lobby', 1, 2))
   t.equal((await store.loadRoom('lobby', { recentLimit: 10, idempotencySince: 0 })).seq, 2, 'stored once')
@@ -251,7 +283,13 @@ t.test('committed but unconfirmed: append rejects; the caller resending the batc
 t.test('throttling is retried within the bound, with full-jitter backoff', async (t) => {
   const delays: number[] = []
   const { store, faulty } = await setup(t, {
-    retry: { maxAttempts: 5, baseDelayMs: 10, maxDelayMs: 50, random: () => 0.5, sleep: async (ms) => void delays.push(ms) },
+    retry: {
+      maxAttempts: 5,
+      baseDelayMs: 10,
+      maxDelayMs: 50,
+      random: () => 0.5,
+      sleep: async (ms) => void delays.push(ms),
+    },
   })
   faulty.inject('TransactWriteCommand', 'throttle', [1, 2, 3, 4])
   await store.append('lobby', 0, messages('lobby', 1, 2))
@@ -263,7 +301,10 @@ t.test('throttled past the bound: rejects and nothing is half-stored', async (t)
   const { tables, store, faulty } = await setup(t, { retry: { maxAttempts: 3 } })
   await store.append('lobby', 0, messages('lobby', 1, 1))
   faulty.inject('TransactWriteCommand', 'throttle', [2, 3, 4])
-  await t.rejects(store.append('lobby', 1, messages('lobby', 2, 5)), { name: 'StoreUnavailableError', cause: { name: 'ProvisionedThroughputExceededException' } })
+  await t.rejects(store.append('lobby', 1, messages('lobby', 2, 5)), {
+    name: 'StoreUnavailableError',
+    cause: { name: 'ProvisionedThroughputExceededException' },
+  })
   t.equal(faulty.count('TransactWriteCommand'), 4, 'three attempts, then gave up')
   t.equal(await count(tables, 'ROOM#lobby'), 4, 'only the first message, its key, its index and the head')
   t.equal((await store.loadRoom('lobby', { recentLimit: 10, idempotencySince: 0 })).seq, 1)
@@ -275,7 +316,10 @@ t.test('the Nth call fails with a non-retryable error: rejected at once, nothing
   const { tables, store, faulty } = await setup(t)
   faulty.inject('TransactWriteCommand', 'fail', [2])
   await store.append('lobby', 0, messages('lobby', 1, 1))
-  await t.rejects(store.append('lobby', 1, messages('lobby', 2, 3)), { name: 'StoreUnavailableError', cause: { name: 'ValidationException' } })
+  await t.rejects(store.append('lobby', 1, messages('lobby', 2, 3)), {
+    name: 'StoreUnavailableError',
+    cause: { name: 'ValidationException' },
+  })
   t.equal(faulty.count('TransactWriteCommand'), 2, 'not retried')
   t.equal(await count(tables, 'ROOM#lobby'), 4)
   faulty.inject('QueryCommand', 'throttle', [1])
@@ -291,7 +335,10 @@ t.test('a hung request is abandoned after attemptTimeoutMs and retried', async (
   await store.append('lobby', 0, messages('lobby', 1, 1))
   t.equal(faulty.count('TransactWriteCommand'), 2, 'the hung attempt, then the retry that went in')
   faulty.inject('TransactWriteCommand', 'hang', [3, 4])
-  await t.rejects(store.append('lobby', 1, messages('lobby', 2, 1)), { name: 'StoreUnavailableError', cause: { name: 'TimeoutError' } })
+  await t.rejects(store.append('lobby', 1, messages('lobby', 2, 1)), {
+    name: 'StoreUnavailableError',
+    cause: { name: 'TimeoutError' },
+  })
   t.equal(faulty.count('TransactWriteCommand'), 4, 'two hung attempts, no third')
   t.equal((await store.loadRoom('lobby', { recentLimit: 10, idempotencySince: 0 })).seq, 1)
 })
@@ -305,7 +352,11 @@ t.test('a batch larger than one transaction is refused before anything is sent',
   t.equal((await store.readPage('lobby', { limit: 100 })).messages.length, MAX_APPEND_BATCH, 'exactly the limit fits')
   const { epoch } = await store.claimRoom('lobby', 'n1')
   await store.append('lobby', MAX_APPEND_BATCH, messages('lobby', MAX_APPEND_BATCH + 1, MAX_APPEND_BATCH), epoch)
-  t.equal((await store.loadRoom('lobby', { recentLimit: 1, idempotencySince: 0 })).seq, 2 * MAX_APPEND_BATCH, 'and with the owner check: 99 items')
+  t.equal(
+    (await store.loadRoom('lobby', { recentLimit: 1, idempotencySince: 0 })).seq,
+    2 * MAX_APPEND_BATCH,
+    'and with the owner check: 99 items',
+  )
 })
 
 t.test('pages stay right when TTL removed the seq index', async (t) => {
@@ -313,7 +364,9 @@ t.test('pages stay right when TTL removed the seq index', async (t) => {
   for (let i = 0; i < 4; i++) await store.append('lobby', i * 5, messages('lobby', i * 5 + 1, 5))
   const docs = docClient(local.endpoint)
   t.teardown(() => docs.destroy())
-  await docs.send(new DeleteCommand({ TableName: tables.coreTable, Key: { PK: 'ROOM#lobby', SK: 'SEQ#0000000000000006' } }))
+  await docs.send(
+    new DeleteCommand({ TableName: tables.coreTable, Key: { PK: 'ROOM#lobby', SK: 'SEQ#0000000000000006' } }),
+  )
   // A store that did not write the room, so its seq index cache holds nothing.
   const reader = await openStore(local.endpoint, tables, { createTables: false })
   t.teardown(() => reader.close())
@@ -325,7 +378,11 @@ t.test('pages stay right when TTL removed the seq index', async (t) => {
   t.same(await seqs({ after: 7, limit: 3 }), { seqs: [8, 9, 10], more: true })
   t.same(await seqs({ after: 3, limit: 3 }), { seqs: [4, 5, 6], more: true }, 'other batches use the index')
   t.same(await seqs({ before: 3, limit: 3 }), { seqs: [1, 2], more: false }, 'and from its cache, the same answer')
-  t.same((await store.readPage('lobby', { before: 8, limit: 3 })).messages.map((m) => m.seq), [5, 6, 7], 'the writer, from its cache')
+  t.same(
+    (await store.readPage('lobby', { before: 8, limit: 3 })).messages.map((m) => m.seq),
+    [5, 6, 7],
+    'the writer, from its cache',
+  )
 })
 
 t.test('membership is cached briefly, and a revocation through the store is never served', async (t) => {
@@ -342,7 +399,9 @@ t.test('membership is cached briefly, and a revocation through the store is neve
   t.equal(await store.isRoomMember('secret', 'erin'), false)
 
   // Written elsewhere (an operator, another node): seen once the entry expires.
-  await raw.send(new PutItemCommand({ TableName: tables.guildTable, Item: { PK: { S: 'GUILD#g' }, SK: { S: 'MEMBER#erin' } } }))
+  await raw.send(
+    new PutItemCommand({ TableName: tables.guildTable, Item: { PK: { S: 'GUILD#g' }, SK: { S: 'MEMBER#erin' } } }),
+  )
   t.equal(await store.isGuildMember('g', 'erin'), false, 'cached answer within the TTL')
   now += 5_000
   t.equal(await store.isGuildMember('g', 'erin'), true, 'fresh after the TTL')
@@ -350,57 +409,96 @@ t.test('membership is cached briefly, and a revocation through the store is neve
   await store.putRoom({ roomId: 'secret', visibility: 'public' })
   t.same(await store.getRoom('secret'), { roomId: 'secret', visibility: 'public' })
   await store.putRoom({ roomId: 'secret', visibility: 'private' })
-  t.same(await store.getRoom('secret'), { roomId: 'secret', visibility: 'private' }, 'room writes go through the cache too')
+  t.same(
+    await store.getRoom('secret'),
+    { roomId: 'secret', visibility: 'private' },
+    'room writes go through the cache too',
+  )
 })
 
-t.test('member listings read the MEMBER# keys (items written directly are listed); closing a room is a flag on META', async (t) => {
-  const { tables, store } = await setup(t)
-  // Another service writes membership items with no attributes at all (docs/protocol.md "Room ids").
-  for (const u of ['svc-b', 'svc-a']) {
-    await raw.send(new PutItemCommand({ TableName: tables.guildTable, Item: { PK: { S: 'GUILD#g' }, SK: { S: `MEMBER#${u}` } } }))
-  }
-  await store.putGuildMember('g', 'alice')
-  await store.append('GUILD#g', 0, messages('GUILD#g', 1, 3)) // other items of the partition are not members
-  t.same(await store.listGuildMembers('g', { limit: 2 }), { members: ['alice', 'svc-a'], next: 'svc-a' })
-  t.same(await store.listGuildMembers('g', { limit: 2, after: 'svc-a' }), { members: ['svc-b'] })
+t.test(
+  'member listings read the MEMBER# keys (items written directly are listed); closing a room is a flag on META',
+  async (t) => {
+    const { tables, store } = await setup(t)
+    // Another service writes membership items with no attributes at all (docs/protocol.md "Room ids").
+    for (const u of ['svc-b', 'svc-a']) {
+      await raw.send(
+        new PutItemCommand({ TableName: tables.guildTable, Item: { PK: { S: 'GUILD#g' }, SK: { S: `MEMBER#${u}` } } }),
+      )
+    }
+    await store.putGuildMember('g', 'alice')
+    await store.append('GUILD#g', 0, messages('GUILD#g', 1, 3)) // other items of the partition are not members
+    t.same(await store.listGuildMembers('g', { limit: 2 }), { members: ['alice', 'svc-a'], next: 'svc-a' })
+    t.same(await store.listGuildMembers('g', { limit: 2, after: 'svc-a' }), { members: ['svc-b'] })
 
-  await store.putRoom({ roomId: 'hall', visibility: 'public' })
-  t.equal(await store.closeRoom('hall'), true)
-  const [meta] = (await partition(tables.coreTable, 'ROOM#hall')).filter((i) => i.SK?.S === 'META')
-  t.same(meta?.closed, { BOOL: true })
-  await store.putRoom({ roomId: 'hall', visibility: 'private' })
-  const [reopened] = (await partition(tables.coreTable, 'ROOM#hall')).filter((i) => i.SK?.S === 'META')
-  t.equal(reopened?.closed, undefined, 'putRoom removes the flag')
-  t.equal(await store.closeRoom('nowhere'), false)
-  t.equal(await count(tables, 'ROOM#nowhere'), 0, 'closing a room that does not exist writes nothing')
-})
+    await store.putRoom({ roomId: 'hall', visibility: 'public' })
+    t.equal(await store.closeRoom('hall'), true)
+    const [meta] = (await partition(tables.coreTable, 'ROOM#hall')).filter((i) => i.SK?.S === 'META')
+    t.same(meta?.closed, { BOOL: true })
+    await store.putRoom({ roomId: 'hall', visibility: 'private' })
+    const [reopened] = (await partition(tables.coreTable, 'ROOM#hall')).filter((i) => i.SK?.S === 'META')
+    t.equal(reopened?.closed, undefined, 'putRoom removes the flag')
+    t.equal(await store.closeRoom('nowhere'), false)
+    t.equal(await count(tables, 'ROOM#nowhere'), 0, 'closing a room that does not exist writes nothing')
+  },
+)
 
-t.test('the owner item: OWNER in the room\'s partition, outside every range a read walks', async (t) => {
+t.test("the owner item: OWNER in the room's partition, outside every range a read walks", async (t) => {
   const { tables, store } = await setup(t)
   await store.putRoom({ roomId: 'lobby', visibility: 'private' })
   await store.putRoomMember('lobby', 'carol')
   const { epoch } = await store.claimRoom('lobby', 'n1')
   await store.append('lobby', 0, messages('lobby', 1, 2), epoch)
   const owner = () => partition(tables.coreTable, 'ROOM#lobby').then((items) => items.find((i) => i.SK?.S === 'OWNER'))
-  t.same(await owner(), { PK: { S: 'ROOM#lobby' }, SK: { S: 'OWNER' }, type: { S: 'Owner' }, node: { S: 'n1' }, epoch: { N: '1' } })
+  t.same(await owner(), {
+    PK: { S: 'ROOM#lobby' },
+    SK: { S: 'OWNER' },
+    type: { S: 'Owner' },
+    node: { S: 'n1' },
+    epoch: { N: '1' },
+  })
   t.equal(await store.releaseRoom('lobby', 'n1', 1), true)
-  t.same(await owner(), { PK: { S: 'ROOM#lobby' }, SK: { S: 'OWNER' }, type: { S: 'Owner' }, epoch: { N: '1' }, releasedBy: { S: 'n1' } }, 'released: no node, who released')
+  t.same(
+    await owner(),
+    { PK: { S: 'ROOM#lobby' }, SK: { S: 'OWNER' }, type: { S: 'Owner' }, epoch: { N: '1' }, releasedBy: { S: 'n1' } },
+    'released: no node, who released',
+  )
   await store.claimRoom('lobby', 'n2')
-  t.same(await owner(), { PK: { S: 'ROOM#lobby' }, SK: { S: 'OWNER' }, type: { S: 'Owner' }, node: { S: 'n2' }, epoch: { N: '2' } }, 'claimed again')
+  t.same(
+    await owner(),
+    { PK: { S: 'ROOM#lobby' }, SK: { S: 'OWNER' }, type: { S: 'Owner' }, node: { S: 'n2' }, epoch: { N: '2' } },
+    'claimed again',
+  )
 
   // No read meets it: snapshot, pages both ways, members, room listing.
   const snap = await store.loadRoom('lobby', { recentLimit: 10, idempotencySince: 0 })
   t.same([snap.seq, snap.recent.map((m) => m.seq), snap.idempotent.map((m) => m.seq)], [2, [1, 2], [1, 2]])
-  t.same((await store.readPage('lobby', { limit: 10 })).messages.map((m) => m.seq), [1, 2])
-  t.same((await store.readPage('lobby', { after: 0, limit: 10 })).messages.map((m) => m.seq), [1, 2])
-  t.same((await store.readPage('lobby', { after: 1, limit: 10 })).messages.map((m) => m.seq), [2])
-  t.same((await store.readPage('lobby', { before: 3, limit: 10 })).messages.map((m) => m.seq), [1, 2])
+  t.same(
+    (await store.readPage('lobby', { limit: 10 })).messages.map((m) => m.seq),
+    [1, 2],
+  )
+  t.same(
+    (await store.readPage('lobby', { after: 0, limit: 10 })).messages.map((m) => m.seq),
+    [1, 2],
+  )
+  t.same(
+    (await store.readPage('lobby', { after: 1, limit: 10 })).messages.map((m) => m.seq),
+    [2],
+  )
+  t.same(
+    (await store.readPage('lobby', { before: 3, limit: 10 })).messages.map((m) => m.seq),
+    [1, 2],
+  )
   t.same(await store.listRoomMembers('lobby', { limit: 10 }), { members: ['carol'] })
   t.same(await store.listRooms(), [{ roomId: 'lobby', visibility: 'private' }])
 
   await store.claimRoom('GUILD#g', 'n1')
   const guild = await partition(tables.guildTable, 'GUILD#g')
-  t.same(guild.map((i) => i.SK?.S), ['OWNER'], 'a guild room\'s owner item is in the guild table, its partition')
+  t.same(
+    guild.map((i) => i.SK?.S),
+    ['OWNER'],
+    "a guild room's owner item is in the guild table, its partition",
+  )
   t.equal(await count(tables, 'ROOM#GUILD#g'), 0)
 })
 
@@ -412,7 +510,16 @@ t.test('a fenced append is one transaction with the owner check last; its refusa
   t.teardown(() => spied.close())
   const { epoch } = await spied.claimRoom('lobby', 'n1')
   await spied.append('lobby', 0, messages('lobby', 1, 2), epoch)
-  const input = (sent.at(-1) as { input: { TransactItems: Record<string, { Key?: unknown; ConditionExpression?: string; ExpressionAttributeValues?: unknown }>[] } }).input
+  const input = (
+    sent.at(-1) as {
+      input: {
+        TransactItems: Record<
+          string,
+          { Key?: unknown; ConditionExpression?: string; ExpressionAttributeValues?: unknown }
+        >[]
+      }
+    }
+  ).input
   t.equal(input.TransactItems.length, 1 + 2 * 2 + 1 + 1, 'head, 2 x (message, key), seq index, owner check')
   t.same(input.TransactItems.at(-1), {
     ConditionCheck: {
@@ -424,7 +531,11 @@ t.test('a fenced append is one transaction with the owner check last; its refusa
     },
   })
   await spied.append('lobby', 2, messages('lobby', 3, 1))
-  t.equal((sent.at(-1) as { input: { TransactItems: unknown[] } }).input.TransactItems.length, 1 + 2 + 1, 'without a fence: no owner check')
+  t.equal(
+    (sent.at(-1) as { input: { TransactItems: unknown[] } }).input.TransactItems.length,
+    1 + 2 + 1,
+    'without a fence: no owner check',
+  )
 
   await store.claimRoom('lobby', 'n2')
   const before = await count(tables, 'ROOM#lobby')
@@ -444,7 +555,8 @@ class LoseThenRun implements DocSender {
     this.between = between
   }
   async send(command: object, options?: { abortSignal?: AbortSignal }): Promise<unknown> {
-    if (command.constructor.name !== 'TransactWriteCommand' || ++this.transactions !== this.nth) return this.inner.send(command, options)
+    if (command.constructor.name !== 'TransactWriteCommand' || ++this.transactions !== this.nth)
+      return this.inner.send(command, options)
     // No request token: the retry is a new request to DynamoDB and must be read back.
     delete (command as { input: { ClientRequestToken?: string } }).input.ClientRequestToken
     await this.inner.send(command)
@@ -453,22 +565,29 @@ class LoseThenRun implements DocSender {
   }
 }
 
-t.test('a fenced append whose answer was lost, and the room claimed before the retry: it was stored, so it succeeds', async (t) => {
-  const { tables, store: other } = await setup(t)
-  const node = await openStore(local.endpoint, tables, {
-    createTables: false,
-    client: new LoseThenRun(docClient(local.endpoint), 2, () => other.claimRoom('lobby', 'n2')),
-  })
-  t.teardown(() => node.close())
-  const { epoch } = await node.claimRoom('lobby', 'n1')
-  await node.append('lobby', 0, messages('lobby', 1, 1), epoch)
-  // Attempt 1 of this append commits under epoch 1; n2 claims; the retry fails head AND fence.
-  await node.append('lobby', 1, messages('lobby', 2, 2), epoch)
-  t.same((await other.readPage('lobby', { limit: 10 })).messages.map((m) => m.seq), [1, 2, 3], 'stored once')
-  // The next one is refused: n1 no longer owns the room.
-  await t.rejects(node.append('lobby', 3, messages('lobby', 4, 1), epoch), FencedError)
-  t.equal((await other.loadRoom('lobby', { recentLimit: 1, idempotencySince: 0 })).seq, 3)
-})
+t.test(
+  'a fenced append whose answer was lost, and the room claimed before the retry: it was stored, so it succeeds',
+  async (t) => {
+    const { tables, store: other } = await setup(t)
+    const node = await openStore(local.endpoint, tables, {
+      createTables: false,
+      client: new LoseThenRun(docClient(local.endpoint), 2, () => other.claimRoom('lobby', 'n2')),
+    })
+    t.teardown(() => node.close())
+    const { epoch } = await node.claimRoom('lobby', 'n1')
+    await node.append('lobby', 0, messages('lobby', 1, 1), epoch)
+    // Attempt 1 of this append commits under epoch 1; n2 claims; the retry fails head AND fence.
+    await node.append('lobby', 1, messages('lobby', 2, 2), epoch)
+    t.same(
+      (await other.readPage('lobby', { limit: 10 })).messages.map((m) => m.seq),
+      [1, 2, 3],
+      'stored once',
+    )
+    // The next one is refused: n1 no longer owns the room.
+    await t.rejects(node.append('lobby', 3, messages('lobby', 4, 1), epoch), FencedError)
+    t.equal((await other.loadRoom('lobby', { recentLimit: 1, idempotencySince: 0 })).seq, 3)
+  },
+)
 
 t.test('a release whose answer was lost is still true on the retry', async (t) => {
   const { store, faulty } = await setup(t)

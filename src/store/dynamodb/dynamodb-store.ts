@@ -4,7 +4,12 @@
  * every item of a room in its partition (keys.ts). Group commit in append.ts, pages in pages.ts.
  */
 import { DeleteCommand, GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
-import type { DeleteCommandOutput, GetCommandOutput, ScanCommandOutput, UpdateCommandOutput } from '@aws-sdk/lib-dynamodb'
+import type {
+  DeleteCommandOutput,
+  GetCommandOutput,
+  ScanCommandOutput,
+  UpdateCommandOutput,
+} from '@aws-sdk/lib-dynamodb'
 import type {
   LoadOptions,
   MemberPage,
@@ -23,7 +28,21 @@ import { appendBatch, MAX_APPEND_BATCH, type AppendContext } from './append.ts'
 import { Io, makeDocClient } from './client.ts'
 import { resolveConfig, type DocSender, type DynamoStoreOptions, type ResolvedConfig } from './config.ts'
 import { toMessage } from './items.ts'
-import { guildPk, HEAD_SK, idemSk, MEMBER_PREFIX, memberSk, META_SK, MSG_END, MSG_PREFIX, readSk, roomKey, tsFloor, type RoomKey, type TableKind } from './keys.ts'
+import {
+  guildPk,
+  HEAD_SK,
+  idemSk,
+  MEMBER_PREFIX,
+  memberSk,
+  META_SK,
+  MSG_END,
+  MSG_PREFIX,
+  readSk,
+  roomKey,
+  tsFloor,
+  type RoomKey,
+  type TableKind,
+} from './keys.ts'
 import { DynamoLeaseStore, type LeaseOptions } from './leases.ts'
 import { LookupCache } from './lookup-cache.ts'
 import * as ownership from './ownership.ts'
@@ -67,7 +86,13 @@ export class DynamoStore implements Store {
 
   private ctx(roomId: string): AppendContext & { key: RoomKey } {
     const key = roomKey(roomId)
-    return { io: this.io, table: this.table(key.table), key, ttlDays: this.config.messageTtlDays, seqIndex: this.seqIndex }
+    return {
+      io: this.io,
+      table: this.table(key.table),
+      key,
+      ttlDays: this.config.messageTtlDays,
+      seqIndex: this.seqIndex,
+    }
   }
 
   private async get(table: string, PK: string, SK: string): Promise<Record<string, unknown> | undefined> {
@@ -91,7 +116,8 @@ export class DynamoStore implements Store {
     ])
     const recent = newest.map(toMessage).reverse()
     // The window is usually inside `recent`: read it again only when it reaches further back.
-    const covered = recent.length < opts.recentLimit || (recent[0] !== undefined && recent[0].ts < opts.idempotencySince)
+    const covered =
+      recent.length < opts.recentLimit || (recent[0] !== undefined && recent[0].ts < opts.idempotencySince)
     const idempotent = covered
       ? recent.filter((m) => m.ts >= opts.idempotencySince)
       : (await io.query(range(tsFloor(Math.max(0, opts.idempotencySince)), true))).map(toMessage)
@@ -158,7 +184,8 @@ export class DynamoStore implements Store {
       )
       return Number(out.Attributes?.seq ?? seq)
     } catch (err) {
-      if (err instanceof Error && err.name === 'ConditionalCheckFailedException') return this.getReadMarker(roomId, userId)
+      if (err instanceof Error && err.name === 'ConditionalCheckFailedException')
+        return this.getReadMarker(roomId, userId)
       throw err
     }
   }
@@ -182,12 +209,26 @@ export class DynamoStore implements Store {
           Key: { PK: key.pk, SK: META_SK },
           // The whole record is written: a room put without `closed` is open again.
           UpdateExpression: `SET #visibility = :v, #roomId = :r, #type = :type${room.closed ? ', #closed = :closed' : ' REMOVE #closed'}`,
-          ExpressionAttributeNames: { '#visibility': 'visibility', '#roomId': 'roomId', '#type': 'type', '#closed': 'closed' },
-          ExpressionAttributeValues: { ':v': room.visibility, ':r': room.roomId, ':type': 'Room', ...(room.closed && { ':closed': true }) },
+          ExpressionAttributeNames: {
+            '#visibility': 'visibility',
+            '#roomId': 'roomId',
+            '#type': 'type',
+            '#closed': 'closed',
+          },
+          ExpressionAttributeValues: {
+            ':v': room.visibility,
+            ':r': room.roomId,
+            ':type': 'Room',
+            ...(room.closed && { ':closed': true }),
+          },
           ReturnValues: 'ALL_OLD',
         }),
     )
-    this.rooms.written(room.roomId, { roomId: room.roomId, visibility: room.visibility, ...(room.closed && { closed: true }) })
+    this.rooms.written(room.roomId, {
+      roomId: room.roomId,
+      visibility: room.visibility,
+      ...(room.closed && { closed: true }),
+    })
     return out.Attributes === undefined
   }
 
@@ -326,7 +367,10 @@ export class DynamoStore implements Store {
   }
 
   private isMember(table: string, pk: string, userId: string): Promise<boolean> {
-    return this.members.get(`${table}\n${pk}\n${userId}`, async () => (await this.get(table, pk, memberSk(userId))) !== undefined)
+    return this.members.get(
+      `${table}\n${pk}\n${userId}`,
+      async () => (await this.get(table, pk, memberSk(userId))) !== undefined,
+    )
   }
 
   private async putMember(table: string, pk: string, userId: string): Promise<void> {

@@ -39,7 +39,10 @@ export function isRetryable(err: unknown): boolean {
   if (!(err instanceof Error)) return false
   const reasons = cancellationReasons(err)
   if (reasons) {
-    return !reasons.some((r) => r.Code === 'ConditionalCheckFailed') && reasons.some((r) => RETRYABLE_REASONS.has(r.Code ?? ''))
+    return (
+      !reasons.some((r) => r.Code === 'ConditionalCheckFailed') &&
+      reasons.some((r) => RETRYABLE_REASONS.has(r.Code ?? ''))
+    )
   }
   if (RETRYABLE_NAMES.has(err.name)) return true
   const meta = err as { code?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } }

@@ -60,8 +60,16 @@ t.test('lease items: PK CLUSTER, SK NODE#<id> in the core table, version raised,
       ttl: { N: String(now / 1000 + 86_400) },
     },
   ])
-  t.same((await second.listRooms()).map((r) => r.roomId), ['CLUSTER'], 'lease items are not rooms')
-  t.same(await second.leases().list(), [{ id: 'n1', address: '10.0.0.1:7000', rooms: 4, version: 2 }], 'another store instance sees it')
+  t.same(
+    (await second.listRooms()).map((r) => r.roomId),
+    ['CLUSTER'],
+    'lease items are not rooms',
+  )
+  t.same(
+    await second.leases().list(),
+    [{ id: 'n1', address: '10.0.0.1:7000', rooms: 4, version: 2 }],
+    'another store instance sees it',
+  )
 })
 
 t.test('list follows pages: more leases than one response holds', async (t) => {
@@ -80,5 +88,8 @@ t.test('list follows pages: more leases than one response holds', async (t) => {
   const listed = await leases.list()
   t.equal(counting.count('QueryCommand'), 2, 'two pages')
   t.equal(listed.length, ids.length)
-  t.same(listed.map((l) => l.id), ids)
+  t.same(
+    listed.map((l) => l.id),
+    ids,
+  )
 })

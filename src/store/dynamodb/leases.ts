@@ -29,11 +29,7 @@ export class DynamoLeaseStore implements LeaseStore {
 
   private readonly io: Io
   private readonly table: string
-  constructor(
-    io: Io,
-    table: string,
-    opts: LeaseOptions = {},
-  ) {
+  constructor(io: Io, table: string, opts: LeaseOptions = {}) {
     this.io = io
     this.table = table
     this.expireAfterSeconds = opts.expireAfterSeconds ?? DEFAULT_LEASE_EXPIRY_SECONDS

@@ -22,11 +22,7 @@ export class LookupCache<V> {
   private readonly ttlMs: number
   private readonly now: () => number
   private readonly maxEntries: number
-  constructor(
-    ttlMs: number,
-    now: () => number,
-    maxEntries = 10_000,
-  ) {
+  constructor(ttlMs: number, now: () => number, maxEntries = 10_000) {
     this.ttlMs = ttlMs
     this.now = now
     this.maxEntries = maxEntries

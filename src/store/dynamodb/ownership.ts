@@ -15,7 +15,8 @@ export interface OwnerContext {
   key: RoomKey
 }
 
-const isConditionFailure = (err: unknown): boolean => err instanceof Error && err.name === 'ConditionalCheckFailedException'
+const isConditionFailure = (err: unknown): boolean =>
+  err instanceof Error && err.name === 'ConditionalCheckFailedException'
 
 /**
  * One UpdateItem: `ADD epoch 1, SET node`, returning the item as it was. ADD is atomic, so

@@ -12,7 +12,11 @@ function policy(overrides: Partial<RetryPolicy> = {}): RetryPolicy & { slept: nu
 t.test('backoff is exponential, capped, and full jitter scales it', async (t) => {
   const p = policy({ maxAttempts: 6, baseDelayMs: 10, maxDelayMs: 100 })
   let calls = 0
-  const out = await withRetry(async () => (++calls < 6 ? Promise.reject(named('ThrottlingException')) : 'ok'), isRetryable, p)
+  const out = await withRetry(
+    async () => (++calls < 6 ? Promise.reject(named('ThrottlingException')) : 'ok'),
+    isRetryable,
+    p,
+  )
   t.equal(out, 'ok')
   t.same(p.slept, [10, 20, 40, 80, 100])
 
@@ -40,15 +44,29 @@ t.test('errors a retry cannot fix are thrown at once', async (t) => {
 })
 
 t.test('isRetryable', async (t) => {
-  for (const name of ['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'InternalServerError', 'TransactionConflictException', 'TimeoutError', 'AbortError']) {
+  for (const name of [
+    'ProvisionedThroughputExceededException',
+    'ThrottlingException',
+    'RequestLimitExceeded',
+    'InternalServerError',
+    'TransactionConflictException',
+    'TimeoutError',
+    'AbortError',
+  ]) {
     t.ok(isRetryable(named(name)), name)
   }
   t.ok(isRetryable(Object.assign(new Error('socket'), { code: 'ECONNRESET' })), 'network error')
   t.ok(isRetryable(named('Whatever', { $metadata: { httpStatusCode: 503 } })), '5xx')
-  for (const name of ['ValidationException', 'ConditionalCheckFailedException', 'ResourceNotFoundException', 'IdempotentParameterMismatchException']) {
+  for (const name of [
+    'ValidationException',
+    'ConditionalCheckFailedException',
+    'ResourceNotFoundException',
+    'IdempotentParameterMismatchException',
+  ]) {
     t.notOk(isRetryable(named(name)), name)
   }
-  const canceled = (...codes: string[]) => named('TransactionCanceledException', { CancellationReasons: codes.map((Code) => ({ Code })) })
+  const canceled = (...codes: string[]) =>
+    named('TransactionCanceledException', { CancellationReasons: codes.map((Code) => ({ Code })) })
   t.ok(isRetryable(canceled('None', 'TransactionConflict')), 'a transaction conflict clears on retry')
   t.ok(isRetryable(canceled('ThrottlingError', 'None')))
   t.notOk(isRetryable(canceled('ConditionalCheckFailed', 'TransactionConflict')), 'a failed condition does not')

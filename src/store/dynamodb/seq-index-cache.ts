@@ -17,10 +17,7 @@ export class SeqIndexCache {
 
   private readonly maxRooms: number
   private readonly maxBatchesPerRoom: number
-  constructor(
-    maxRooms = 1_000,
-    maxBatchesPerRoom = 2_000,
-  ) {
+  constructor(maxRooms = 1_000, maxBatchesPerRoom = 2_000) {
     this.maxRooms = maxRooms
     this.maxBatchesPerRoom = maxBatchesPerRoom
   }

@@ -77,12 +77,19 @@ export class TableUnusableError extends Error {
  * GetItem anyway, while DescribeTable is a permission a least-privilege policy need not grant.
  * `tables` maps each table name to the variable that names it, for the message.
  */
-export async function checkTables(client: DocSender, tables: Record<string, string>, timeoutMs = 10_000): Promise<void> {
+export async function checkTables(
+  client: DocSender,
+  tables: Record<string, string>,
+  timeoutMs = 10_000,
+): Promise<void> {
   for (const [name, variable] of Object.entries(tables)) {
     try {
-      await client.send(new GetCommand({ TableName: name, Key: { PK: '#check', SK: '#check' }, ConsistentRead: true }), {
-        abortSignal: AbortSignal.timeout(timeoutMs),
-      })
+      await client.send(
+        new GetCommand({ TableName: name, Key: { PK: '#check', SK: '#check' }, ConsistentRead: true }),
+        {
+          abortSignal: AbortSignal.timeout(timeoutMs),
+        },
+      )
     } catch (err) {
       const why = err instanceof Error ? err.name : 'error'
       if (why === 'ResourceNotFoundException') {
@@ -91,11 +98,16 @@ export async function checkTables(client: DocSender, tables: Record<string, stri
         )
       }
       if (why === 'ValidationException') {
-        throw new TableUnusableError(`DynamoDB table "${name}" (${variable}) does not have the PK (string) + SK (string) key`)
+        throw new TableUnusableError(
+          `DynamoDB table "${name}" (${variable}) does not have the PK (string) + SK (string) key`,
+        )
       }
-      throw new TableUnusableError(`DynamoDB table "${name}" (${variable}) could not be read: ${why}: ${(err as Error).message}`, {
-        cause: err,
-      })
+      throw new TableUnusableError(
+        `DynamoDB table "${name}" (${variable}) could not be read: ${why}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      )
     }
   }
 }

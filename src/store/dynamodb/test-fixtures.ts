@@ -31,7 +31,11 @@ export function docClient(endpoint: string): DynamoDBDocumentClient {
 }
 
 /** A store on fresh (or given) tables; retries sleep not at all, so tests take no real time. */
-export function openStore(endpoint: string, tables: Tables, extra: Partial<DynamoStoreOptions> = {}): Promise<DynamoStore> {
+export function openStore(
+  endpoint: string,
+  tables: Tables,
+  extra: Partial<DynamoStoreOptions> = {},
+): Promise<DynamoStore> {
   return DynamoStore.open({
     endpoint,
     region: 'us-east-1',

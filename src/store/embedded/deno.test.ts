@@ -60,8 +60,19 @@ async function runDeno(t: Test, permissions: string[]): Promise<unknown> {
   const data = path.join(dir, 'data')
   const held = await EmbeddedStore.open({ dir: path.join(dir, 'held') })
   t.teardown(() => held.close())
-  const args = [...permissions, `--allow-write=${dir}`, file, data, path.join(dir, 'held'), path.join(dir, 'stale'), String(process.pid)]
-  const run = spawnSync(deno, ['run', '--quiet', '--no-config', '--allow-read', ...args], { cwd: dir, encoding: 'utf8' })
+  const args = [
+    ...permissions,
+    `--allow-write=${dir}`,
+    file,
+    data,
+    path.join(dir, 'held'),
+    path.join(dir, 'stale'),
+    String(process.pid),
+  ]
+  const run = spawnSync(deno, ['run', '--quiet', '--no-config', '--allow-read', ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+  })
   t.equal(run.status, 0, run.stderr)
   return JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}')
 }

@@ -105,24 +105,31 @@ t.test('an append resolves only after its datasync, and is not readable before',
   t.equal(probe.durableBytes, fs.statSync(file).size, 'everything acknowledged is covered by a completed datasync')
 })
 
-t.test('a failed datasync acknowledges nothing: the write is refused, cut off, and the log refuses writes until reopened', async (t) => {
-  const probe = new SyncProbe()
-  const { store, file, reopen } = await fresh(t, { datasync: probe.datasync })
-  await store.append('lobby', 0, messages('lobby', 1, 1))
-  const before = fs.statSync(file).size
-  const held = probe.hold()
-  const failing = store.append('lobby', 1, messages('lobby', 2, 2))
-  t.ok((await held.entered) > before, 'written, not yet synced')
-  held.release(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }))
-  await t.rejects(failing, /log write failed/)
-  t.equal(fs.statSync(file).size, before, 'the unsynced bytes are cut off, so no restart resurrects them')
-  await t.rejects(store.append('lobby', 1, messages('lobby', 2, 1)), /log write failed/, 'after a failed sync the pages may be lost: no more writes')
-  t.equal(await head(store), 1)
-  await store.close()
-  const again = await reopen()
-  t.equal(await head(again), 1)
-  t.equal(await again.findByClientId('lobby', 'alice', 'c2'), undefined)
-})
+t.test(
+  'a failed datasync acknowledges nothing: the write is refused, cut off, and the log refuses writes until reopened',
+  async (t) => {
+    const probe = new SyncProbe()
+    const { store, file, reopen } = await fresh(t, { datasync: probe.datasync })
+    await store.append('lobby', 0, messages('lobby', 1, 1))
+    const before = fs.statSync(file).size
+    const held = probe.hold()
+    const failing = store.append('lobby', 1, messages('lobby', 2, 2))
+    t.ok((await held.entered) > before, 'written, not yet synced')
+    held.release(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }))
+    await t.rejects(failing, /log write failed/)
+    t.equal(fs.statSync(file).size, before, 'the unsynced bytes are cut off, so no restart resurrects them')
+    await t.rejects(
+      store.append('lobby', 1, messages('lobby', 2, 1)),
+      /log write failed/,
+      'after a failed sync the pages may be lost: no more writes',
+    )
+    t.equal(await head(store), 1)
+    await store.close()
+    const again = await reopen()
+    t.equal(await head(again), 1)
+    t.equal(await again.findByClientId('lobby', 'alice', 'c2'), undefined)
+  },
+)
 
 t.test('one append is one datasync; a marker that does not move is not written', async (t) => {
   const probe = new SyncProbe()
@@ -165,7 +172,10 @@ t.test('garbage after the last record is cut off on open', async (t) => {
   const again = await reopen()
   t.equal(await head(again), 30)
   t.equal(fs.statSync(file).size, size, 'truncated back')
-  t.ok(fs.readdirSync(dir).some((f) => f.startsWith(`${LOG_FILE}.discarded-`)), 'the cut-off bytes are kept')
+  t.ok(
+    fs.readdirSync(dir).some((f) => f.startsWith(`${LOG_FILE}.discarded-`)),
+    'the cut-off bytes are kept',
+  )
   await again.append('lobby', 30, messages('lobby', 31, 1))
   await again.close()
   t.equal(await head(await reopen()), 31, 'and the log goes on from there')
@@ -202,7 +212,14 @@ t.test('a log truncated anywhere keeps every whole record before the cut', async
   }
   await store.close()
   const full = fs.readFileSync(file)
-  const cuts: [number, number][] = [[sizes[3]! - 1, 3], [sizes[2]! + 4, 3], [sizes[1]!, 2], [sizes[0]! - 1, 0], [3, 0], [0, 0]]
+  const cuts: [number, number][] = [
+    [sizes[3]! - 1, 3],
+    [sizes[2]! + 4, 3],
+    [sizes[1]!, 2],
+    [sizes[0]! - 1, 0],
+    [3, 0],
+    [0, 0],
+  ]
   for (const [cut, seqs] of cuts) {
     fs.writeFileSync(file, full.subarray(0, cut))
     const s = await reopen()
@@ -218,7 +235,9 @@ t.test('a power loss keeps every acknowledged write: all of them lie within what
   const ack = (what: string) => () => void acked.push(what)
   await fill(store, 'lobby', 12).then(ack('lobby 1-12'))
   await store.putGuildMember('g', 'alice').then(ack('member'))
-  await Promise.all(Array.from({ length: 5 }, (_, i) => store.append(`r${i}`, 0, messages(`r${i}`, 1, 2)).then(ack(`r${i}`))))
+  await Promise.all(
+    Array.from({ length: 5 }, (_, i) => store.append(`r${i}`, 0, messages(`r${i}`, 1, 2)).then(ack(`r${i}`))),
+  )
   const held = probe.hold()
   const late = store.append('lobby', 12, messages('lobby', 13, 1)).then(ack('lobby 13'))
   await held.entered
@@ -243,7 +262,10 @@ t.test('one process per data directory', async (t) => {
   const { dir, store } = await fresh(t)
   await t.rejects(EmbeddedStore.open({ dir }), DataDirLockedError, 'twice in one process')
   await store.close()
-  await t.resolves(EmbeddedStore.open({ dir }).then((s) => s.close()), 'close releases the lock (other processes: lock.test.ts)')
+  await t.resolves(
+    EmbeddedStore.open({ dir }).then((s) => s.close()),
+    'close releases the lock (other processes: lock.test.ts)',
+  )
 })
 
 t.test('compaction on open drops superseded records and keeps the state', async (t) => {
@@ -271,7 +293,11 @@ t.test('compaction on open drops superseded records and keeps the state', async 
   t.equal(await compacted.isRoomMember('secret', 'bob'), false)
   t.equal(await compacted.isRoomMember('secret', 'carol'), true)
   t.same(await compacted.getRoom('secret'), { roomId: 'secret', visibility: 'private' })
-  t.same(await compacted.getRoom('shut'), { roomId: 'shut', visibility: 'public', closed: true }, 'a closed room stays closed')
+  t.same(
+    await compacted.getRoom('shut'),
+    { roomId: 'shut', visibility: 'public', closed: true },
+    'a closed room stays closed',
+  )
   t.same(await compacted.listGuildMembers('g', { limit: 10 }), { members: ['amy', 'zed'] })
   t.equal(await head(compacted), 20)
   await compacted.append('lobby', 20, messages('lobby', 21, 1))

@@ -106,7 +106,13 @@ export class EmbeddedStore implements Store {
     this.#usable()
     const head = this.#reservedHead.get(roomId) ?? this.state.head(roomId)
     const keys = (m: StoredMessage) => pair(roomId, clientKey(m.senderId, m.clientId))
-    checkAppend(roomId, head, expectedSeq, batch, (k) => this.state.hasClientId(roomId, k) || this.#reservedKeys.has(pair(roomId, k)))
+    checkAppend(
+      roomId,
+      head,
+      expectedSeq,
+      batch,
+      (k) => this.state.hasClientId(roomId, k) || this.#reservedKeys.has(pair(roomId, k)),
+    )
     if (batch.length === 0) return
     const newHead = expectedSeq + batch.length
     this.#reservedHead.set(roomId, newHead)
@@ -136,7 +142,8 @@ export class EmbeddedStore implements Store {
 
   async advanceReadMarker(roomId: string, userId: string, seq: number): Promise<number> {
     // Only a move forward is written: `read` frames are frequent and mostly repeat themselves.
-    if (seq > (await this.getReadMarker(roomId, userId))) await this.#write({ t: 'read', room: roomId, user: userId, seq })
+    if (seq > (await this.getReadMarker(roomId, userId)))
+      await this.#write({ t: 'read', room: roomId, user: userId, seq })
     return this.getReadMarker(roomId, userId)
   }
 
@@ -182,7 +189,8 @@ export class EmbeddedStore implements Store {
   }
 
   async putRoomMember(roomId: string, userId: string): Promise<void> {
-    if (!(await this.isRoomMember(roomId, userId))) await this.#write({ t: 'member', room: roomId, user: userId, in: true })
+    if (!(await this.isRoomMember(roomId, userId)))
+      await this.#write({ t: 'member', room: roomId, user: userId, in: true })
   }
 
   async deleteRoomMember(roomId: string, userId: string): Promise<boolean> {
@@ -201,7 +209,8 @@ export class EmbeddedStore implements Store {
   }
 
   async putGuildMember(guildId: string, userId: string): Promise<void> {
-    if (!(await this.isGuildMember(guildId, userId))) await this.#write({ t: 'guild', guild: guildId, user: userId, in: true })
+    if (!(await this.isGuildMember(guildId, userId)))
+      await this.#write({ t: 'guild', guild: guildId, user: userId, in: true })
   }
 
   async deleteGuildMember(guildId: string, userId: string): Promise<boolean> {

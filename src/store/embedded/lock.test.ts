@@ -34,10 +34,17 @@ async function holder(t: Test, dir: string) {
 t.test('a live process holds the directory; SIGKILL it and the next open succeeds', async (t) => {
   const dir = tempDir(t)
   const other = await holder(t, dir)
-  await t.rejects(EmbeddedStore.open({ dir }), { name: 'DataDirLockedError', message: new RegExp(`in use by process ${other.pid} \\(node\\)`) })
+  await t.rejects(EmbeddedStore.open({ dir }), {
+    name: 'DataDirLockedError',
+    message: new RegExp(`in use by process ${other.pid} \\(node\\)`),
+  })
   await other.kill()
   const store = await EmbeddedStore.open({ dir })
-  t.match(JSON.parse(fs.readFileSync(path.join(dir, 'LOCK'), 'utf8')), { pid: process.pid, runtime: 'node' }, 'the file names the holder')
+  t.match(
+    JSON.parse(fs.readFileSync(path.join(dir, 'LOCK'), 'utf8')),
+    { pid: process.pid, runtime: 'node' },
+    'the file names the holder',
+  )
   await store.close()
   t.equal(fs.readFileSync(path.join(dir, 'LOCK'), 'utf8'), '', 'close empties it (the file stays: see lock.ts)')
 })
@@ -46,7 +53,10 @@ t.test("a LOCK file's contents mean nothing without the OS lock (a crash, an old
   const dir = tempDir(t)
   for (const left of [JSON.stringify({ pid: process.ppid }), JSON.stringify({ pid: process.pid }), '{"pi']) {
     fs.writeFileSync(path.join(dir, 'LOCK'), left)
-    await t.resolves(EmbeddedStore.open({ dir }).then((s) => s.close()), left)
+    await t.resolves(
+      EmbeddedStore.open({ dir }).then((s) => s.close()),
+      left,
+    )
   }
 })
 

@@ -55,11 +55,7 @@ export class LogFile {
   private readonly fh: FileHandle
   private size: number
   private readonly sync: (fh: FileHandle) => Promise<void>
-  private constructor(
-    fh: FileHandle,
-    size: number,
-    sync: (fh: FileHandle) => Promise<void>,
-  ) {
+  private constructor(fh: FileHandle, size: number, sync: (fh: FileHandle) => Promise<void>) {
     this.fh = fh
     this.size = size
     this.sync = sync
@@ -69,7 +65,11 @@ export class LogFile {
    * Open (creating if needed) the log at `file`, feed every intact record to `onRecord` in
    * order, and cut off a torn or corrupt tail. An error thrown by `onRecord` aborts the open.
    */
-  static async open(file: string, onRecord: (payload: Uint8Array) => void, opts: LogOptions = {}): Promise<{ log: LogFile; recovery?: Recovery }> {
+  static async open(
+    file: string,
+    onRecord: (payload: Uint8Array) => void,
+    opts: LogOptions = {},
+  ): Promise<{ log: LogFile; recovery?: Recovery }> {
     const fh = await openOrCreate(file)
     try {
       const size = (await fh.stat()).size
@@ -145,7 +145,11 @@ async function openOrCreate(file: string): Promise<FileHandle> {
 }
 
 /** Read frames from the start; return where the intact log ends and why. */
-async function replay(fh: FileHandle, size: number, onRecord: (payload: Uint8Array) => void): Promise<{ offset: number; reason: string }> {
+async function replay(
+  fh: FileHandle,
+  size: number,
+  onRecord: (payload: Uint8Array) => void,
+): Promise<{ offset: number; reason: string }> {
   const head = await readAt(fh, 0, Math.min(size, HEADER_BYTES))
   if (!isPrefixOf(head, MAGIC)) throw new Error('not a guildhall log, or a newer format version')
   if (size < HEADER_BYTES) {
@@ -176,7 +180,9 @@ async function replay(fh: FileHandle, size: number, onRecord: (payload: Uint8Arr
 async function cutTail(fh: FileHandle, file: string, offset: number, size: number, reason: string): Promise<Recovery> {
   const bytes = size - offset
   if (bytes > MAX_DISCARD_BYTES) {
-    throw new Error(`${file}: ${bytes} unreadable bytes from offset ${offset} (${reason}); too many for a torn write, refusing to cut them off`)
+    throw new Error(
+      `${file}: ${bytes} unreadable bytes from offset ${offset} (${reason}); too many for a torn write, refusing to cut them off`,
+    )
   }
   const savedAs = `${file}.discarded-${offset}`
   fs.writeFileSync(savedAs, await readAt(fh, offset, bytes))

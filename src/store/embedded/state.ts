@@ -139,4 +139,3 @@ function split<A extends string, B extends string>(a: A, b: B, k: string): Recor
   const i = k.indexOf('\u0000')
   return { [a]: k.slice(0, i), [b]: k.slice(i + 1) } as Record<A | B, string>
 }
-

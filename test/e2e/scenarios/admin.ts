@@ -15,7 +15,10 @@ export function adminScenarios(t: Test, target: () => Target): void {
       ['PUT', `/admin/rooms/${uniq('r')}/members/alice`],
       ['DELETE', `/admin/guilds/${uniq('g')}/members/alice`],
     ] as const) {
-      const res = await http(s, method, path, { token: user, body: method === 'PUT' ? { visibility: 'public' } : undefined })
+      const res = await http(s, method, path, {
+        token: user,
+        body: method === 'PUT' ? { visibility: 'public' } : undefined,
+      })
       t.equal(res.status, 403, `${method} ${path}`)
       t.equal(res.body?.error, 'forbidden')
     }
@@ -39,7 +42,11 @@ export function adminScenarios(t: Test, target: () => Target): void {
     await admin(s, 'PUT', `/admin/rooms/${room}`, { visibility: 'private' })
     const url = `${s.ws}/ws/rooms/${room}`
     t.equal((await refusal(url, { token: await s.token({ sub: 'bob' }) })).status, 403)
-    t.equal((await refusal(url, { token: await s.token({ sub: 'ops', roles: ['admin'] }) })).status, 403, 'admin is not a member')
+    t.equal(
+      (await refusal(url, { token: await s.token({ sub: 'ops', roles: ['admin'] }) })).status,
+      403,
+      'admin is not a member',
+    )
     t.equal((await admin(s, 'PUT', `/admin/rooms/${room}/members/bob`)).status, 204)
     t.equal((await admin(s, 'PUT', `/admin/rooms/${room}/members/bob`)).status, 204, 'idempotent')
     const { c, welcome } = await joinRoom(s, room, 'bob')
@@ -66,7 +73,10 @@ export function adminScenarios(t: Test, target: () => Target): void {
     t.equal((await tab2.closedBy()).code, 4403)
     t.match(await dave.take(is('presence', { userId: 'carol', online: false })), { room })
     t.equal((await admin(s, 'DELETE', `/admin/guilds/${guild}/members/carol`)).status, 204, 'absent: 204')
-    t.equal((await refusal(`${s.ws}/ws/rooms/GUILD%23${guild}`, { token: await s.token({ sub: 'carol' }) })).status, 403)
+    t.equal(
+      (await refusal(`${s.ws}/ws/rooms/GUILD%23${guild}`, { token: await s.token({ sub: 'carol' }) })).status,
+      403,
+    )
     await dave.close()
   })
 
@@ -79,7 +89,10 @@ export function adminScenarios(t: Test, target: () => Target): void {
     const res = await admin(s, 'GET', '/admin/rooms')
     t.equal(res.status, 200)
     const rooms = (res.body as { rooms: { room: string; connections: number; users: number }[] }).rooms
-    t.same(rooms.find((r) => r.room === room), { room, connections: 3, users: 2 })
+    t.same(
+      rooms.find((r) => r.room === room),
+      { room, connections: 3, users: 2 },
+    )
     await Promise.all([a1.close(), a2.close(), b.close()])
   })
 
@@ -100,9 +113,14 @@ export function adminScenarios(t: Test, target: () => Target): void {
     t.equal((await admin(s, 'DELETE', `/admin/rooms/${room}`)).status, 204)
     t.equal((await c.closedBy()).code, 4404)
     const token = await s.token({ sub: 'bob' })
-    t.same(await refusal(`${s.ws}/ws/rooms/${room}`, { token }), { status: 404, body: { error: 'not_found', message: 'this room is closed' } })
+    t.same(await refusal(`${s.ws}/ws/rooms/${room}`, { token }), {
+      status: 404,
+      body: { error: 'not_found', message: 'this room is closed' },
+    })
     t.equal((await admin(s, 'PUT', `/admin/rooms/${room}`, { visibility: 'public' })).status, 200)
-    t.match((await http(s, 'GET', `/rooms/${room}/messages`, { token })).body, { messages: { length: 1, 0: { seq: 1, text: 'kept' } } })
+    t.match((await http(s, 'GET', `/rooms/${room}/messages`, { token })).body, {
+      messages: { length: 1, 0: { seq: 1, text: 'kept' } },
+    })
   })
 
   t.test('unknown ids in admin paths are refused with 400', async (t) => {
@@ -110,5 +128,4 @@ export function adminScenarios(t: Test, target: () => Target): void {
     t.equal((await admin(s, 'PUT', `/admin/guilds/bad.guild/members/x`)).status, 400)
     t.equal((await admin(s, 'PUT', `/admin/rooms/${uniq('r')}/members/${'u'.repeat(129)}`)).status, 400)
   })
-
 }

@@ -17,7 +17,11 @@ export function frameScenarios(t: Test, target: () => Target): void {
     alice.send({ type: 'send', id: 'c-1', text: 'héllo 👋' })
     const ack = await alice.take(is('ack'))
     t.match(ack, { type: 'ack', room, id: 'c-1', seq: 1, messageId: /^[A-Za-z0-9_-]{1,64}$/ })
-    const expected = { type: 'message', room, message: { id: ack.messageId, seq: 1, roomId: room, senderId: 'alice', text: 'héllo 👋', ts: Number } }
+    const expected = {
+      type: 'message',
+      room,
+      message: { id: ack.messageId, seq: 1, roomId: room, senderId: 'alice', text: 'héllo 👋', ts: Number },
+    }
     t.match(await alice.take(is('message')), expected)
     const got = await bob.take(is('message'))
     t.match(got, expected)
@@ -67,7 +71,8 @@ export function frameScenarios(t: Test, target: () => Target): void {
     const n = s.limits.sendBurst + 5
     for (let i = 0; i < n; i++) c.send({ type: 'send', id: `r${i}`, text: `${i}` })
     const answers = []
-    for (let i = 0; i < n; i++) answers.push(await c.take((f) => f.type === 'ack' || (f.type === 'error' && f.code === 'rate_limited')))
+    for (let i = 0; i < n; i++)
+      answers.push(await c.take((f) => f.type === 'ack' || (f.type === 'error' && f.code === 'rate_limited')))
     const limited = answers.filter((f) => f.type === 'error')
     t.ok(limited.length >= 1, 'some sends were rate limited')
     t.ok(answers.filter((f) => f.type === 'ack').length >= s.limits.sendBurst, 'the burst went through')
@@ -86,7 +91,11 @@ export function frameScenarios(t: Test, target: () => Target): void {
     t.same(await alice.take(is('read')), { type: 'read', room, userId: 'bob', seq: 2 })
     bob.send({ type: 'read', seq: 1 })
     bob.send({ type: 'read', seq: 99 })
-    t.same(await alice.take(is('read')), { type: 'read', room, userId: 'bob', seq: 3 }, 'past the latest counts as the latest; backwards is ignored')
+    t.same(
+      await alice.take(is('read')),
+      { type: 'read', room, userId: 'bob', seq: 3 },
+      'past the latest counts as the latest; backwards is ignored',
+    )
     await bob.close()
     const again = await joinRoom(s, room, 'bob')
     t.equal(again.welcome.lastRead, 3)
@@ -101,11 +110,17 @@ export function frameScenarios(t: Test, target: () => Target): void {
     for (let i = 1; i <= 5; i++) await say(c, `h${i}`, `${i}`)
     c.send({ type: 'history', limit: 2 })
     const h1 = await c.take(is('history'))
-    t.same((h1.messages as { seq: number }[]).map((m) => m.seq), [4, 5])
+    t.same(
+      (h1.messages as { seq: number }[]).map((m) => m.seq),
+      [4, 5],
+    )
     t.match(h1, { room, more: true })
     c.send({ type: 'history', before: 4, limit: 10 })
     const h2 = await c.take(is('history'))
-    t.same((h2.messages as { seq: number }[]).map((m) => m.seq), [1, 2, 3])
+    t.same(
+      (h2.messages as { seq: number }[]).map((m) => m.seq),
+      [1, 2, 3],
+    )
     t.equal(h2.more, false)
     c.send({ type: 'history', limit: 101 })
     t.match(await c.take(is('error')), { code: 'invalid_frame' })

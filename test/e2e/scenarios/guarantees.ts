@@ -22,7 +22,10 @@ export function guaranteeScenarios(t: Test, target: () => Target): void {
     const { c: other } = await joinRoom(s, room, 'carol')
     t.equal((await say(other, 'dup', 'same id, other user')).seq, 3, 'keys are per user')
     const page = await http(s, 'GET', `/rooms/${room}/messages`, { token: await s.token() })
-    t.same((page.body!.messages as { seq: number }[]).map((m) => m.seq), [1, 2, 3])
+    t.same(
+      (page.body!.messages as { seq: number }[]).map((m) => m.seq),
+      [1, 2, 3],
+    )
     await Promise.all([alice.close(), bob.close(), other.close()])
   })
 
@@ -88,7 +91,11 @@ export function guaranteeScenarios(t: Test, target: () => Target): void {
     await tab2.close()
     // Carol's arrival is a barrier: presence frames leave the room in order.
     const { c: carol } = await joinRoom(s, room, 'carol')
-    t.same(await bob.take(is('presence')), { type: 'presence', room, userId: 'carol', online: true }, 'no presence for the second tab coming or going')
+    t.same(
+      await bob.take(is('presence')),
+      { type: 'presence', room, userId: 'carol', online: true },
+      'no presence for the second tab coming or going',
+    )
     await tab1.close()
     t.same(await bob.take(is('presence')), { type: 'presence', room, userId: 'alice', online: false })
     await Promise.all([bob.close(), carol.close()])

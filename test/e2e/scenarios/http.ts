@@ -69,7 +69,10 @@ export function httpScenarios(t: Test, target: () => Target): void {
     const get = async (q: string) => {
       const res = await http(s, 'GET', `/rooms/${room}/messages${q}`, { token })
       t.equal(res.status, 200, q)
-      const body = res.body as { messages: { seq: number; text: string; id: string; roomId: string; senderId: string; ts: number }[]; more: boolean }
+      const body = res.body as {
+        messages: { seq: number; text: string; id: string; roomId: string; senderId: string; ts: number }[]
+        more: boolean
+      }
       return { seqs: body.messages.map((m) => m.seq), more: body.more, messages: body.messages }
     }
     const newest = await get('')

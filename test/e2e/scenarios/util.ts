@@ -8,7 +8,12 @@ export function uniq(prefix: string): string {
   return `${prefix}-${process.pid}-${Date.now().toString(36)}-${++counter}`
 }
 
-export async function http(target: Target, method: string, path: string, opts: { token?: string; body?: unknown } = {}) {
+export async function http(
+  target: Target,
+  method: string,
+  path: string,
+  opts: { token?: string; body?: unknown } = {},
+) {
   const res = await fetch(`${target.http}${path}`, {
     method,
     headers: {
@@ -26,8 +31,15 @@ export async function admin(target: Target, method: string, path: string, body?:
 }
 
 /** Opens `/ws/rooms/:roomId` for `sub` and waits for its welcome. */
-export async function joinRoom(target: Target, roomId: string, sub: string, query = ''): Promise<{ c: Client; welcome: Frame }> {
-  const c = await Client.open(`${target.ws}/ws/rooms/${encodeURIComponent(roomId)}${query}`, { token: await target.token({ sub }) })
+export async function joinRoom(
+  target: Target,
+  roomId: string,
+  sub: string,
+  query = '',
+): Promise<{ c: Client; welcome: Frame }> {
+  const c = await Client.open(`${target.ws}/ws/rooms/${encodeURIComponent(roomId)}${query}`, {
+    token: await target.token({ sub }),
+  })
   const welcome = await c.take(is('welcome'))
   return { c, welcome }
 }
