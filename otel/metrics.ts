@@ -3,7 +3,8 @@
  * Off by default: with `OTEL_METRICS_EXPORTER` unset or `none` this returns `metricsOff` and
  * nothing of OpenTelemetry's SDK is loaded (otel/metrics-sdk.ts is imported only when on).
  * `prometheus` serves `/metrics` on its own server (`OTEL_EXPORTER_PROMETHEUS_PORT`, default
- * 9464), never on the public port; `otlp` pushes over OTLP/HTTP.
+ * 9464), never on the public port; `otlp` pushes over OTLP/HTTP. The same on Deno (its Node
+ * compatibility runs the npm SDK and the node:http server: test/otel/deno-metrics.test.ts).
  */
 import { noopMetrics, type Metrics } from '../actors/metrics.ts'
 import type { Logger } from '../actors/ports.ts'
@@ -63,10 +64,6 @@ export function metricsSettings(env: Env): MetricsSettings | undefined {
 export async function setupMetrics(env: Env, opts: { logger: Logger }): Promise<MetricsSetup> {
   const settings = metricsSettings(env)
   if (!settings) return metricsOff
-  if ('Deno' in globalThis) {
-    opts.logger.warn('metrics_unavailable', { reason: 'the OpenTelemetry metrics SDK setup runs on Node only' })
-    return metricsOff
-  }
   const { startMetrics } = await import('./metrics-sdk.ts')
   return startMetrics(settings, opts)
 }

@@ -3,11 +3,11 @@
  * OTEL_METRICS_EXPORTER=prometheus a send over a real socket shows in /metrics, scraped over
  * HTTP on the metrics port; the public port never serves /metrics; off by default.
  */
-import { createServer as createHttpServer } from 'node:http'
 import { createServer } from 'node:net'
 import t from 'tap'
 import { metricsSettings } from '../../otel/metrics.ts'
 import { Client, is } from '../support/client.ts'
+import { points, promSample, startMetricsReceiver } from '../support/metrics-receiver.ts'
 import { startInProcess } from '../support/server.ts'
 import { say, uniq } from '../e2e/scenarios/util.ts'
 
@@ -47,7 +47,7 @@ t.test('prometheus: a send is counted and scraped on the metrics port; the publi
   const res = await fetch(`http://127.0.0.1:${port}/metrics`)
   t.equal(res.status, 200)
   const body = await res.text()
-  const sample = (name: string) => body.split('\n').find((l) => l.startsWith(name) && !l.startsWith('#'))
+  const sample = (name: string) => promSample(body, name)
   t.match(sample('guildhall_messages_stored'), /^guildhall_messages_stored\S*(\{[^}]*\})? 1$/m, 'one message stored')
   t.match(sample('guildhall_deliveries'), / 1$/, 'delivered to the one connection')
   t.match(sample('guildhall_connections'), / 1$/, 'one open connection')
@@ -79,44 +79,8 @@ t.test('off by default; a malformed setting is refused', async (t) => {
   t.equal(s.gh.metrics.enabled, false)
 })
 
-/** A local OTLP/HTTP metrics receiver: keeps each JSON export; `hang` leaves requests unanswered. */
-async function metricsReceiver(opts: { hang?: boolean } = {}) {
-  const bodies: { path: string; body: string }[] = []
-  const server = createHttpServer((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => {
-      bodies.push({ path: req.url ?? '', body: Buffer.concat(chunks).toString('utf8') })
-      if (!opts.hang) res.writeHead(200, { 'content-type': 'application/json' }).end('{}')
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  return {
-    url: `http://127.0.0.1:${port}/v1/metrics`,
-    bodies,
-    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
-  }
-}
-
-/** The data points of one metric in the exports received (the last export holds the totals). */
-function points(
-  bodies: { body: string }[],
-  name: string,
-): { asInt?: string | number; asDouble?: number; count?: string | number; attributes?: unknown[] }[] {
-  const last = bodies.at(-1)
-  if (!last) return []
-  const doc = JSON.parse(last.body) as any
-  for (const rm of doc.resourceMetrics ?? []) {
-    for (const sm of rm.scopeMetrics ?? []) {
-      for (const m of sm.metrics ?? []) if (m.name === name) return (m.sum ?? m.histogram ?? m.gauge).dataPoints
-    }
-  }
-  return []
-}
-
 t.test('otlp: the drain exports the counts to the collector over OTLP/HTTP', async (t) => {
-  const rx = await metricsReceiver()
+  const rx = await startMetricsReceiver()
   t.teardown(() => rx.close())
   const s = await startInProcess({
     env: { OTEL_METRICS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: rx.url },
@@ -141,7 +105,7 @@ t.test('otlp: the drain exports the counts to the collector over OTLP/HTTP', asy
 })
 
 t.test('otlp: a collector that hangs neither slows chat nor holds the drain past its budget', async (t) => {
-  const rx = await metricsReceiver({ hang: true })
+  const rx = await startMetricsReceiver({ hang: true })
   t.teardown(() => rx.close())
   const s = await startInProcess({
     env: {
