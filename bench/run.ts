@@ -1,7 +1,8 @@
 /**
  * The benchmark harness: every scenario against every system, each on a fresh server
  * process, then bench/results/latest.json and latest.md. `npm run bench` (full) or
- * `npm run bench:quick` (under 3 minutes); `--only=<scenarios>` `--systems=<names>`;
+ * `npm run bench:quick` (under 3 minutes); `--only=<scenarios>` `--systems=<names>` (the Deno
+ * targets run only when named there);
  * `--data-dir=<dir>` for guildhall's DATA_DIR (default bench/.data; tmpfs is refused).
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -19,8 +20,9 @@ import type { ScenarioResult } from './lib/report.ts'
 import { mintToken } from './lib/token.ts'
 import { LoadPool } from './load/pool.ts'
 import type { ConnSpec } from './load/messages.ts'
-import { targets } from './targets/index.ts'
+import { namedOnlyTargets, targets } from './targets/index.ts'
 import type { Target } from './targets/types.ts'
+import { busy } from './scenarios/busy.ts'
 import { connect } from './scenarios/connect.ts'
 import { fanout } from './scenarios/fanout.ts'
 import { memory } from './scenarios/memory.ts'
@@ -48,9 +50,10 @@ async function runOne(scenario: Scenario, target: Target): Promise<SystemResult>
   const logFile = join(logDir, `${target.name}-${scenario.name}.log`)
   let server
   try {
-    const nodeArgs = opts.cpuProf
-      ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}/${target.name}-${scenario.name}`]
-      : []
+    const nodeArgs = [
+      ...(opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}/${target.name}-${scenario.name}`] : []),
+      ...(opts.diag ? [`--import=${fileURLToPath(new URL('./lib/diagnostics.ts', import.meta.url))}`] : []),
+    ]
     server = await target.start({
       host: '127.0.0.1',
       port: await freePort(),
@@ -86,8 +89,8 @@ async function runOne(scenario: Scenario, target: Target): Promise<SystemResult>
   }
 }
 
-const scenarios = [fanout, rooms, connect, memory].filter((s) => !opts.only || opts.only.includes(s.name))
-const systems = targets.filter((t) => !opts.systems || opts.systems.includes(t.name))
+const scenarios = [fanout, rooms, connect, memory, busy].filter((s) => !opts.only || opts.only.includes(s.name))
+const systems = opts.systems ? [...targets, ...namedOnlyTargets].filter((t) => opts.systems!.includes(t.name)) : targets
 const dataFs = filesystemOf(dataDir)
 const machine = {
   ...machineInfo(),
@@ -97,7 +100,7 @@ const machine = {
   dataFilesystem: dataFs.type,
 }
 // Only guildhall writes to disk (the embedded store); the peers keep nothing.
-const refused = systems.some((t) => t.name === 'guildhall') ? refusal(dataDir) : undefined
+const refused = systems.some((t) => t.name.startsWith('guildhall')) ? refusal(dataDir) : undefined
 if (refused) {
   log(`refused: ${refused}`)
   process.exit(2)

@@ -1,9 +1,11 @@
-/** Command line: `--quick`, `--only=fanout,rooms`, `--systems=guildhall,ws`, `--workers=2`, `--cpu-prof[=dir]`, `--data-dir=<dir>`, `--save=<name>`. */
+/** Command line: `--quick`, `--only=fanout,rooms`, `--systems=guildhall,ws`, `--workers=2`, `--cpu-prof[=dir]`, `--diag`, `--data-dir=<dir>`, `--save=<name>`. */
 export interface Options {
   quick: boolean
   only?: string[]
   systems?: string[]
   workers: number
+  /** Load lib/diagnostics.ts into the Node servers (event-loop delay, GC, memory each second in their logs). */
+  diag?: boolean
   /** Write guildhall CPU profiles (node --cpu-prof) to this directory. */
   cpuProf?: string
   /** Where guildhall's DATA_DIRs go; default bench/.data. Never tmpfs (lib/filesystem.ts). */
@@ -26,6 +28,7 @@ export function parseArgs(argv: string[]): Options {
     if (key === '--quick') opts.quick = true
     else if (key === '--only') opts.only = value.split(',').filter(Boolean)
     else if (key === '--systems') opts.systems = value.split(',').filter(Boolean)
+    else if (key === '--diag') opts.diag = true
     else if (key === '--cpu-prof') opts.cpuProf = value || 'bench/results/profiles'
     else if (key === '--data-dir' && value) opts.dataDir = value
     else if (key === '--save') opts.save = saveName(value)

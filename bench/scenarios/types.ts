@@ -16,7 +16,7 @@ export interface RunContext {
 export type SystemResult = Record<string, unknown>
 
 export interface Scenario {
-  name: 'fanout' | 'rooms' | 'connect' | 'memory'
+  name: 'fanout' | 'rooms' | 'connect' | 'memory' | 'busy'
   unit: string
   run(ctx: RunContext): Promise<SystemResult>
   /** Cross-system figures (e.g. latency at the rate every system holds), filled in after all ran. */

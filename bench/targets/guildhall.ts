@@ -10,24 +10,34 @@ import { spawnServer } from './spawn.ts'
 import type { Target } from './types.ts'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
-const entry = join(root, 'src', 'main.ts')
 
-export const guildhallTarget: Target = {
-  name: 'guildhall',
-  clientKind: 'plain',
-  unavailable: () => (existsSync(entry) ? undefined : 'src/main.ts does not exist yet'),
-  async start(opts) {
-    const dataDir = mkdtempSync(join(opts.dataDir, 'guildhall-'))
-    const server = await spawnServer(
-      { args: [...(opts.nodeArgs ?? []), entry], cwd: root, env: { STORE: 'embedded', DATA_DIR: dataDir } },
-      opts,
-    )
-    return {
-      ...server,
-      async stop() {
-        await server.stop()
-        rmSync(dataDir, { recursive: true, force: true })
-      },
-    }
-  },
+export const guildhallTarget: Target = guildhallAt('guildhall', root)
+
+/**
+ * The same server from another checkout (`BENCH_BASELINE=<dir>`, e.g. a worktree of main), so
+ * a change and its baseline run side by side, under the same load, in one run.
+ */
+export const baselineTarget: Target = guildhallAt('guildhall-baseline', process.env.BENCH_BASELINE ?? '')
+
+function guildhallAt(name: 'guildhall' | 'guildhall-baseline', root: string): Target {
+  const entry = join(root, 'src', 'main.ts')
+  return {
+    name,
+    clientKind: 'plain',
+    unavailable: () => (root && existsSync(entry) ? undefined : `${entry} does not exist`),
+    async start(opts) {
+      const dataDir = mkdtempSync(join(opts.dataDir, 'guildhall-'))
+      const server = await spawnServer(
+        { args: [...(opts.nodeArgs ?? []), entry], cwd: root, env: { STORE: 'embedded', DATA_DIR: dataDir } },
+        opts,
+      )
+      return {
+        ...server,
+        async stop() {
+          await server.stop()
+          rmSync(dataDir, { recursive: true, force: true })
+        },
+      }
+    },
+  }
 }

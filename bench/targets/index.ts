@@ -1,6 +1,11 @@
 /** All targets, in report order: guildhall first, then the peers it is compared with. */
-import { guildhallTarget } from './guildhall.ts'
+import { denoWsTarget, guildhallDenoTarget } from './deno.ts'
+import { baselineTarget, guildhallTarget } from './guildhall.ts'
 import { durableObjectTarget, socketioTarget, wsTarget } from './peers.ts'
 import type { Target } from './types.ts'
 
+/** What a run without `--systems` runs. */
 export const targets: Target[] = [guildhallTarget, wsTarget, socketioTarget, durableObjectTarget]
+
+/** Run only when named in `--systems` (the busy scenario's runtime comparison, a baseline checkout). */
+export const namedOnlyTargets: Target[] = [guildhallDenoTarget, denoWsTarget, baselineTarget]

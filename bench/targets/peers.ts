@@ -8,7 +8,7 @@ const peer = (file: string): string => fileURLToPath(new URL(`../peers/${file}`,
 export const wsTarget: Target = {
   name: 'ws',
   clientKind: 'plain',
-  start: (opts) => spawnServer({ args: [peer('ws-server.ts')], env: {} }, opts),
+  start: (opts) => spawnServer({ args: [...(opts.nodeArgs ?? []), peer('ws-server.ts')], env: {} }, opts),
 }
 
 export const socketioTarget: Target = {

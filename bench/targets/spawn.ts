@@ -8,6 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { RunningServer, StartOptions } from './types.ts'
 
 export interface SpawnSpec {
+  /** The executable; default: this Node. */
+  command?: string
   args: string[]
   env: Record<string, string>
   cwd?: string
@@ -24,7 +26,7 @@ function tail(file: string): string {
 
 export async function spawnServer(spec: SpawnSpec, opts: StartOptions): Promise<RunningServer> {
   const fd = openSync(opts.logFile, 'w')
-  const child = spawn(process.execPath, spec.args, {
+  const child = spawn(spec.command ?? process.execPath, spec.args, {
     cwd: spec.cwd ?? process.cwd(),
     env: { ...process.env, ...spec.env, PORT: String(opts.port), HOST: opts.host, JWT_SECRET: opts.jwtSecret },
     stdio: ['ignore', fd, fd],

@@ -3,7 +3,14 @@
  * connect clients speaking its client protocol, send, count deliveries, stop it.
  */
 
-export type SystemName = 'guildhall' | 'ws' | 'socketio' | 'durable-object'
+export type SystemName =
+  | 'guildhall'
+  | 'ws'
+  | 'socketio'
+  | 'durable-object'
+  | 'guildhall-deno'
+  | 'deno-ws'
+  | 'guildhall-baseline'
 
 /** Which wire codec the load generator uses (load/codec.ts). */
 export type ClientKind = 'plain' | 'socketio'
@@ -15,7 +22,7 @@ export interface StartOptions {
   logFile: string
   /** A directory on disk for the server's data (guildhall's DATA_DIR goes inside it). */
   dataDir: string
-  /** Extra node flags for the server under test (e.g. --cpu-prof); peers ignore them. */
+  /** Extra node flags for the server under test (e.g. --cpu-prof): guildhall and the ws peer take them. */
   nodeArgs?: string[]
 }
 

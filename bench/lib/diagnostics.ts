@@ -1,0 +1,42 @@
+/**
+ * Loaded into a Node server under test with `--import` (the harness's `--diag`): once a second
+ * it writes one JSON line to stderr (the server's log file) with the event loop's delay
+ * (perf_hooks.monitorEventLoopDelay: p50/p99/max in ms), garbage collection in that second
+ * (count, total and longest pause, ms) and memory (RSS, heap used/total, external, MB).
+ * It reads the process from outside its code: nothing in src/ knows of it.
+ */
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks'
+
+const delay = monitorEventLoopDelay({ resolution: 5 })
+delay.enable()
+let gc = { count: 0, ms: 0, maxMs: 0 }
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    gc.count++
+    gc.ms += e.duration
+    gc.maxMs = Math.max(gc.maxMs, e.duration)
+  }
+}).observe({ entryTypes: ['gc'] })
+
+const mb = (n: number): number => Math.round(n / 1e5) / 10
+const ms = (ns: number): number => Math.round(ns / 1e4) / 100
+setInterval(() => {
+  const m = process.memoryUsage()
+  const line = {
+    diag: Date.now(),
+    loopP50Ms: ms(delay.percentile(50)),
+    loopP99Ms: ms(delay.percentile(99)),
+    loopMaxMs: ms(delay.max),
+    gcCount: gc.count,
+    gcMs: Math.round(gc.ms),
+    gcMaxMs: Math.round(gc.maxMs),
+    rssMB: mb(m.rss),
+    heapUsedMB: mb(m.heapUsed),
+    heapTotalMB: mb(m.heapTotal),
+    externalMB: mb(m.external),
+    arrayBuffersMB: mb(m.arrayBuffers),
+  }
+  delay.reset()
+  gc = { count: 0, ms: 0, maxMs: 0 }
+  process.stderr.write(`${JSON.stringify(line)}\n`)
+}, 1000).unref()

@@ -1,0 +1,57 @@
+/**
+ * The Deno targets, run only when named (`--systems=guildhall-deno,deno-ws`): guildhall as
+ * `npm run start:deno` runs it (same permissions, the embedded store in a fresh DATA_DIR), and
+ * bare Deno WebSocket rooms (peers/deno-ws-server.ts), both on the `deno` npm package's binary.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { spawnServer } from './spawn.ts'
+import type { Target } from './types.ts'
+
+const root = fileURLToPath(new URL('../../', import.meta.url))
+const deno = join(root, 'node_modules', '.bin', 'deno')
+/** The permissions of `npm run start:deno` (package.json). */
+const PERMISSIONS = ['--allow-net', '--allow-env', '--allow-read', '--allow-write', '--allow-sys']
+const missing = (): string | undefined => (existsSync(deno) ? undefined : 'node_modules/.bin/deno is missing')
+
+export const guildhallDenoTarget: Target = {
+  name: 'guildhall-deno',
+  clientKind: 'plain',
+  unavailable: missing,
+  async start(opts) {
+    const dataDir = mkdtempSync(join(opts.dataDir, 'guildhall-deno-'))
+    const server = await spawnServer(
+      {
+        command: deno,
+        args: ['run', ...PERMISSIONS, join(root, 'src', 'main.deno.ts')],
+        cwd: root,
+        env: { STORE: 'embedded', DATA_DIR: dataDir },
+      },
+      opts,
+    )
+    return {
+      ...server,
+      async stop() {
+        await server.stop()
+        rmSync(dataDir, { recursive: true, force: true })
+      },
+    }
+  },
+}
+
+export const denoWsTarget: Target = {
+  name: 'deno-ws',
+  clientKind: 'plain',
+  unavailable: missing,
+  start: (opts) =>
+    spawnServer(
+      {
+        command: deno,
+        args: ['run', '--allow-net', '--allow-env', join(root, 'bench', 'peers', 'deno-ws-server.ts')],
+        cwd: root,
+        env: {},
+      },
+      opts,
+    ),
+}
