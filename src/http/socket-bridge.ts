@@ -7,6 +7,7 @@ import type { WSContext, WSEvents } from 'hono/ws'
 import type { Logger, SocketPort } from '../../actors/ports.ts'
 import type { RoomRuntime, Session } from '../../actors/runtime.ts'
 import type { Principal } from '../auth/verify.ts'
+import { coalesced } from '../adapters/write-coalescing.ts'
 
 export interface BridgeOptions {
   runtime: RoomRuntime
@@ -95,7 +96,13 @@ interface PausableSocket {
   pause(): void
   resume(): void
   terminate(): void
-  readonly _socket?: { readonly writableNeedDrain?: boolean; once(event: 'drain', listener: () => void): unknown }
+  send(text: string): void
+  readonly _socket?: {
+    readonly writableNeedDrain?: boolean
+    once(event: 'drain', listener: () => void): unknown
+    cork(): void
+    uncork(): void
+  }
 }
 
 function isPausable(raw: unknown): raw is PausableSocket {
@@ -138,6 +145,16 @@ export function socketPort(ws: WSContext): SocketPort {
         // Already closed, or a code the platform refuses: either way the socket is going.
       }
     },
+  }
+  if (pausable?._socket) {
+    const write = coalesced(pausable._socket, (text) => pausable.send(text))
+    port.send = (text) => {
+      try {
+        if (pausable.readyState === OPEN) write(text)
+      } catch {
+        // A broken socket reports through its close event; the session hears of it there.
+      }
+    }
   }
   if (pausable) {
     port.pauseReading = () => pauseUntilDrained(pausable)
