@@ -9,7 +9,8 @@
  * CPU (from /proc) is counted over the whole run, idle moments and deferred exports included,
  * and divided by its deliveries.
  *
- * `npm run bench:tracing -- [--subscribers=N] [--rate=R] [--seconds=S] [--rounds=N] [--blocks=N] [--save=<name>]`;
+ * `npm run bench:tracing -- [--subscribers=N] [--rate=R] [--seconds=S] [--rounds=N] [--blocks=N] [--modes=off,sampled1]
+ *   [--cpu-prof[=dir]] [--save=<name>]`;
  * writes bench/results/tracing.json (and bench/results/runs/<name>.json with --save).
  */
 import { execFileSync } from 'node:child_process'
@@ -55,7 +56,13 @@ const WARMUP_MS = 3_000
 /** Longer than the batch processor's delay (5 s): the last spans of a window are exported. */
 const FLUSH_MS = 6_000
 /** A second untraced server (control) shows how much two identical servers differ. */
-const MODES: TracingMode[] = ['off', 'sampled1', 'control', 'sampled100']
+const ALL_MODES: TracingMode[] = ['off', 'sampled1', 'control', 'sampled100']
+/** `--modes=off,sampled1` runs only those (while investigating); `off` is always the reference. */
+const MODES: TracingMode[] = args.get('modes')
+  ? ALL_MODES.filter((m) => m === 'off' || args.get('modes')!.split(',').includes(m))
+  : ALL_MODES
+/** `--cpu-prof=<dir>`: each server runs under `node --cpu-prof`, its profile in <dir>/<mode>/ at exit. */
+const CPU_PROF = args.has('cpu-prof') ? resolve(args.get('cpu-prof') || 'bench/results/profiles/tracing') : undefined
 
 /** Tracing's variables per mode; everything else (batch delay 5 s, queue 2,048) at its default. */
 function modeEnv(mode: TracingMode, endpoint: string): Record<string, string> {
@@ -131,7 +138,10 @@ async function serve(mode: TracingMode): Promise<Served> {
   const logFile = join(logDir, `tracing-${mode}.log`)
   const server = await spawnServer(
     {
-      args: [join(root, 'src', 'main.ts')],
+      args: [
+        ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${join(CPU_PROF, mode)}`] : []),
+        join(root, 'src', 'main.ts'),
+      ],
       cwd: root,
       env: { STORE: 'embedded', DATA_DIR: dataDir, ...modeEnv(mode, rx.url) },
     },
@@ -264,8 +274,9 @@ const sides = Object.fromEntries(
   }),
 ) as Record<TracingMode, TracingSide>
 const perDelivery = (f: { cpuUs: number; delivered: number }) => f.cpuUs / Math.max(1, f.delivered)
-const ratio = (m: TracingMode) => round(perDelivery(sides[m]) / perDelivery(sides.off), 3)!
-const blockRatio = (m: TracingMode) => blockFigures.map((f) => round(perDelivery(f[m]) / perDelivery(f.off), 3)!)
+const ratio = (m: TracingMode) => (sides[m] ? round(perDelivery(sides[m]) / perDelivery(sides.off), 3)! : NaN)
+const blockRatio = (m: TracingMode) =>
+  blockFigures.map((f) => (f[m] ? round(perDelivery(f[m]) / perDelivery(f.off), 3)! : NaN))
 const result: TracingResult & Record<string, unknown> = {
   benchmark: 'tracing',
   conditions: {
@@ -295,7 +306,7 @@ const result: TracingResult & Record<string, unknown> = {
   blockFigures,
 }
 console.log(JSON.stringify(result, null, 2))
-console.log(`\n${tracingTable(result)}`)
+if (MODES.length === ALL_MODES.length) console.log(`\n${tracingTable(result)}`)
 await mkdir(new URL('./results/', import.meta.url), { recursive: true })
 await writeFile(new URL('./results/tracing.json', import.meta.url), JSON.stringify(result, null, 2) + '\n')
 if (save) {

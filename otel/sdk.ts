@@ -88,14 +88,15 @@ export async function startTracing(settings: TracingSettings, opts: SetupOptions
     propagators: [new AlbRootPropagator(), new AWSXRayPropagator(), new W3CTraceContextPropagator()],
   })
   const aws = new AwsInstrumentation({ suppressInternalInstrumentation: true })
+  // TRACE_ROOMS: those rooms' spans sampled whatever the configured sampler says.
+  const chosen =
+    settings.traceRooms.length > 0 ? new RoomSampler(settings.traceRooms, sampler(settings)) : sampler(settings)
   const sdk = new NodeSDK({
     resource: defaultResource().merge(resourceFromAttributes({ 'service.name': settings.serviceName })),
     autoDetectResources: false,
     spanProcessors: [processor],
     idGenerator: ids,
-    // TRACE_ROOMS: those rooms' spans sampled whatever the configured sampler says.
-    sampler:
-      settings.traceRooms.length > 0 ? new RoomSampler(settings.traceRooms, sampler(settings)) : sampler(settings),
+    sampler: chosen,
     textMapPropagator: propagator,
     // The AWS SDK's calls (DynamoDB's TransactWriteItems under room.commit): see childrenOnly.
     instrumentations: [aws],
@@ -105,7 +106,7 @@ export async function startTracing(settings: TracingSettings, opts: SetupOptions
   sdk.start()
   aws.setTracerProvider(childrenOnly(trace.getTracerProvider()))
   running = true
-  const tracer = portTracer(trace.getTracer('guildhall'), ids)
+  const tracer = portTracer(trace.getTracer('guildhall'), ids, chosen)
   const budget = opts.shutdownBudgetMs ?? 5_000
   let stopped: Promise<void> | undefined
 
