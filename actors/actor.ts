@@ -195,7 +195,10 @@ export class RoomActor implements RoomHandle {
       const core = this.core
       const conns = this.takeConns()
       for (const conn of conns) conn.revoked('closed')
-      if (core) this.run((out) => conns.forEach((conn) => core.close(conn.id, this.deps.clock.now(), out)))
+      if (core)
+        this.run((out) => {
+          for (const conn of conns) core.close(conn.id, this.deps.clock.now(), out)
+        })
     })
   }
 
@@ -482,7 +485,8 @@ export class RoomActor implements RoomHandle {
   // --- spans (docs/operations.md "Spans"): only when a tracer is set -------------------------
 
   private attributes(): SpanAttributes {
-    return (this.spanAttributes ??= roomAttributes(this.roomId, this.deps.node))
+    this.spanAttributes ??= roomAttributes(this.roomId, this.deps.node)
+    return this.spanAttributes
   }
 
   /**

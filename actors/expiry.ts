@@ -18,7 +18,8 @@ export class ExpiryGroups<T> {
   add(at: number, item: T): void {
     let group = this.groups.get(at)
     if (!group) {
-      const members = (group = new Set())
+      const members = new Set<T>()
+      group = members
       this.groups.set(at, members)
       this.clock.at(at, () => {
         this.groups.delete(at)

@@ -24,7 +24,10 @@ export class MemberIndex {
   set(group: string, userId: string, member: boolean): boolean {
     let g = this.#groups.get(group)
     if (member === (g?.members.has(userId) ?? false)) return false
-    if (!g) this.#groups.set(group, (g = { members: new Set() }))
+    if (!g) {
+      g = { members: new Set() }
+      this.#groups.set(group, g)
+    }
     if (member) g.members.add(userId)
     else g.members.delete(userId)
     if (g.members.size === 0) this.#groups.delete(group)
@@ -37,7 +40,8 @@ export class MemberIndex {
   page(group: string, query: MemberQuery): MemberPage {
     const g = this.#groups.get(group)
     if (!g) return { members: [] }
-    const sorted = (g.sorted ??= [...g.members].sort(compareCodePoints))
+    g.sorted ??= [...g.members].sort(compareCodePoints)
+    const sorted = g.sorted
     let from = 0
     if (query.after !== undefined) {
       // First index whose id sorts after the cursor (binary search).

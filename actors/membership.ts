@@ -84,7 +84,8 @@ export class RoomMembership {
 
   /** A send given to the room: kept until answered. */
   sent(frame: SendFrame): void {
-    ;(this.unacked ??= new Map()).set(frame.id, frame)
+    this.unacked ??= new Map()
+    this.unacked.set(frame.id, frame)
   }
 
   /** A frame from the room to the client, with what the room says about it. */

@@ -116,6 +116,9 @@ const codeAttributes = new Map<string, MetricAttributes>()
 /** `{ code }` for a refusal, one object per code (a closed set: actors/protocol/errors.ts). */
 export function refusalCode(code: string): MetricAttributes {
   let attributes = codeAttributes.get(code)
-  if (!attributes) codeAttributes.set(code, (attributes = Object.freeze({ code })))
+  if (!attributes) {
+    attributes = Object.freeze({ code })
+    codeAttributes.set(code, attributes)
+  }
   return attributes
 }

@@ -235,7 +235,8 @@ export class SocketSession implements Session, MembershipOwner {
   }
 
   private holdSend(roomId: string, id: string, span: Span): void {
-    const spans = (this.sendSpans ??= new Map())
+    this.sendSpans ??= new Map()
+    const spans = this.sendSpans
     const key = sendKey(roomId, id)
     // A resend of an id still unanswered: the first span ends, the answer ends this one.
     spans.get(key)?.end()
@@ -263,7 +264,7 @@ export class SocketSession implements Session, MembershipOwner {
   private endSendSpans(roomId?: string): void {
     const spans = this.sendSpans
     if (spans === undefined) return
-    const prefix = roomId === undefined ? '' : roomId + '\u0000'
+    const prefix = roomId === undefined ? '' : `${roomId}\u0000`
     for (const [key, span] of spans) {
       if (!key.startsWith(prefix)) continue
       span.setAttributes({ answered: false })

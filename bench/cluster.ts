@@ -309,10 +309,10 @@ try {
   console.log(JSON.stringify(result, null, 2))
   console.log(`\n${clusterTable(result)}`)
   await mkdir(new URL('./results/', import.meta.url), { recursive: true })
-  await writeFile(new URL('./results/cluster.json', import.meta.url), JSON.stringify(result, null, 2) + '\n')
+  await writeFile(new URL('./results/cluster.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`)
   if (save) {
     await mkdir(new URL('./results/runs/', import.meta.url), { recursive: true })
-    await writeFile(new URL(`./results/runs/${save}.json`, import.meta.url), JSON.stringify(result, null, 2) + '\n')
+    await writeFile(new URL(`./results/runs/${save}.json`, import.meta.url), `${JSON.stringify(result, null, 2)}\n`)
     console.log(`saved as bench/results/runs/${save}.json`)
   }
 } finally {

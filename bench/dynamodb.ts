@@ -104,11 +104,11 @@ try {
   console.log(JSON.stringify(result, null, 2))
   console.log(`\n${dynamoTable(result)}`)
   await mkdir(new URL('./results/', import.meta.url), { recursive: true })
-  await writeFile(new URL('./results/dynamodb.json', import.meta.url), JSON.stringify(result, null, 2) + '\n')
+  await writeFile(new URL('./results/dynamodb.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`)
   if (save) {
     // A run that docs/benchmarks.md cites is committed with its raw data (bench/results/runs/).
     await mkdir(new URL('./results/runs/', import.meta.url), { recursive: true })
-    await writeFile(new URL(`./results/runs/${save}.json`, import.meta.url), JSON.stringify(result, null, 2) + '\n')
+    await writeFile(new URL(`./results/runs/${save}.json`, import.meta.url), `${JSON.stringify(result, null, 2)}\n`)
     console.log(`saved as bench/results/runs/${save}.json`)
   }
 } finally {

@@ -21,7 +21,7 @@ import { mintToken } from './lib/token.ts'
 import { LoadPool } from './load/pool.ts'
 import type { ConnSpec } from './load/messages.ts'
 import { namedOnlyTargets, targets } from './targets/index.ts'
-import type { Target } from './targets/types.ts'
+import type { RunningServer, Target } from './targets/types.ts'
 import { busy } from './scenarios/busy.ts'
 import { connect } from './scenarios/connect.ts'
 import { fanout } from './scenarios/fanout.ts'
@@ -48,7 +48,7 @@ async function runOne(scenario: Scenario, target: Target): Promise<SystemResult>
   if (missing) return { error: missing }
   const tag = `${scenario.name} ${target.name}`
   const logFile = join(logDir, `${target.name}-${scenario.name}.log`)
-  let server
+  let server: RunningServer
   try {
     const nodeArgs = [
       ...(opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}/${target.name}-${scenario.name}`] : []),

@@ -92,7 +92,11 @@ async function discardingReceiver() {
   return {
     url: `http://127.0.0.1:${port}`,
     counts,
-    close: () => new Promise<void>((ok) => (server.closeAllConnections(), server.close(() => ok()))),
+    close: () =>
+      new Promise<void>((ok) => {
+        server.closeAllConnections()
+        server.close(() => ok())
+      }),
   }
 }
 
@@ -308,10 +312,10 @@ const result: TracingResult & Record<string, unknown> = {
 console.log(JSON.stringify(result, null, 2))
 if (MODES.length === ALL_MODES.length) console.log(`\n${tracingTable(result)}`)
 await mkdir(new URL('./results/', import.meta.url), { recursive: true })
-await writeFile(new URL('./results/tracing.json', import.meta.url), JSON.stringify(result, null, 2) + '\n')
+await writeFile(new URL('./results/tracing.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`)
 if (save) {
   await mkdir(new URL('./results/runs/', import.meta.url), { recursive: true })
-  await writeFile(new URL(`./results/runs/${save}.json`, import.meta.url), JSON.stringify(result, null, 2) + '\n')
+  await writeFile(new URL(`./results/runs/${save}.json`, import.meta.url), `${JSON.stringify(result, null, 2)}\n`)
   console.log(`saved as bench/results/runs/${save}.json`)
 }
 process.exit(0)

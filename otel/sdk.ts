@@ -49,7 +49,9 @@ let running = false
 const headersGetter: TextMapGetter<Headers> = {
   keys: (headers) => {
     const keys: string[] = []
-    headers.forEach((_, key) => keys.push(key))
+    headers.forEach((_, key) => {
+      keys.push(key)
+    })
     return keys
   },
   get: (headers, key) => headers.get(key) ?? undefined,

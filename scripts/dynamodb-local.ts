@@ -18,18 +18,20 @@ function fail(message: string): never {
   process.exit(1)
 }
 
-let values
-try {
-  ;({ values } = parseArgs({
-    options: {
-      port: { type: 'string', default: '8000' },
-      dir: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  }))
-} catch (err) {
-  fail(`${(err as Error).message}\n${usage}`)
+function parseOptions() {
+  try {
+    return parseArgs({
+      options: {
+        port: { type: 'string', default: '8000' },
+        dir: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    })
+  } catch (err) {
+    return fail(`${(err as Error).message}\n${usage}`)
+  }
 }
+const { values } = parseOptions()
 if (values.help) {
   console.log(usage)
   process.exit(0)

@@ -27,21 +27,22 @@ function parseTtl(text: string): number | undefined {
   return seconds > 0 && Number.isSafeInteger(seconds) ? seconds : undefined
 }
 
-let parsed
-try {
-  parsed = parseArgs({
-    allowPositionals: true,
-    options: {
-      admin: { type: 'boolean' },
-      name: { type: 'string' },
-      ttl: { type: 'string', default: '24h' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  })
-} catch (err) {
-  fail(`${(err as Error).message}\n${usage}`)
+function parseOptions() {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: {
+        admin: { type: 'boolean' },
+        name: { type: 'string' },
+        ttl: { type: 'string', default: '24h' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    })
+  } catch (err) {
+    return fail(`${(err as Error).message}\n${usage}`)
+  }
 }
-const { values, positionals } = parsed
+const { values, positionals } = parseOptions()
 if (values.help) {
   console.log(usage)
   process.exit(0)

@@ -106,7 +106,7 @@ t.test('bad values are named', async (t) => {
   bad({ STORE: 'dynamodb', JWT_SECRET: secret, MESSAGE_TTL_DAYS: '0' }, /MESSAGE_TTL_DAYS/)
   bad({ LIMIT_MAX_TEXT_LENGTH: '-1' }, /LIMIT_MAX_TEXT_LENGTH/)
   bad({ LIMIT_NO_SUCH_THING: '1' }, /LIMIT_NO_SUCH_THING: not a known limit/)
-  bad({ PORT: 'x', STORE: 'y' }, /PORT[^]*STORE/)
+  bad({ PORT: 'x', STORE: 'y' }, /PORT[\s\S]*STORE/)
 })
 
 t.test('empty means unset', async (t) => {
@@ -181,7 +181,7 @@ t.test('limits that contradict each other are refused, naming both variables', a
   bad({ LIMIT_SOFT_OUTBOUND_BYTES: '9000000' }, /LIMIT_SOFT_OUTBOUND_BYTES, LIMIT_HARD_OUTBOUND_BYTES/)
   bad(
     { LIMIT_HARD_OUTBOUND_BYTES: '1000' },
-    /LIMIT_SOFT_OUTBOUND_BYTES, LIMIT_HARD_OUTBOUND_BYTES[^]*LIMIT_READ_PAUSE_BYTES, LIMIT_HARD_OUTBOUND_BYTES/,
+    /LIMIT_SOFT_OUTBOUND_BYTES, LIMIT_HARD_OUTBOUND_BYTES[\s\S]*LIMIT_READ_PAUSE_BYTES, LIMIT_HARD_OUTBOUND_BYTES/,
   )
   bad({ LIMIT_HISTORY_DEFAULT_LIMIT: '200' }, /LIMIT_HISTORY_DEFAULT_LIMIT, LIMIT_HISTORY_MAX_LIMIT/)
   bad({ LIMIT_PING_INTERVAL_MS: '80000' }, /LIMIT_PING_INTERVAL_MS, LIMIT_PEER_TIMEOUT_MS/)
@@ -218,7 +218,7 @@ t.test('CLUSTER_SECRET is derived from JWT_SECRET when unset, one-way and stable
     loadConfig({ STORE: 'dynamodb', JWT_SECRET: secret }).cluster!.secret,
     'every node with the same JWT_SECRET derives the same',
   )
-  t.not(derived, deriveClusterSecret(secret + 'x'))
+  t.not(derived, deriveClusterSecret(`${secret}x`))
   // HMAC-SHA256(JWT_SECRET, "guildhall cluster secret v1"), as docs/cluster.md says, so another implementation can derive it too.
   t.equal(
     deriveClusterSecret('a-test-secret-of-at-least-32-bytes!'),

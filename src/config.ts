@@ -235,7 +235,7 @@ function clusterProblems(e: v.InferOutput<typeof envSchema>): string[] {
 
 /** `LIMIT_MAX_TEXT_LENGTH` → `maxTextLength`, for every key of `Limits`. */
 export function limitEnvName(key: keyof Limits): string {
-  return 'LIMIT_' + key.replace(/[A-Z]/g, (c) => '_' + c).toUpperCase()
+  return `LIMIT_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`
 }
 
 function parseLimits(env: Env, problems: string[]): Partial<Limits> {

@@ -23,8 +23,13 @@ async function started(t: Test) {
       throw new Error('no sockets here')
     }) as unknown as RuntimeHooks['upgradeWebSocket'],
     serve: async () => ({ port: 1, stopAccepting() {}, close: async () => {} }),
-    onSignal: (signal, handler) => void (handlers[signal] = handler),
-    exit: (code) => void (exits.push(code), exited()),
+    onSignal: (signal, handler) => {
+      handlers[signal] = handler
+    },
+    exit: (code) => {
+      exits.push(code)
+      exited()
+    },
     logger,
     clock,
   }

@@ -9,7 +9,7 @@
 import { systemClock, type Clock } from '../actors/clock.ts'
 import type { Logger } from '../actors/ports.ts'
 import type { FetchApp, Listening, ServeOptions } from './adapters/listening.ts'
-import { ConfigError, loadConfig, type Env } from './config.ts'
+import { type Config, ConfigError, loadConfig, type Env } from './config.ts'
 import type { Upgrade } from './http/app.ts'
 import { createJsonLogger } from './log.ts'
 import { createGuildhall, type Guildhall } from './server.ts'
@@ -33,8 +33,14 @@ export async function run(runtimeHooks: RuntimeHooks): Promise<void> {
   const json = createJsonLogger()
   const logger = runtimeHooks.logger ?? json
   // Log lines are batched per event-loop turn: write what is pending before the process ends.
-  const hooks: RuntimeHooks = { ...runtimeHooks, exit: (code) => (json.flush(), runtimeHooks.exit(code)) }
-  let config
+  const hooks: RuntimeHooks = {
+    ...runtimeHooks,
+    exit: (code) => {
+      json.flush()
+      runtimeHooks.exit(code)
+    },
+  }
+  let config: Config
   try {
     config = loadConfig(hooks.env)
   } catch (err) {

@@ -32,7 +32,10 @@ export class Announcements {
   /** `peer` could not be given `header`: keep it for the next retry. */
   missed(peer: string, header: NodeHeader): void {
     let pending = this.undelivered.get(peer)
-    if (!pending) this.undelivered.set(peer, (pending = new Set()))
+    if (!pending) {
+      pending = new Set()
+      this.undelivered.set(peer, pending)
+    }
     if (pending.size < this.max) pending.add(header)
   }
 

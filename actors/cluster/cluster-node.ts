@@ -136,7 +136,10 @@ export class ClusterNode implements ClusterRouter {
 
   remote(roomId: string): RoomHandle {
     let handle = this.handles.get(roomId)
-    if (!handle) this.handles.set(roomId, (handle = this.remoteHandle(roomId)))
+    if (!handle) {
+      handle = this.remoteHandle(roomId)
+      this.handles.set(roomId, handle)
+    }
     return handle
   }
 

@@ -75,13 +75,22 @@ export class GatewayLink {
         span?.end()
       }
       const opening = {
-        resolve: () => (settled(), resolve()),
-        reject: (err: Error) => (settled(err instanceof RoomOpenError ? err.reason : err.name), reject(err)),
+        resolve: () => {
+          settled()
+          resolve()
+        },
+        reject: (err: Error) => {
+          settled(err instanceof RoomOpenError ? err.reason : err.name)
+          reject(err)
+        },
       }
       const entry: Entry = { conn, room, entered: false, opening }
       this.entries.set(conn.id, entry)
       let members = this.rooms.get(room)
-      if (!members) this.rooms.set(room, (members = new Set()))
+      if (!members) {
+        members = new Set()
+        this.rooms.set(room, members)
+      }
       members.add(entry)
       const header: LinkHeader = { t: 'open', room, c: conn.id, user: conn.userId }
       if (since !== undefined) header.since = since
@@ -188,7 +197,10 @@ export class GatewayLink {
     for (const entry of members) {
       // Before its welcome a connection gets nothing: what came before is in its backlog.
       if (!entry.entered || entry.conn.userId === except) continue
-      if (!entry.conn.send(text, info)) (gone ??= []).push(entry)
+      if (!entry.conn.send(text, info)) {
+        gone ??= []
+        gone.push(entry)
+      }
     }
     for (const entry of gone ?? []) this.leave(entry.conn.id)
   }

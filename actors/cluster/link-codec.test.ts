@@ -175,7 +175,7 @@ t.test('bounds are inclusive: the longest valid values pass', async (t) => {
   ] as LinkHeader[]) {
     t.equal(decodeLink(encodeLink(header)).ok, true, header.t)
   }
-  t.equal(decodeLink(encodeLink({ t: 'open', room, c: 0, user: user + 'x' })).ok, false, 'user ids count code points')
+  t.equal(decodeLink(encodeLink({ t: 'open', room, c: 0, user: `${user}x` })).ok, false, 'user ids count code points')
 })
 
 t.test('errors name the kind and field, not the values', async (t) => {

@@ -92,7 +92,7 @@ void _fromUnion
 
 export function encodeLink(header: LinkHeader, payload?: string): string {
   const json = JSON.stringify(header)
-  return payload === undefined ? json : json + '\n' + payload
+  return payload === undefined ? json : `${json}\n${payload}`
 }
 
 export type DecodeResult = { ok: true; message: LinkMessage } | { ok: false; error: string }

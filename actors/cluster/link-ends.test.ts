@@ -10,7 +10,7 @@ import { resolveLimits } from '../limits.ts'
 import type { RoomFrame } from '../protocol/frames.ts'
 import type { FrameInfo, RoomHandle } from '../room-handle.ts'
 import { GatewayLink } from './gateway-link.ts'
-import { decodeLink, encodeLink } from './link-codec.ts'
+import { decodeLink } from './link-codec.ts'
 import type { OwnerHeader } from './link-frames.ts'
 import { OwnerEndpoint } from './owner-endpoint.ts'
 import type { LinkChannel } from './ports.ts'
@@ -68,7 +68,10 @@ function owner() {
       logger: { info() {}, warn() {}, error() {} },
       nextConnectionId: () => ++ids,
       isLocal: (r) => r === 'lobby',
-      openLocal: async (_r, conn, since) => (await room.handle.enter(conn, since), room.handle),
+      openLocal: async (_r, conn, since) => {
+        await room.handle.enter(conn, since)
+        return room.handle
+      },
     },
     channel,
   )
@@ -158,7 +161,10 @@ function localConn(id: number, userId: string) {
   const conn: RoomConnection = {
     id,
     userId,
-    send: (text, info) => (got.push([text, info]), true),
+    send: (text, info) => {
+      got.push([text, info])
+      return true
+    },
     refused: (code) => void events.push(`refused ${code}`),
     revoked: (reason) => void events.push(`revoked ${reason}`),
     lost: (reason) => void events.push(`lost ${reason}`),

@@ -155,7 +155,10 @@ export class OwnerEndpoint {
 
   private group(room: string): LinkGroup {
     let g = this.groups.get(room)
-    if (!g) this.groups.set(room, (g = new LinkGroup(this, room)))
+    if (!g) {
+      g = new LinkGroup(this, room)
+      this.groups.set(room, g)
+    }
     return g
   }
 

@@ -17,12 +17,12 @@ export class Presence {
 
   /** A connection of `userId` enters; `true` when the user's arrival is news to the room. */
   add(userId: string, conn: number): boolean {
-    let set = this.conns.get(userId)
+    const set = this.conns.get(userId)
     if (set) {
       set.add(conn)
       return false
     }
-    this.conns.set(userId, (set = new Set([conn])))
+    this.conns.set(userId, new Set([conn]))
     return !this.away.delete(userId)
   }
 

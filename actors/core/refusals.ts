@@ -12,7 +12,8 @@ export class RefusalCounter {
 
   /** Records a refusal; `true` when the connection is now over the limit. */
   record(now: number): boolean {
-    const times = (this.times ??= [])
+    this.times ??= []
+    const times = this.times
     times.push(now)
     while (times.length > 0 && times[0]! <= now - this.windowMs) times.shift()
     return times.length > this.max

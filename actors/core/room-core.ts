@@ -431,7 +431,10 @@ export class RoomCore {
 
   private bucket(userId: string, now: number): TokenBucket {
     let b = this.buckets.get(userId)
-    if (!b) this.buckets.set(userId, (b = new TokenBucket(this.limits.sendBurst, this.limits.sendPerSecond, now)))
+    if (!b) {
+      b = new TokenBucket(this.limits.sendBurst, this.limits.sendPerSecond, now)
+      this.buckets.set(userId, b)
+    }
     return b
   }
 

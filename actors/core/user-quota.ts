@@ -47,12 +47,10 @@ export class UserQuotas implements SendQuota {
   /** One message of `bytes` UTF-8 bytes: both buckets must allow it, or neither is charged. */
   takeSend(userId: string, bytes: number, now: number): QuotaAnswer {
     const entry = this.entry(userId, now)
-    const sends = (entry.sends ??= new TokenBucket(this.limits.userSendBurst, this.limits.userSendPerSecond, now))
-    const size = (entry.bytes ??= new TokenBucket(
-      this.limits.userSendBytesBurst,
-      this.limits.userSendBytesPerSecond,
-      now,
-    ))
+    entry.sends ??= new TokenBucket(this.limits.userSendBurst, this.limits.userSendPerSecond, now)
+    entry.bytes ??= new TokenBucket(this.limits.userSendBytesBurst, this.limits.userSendBytesPerSecond, now)
+    const sends = entry.sends
+    const size = entry.bytes
     const taken = sends.take(now)
     if (!taken.ok) return taken
     const sized = size.take(now, bytes)
@@ -98,7 +96,8 @@ export class UserQuotas implements SendQuota {
     let entry = this.users.get(userId)
     if (entry) return entry
     if (this.users.size >= this.sweepAt) this.sweep(now)
-    this.users.set(userId, (entry = {}))
+    entry = {}
+    this.users.set(userId, entry)
     return entry
   }
 }

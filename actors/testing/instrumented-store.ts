@@ -36,23 +36,22 @@ export class InstrumentedStore {
     this.inflight++
     let held = false
     try {
-      if (plan.gate) {
-        let passed = false
-        const gate = plan.gate.then(() => {
-          passed = true
-        })
-        await Promise.resolve()
-        if (!passed) {
-          held = true
-          this.held++
-        }
-        await gate.finally(() => {
-          if (held) {
-            held = false
-            this.held--
-          }
-        })
+      // Every call waits at its gate: settled at once unless a stall caught the call.
+      let passed = false
+      const gate = plan.gate.then(() => {
+        passed = true
+      })
+      await Promise.resolve()
+      if (!passed) {
+        held = true
+        this.held++
       }
+      await gate.finally(() => {
+        if (held) {
+          held = false
+          this.held--
+        }
+      })
       if (plan.fail && !plan.afterApply) throw plan.fail
       const result = await run()
       if (plan.fail) throw plan.fail

@@ -16,18 +16,18 @@ import {
   type OwnerRecord,
 } from '../store-rules.ts'
 import { MemberIndex } from '../member-index.ts'
-import {
-  type LoadOptions,
-  type MemberPage,
-  type MemberQuery,
-  type Page,
-  type PageQuery,
-  type RoomClaim,
-  type RoomOwnership,
-  type RoomRecord,
-  type RoomSnapshot,
-  type Store,
-  type StoredMessage,
+import type {
+  LoadOptions,
+  MemberPage,
+  MemberQuery,
+  Page,
+  PageQuery,
+  RoomClaim,
+  RoomOwnership,
+  RoomRecord,
+  RoomSnapshot,
+  Store,
+  StoredMessage,
 } from '../store.ts'
 import { Faults, type StoreMethod } from './faults.ts'
 
@@ -70,7 +70,10 @@ export class MemoryStore implements Store {
 
   #log(roomId: string): RoomLog {
     let log = this.#logs.get(roomId)
-    if (!log) this.#logs.set(roomId, (log = { messages: [], byClient: new Map() }))
+    if (!log) {
+      log = { messages: [], byClient: new Map() }
+      this.#logs.set(roomId, log)
+    }
     return log
   }
 

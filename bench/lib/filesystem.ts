@@ -6,21 +6,24 @@
  */
 import { statfsSync } from 'node:fs'
 
-/** statfs(2) f_type magic numbers (linux/magic.h) of the filesystems a benchmark meets. */
-const MAGIC: Record<number, string> = {
-  0xef53: 'ext2/3/4',
-  0x58465342: 'xfs',
-  0x9123683e: 'btrfs',
-  0x794c7630: 'overlayfs',
-  0x2fc12fc1: 'zfs',
-  0xf2f52010: 'f2fs',
-  0x6969: 'nfs',
-  0x65735546: 'fuse',
-  0x01021997: '9p',
-  0x6a656a63: 'virtiofs',
-  0x01021994: 'tmpfs',
-  0x858458f6: 'ramfs',
-}
+/**
+ * statfs(2) f_type magic numbers (linux/magic.h) of the filesystems a benchmark meets; a Map, so
+ * they stay in hex as the header writes them.
+ */
+const MAGIC = new Map<number, string>([
+  [0xef53, 'ext2/3/4'],
+  [0x58465342, 'xfs'],
+  [0x9123683e, 'btrfs'],
+  [0x794c7630, 'overlayfs'],
+  [0x2fc12fc1, 'zfs'],
+  [0xf2f52010, 'f2fs'],
+  [0x6969, 'nfs'],
+  [0x65735546, 'fuse'],
+  [0x01021997, '9p'],
+  [0x6a656a63, 'virtiofs'],
+  [0x01021994, 'tmpfs'],
+  [0x858458f6, 'ramfs'],
+])
 
 /** Filesystems in memory, where fsync is free. */
 const IN_MEMORY = new Set(['tmpfs', 'ramfs'])
@@ -38,7 +41,7 @@ export function filesystemOf(path: string): Filesystem {
 
 export function describeMagic(f_type: number): Filesystem {
   const magic = f_type >>> 0
-  const type = MAGIC[magic] ?? `unknown (0x${magic.toString(16)})`
+  const type = MAGIC.get(magic) ?? `unknown (0x${magic.toString(16)})`
   return { type, magic: `0x${magic.toString(16)}`, inMemory: IN_MEMORY.has(type) }
 }
 

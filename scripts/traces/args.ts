@@ -40,10 +40,9 @@ export function parseSince(text: string): number | undefined {
   return Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS]
 }
 
-export function parseTracesArgs(argv: readonly string[]): TracesArgs {
-  let values
+function parseOptions(argv: readonly string[]) {
   try {
-    ;({ values } = parseArgs({
+    return parseArgs({
       args: [...argv],
       allowPositionals: false,
       strict: true,
@@ -54,10 +53,14 @@ export function parseTracesArgs(argv: readonly string[]): TracesArgs {
         limit: { type: 'string', default: String(DEFAULT_LIMIT) },
         help: { type: 'boolean', short: 'h' },
       },
-    }))
+    })
   } catch (err) {
     throw new UsageError((err as Error).message)
   }
+}
+
+export function parseTracesArgs(argv: readonly string[]): TracesArgs {
+  const { values } = parseOptions(argv)
   const since = values.since!
   const base = { since, sinceMs: 0, limit: DEFAULT_LIMIT, room: '', help: values.help === true }
   if (base.help) return base

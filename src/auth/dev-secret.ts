@@ -14,7 +14,7 @@ export function writeDevSecret(dataDir: string, secret: string): void {
   const file = path.join(dataDir, DEV_SECRET_FILE)
   // Removed first: a fresh file gets mode 0600 whatever an old one had.
   fs.rmSync(file, { force: true })
-  fs.writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' })
+  fs.writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' })
 }
 
 export function readDevSecret(dataDir: string): string | undefined {

@@ -160,7 +160,7 @@ t.test('the first container with an address is used (a sidecar without one comes
   )
   const identity = await resolveNodeIdentity(
     {},
-    { ECS_CONTAINER_METADATA_URI_V4: meta.uri + '/' },
+    { ECS_CONTAINER_METADATA_URI_V4: `${meta.uri}/` },
     { logger: createMemoryLogger() },
   )
   t.equal(identity.advertiseHost, '10.0.2.106')

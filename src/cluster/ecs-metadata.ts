@@ -59,7 +59,7 @@ export async function resolveNodeIdentity(
 }
 
 export function randomNodeId(): string {
-  return 'node-' + randomBytes(6).toString('hex')
+  return `node-${randomBytes(6).toString('hex')}`
 }
 
 const taskSchema = v.object({

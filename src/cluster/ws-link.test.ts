@@ -44,7 +44,6 @@ async function node(t: Test, id: string, opts: { secret?: string; limits?: Parti
     accept: () => new Promise<LinkChannel>((resolve) => nextAccept.push(resolve)),
   }
 }
-type Node = Awaited<ReturnType<typeof node>>
 
 /** Every message on the channel, and a promise of its close. */
 function watch(channel: LinkChannel) {

@@ -11,7 +11,7 @@ import type { AppEnv, AppOptions } from './context.ts'
 import { requireOrigin } from './cors.ts'
 import { HttpError } from './errors.ts'
 import { roomIdSchema, sinceSchema } from './inputs.ts'
-import { Lifecycle } from './lifecycle.ts'
+import type { Lifecycle } from './lifecycle.ts'
 import { sessionEvents } from './socket-bridge.ts'
 import { parseOr } from './validate.ts'
 

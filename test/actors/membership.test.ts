@@ -11,7 +11,10 @@ function rig() {
   const written: string[] = []
   const owner: MembershipOwner = {
     userId: 'alice',
-    transmit: (text) => (written.push(text), true),
+    transmit: (text) => {
+      written.push(text)
+      return true
+    },
     countRefusal() {},
     revoked() {},
     lost() {},

@@ -165,7 +165,9 @@ t.test(
       return releaseRoom(...args)
     }
     let done = false
-    const handOff = rig.actor.handOff('node draining').then(() => void (done = true))
+    const handOff = rig.actor.handOff('node draining').then(() => {
+      done = true
+    })
     rig.send(ann, 'k3') // arrives during the handoff: left to its session to resend where the room goes
     await rig.settle()
     t.notOk(done, 'waiting for the write in flight')

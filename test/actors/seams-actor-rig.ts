@@ -15,6 +15,7 @@ import { InstrumentedStore } from '../../actors/testing/instrumented-store.ts'
 import { ManualClock } from '../../actors/testing/manual-clock.ts'
 import { MemoryStore } from '../../actors/testing/memory-store.ts'
 
+// biome-ignore lint/suspicious/noExplicitAny: frames are parsed JSON a test reads field by field, asserted by t.match
 export type Frame = { type: string; [field: string]: any }
 
 export class FakeConn implements RoomConnection {
@@ -155,7 +156,9 @@ export class Rig {
       quota: new UserQuotas(this.limits, () => true),
       ...(opts.node === undefined ? {} : { node: opts.node }),
       claimed: (claim) => void this.claims.push(claim),
-      onEvict: () => void (this.evicted = true),
+      onEvict: () => {
+        this.evicted = true
+      },
     })
   }
 

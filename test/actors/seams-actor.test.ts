@@ -120,7 +120,9 @@ t.test(
     const release = rig.faults.stall('readPage')
     const bob = new FakeConn(2, 'bob')
     let entered = false
-    const entry = rig.actor.enter(bob, 0).then(() => void (entered = true))
+    const entry = rig.actor.enter(bob, 0).then(() => {
+      entered = true
+    })
     await rig.settle()
     t.equal(rig.instrumented.held, 1, 'the backlog read is stalled')
 

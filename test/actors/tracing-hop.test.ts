@@ -22,19 +22,19 @@ t.test('link headers: tp on open and frame, a traceparent exactly', async (t) =>
   const bad = [
     tp.toUpperCase(),
     tp.replace(/^00/, '01'),
-    tp + '0',
+    `${tp}0`,
     tp.slice(0, -1),
     '00-5f0e1a2b0000000000000000000000ab-00000000000000cd',
     '',
     `${tp}\n`,
   ]
   for (const value of bad) {
-    const decoded = decodeLink(JSON.stringify({ t: 'frame', room: 'lobby', c: 1, tp: value }) + '\n{}')
+    const decoded = decodeLink(`${JSON.stringify({ t: 'frame', room: 'lobby', c: 1, tp: value })}\n{}`)
     t.notOk(decoded.ok, `refused: ${JSON.stringify(value)}`)
   }
-  t.notOk(decodeLink(JSON.stringify({ t: 'frame', room: 'lobby', c: 1, tp: 7 }) + '\n{}').ok, 'not a string')
-  t.notOk(decodeLink(JSON.stringify({ t: 'leave', room: 'lobby', c: 1, tp }) + '').ok, 'only open and frame carry one')
-  t.notOk(decodeLink(JSON.stringify({ t: 'b', room: 'lobby', tp }) + '\n{}').ok)
+  t.notOk(decodeLink(`${JSON.stringify({ t: 'frame', room: 'lobby', c: 1, tp: 7 })}\n{}`).ok, 'not a string')
+  t.notOk(decodeLink(`${JSON.stringify({ t: 'leave', room: 'lobby', c: 1, tp })}`).ok, 'only open and frame carry one')
+  t.notOk(decodeLink(`${JSON.stringify({ t: 'b', room: 'lobby', tp })}\n{}`).ok)
 })
 
 /** Two nodes, each with its own recorder (ids apart so the two never share one). */

@@ -108,7 +108,7 @@ export function storeContract(t: Test, name: string, makeStore: () => Promise<St
   })
 
   check('messages round-trip exactly', async (store, _, t) => {
-    const text = 'héllo 👋 "quoted" \\ back\nslash ' + '🎉'.repeat(3990)
+    const text = `héllo 👋 "quoted" \\ back\nslash ${'🎉'.repeat(3990)}`
     const m: StoredMessage = {
       id: 'Ab_-9',
       seq: 1,

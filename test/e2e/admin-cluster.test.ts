@@ -21,7 +21,7 @@ t.test('GET /admin/cluster: this node alone, with the rooms active on it', async
   t.equal(body.nodes.length, 1)
   t.equal(body.nodes[0]!.id, body.node)
   t.ok(body.nodes[0]!.rooms >= 1, 'counts the active room')
-  c.close()
+  await c.close()
 })
 
 t.test('GET /admin/rooms/:roomId: owner, epoch 0, latest seq; guild ids too; bad ids refused', async (t) => {
@@ -40,5 +40,5 @@ t.test('GET /admin/rooms/:roomId: owner, epoch 0, latest seq; guild ids too; bad
   const bad = await admin(s, 'GET', '/admin/rooms/no%20spaces')
   t.equal(bad.status, 400)
   t.equal((bad.body as { error: string }).error, 'invalid_room')
-  c.close()
+  await c.close()
 })

@@ -145,8 +145,7 @@ t.test('a message sent on n1 to a room owned by n2: one trace across both nodes,
   t.equal(opening.parentSpanId, upgrade.spanId, "the entry's hop is the upgrade's child")
   t.equal(opened.parentSpanId, opening.spanId, 'the owner continues it')
 
-  alice.close()
-  await alice.closed
+  await alice.close()
   // Every export request so far, from both nodes, raw.
   const bodies = rx.requests.map((r) => r.body)
   t.ok(bodies.length > 1)

@@ -129,7 +129,7 @@ t.test('a DATA_DIR that cannot be created is named', async (t) => {
   fs.writeFileSync(file, '')
   await t.rejects(
     startChild({ runtime: 'node', dataDir: path.join(file, 'data') }),
-    /exited with 1[^]*DATA_DIR \(.*a-file\/data\)/,
+    /exited with 1[\s\S]*DATA_DIR \(.*a-file\/data\)/,
   )
 })
 

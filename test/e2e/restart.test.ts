@@ -82,10 +82,10 @@ t.test('development mode: no JWT_SECRET prints working tokens and a ws URL', asy
 t.test('STORE=dynamodb without JWT_SECRET or JWKS_URL refuses to start, saying why', async (t) => {
   await t.rejects(
     startChild({ runtime: 'node', env: { STORE: 'dynamodb', JWT_SECRET: '' } }),
-    /exited with 1[^]*JWT_SECRET/,
+    /exited with 1[\s\S]*JWT_SECRET/,
   )
 })
 
 t.test('a bad variable refuses to start, naming it', async (t) => {
-  await t.rejects(startChild({ runtime: 'node', env: { PORT: 'eighty' } }), /exited with 1[^]*PORT/)
+  await t.rejects(startChild({ runtime: 'node', env: { PORT: 'eighty' } }), /exited with 1[\s\S]*PORT/)
 })

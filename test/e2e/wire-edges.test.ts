@@ -56,7 +56,7 @@ t.test('users a and a\\0b sending ids b\\0c and c: two acks, two messages', asyn
   t.not(second.messageId, first.messageId)
   const page = await http(s, 'GET', `/rooms/${room}/messages`, { token: await s.token({ sub: 'a' }) })
   t.same(
-    (page.body?.messages as { senderId: string; text: string }[]).map((m) => [m.senderId, m.text]),
+    (page.body as { messages: { senderId: string; text: string }[] }).messages.map((m) => [m.senderId, m.text]),
     [
       ['a', 'from a'],
       ['a\u0000b', 'from a-nul-b'],

@@ -44,8 +44,7 @@ t.test('room.commit has the DynamoDB write as a child span', async (t) => {
   await c.take(is('welcome'))
   const text = `secret words ${uniq('text')}`
   await say(c, 'm1', text)
-  c.close()
-  await c.closed
+  await c.close()
   await s.stop()
   stopped = true
 

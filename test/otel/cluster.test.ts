@@ -47,5 +47,5 @@ t.test('a message sent on one node to a room owned by another is one trace, with
     t.notOk(r.body.includes(token), 'no token exported')
     t.notOk(r.body.includes('across nodes'), 'no message text exported')
   }
-  c.close()
+  await c.close()
 })

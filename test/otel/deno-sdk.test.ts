@@ -85,8 +85,7 @@ for (const protocol of ['http/json', 'http/protobuf'])
         )
       }
 
-      c.close()
-      await c.closed
+      await c.close()
       t.equal(await s.terminate(), 0)
       stopped = true
       t.ok(rx.requests.length > 0)
@@ -143,8 +142,7 @@ t.test('Deno on DynamoDB Local: room.commit has the DynamoDB write as a child sp
   await c.take(is('welcome'))
   const text = `secret words ${uniq('text')}`
   await say(c, 'm1', text)
-  c.close()
-  await c.closed
+  await c.close()
   t.equal(await s.terminate(), 0)
   stopped = true
 

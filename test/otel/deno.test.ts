@@ -31,8 +31,7 @@ t.test('Deno with OTEL_DENO=true: tracing_unavailable says its request spans exp
   const token = await s.token({ sub: 'alice' })
   const c = await Client.open(`${s.ws}/ws/rooms/${uniq('deno')}?token=${token}`)
   await c.take(is('welcome'))
-  c.close()
-  await c.closed
+  await c.close()
   t.equal(await s.terminate(), 0)
   stopped = true
 

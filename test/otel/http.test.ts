@@ -53,8 +53,7 @@ for (const protocol of ['http/json', 'http/protobuf']) {
       const text = `secret words ${uniq('text')}`
       await say(c, 'm1', text)
       t.equal((await http(s, 'GET', `/rooms/${room}/messages`)).status, 401, 'a refusal is traced too')
-      c.close()
-      await c.closed
+      await c.close()
       await s.stop()
       stopped = true
 
@@ -110,7 +109,7 @@ t.test('OTEL_TRACES_EXPORTER unset: nothing exported, even with an endpoint conf
   const { c } = await chat(s, uniq('untraced'), { headers: { traceparent: callerParent } })
   await say(c, 'm1', 'hello')
   t.equal((await fetch(`${s.http}/health`)).status, 200)
-  c.close()
+  await c.close()
   await s.stop()
   t.equal(rx.requests.length, 0)
 })
@@ -129,8 +128,8 @@ async function chatThrough(t: Test, rx: OtlpReceiver) {
     'every message delivered',
   )
   t.equal((await fetch(`${s.http}/health`)).status, 200)
-  c.close()
-  bob.close()
+  await c.close()
+  await bob.close()
   await s.stop()
   stopped = true
   const { exported, dropped } = s.gh.tracing.stats()

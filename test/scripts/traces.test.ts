@@ -150,7 +150,7 @@ t.test('one message over a day: four windows, the message filter, the trace foun
   t.teardown(() => fake.close())
   const run = await traces(['--room', 'GUILD#raiders', '--message', 'm-1', '--since', '24h'], fake)
   t.equal(run.code, 0, run.stderr)
-  t.equal(run.stdout, waterfall.split('\n\n')[0] + '\n', "only bob's m-1 in GUILD#raiders, not the m-1 of another room")
+  t.equal(run.stdout, `${waterfall.split('\n\n')[0]}\n`, "only bob's m-1 in GUILD#raiders, not the m-1 of another room")
   const summaries = fake.calls.filter((c) => c.path === '/TraceSummaries').map((c) => c.body)
   t.ok(summaries.every((b) => b.FilterExpression === `${raiders} AND annotation.message_id = "m-1"`))
   t.equal(summaries.length, 4, 'a day asked as four windows of at most 6 hours')

@@ -83,7 +83,13 @@ export class Client {
     const i = this.#queue.findIndex(pred)
     if (i >= 0) return Promise.resolve(this.#queue.splice(i, 1)[0]!)
     return new Promise((resolve, reject) => {
-      const waiter = { pred, resolve: (f: Frame) => (clearTimeout(timer), resolve(f)) }
+      const waiter = {
+        pred,
+        resolve: (f: Frame) => {
+          clearTimeout(timer)
+          resolve(f)
+        },
+      }
       const timer = setTimeout(() => {
         this.#waiters.splice(this.#waiters.indexOf(waiter), 1)
         reject(new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames.slice(-10))}`))

@@ -190,7 +190,8 @@ export class Cluster {
   }
 
   adminToken(): Promise<string> {
-    return (this.admin ??= adminToken())
+    this.admin ??= adminToken()
+    return this.admin
   }
 
   token(sub: string): Promise<string> {

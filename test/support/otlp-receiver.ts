@@ -82,7 +82,9 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       const found = all().find(pred)
       return found ? Promise.resolve(found) : new Promise((resolve) => waiters.push({ pred, resolve }))
     },
-    hang: () => void (hanging = true),
+    hang: () => {
+      hanging = true
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections()
@@ -176,12 +178,19 @@ function* fields(buf: Buffer): Generator<Field> {
     const n = key >> 3
     const wire = key & 7
     if (wire === 0) yield { n, wire, int: varint(), bytes: Buffer.alloc(0) }
-    else if (wire === 1) yield { n, wire, int: buf.readBigUInt64LE((pos += 8) - 8), bytes: buf.subarray(pos - 8, pos) }
-    else if (wire === 5)
-      yield { n, wire, int: BigInt(buf.readUInt32LE((pos += 4) - 4)), bytes: buf.subarray(pos - 4, pos) }
-    else if (wire === 2) {
+    else if (wire === 1) {
+      const at = pos
+      pos += 8
+      yield { n, wire, int: buf.readBigUInt64LE(at), bytes: buf.subarray(at, pos) }
+    } else if (wire === 5) {
+      const at = pos
+      pos += 4
+      yield { n, wire, int: BigInt(buf.readUInt32LE(at)), bytes: buf.subarray(at, pos) }
+    } else if (wire === 2) {
       const len = Number(varint())
-      yield { n, wire, int: 0n, bytes: buf.subarray(pos, (pos += len)) }
+      const at = pos
+      pos += len
+      yield { n, wire, int: 0n, bytes: buf.subarray(at, pos) }
     } else throw new Error(`protobuf wire type ${wire} not expected in OTLP`)
   }
 }

@@ -70,6 +70,7 @@ type Node<E> = { id: string; cluster: ClusterNode; host: ActorHost } & E
 
 /** A socket that records the frames written to it, parsed. */
 export function recordingSocket() {
+  // biome-ignore lint/suspicious/noExplicitAny: frames are parsed JSON a test reads field by field, asserted by t.match
   const frames: { type: string; [k: string]: any }[] = []
   const port: SocketPort = { send: (text) => void frames.push(JSON.parse(text)), bufferedAmount: () => 0, close() {} }
   return { port, frames }

@@ -91,7 +91,10 @@ function checkFencing(ledger: readonly LedgerEntry[], add: (kind: string, detail
             `${e.room}: ${e.node} stored ${seqs} at epoch ${e.fence} after releasing it (t=${e.at})`,
           )
         let set = writers.get(k)
-        if (!set) writers.set(k, (set = new Set()))
+        if (!set) {
+          set = new Set()
+          writers.set(k, set)
+        }
         set.add(e.node)
         if (set.size === 2) add('two_writers', `${e.room} epoch ${e.fence}: written by ${[...set].join(' and ')}`)
         break

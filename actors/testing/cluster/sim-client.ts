@@ -68,6 +68,7 @@ export interface RoomView {
   historyPending: number
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: frames are parsed JSON the client reads field by field; the invariants check their contents
 type Frame = { type: string; [field: string]: any }
 
 /** Client-side network delay per frame, ms; frames of one socket stay in order. */

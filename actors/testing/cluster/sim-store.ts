@@ -7,7 +7,6 @@
  * the ledger.
  */
 import { StoreFaultError } from '../faults.ts'
-import type { Store } from '../../store.ts'
 import type { Ledger } from './ledger.ts'
 import type { Rng } from './random.ts'
 import type { NodeGate, SimClock } from './sim-clock.ts'
@@ -131,7 +130,7 @@ async function applied(
   method: string,
   args: unknown[],
   fn: (...a: unknown[]) => Promise<unknown>,
-): Promise<any> {
+): Promise<unknown> {
   const { backend, node } = opts
   const at = backend.clock.now()
   const ledger = backend.ledger

@@ -35,7 +35,7 @@ function b64url(s: string): Uint8Array<ArrayBuffer> {
 
 async function verify(token: string | null, secret: string): Promise<string | undefined> {
   const parts = token?.split('.')
-  if (!parts || parts.length !== 3) return undefined
+  if (parts?.length !== 3) return undefined
   const [h, p, s] = parts as [string, string, string]
   hmacKey ??= crypto.subtle.importKey(
     'raw',
@@ -117,7 +117,8 @@ export class ChatRoom {
     }
     const { user } = ws.deserializeAttachment() as { user: string }
     const now = Date.now()
-    const ts = (this.lastTs = now > this.lastTs ? now : this.lastTs + 1)
+    this.lastTs = now > this.lastTs ? now : this.lastTs + 1
+    const ts = this.lastTs
     const seq = ++this.seq
     const messageId = `m${(++this.counter).toString(36)}`
     const message = { id: messageId, seq, roomId: this.room, senderId: user, text: frame.text, ts }

@@ -505,7 +505,12 @@ t.test("the owner item: OWNER in the room's partition, outside every range a rea
 t.test('a fenced append is one transaction with the owner check last; its refusal stores nothing', async (t) => {
   const { tables, store, faulty } = await setup(t)
   const sent: object[] = []
-  const spy: DocSender = { send: (c, o) => (sent.push(c), faulty.send(c, o)) }
+  const spy: DocSender = {
+    send: (c, o) => {
+      sent.push(c)
+      return faulty.send(c, o)
+    },
+  }
   const spied = await openStore(local.endpoint, tables, { createTables: false, client: spy })
   t.teardown(() => spied.close())
   const { epoch } = await spied.claimRoom('lobby', 'n1')

@@ -11,7 +11,10 @@ t.test('serves from memory within the TTL, asks again after it', async (t) => {
   let now = 0
   let loads = 0
   const cache = new LookupCache<boolean>(100, () => now)
-  const load = async () => (loads++, true)
+  const load = async () => {
+    loads++
+    return true
+  }
   await cache.get('k', load)
   await cache.get('k', load)
   t.equal(loads, 1)
@@ -40,13 +43,22 @@ t.test('a lookup in flight during a revocation does not cache its older answer',
 t.test('ttl 0 caches nothing; size is bounded', async (t) => {
   let loads = 0
   const off = new LookupCache<boolean>(0, () => 0)
-  await off.get('k', async () => (loads++, true))
+  await off.get('k', async () => {
+    loads++
+    return true
+  })
   off.written('k', true)
-  await off.get('k', async () => (loads++, true))
+  await off.get('k', async () => {
+    loads++
+    return true
+  })
   t.equal(loads, 2)
   const small = new LookupCache<number>(1_000, () => 0, 2)
   for (const k of ['a', 'b', 'c']) await small.get(k, async () => 1)
   let reloaded = 0
-  await small.get('a', async () => (reloaded++, 1))
+  await small.get('a', async () => {
+    reloaded++
+    return 1
+  })
   t.equal(reloaded, 1, 'the oldest entry went first')
 })

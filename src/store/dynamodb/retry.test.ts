@@ -38,7 +38,16 @@ t.test('the bound: maxAttempts calls, then the last error', async (t) => {
 t.test('errors a retry cannot fix are thrown at once', async (t) => {
   const p = policy()
   let calls = 0
-  await t.rejects(withRetry(() => (calls++, Promise.reject(named('ValidationException'))), isRetryable, p))
+  await t.rejects(
+    withRetry(
+      () => {
+        calls++
+        return Promise.reject(named('ValidationException'))
+      },
+      isRetryable,
+      p,
+    ),
+  )
   t.equal(calls, 1)
   t.same(p.slept, [])
 })

@@ -117,7 +117,14 @@ export class FaultySender implements DocSender {
           // A real hung request holds a socket open; this stands in for it (the abort timer is unref'd).
           const alive = setInterval(() => {}, 1_000)
           const signal = options?.abortSignal
-          signal?.addEventListener('abort', () => (clearInterval(alive), reject(signal.reason)), { once: true })
+          signal?.addEventListener(
+            'abort',
+            () => {
+              clearInterval(alive)
+              reject(signal.reason)
+            },
+            { once: true },
+          )
         })
       default:
         // Healthy calls go without the store's per-attempt timeout: only injected hangs time

@@ -28,7 +28,13 @@ async function holder(t: Test, dir: string) {
   const exited = new Promise((resolve) => child.once('exit', resolve))
   t.teardown(() => void child.kill('SIGKILL'))
   for await (const line of createInterface({ input: child.stdout! })) if (line === 'locked') break
-  return { pid: child.pid!, kill: () => (child.kill('SIGKILL'), exited) }
+  return {
+    pid: child.pid!,
+    kill: () => {
+      child.kill('SIGKILL')
+      return exited
+    },
+  }
 }
 
 t.test('a live process holds the directory; SIGKILL it and the next open succeeds', async (t) => {

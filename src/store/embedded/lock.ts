@@ -38,7 +38,7 @@ export function lockDir(dir: string): DirLock {
   const file = path.join(dir, LOCK_FILE)
   const held = tryLockFile(file)
   if (!held) throw new DataDirLockedError(`${dir} is in use by ${holder(file)}; one server per data directory`)
-  held.write(JSON.stringify({ pid: process.pid, runtime: runtimeName, since: new Date().toISOString() }) + '\n')
+  held.write(`${JSON.stringify({ pid: process.pid, runtime: runtimeName, since: new Date().toISOString() })}\n`)
   heldHere.add(key)
   return {
     release() {

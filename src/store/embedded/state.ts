@@ -6,14 +6,7 @@
  */
 import { MemberIndex } from '../../../actors/member-index.ts'
 import { checkAppend, clientKey, pageOf, snapshotOf } from '../../../actors/store-rules.ts'
-import {
-  type LoadOptions,
-  type Page,
-  type PageQuery,
-  type RoomRecord,
-  type RoomSnapshot,
-  type StoredMessage,
-} from '../../../actors/store.ts'
+import type { LoadOptions, Page, PageQuery, RoomRecord, RoomSnapshot, StoredMessage } from '../../../actors/store.ts'
 import type { LogRecord } from './records.ts'
 
 export { checkAppend }
@@ -84,7 +77,10 @@ export class State {
 
   #log(roomId: string): RoomLog {
     let log = this.logs.get(roomId)
-    if (!log) this.logs.set(roomId, (log = { messages: [], byClient: new Map() }))
+    if (!log) {
+      log = { messages: [], byClient: new Map() }
+      this.logs.set(roomId, log)
+    }
     return log
   }
 
