@@ -53,8 +53,7 @@ t.test('Deno, prometheus: a send is counted and scraped on the metrics port, not
   t.equal(pub.status, 404, 'the public port does not serve /metrics')
   await pub.body?.cancel()
 
-  c.close()
-  await c.closed
+  await c.close()
   t.equal(await s.terminate(), 0, 'drains and exits cleanly with the metrics server open')
   stopped = true
 })
@@ -71,8 +70,7 @@ t.test('Deno, otlp: the drain exports the counts to the collector over OTLP/HTTP
   const c = await Client.open(`${s.ws}/ws/rooms/${uniq('denootlp')}?token=${await s.token({ sub: 'alice' })}`)
   await c.take(is('welcome'))
   await say(c, 'k1', 'never-exported-4471')
-  c.close()
-  await c.closed
+  await c.close()
   t.equal(await s.terminate(), 0)
   stopped = true
   t.ok(rx.bodies.length >= 1, 'exported at the drain')

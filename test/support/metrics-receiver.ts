@@ -26,7 +26,11 @@ export async function startMetricsReceiver(opts: { hang?: boolean } = {}): Promi
   return {
     url: `http://127.0.0.1:${port}/v1/metrics`,
     bodies,
-    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
   }
 }
 
