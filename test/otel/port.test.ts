@@ -31,7 +31,10 @@ function setup(sampler: Sampler) {
   const sdk = provider.getTracer('test')
   let started = 0
   const counting: OtelTracer = {
-    startSpan: (...a: Parameters<OtelTracer['startSpan']>) => (started++, sdk.startSpan(...a)),
+    startSpan: (...a: Parameters<OtelTracer['startSpan']>) => {
+      started++
+      return sdk.startSpan(...a)
+    },
     startActiveSpan: sdk.startActiveSpan.bind(sdk) as OtelTracer['startActiveSpan'],
   }
   return { tracer: portTracer(counting, ids, sampler), ended, started: () => started }
