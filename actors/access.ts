@@ -8,7 +8,7 @@
  * finds it empty, so read-only requests cannot fill the store with room records.
  */
 import { parseRoomId } from './protocol/rooms.ts'
-import type { AccessIntent, AccessResult } from './runtime.ts'
+import type { AccessIntent, AccessResult } from './host-api.ts'
 import type { Store } from './store.ts'
 
 export interface AccessOptions {
@@ -22,7 +22,7 @@ export interface AccessOptions {
   now(): number
 }
 
-export async function checkAccess(
+export async function authorizeOrCreate(
   store: Store,
   opts: AccessOptions,
   roomId: string,

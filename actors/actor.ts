@@ -6,7 +6,7 @@
  * In a cluster it claims the room at activation and fences every write with that epoch.
  */
 import type { Clock } from './clock.ts'
-import type { RoomConnection } from './connection.ts'
+import type { RoomConnection } from './room-connection.ts'
 import type { Effect } from './core/effects.ts'
 import { RoomCore, toWire, type HistoryPage } from './core/room-core.ts'
 import type { SendQuota } from './core/user-quota.ts'
@@ -32,11 +32,11 @@ import { noopTracer, type Span, type SpanAttributes, type Tracer } from './traci
 import {
   appendOperation,
   loadOperation,
-  noopRuntimeMetrics,
+  noopHostMetrics,
   readMarkerOperation,
   readOperation,
   refusalCode,
-  type RuntimeMetrics,
+  type HostMetrics,
 } from './metrics.ts'
 
 export interface ActorDeps {
@@ -56,7 +56,7 @@ export interface ActorDeps {
   /** Where commits and broadcasts are recorded as spans; default: none. */
   tracer?: Tracer
   /** Where stored messages, commits, deliveries, refusals and store errors are counted; default: nowhere. */
-  metrics?: RuntimeMetrics
+  metrics?: HostMetrics
 }
 
 /** The actor was evicted before the event reached it: ask the host for the current one. */
@@ -100,7 +100,7 @@ export class RoomActor implements RoomHandle {
   private loads = 0
   private settledWaiters: Array<() => void> = []
   private readonly tracer: Tracer
-  private readonly metrics: RuntimeMetrics
+  private readonly metrics: HostMetrics
   /** Tracing: the span context of each pending send (sender and id), until its batch is cut. */
   private readonly sendTraces = new Map<string, string>()
   /** Tracing: the span context of each message of the batch in flight, by message id. */
@@ -113,7 +113,7 @@ export class RoomActor implements RoomHandle {
     this.roomId = roomId
     this.deps = deps
     this.tracer = deps.tracer ?? noopTracer
-    this.metrics = deps.metrics ?? noopRuntimeMetrics
+    this.metrics = deps.metrics ?? noopHostMetrics
     this.mailbox = new Mailbox((err) => deps.logger.error('actor_error', { room: roomId, error: String(err) }))
     this.mailbox.post(() => this.activate())
   }

@@ -5,7 +5,7 @@
 import type { ActorHost } from './host.ts'
 import { codePointLength } from './protocol/frames.ts'
 import { guildRoomId, isValidId, parseRoomId } from './protocol/rooms.ts'
-import type { AdminApi } from './runtime.ts'
+import type { AdminApi } from './host-api.ts'
 import type { MemberPage, MemberQuery, Store, Visibility } from './store.ts'
 
 /** An admin request naming something that cannot exist (a malformed id, a guild as a room). */

@@ -3,11 +3,11 @@
  * and evicted when idle; sessions for sockets; history, room listing, revocation and drain.
  */
 import { ActorGoneError, RoomActor, RoomUnavailableError } from './actor.ts'
-import { checkAccess } from './access.ts'
+import { authorizeOrCreate } from './access.ts'
 import type { ClusterRouter } from './cluster/router.ts'
 import { ExpiryGroups } from './expiry.ts'
 import { systemClock, type Clock } from './clock.ts'
-import type { RoomConnection } from './connection.ts'
+import type { RoomConnection } from './room-connection.ts'
 import { toWire } from './core/room-core.ts'
 import { UserQuotas } from './core/user-quota.ts'
 import { resolveLimits, type Limits } from './limits.ts'
@@ -20,14 +20,14 @@ import type {
   AccessResult,
   ActiveRoom,
   OpenSessionOptions,
-  RoomRuntime,
+  HostApi,
   Session,
   WireMessage,
-} from './runtime.ts'
+} from './host-api.ts'
 import { SocketSession, type SessionHost } from './session.ts'
 import type { PageQuery, Store } from './store.ts'
 import { noopTracer, type Tracer } from './tracing.ts'
-import { noopMetrics, runtimeMetrics, type Metrics, type RuntimeMetrics } from './metrics.ts'
+import { noopMetrics, hostMetrics, type Metrics, type HostMetrics } from './metrics.ts'
 
 export interface ActorHostOptions {
   store: Store
@@ -42,7 +42,7 @@ export interface ActorHostOptions {
   cluster?: ClusterRouter
   /** Where rooms and sessions record spans (docs/operations.md "Spans"); default: none. */
   tracer?: Tracer
-  /** Where the runtime counts connections, rooms, messages... (docs/operations.md "Metrics"); default: nowhere. */
+  /** Where the host counts connections, rooms, messages... (docs/operations.md "Metrics"); default: nowhere. */
   metrics?: Metrics
 }
 
@@ -65,13 +65,13 @@ export class RoomClosedError extends Error {
 /** How many recent revocations (and room closings) are remembered to close the check-then-enter race. */
 const revocationMemory = 10_000
 
-export class ActorHost implements RoomRuntime, SessionHost {
+export class ActorHost implements HostApi, SessionHost {
   readonly store: Store
   readonly clock: Clock
   readonly limits: Limits
   readonly logger: Logger
   readonly tracer: Tracer
-  readonly metrics: RuntimeMetrics
+  readonly metrics: HostMetrics
   revocationEpoch = 0
   private readonly autoCreateRooms: boolean
   private readonly newId: () => string
@@ -99,16 +99,16 @@ export class ActorHost implements RoomRuntime, SessionHost {
     this.newId = opts.newId ?? (() => crypto.randomUUID())
     this.cluster = opts.cluster
     this.tracer = opts.tracer ?? noopTracer
-    this.metrics = runtimeMetrics(opts.metrics ?? noopMetrics)
+    this.metrics = hostMetrics(opts.metrics ?? noopMetrics)
     this.expiries = new ExpiryGroups(this.clock, (session) => session.expire())
     this.quotas = new UserQuotas(this.limits, (userId) => this.userSessions.has(userId))
   }
 
-  // --- RoomRuntime ---------------------------------------------------------------------------
+  // --- HostApi -------------------------------------------------------------------------------
 
-  checkAccess(roomId: string, userId: string, intent: AccessIntent = 'enter'): Promise<AccessResult> {
+  authorizeOrCreate(roomId: string, userId: string, intent: AccessIntent = 'enter'): Promise<AccessResult> {
     const opts = { autoCreateRooms: this.autoCreateRooms, creates: this.quotas, now: () => this.clock.now() }
-    return checkAccess(this.store, opts, roomId, userId, intent)
+    return authorizeOrCreate(this.store, opts, roomId, userId, intent)
   }
 
   mayConnect(userId: string): boolean {
@@ -203,9 +203,9 @@ export class ActorHost implements RoomRuntime, SessionHost {
    */
   async peerRevoked(roomId: string, userId: string): Promise<void> {
     this.store.forgetAccess?.(roomId, userId)
-    // Not this.checkAccess: with AUTO_CREATE_ROOMS a room without a record reads as open, and a
+    // Not this.authorizeOrCreate: with AUTO_CREATE_ROOMS a room without a record reads as open, and a
     // revocation must still win there. The store's own answer, nothing created.
-    const access = await checkAccess(
+    const access = await authorizeOrCreate(
       this.store,
       { autoCreateRooms: false, creates: this.quotas, now: () => this.clock.now() },
       roomId,

@@ -1,5 +1,5 @@
 /**
- * Every limit the runtime enforces, by name, with its default. docs/protocol.md "Limits" fixes
+ * Every limit the actors enforce, by name, with its default. docs/protocol.md "Limits" fixes
  * the wire-visible defaults; docs/operations.md lists them all. Override any of them through
  * `ActorHost` options.
  */

@@ -1,5 +1,5 @@
 /**
- * The metrics port: how the room runtime counts things without knowing OpenTelemetry (docs:
+ * The metrics port: how the actors count things without knowing OpenTelemetry (docs:
  * operations.md "Metrics"). otel/metrics.ts implements it on a MeterProvider; the harness
  * records in memory (actors/testing/metric-recorder.ts); without one, nothing is counted.
  *
@@ -38,8 +38,8 @@ export const noopMetrics: Metrics = {
   histogram: () => noopInstrument,
 }
 
-/** The runtime's instruments, made once per host (names and units: docs/operations.md "Metrics"). */
-export interface RuntimeMetrics {
+/** The host's instruments, made once per host (names and units: docs/operations.md "Metrics"). */
+export interface HostMetrics {
   /** False for the noop port: callers skip work that only feeds metrics (byte counts). */
   readonly enabled: boolean
   readonly connections: Counter
@@ -54,7 +54,7 @@ export interface RuntimeMetrics {
   readonly linkBytes: Counter
 }
 
-export function runtimeMetrics(metrics: Metrics): RuntimeMetrics {
+export function hostMetrics(metrics: Metrics): HostMetrics {
   return {
     enabled: metrics !== noopMetrics,
     connections: metrics.upDownCounter('guildhall.connections', {
@@ -100,7 +100,7 @@ export function runtimeMetrics(metrics: Metrics): RuntimeMetrics {
   }
 }
 
-export const noopRuntimeMetrics: RuntimeMetrics = runtimeMetrics(noopMetrics)
+export const noopHostMetrics: HostMetrics = hostMetrics(noopMetrics)
 
 /** Attribute sets made once (the hot path allocates none). */
 export const linkIn: MetricAttributes = Object.freeze({ direction: 'in' })

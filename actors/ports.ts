@@ -1,9 +1,9 @@
 /**
- * What the runtime needs from the outside world besides the store and the clock:
+ * What the actors need from the outside world besides the store and the clock:
  * a socket to write to, the user behind it, and a log sink. Adapters (src/) provide them.
  */
 
-/** One client socket as the runtime sees it: Node's `ws`, Deno's WebSocket, or a test fake. */
+/** One client socket as the session sees it: Node's `ws`, Deno's WebSocket, or a test fake. */
 export interface SocketPort {
   /** Queue a text frame. Must not throw; a broken socket reports through `close`. */
   send(text: string): void

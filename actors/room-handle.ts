@@ -3,7 +3,7 @@
  * and the stub for a room owned by another node (actors/cluster/remote-room.ts) both
  * implement it, so the session never knows which one it talks to (docs/cluster.md).
  */
-import type { RoomConnection } from './connection.ts'
+import type { RoomConnection } from './room-connection.ts'
 import type { RoomFrame } from './protocol/frames.ts'
 
 export interface RoomHandle {

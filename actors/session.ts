@@ -5,7 +5,7 @@
  * a `/ws` socket joins and leaves rooms by frames.
  *
  * Losing a room (it moved to another node) never closes the socket: the session enters it
- * again with `since` and resends what was unanswered (actors/membership.ts); nor does leaving
+ * again with `since` and resends what was unanswered (actors/session-room-connection.ts); nor does leaving
  * one room of a `/ws` socket close it.
  *
  * It is also the socket's one gate in each direction: every frame written to the socket, the
@@ -13,22 +13,27 @@
  * frame rate and the read backlog (`admit`), so a client can grow no queue of ours.
  */
 import type { Clock } from './clock.ts'
-import { outboundDecision, type LeaveReason, type RoomConnection } from './connection.ts'
+import { outboundDecision, type LeaveReason, type RoomConnection } from './room-connection.ts'
 import { RefusalCounter } from './core/refusals.ts'
 import { InboundGate } from './core/inbound-gate.ts'
 import { TokenBucket } from './core/token-bucket.ts'
 import type { Limits } from './limits.ts'
 import { Mailbox } from './mailbox.ts'
-import { RoomMembership, type MembershipConnection, type MembershipOwner, type Move } from './membership.ts'
+import {
+  SessionRoomConnection,
+  type EntryConnection,
+  type RoomConnectionOwner,
+  type Move,
+} from './session-room-connection.ts'
 import type { Logger, SocketPort, User } from './ports.ts'
 import { CloseCode } from './protocol/close-codes.ts'
 import { countsAsRefusal, errorFrame, type ErrorFrame } from './protocol/errors.ts'
 import { parseClientFrame, type ClientFrame, type RoomFrame } from './protocol/frames.ts'
 import type { RoomHandle } from './room-handle.ts'
-import type { AccessIntent, AccessResult, OpenSessionOptions, Session } from './runtime.ts'
+import type { AccessIntent, AccessResult, OpenSessionOptions, Session } from './host-api.ts'
 import { roomAttributes } from './span-attributes.ts'
 import { noopTracer, type Span, type SpanAttributes, type Tracer } from './tracing.ts'
-import { noopRuntimeMetrics, refusalCode, type RuntimeMetrics } from './metrics.ts'
+import { noopHostMetrics, refusalCode, type HostMetrics } from './metrics.ts'
 
 /** What a session needs from its host. */
 export interface SessionHost {
@@ -40,11 +45,11 @@ export interface SessionHost {
   /** Where each handled frame is recorded as a span; default: none. */
   readonly tracer?: Tracer
   /** Where refusals and slow-consumer closes are counted; default: nowhere. */
-  readonly metrics?: RuntimeMetrics
+  readonly metrics?: HostMetrics
   /** This node's id in a cluster (the `node` span attribute). */
   readonly node?: string | undefined
   nextConnectionId(): number
-  checkAccess(roomId: string, userId: string, intent?: AccessIntent): Promise<AccessResult>
+  authorizeOrCreate(roomId: string, userId: string, intent?: AccessIntent): Promise<AccessResult>
   /**
    * Puts the connection in the room, wherever it lives; resolves once its welcome is sent.
    * `trace`: the entry's span context, when tracing.
@@ -66,11 +71,11 @@ export interface SessionHost {
 const firstRetryMs = 100
 const maxRetryMs = 2000
 
-export class SocketSession implements Session, MembershipOwner {
+export class SocketSession implements Session, RoomConnectionOwner {
   readonly user: User
   private readonly socket: SocketPort
   private readonly boundRoom: string | undefined
-  private readonly rooms = new Map<string, RoomMembership>()
+  private readonly rooms = new Map<string, SessionRoomConnection>()
   private readonly inbox: Mailbox
   private readonly refusals: RefusalCounter
   private readonly inbound: InboundGate
@@ -79,7 +84,7 @@ export class SocketSession implements Session, MembershipOwner {
   private readonly expiresAt: number | undefined
   private ended = false
   private readonly tracer: Tracer
-  private readonly metrics: RuntimeMetrics
+  private readonly metrics: HostMetrics
   /** The upgrade span's context: every frame span links to it. */
   private readonly upgrade: readonly string[]
   /** Tracing: spans of sends waiting for their answer (ack or refusal), by room and id. */
@@ -102,7 +107,7 @@ export class SocketSession implements Session, MembershipOwner {
       this.write(errorFrame('internal'))
     })
     this.tracer = host.tracer ?? noopTracer
-    this.metrics = host.metrics ?? noopRuntimeMetrics
+    this.metrics = host.metrics ?? noopHostMetrics
     this.upgrade = opts.traceparent === undefined ? [] : [opts.traceparent]
     this.expiresAt = opts.expiresAt
     if (opts.expiresAt !== undefined) host.expireAt(opts.expiresAt, this)
@@ -179,22 +184,22 @@ export class SocketSession implements Session, MembershipOwner {
     const roomId = this.boundRoom ?? frame.room
     if (roomId === undefined)
       return this.refuse(errorFrame('invalid_frame', { message: 'room is required on /ws', ref }))
-    const membership = this.rooms.get(roomId)
-    if (membership?.move) return this.whileMoving(membership, frame, span)
-    if (!membership?.handle) return this.refuse(errorFrame('not_joined', { room: roomId, ref }))
-    this.route(membership, frame, span)
+    const roomConn = this.rooms.get(roomId)
+    if (roomConn?.move) return this.whileMoving(roomConn, frame, span)
+    if (!roomConn?.handle) return this.refuse(errorFrame('not_joined', { room: roomId, ref }))
+    this.route(roomConn, frame, span)
   }
 
   /** A room frame to the room; a send is kept until answered (bounded: `maxUnackedSends`). */
-  private route(membership: RoomMembership, frame: RoomFrame, span?: Span): void {
+  private route(roomConn: SessionRoomConnection, frame: RoomFrame, span?: Span): void {
     if (frame.type === 'send') {
-      if (!membership.unacked?.has(frame.id) && !this.mayQueueSend(membership, frame.id)) return
-      membership.sent(frame)
-      if (span) this.holdSend(membership.roomId, frame.id, span)
-      membership.handle!.frame(membership.conn.id, frame, this.sendTrace(membership.roomId, frame.id))
+      if (!roomConn.unacked?.has(frame.id) && !this.mayQueueSend(roomConn, frame.id)) return
+      roomConn.sent(frame)
+      if (span) this.holdSend(roomConn.roomId, frame.id, span)
+      roomConn.handle!.frame(roomConn.entry.id, frame, this.sendTrace(roomConn.roomId, frame.id))
       return
     }
-    membership.handle!.frame(membership.conn.id, frame, span?.traceparent)
+    roomConn.handle!.frame(roomConn.entry.id, frame, span?.traceparent)
   }
 
   // --- spans (docs/operations.md "Spans"): only when a tracer is set -------------------------
@@ -248,7 +253,7 @@ export class SocketSession implements Session, MembershipOwner {
     return this.sendSpans === undefined ? undefined : this.sendSpans.get(sendKey(roomId, id))?.traceparent
   }
 
-  /** The room answered a send (called by the membership): its span ends, failed on a refusal. */
+  /** The room answered a send (called by the room connection): its span ends, failed on a refusal. */
   answered(roomId: string, id: string, text: string): void {
     const spans = this.sendSpans
     if (spans === undefined) return
@@ -273,11 +278,11 @@ export class SocketSession implements Session, MembershipOwner {
     }
   }
 
-  private mayQueueSend(membership: RoomMembership, id: string): boolean {
+  private mayQueueSend(roomConn: SessionRoomConnection, id: string): boolean {
     const max = this.host.limits.maxUnackedSends
-    if (membership.pendingSends() < max) return true
+    if (roomConn.pendingSends() < max) return true
     const message = `at most ${max} sends waiting for their ack in a room; wait for one`
-    this.refuse(errorFrame('limit_exceeded', { room: membership.roomId, ref: id, message }))
+    this.refuse(errorFrame('limit_exceeded', { room: roomConn.roomId, ref: id, message }))
     return false
   }
 
@@ -285,13 +290,13 @@ export class SocketSession implements Session, MembershipOwner {
    * The room is being entered again: sends wait (bounded), the latest read waits, typing is
    * dropped (it is ephemeral), history is refused (the client may retry).
    */
-  private whileMoving(membership: RoomMembership, frame: RoomFrame, span: Span | undefined): void {
-    const move = membership.move!
+  private whileMoving(roomConn: SessionRoomConnection, frame: RoomFrame, span: Span | undefined): void {
+    const move = roomConn.move!
     switch (frame.type) {
       case 'send':
-        if (!this.mayQueueSend(membership, frame.id)) return
+        if (!this.mayQueueSend(roomConn, frame.id)) return
         move.queued.push(frame)
-        if (span) this.holdSend(membership.roomId, frame.id, span)
+        if (span) this.holdSend(roomConn.roomId, frame.id, span)
         return
       case 'read':
         if (!move.read || frame.seq > move.read.seq) move.read = frame
@@ -300,7 +305,7 @@ export class SocketSession implements Session, MembershipOwner {
         return
       case 'history':
         return this.refuse(
-          errorFrame('unavailable', { room: membership.roomId, message: 'the room is moving; retry shortly' }),
+          errorFrame('unavailable', { room: roomConn.roomId, message: 'the room is moving; retry shortly' }),
         )
     }
   }
@@ -316,7 +321,7 @@ export class SocketSession implements Session, MembershipOwner {
       // under a new connection id; the old entry leaves once the new one is in. Reusing the
       // id would let the room (or a remote owner, which keys stand-ins by it) take the second
       // entry for the first.
-      const old = { handle: joined.handle, conn: joined.conn }
+      const old = { handle: joined.handle, conn: joined.entry }
       joined.renew(this.host.nextConnectionId())
       joined.handle = undefined
       await this.enterRoom(joined, since, this.host.revocationEpoch)
@@ -330,7 +335,7 @@ export class SocketSession implements Session, MembershipOwner {
       )
     }
     const epoch = this.host.revocationEpoch
-    const access = await this.host.checkAccess(roomId, this.user.id, 'enter')
+    const access = await this.host.authorizeOrCreate(roomId, this.user.id, 'enter')
     if (this.ended) return
     if (!access.ok) {
       // Frames speak the error codes of docs/protocol.md "Frames": a malformed room id is a wrong field.
@@ -346,44 +351,44 @@ export class SocketSession implements Session, MembershipOwner {
   }
 
   private async join(roomId: string, since: number | undefined, epoch: number): Promise<void> {
-    const membership = new RoomMembership(this, roomId, this.host.nextConnectionId(), epoch)
+    const roomConn = new SessionRoomConnection(this, roomId, this.host.nextConnectionId(), epoch)
     // A join while an earlier join of the room is still entering replaces it: the earlier
     // entry must not write to the socket (two welcomes, and its messages before this one's
     // replay, would show the client a seq twice).
     this.rooms.get(roomId)?.retire()
-    this.rooms.set(roomId, membership)
-    await this.enterRoom(membership, since, epoch)
+    this.rooms.set(roomId, roomConn)
+    await this.enterRoom(roomConn, since, epoch)
   }
 
   /** Is this entry still wanted (not left, not replaced, socket open)? */
-  private isCurrent(membership: RoomMembership, conn: MembershipConnection): boolean {
-    return !this.ended && this.rooms.get(membership.roomId) === membership && membership.conn === conn
+  private isCurrent(roomConn: SessionRoomConnection, entry: EntryConnection): boolean {
+    return !this.ended && this.rooms.get(roomConn.roomId) === roomConn && roomConn.entry === entry
   }
 
-  private async enterRoom(membership: RoomMembership, since: number | undefined, epoch: number): Promise<void> {
-    const { roomId, conn } = membership
-    membership.entrySince = since
+  private async enterRoom(roomConn: SessionRoomConnection, since: number | undefined, epoch: number): Promise<void> {
+    const { roomId, entry } = roomConn
+    roomConn.entrySince = since
     try {
       // Traced as part of its join frame, or of the upgrade for a room socket's own entry.
       const trace = this.tracer === noopTracer ? undefined : (this.frameSpan?.traceparent ?? this.upgrade[0])
-      const handle = await this.host.enter(roomId, conn, since, epoch, trace)
-      if (!this.isCurrent(membership, conn)) return handle.leave(conn.id)
-      membership.handle = handle
-      membership.epoch = epoch
+      const handle = await this.host.enter(roomId, entry, since, epoch, trace)
+      if (!this.isCurrent(roomConn, entry)) return handle.leave(entry.id)
+      roomConn.handle = handle
+      roomConn.epoch = epoch
       // Lost while its welcome was on the way: enter again from what was delivered.
-      if (conn.dead) this.startMove(membership, 'lost while entering')
+      if (entry.dead) this.startMove(roomConn, 'lost while entering')
     } catch (err) {
       const name = err instanceof Error ? err.name : ''
       const final = name === 'AccessRevokedError' || name === 'RoomClosedError'
-      if (!final && membership.welcomed && this.isCurrent(membership, conn)) {
+      if (!final && roomConn.welcomed && this.isCurrent(roomConn, entry)) {
         // The client already has its welcome (the room went away between the welcome and
         // the end of the entry, or this was a join of a room already joined): it stays in
         // the room, which is entered again where it lives now, as after any move.
-        membership.handle = undefined
-        return this.startMove(membership, 'lost while entering')
+        roomConn.handle = undefined
+        return this.startMove(roomConn, 'lost while entering')
       }
-      membership.retire()
-      if (this.rooms.get(roomId) === membership) this.rooms.delete(roomId)
+      roomConn.retire()
+      if (this.rooms.get(roomId) === roomConn) this.rooms.delete(roomId)
       const refusal = joinRefusal(err, roomId)
       this.host.logger.warn('join_failed', { room: roomId, user: this.user.id, error: String(err) })
       if (this.boundRoom !== undefined) {
@@ -398,71 +403,71 @@ export class SocketSession implements Session, MembershipOwner {
 
   // --- moves: a lost room is entered again where it lives now --------------------------------
 
-  /** The room is no longer served where this membership reached it (called through its connection). */
-  lost(membership: RoomMembership, reason: string): void {
-    if (this.ended || this.rooms.get(membership.roomId) !== membership) return
+  /** The room is no longer served where this room connection reached it (called through its connection). */
+  lost(roomConn: SessionRoomConnection, reason: string): void {
+    if (this.ended || this.rooms.get(roomConn.roomId) !== roomConn) return
     // No handle: an entry is in progress; it sees its connection is dead when it completes.
-    if (membership.handle) this.startMove(membership, reason)
+    if (roomConn.handle) this.startMove(roomConn, reason)
   }
 
   /** Kicked out of one room: a room socket closes; a /ws socket keeps its other rooms and enters it again. */
-  kicked(membership: RoomMembership, code: number, reason: string): void {
+  kicked(roomConn: SessionRoomConnection, code: number, reason: string): void {
     if (this.boundRoom !== undefined) return this.end(code, reason)
-    membership.conn.dead = true
-    this.lost(membership, reason)
+    roomConn.entry.dead = true
+    this.lost(roomConn, reason)
   }
 
-  private startMove(membership: RoomMembership, reason: string): void {
-    this.host.logger.info('room_lost', { room: membership.roomId, user: this.user.id, reason })
-    membership.handle = undefined
+  private startMove(roomConn: SessionRoomConnection, reason: string): void {
+    this.host.logger.info('room_lost', { room: roomConn.roomId, user: this.user.id, reason })
+    roomConn.handle = undefined
     const move: Move = {
-      since: membership.lastSeq ?? membership.entrySince,
+      since: roomConn.lastSeq ?? roomConn.entrySince,
       deadline: this.host.clock.now() + this.host.limits.roomMoveTimeoutMs,
       attempts: 0,
       queued: [],
       read: undefined,
       cancelRetry: undefined,
     }
-    membership.move = move
+    roomConn.move = move
     // Not from inside the room's own eviction: it may still be the host's actor for the room.
-    void Promise.resolve().then(() => this.reenter(membership, move))
+    void Promise.resolve().then(() => this.reenter(roomConn, move))
   }
 
-  private async reenter(membership: RoomMembership, move: Move): Promise<void> {
-    if (this.ended || this.rooms.get(membership.roomId) !== membership || membership.move !== move) return
-    const { roomId } = membership
+  private async reenter(roomConn: SessionRoomConnection, move: Move): Promise<void> {
+    if (this.ended || this.rooms.get(roomConn.roomId) !== roomConn || roomConn.move !== move) return
+    const { roomId } = roomConn
     move.attempts++
     // Access is asked again on every re-entry: a revocation made while this node was out of
     // reach of the node that made it (paused, partitioned) must not let the member back in.
-    const access = await this.host.checkAccess(roomId, this.user.id, 'enter')
-    if (this.ended || this.rooms.get(roomId) !== membership || membership.move !== move) return
+    const access = await this.host.authorizeOrCreate(roomId, this.user.id, 'enter')
+    if (this.ended || this.rooms.get(roomId) !== roomConn || roomConn.move !== move) return
     if (!access.ok) {
       if (access.code === 'forbidden') return this.revoked(roomId, 'revoked')
       if (access.code === 'not_found') return this.revoked(roomId, 'closed')
-      return this.retryMove(membership, move, `access check: ${access.code}`)
+      return this.retryMove(roomConn, move, `access check: ${access.code}`)
     }
-    const conn = membership.renew(this.host.nextConnectionId())
-    membership.entrySince = move.since
+    const entry = roomConn.renew(this.host.nextConnectionId())
+    roomConn.entrySince = move.since
     let handle: RoomHandle
     try {
-      handle = await this.host.enter(roomId, conn, move.since, membership.epoch)
+      handle = await this.host.enter(roomId, entry, move.since, roomConn.epoch)
     } catch (err) {
-      if (!this.isCurrent(membership, conn)) return
+      if (!this.isCurrent(roomConn, entry)) return
       const name = err instanceof Error ? err.name : ''
       // Revoked or closed meanwhile: as if it had happened while in the room.
       if (name === 'AccessRevokedError') return this.revoked(roomId, 'revoked')
       if (name === 'RoomClosedError') return this.revoked(roomId, 'closed')
-      return this.retryMove(membership, move, String(err))
+      return this.retryMove(roomConn, move, String(err))
     }
-    if (!this.isCurrent(membership, conn)) return handle.leave(conn.id)
-    if (conn.dead) {
+    if (!this.isCurrent(roomConn, entry)) return handle.leave(entry.id)
+    if (entry.dead) {
       // The room moved again while this entry was under way (it entered an actor that was
       // being evicted): the first time, try again at once where it lives now.
-      if (move.attempts === 1) return void Promise.resolve().then(() => this.reenter(membership, move))
-      return this.retryMove(membership, move, 'lost while entering')
+      if (move.attempts === 1) return void Promise.resolve().then(() => this.reenter(roomConn, move))
+      return this.retryMove(roomConn, move, 'lost while entering')
     }
-    membership.handle = handle
-    membership.move = undefined
+    roomConn.handle = handle
+    roomConn.move = undefined
     this.host.logger.info('room_reentered', {
       room: roomId,
       user: this.user.id,
@@ -471,21 +476,21 @@ export class SocketSession implements Session, MembershipOwner {
     })
     // Unanswered sends first, in their order (the room answers a stored one with its original
     // ack), then what the client sent meanwhile.
-    for (const frame of membership.unacked?.values() ?? [])
-      handle.frame(conn.id, frame, this.sendTrace(roomId, frame.id))
-    for (const frame of move.queued) this.route(membership, frame)
-    if (move.read) handle.frame(conn.id, move.read)
+    for (const frame of roomConn.unacked?.values() ?? [])
+      handle.frame(entry.id, frame, this.sendTrace(roomId, frame.id))
+    for (const frame of move.queued) this.route(roomConn, frame)
+    if (move.read) handle.frame(entry.id, move.read)
   }
 
-  private retryMove(membership: RoomMembership, move: Move, error: string): void {
+  private retryMove(roomConn: SessionRoomConnection, move: Move, error: string): void {
     const now = this.host.clock.now()
-    if (now >= move.deadline) return this.giveUp(membership, move, error)
+    if (now >= move.deadline) return this.giveUp(roomConn, move, error)
     // Sessions that lost the room together spread their retries a little (up to +21%), by
     // connection id: deterministic, no random numbers.
-    const delay = Math.min(firstRetryMs * 2 ** (move.attempts - 1), maxRetryMs) * (1 + (membership.conn.id % 8) / 32)
+    const delay = Math.min(firstRetryMs * 2 ** (move.attempts - 1), maxRetryMs) * (1 + (roomConn.entry.id % 8) / 32)
     move.cancelRetry = this.host.clock.at(Math.min(now + delay, move.deadline), () => {
       move.cancelRetry = undefined
-      void this.reenter(membership, move)
+      void this.reenter(roomConn, move)
     })
   }
 
@@ -495,18 +500,18 @@ export class SocketSession implements Session, MembershipOwner {
    * failover completes as soon as the cluster knows where the room lives.
    */
   retryMovesNow(): void {
-    for (const membership of this.rooms.values()) {
-      const move = membership.move
+    for (const roomConn of this.rooms.values()) {
+      const move = roomConn.move
       if (!move?.cancelRetry) continue
       move.cancelRetry()
       move.cancelRetry = undefined
-      void this.reenter(membership, move)
+      void this.reenter(roomConn, move)
     }
   }
 
   /** The room could not be entered again within `roomMoveTimeoutMs`. */
-  private giveUp(membership: RoomMembership, move: Move, error: string): void {
-    const { roomId } = membership
+  private giveUp(roomConn: SessionRoomConnection, move: Move, error: string): void {
+    const { roomId } = roomConn
     this.host.logger.warn('room_move_gave_up', {
       room: roomId,
       user: this.user.id,
@@ -536,20 +541,20 @@ export class SocketSession implements Session, MembershipOwner {
 
   private leave(roomId: string): void {
     if (!this.takeJoin(roomId)) return
-    const membership = this.rooms.get(roomId)
+    const roomConn = this.rooms.get(roomId)
     this.rooms.delete(roomId)
-    if (membership) this.forget(membership)
+    if (roomConn) this.forget(roomConn)
     // Leaving a room one is not in is answered the same way: leave is idempotent.
     this.write({ type: 'left', room: roomId })
   }
 
   /** Out of the room: the room forgets the connection, a pending retry is cancelled. */
-  private forget(membership: RoomMembership): void {
+  private forget(roomConn: SessionRoomConnection): void {
     // An entry or a re-entry under way may still complete: nothing of it reaches the socket.
-    membership.retire()
-    membership.handle?.leave(membership.conn.id)
-    membership.move?.cancelRetry?.()
-    this.endSendSpans(membership.roomId)
+    roomConn.retire()
+    roomConn.handle?.leave(roomConn.entry.id)
+    roomConn.move?.cancelRetry?.()
+    this.endSendSpans(roomConn.roomId)
   }
 
   get userId(): string {
@@ -558,10 +563,10 @@ export class SocketSession implements Session, MembershipOwner {
 
   /** Membership revoked or the room closed (called by the room through the connection). */
   revoked(roomId: string, reason: LeaveReason = 'revoked'): void {
-    const membership = this.rooms.get(roomId)
+    const roomConn = this.rooms.get(roomId)
     this.rooms.delete(roomId)
     // The room may not have seen it yet (a revocation applied here first): leave it there too.
-    if (membership) this.forget(membership)
+    if (roomConn) this.forget(roomConn)
     if (this.boundRoom === undefined) this.write({ type: 'left', room: roomId, reason })
     else if (reason === 'closed') this.end(CloseCode.roomClosed, 'room closed')
     else this.end(CloseCode.revoked, 'revoked')
@@ -629,7 +634,7 @@ export class SocketSession implements Session, MembershipOwner {
     if (this.ended) return
     this.ended = true
     if (this.expiresAt !== undefined) this.host.forgetExpiry(this.expiresAt, this)
-    for (const membership of this.rooms.values()) this.forget(membership)
+    for (const roomConn of this.rooms.values()) this.forget(roomConn)
     this.rooms.clear()
     this.endSendSpans()
     this.host.sessionEnded(this)

@@ -18,7 +18,7 @@ import type { ClusterRouter } from './cluster/router.ts'
 import { ActorHost } from './host.ts'
 import type { Limits } from './limits.ts'
 import type { Logger, SocketPort } from './ports.ts'
-import type { AccessCode, Session } from './runtime.ts'
+import type { AccessCode, Session } from './host-api.ts'
 import type { Store } from './store.ts'
 import { InstrumentedStore } from './testing/instrumented-store.ts'
 import { ManualClock } from './testing/manual-clock.ts'
@@ -46,11 +46,11 @@ export interface WorldOptions {
   /** Where rooms live with many nodes (the host's `cluster` option); default: every room local. */
   cluster?: ClusterRouter
   /**
-   * Where the runtime records spans; `true`: a SpanRecorder on the world's clock, as
+   * Where the host records spans; `true`: a SpanRecorder on the world's clock, as
    * `world.spans`. Default: none (the noop tracer).
    */
   tracer?: Tracer | true
-  /** Where the runtime counts; `true`: a MetricRecorder, as `world.metrics`. Default: none. */
+  /** Where the host counts; `true`: a MetricRecorder, as `world.metrics`. Default: none. */
   metrics?: Metrics | true
 }
 
@@ -104,7 +104,7 @@ export class TestClient implements SocketPort {
     if (pausable) this.pauseReading = () => void this.pauses++
   }
 
-  // SocketPort, called by the runtime
+  // SocketPort, called by the session
   send(text: string): void {
     if (!this.closedWith) this.received.push(JSON.parse(text) as Frame)
   }
@@ -172,12 +172,12 @@ export class TestWorld {
     this.admin = new Admin(this.host, this.store)
   }
 
-  /** The store as the runtime sees it (faults apply). */
+  /** The store as the host sees it (faults apply). */
   get store(): Store {
     return this.instrumented.store
   }
 
-  /** Make the runtime's store calls fail or stall. */
+  /** Make the host's store calls fail or stall. */
   get faults() {
     return this.instrumented.faults
   }
@@ -186,7 +186,7 @@ export class TestWorld {
   async connect(userId: string, opts: ConnectOptions = {}): Promise<TestClient> {
     const epoch = this.host.revocationEpoch
     if (opts.room !== undefined) {
-      const access = await this.host.checkAccess(opts.room, userId)
+      const access = await this.host.authorizeOrCreate(opts.room, userId)
       if (!access.ok) throw new ConnectRefusedError(access.code)
     }
     const client = new TestClient(userId, this, opts.pausable ?? true)
@@ -205,7 +205,7 @@ export class TestWorld {
   }
 
   /**
-   * Waits until the runtime has nothing left to do: every event handled and every store call
+   * Waits until the host has nothing left to do: every event handled and every store call
    * finished, except calls held by a stall on purpose.
    */
   async settle(): Promise<void> {
@@ -217,7 +217,7 @@ export class TestWorld {
       // A stalled call may block a mailbox on purpose; then nothing else can move.
       const quiet = inflight === held && (held > 0 || this.host.isQuiet())
       quietTurns = quiet ? quietTurns + 1 : 0
-      if (Date.now() > deadline) throw new Error('the runtime did not settle within 10 s')
+      if (Date.now() > deadline) throw new Error('the host did not settle within 10 s')
     }
   }
 

@@ -1,5 +1,5 @@
 /**
- * The tracer port: how the room runtime records spans without knowing OpenTelemetry (docs:
+ * The tracer port: how the actors record spans without knowing OpenTelemetry (docs:
  * operations.md "Tracing"). src/ (otel/) implements it on the OpenTelemetry API; the harness
  * records spans in memory (actors/testing/span-recorder.ts); without one, nothing is recorded.
  *

@@ -11,7 +11,7 @@ import { tracingSettings, type Env } from './settings.ts'
 
 export interface Tracing {
   readonly enabled: boolean
-  /** The port the runtime and the HTTP layer record spans through. */
+  /** The port the actors and the HTTP layer record spans through. */
   readonly tracer: Tracer
   /**
    * The context an incoming request continues, as a `traceparent` for `startSpan`'s `parent`:

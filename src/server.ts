@@ -37,7 +37,7 @@ export interface GuildhallOptions {
 
 export interface Guildhall {
   app: ReturnType<typeof createApp>
-  runtime: ActorHost
+  host: ActorHost
   store: Store
   lifecycle: Lifecycle
   limits: Limits
@@ -79,7 +79,7 @@ export async function createGuildhall(opts: GuildhallOptions): Promise<Guildhall
   const store = opts.store ?? (await openStore(opts).catch(abort))
   const lifecycle = new Lifecycle()
   const cluster = await openCluster(opts, store, lifecycle, tracing).catch(abort)
-  const runtime = new ActorHost({
+  const host = new ActorHost({
     store,
     limits,
     logger,
@@ -92,19 +92,19 @@ export async function createGuildhall(opts: GuildhallOptions): Promise<Guildhall
   if (cluster) {
     // No lease, no membership: a node that cannot write its lease must not serve (it would
     // own rooms nobody else knows it owns).
-    await cluster.start(runtime).catch(async (err: unknown) => {
+    await cluster.start(host).catch(async (err: unknown) => {
       await cluster.close()
       return abort(err)
     })
     info = clusterInfo(cluster, store)
   } else {
-    info = singleNodeInfo(config.cluster?.nodeId ?? 'local', '', () => runtime.activeRooms().length)
+    info = singleNodeInfo(config.cluster?.nodeId ?? 'local', '', () => host.activeRooms().length)
   }
-  const admin = new Admin(runtime, store)
+  const admin = new Admin(host, store)
   // Development answers pages of any origin (a local front end on another port); production, none unless listed.
   const allowedOrigins = config.corsOrigins ?? (devMode ? '*' : [])
   const app = createApp({
-    runtime,
+    host,
     admin,
     auth,
     config: { limits },
@@ -132,7 +132,7 @@ export async function createGuildhall(opts: GuildhallOptions): Promise<Guildhall
       // Peers take this node out of placement now, so the rooms handed off below are entered
       // at their next owners at once (no lease has to expire).
       await cluster?.leave()
-      await runtime.drain()
+      await host.drain()
       await cluster?.close()
       if (dev && !opts.store) removeDevSecret(config.dataDir)
       await store.close()
@@ -140,7 +140,7 @@ export async function createGuildhall(opts: GuildhallOptions): Promise<Guildhall
       // Last: the spans of the drain itself are exported too (bounded: a dead collector does not hold the exit).
       await tracing.shutdown()
     })())
-  return { app, runtime, store, lifecycle, limits, cluster, tracing, metrics, dev, drain }
+  return { app, host, store, lifecycle, limits, cluster, tracing, metrics, dev, drain }
 }
 
 /**
@@ -164,7 +164,7 @@ async function openCluster(
     host: config.host,
     port: settings.internalPort,
     logger,
-    runtimeLimits: resolveLimits(config.limits),
+    roomLimits: resolveLimits(config.limits),
   })
   return new ClusterNode({
     node: nodeId,

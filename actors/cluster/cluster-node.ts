@@ -5,14 +5,14 @@
  * Time: `clock` for timers, `monotonic` (never the wall clock) for judging leases.
  */
 import type { Clock } from '../clock.ts'
-import type { RoomConnection } from '../connection.ts'
+import type { RoomConnection } from '../room-connection.ts'
 import type { Limits } from '../limits.ts'
 import type { Logger } from '../ports.ts'
 import type { RoomFrame } from '../protocol/frames.ts'
 import type { RoomHandle } from '../room-handle.ts'
 import type { RoomClaim } from '../store.ts'
 import type { Tracer } from '../tracing.ts'
-import type { RuntimeMetrics } from '../metrics.ts'
+import type { HostMetrics } from '../metrics.ts'
 import { countedChannel } from './counted-channel.ts'
 import { Announcements } from './announcements.ts'
 import { GatewayLink, RoomOpenError } from './gateway-link.ts'
@@ -40,7 +40,7 @@ export interface ClusterHost {
   /** A peer closed the room: check the store and close it here if still closed. */
   peerClosed(roomId: string): Promise<void>
   /** Where link traffic is counted (docs/operations.md "Metrics"); default: nowhere. */
-  readonly metrics?: RuntimeMetrics
+  readonly metrics?: HostMetrics
 }
 
 export interface ClusterNodeOptions {
@@ -187,7 +187,7 @@ export class ClusterNode implements ClusterRouter {
 
   /**
    * Leave the cluster now (SIGTERM): peers hear `leaving` and take this node out of placement
-   * at once; the lease is removed. The host then hands every room off (runtime.drain).
+   * at once; the lease is removed. The host then hands every room off (host.drain).
    */
   async leave(): Promise<void> {
     if (this.stopped) return

@@ -4,10 +4,10 @@
  * path without metrics is untouched.
  */
 import { utf8Length } from '../core/utf8-length.ts'
-import { linkIn, linkOut, type RuntimeMetrics } from '../metrics.ts'
+import { linkIn, linkOut, type HostMetrics } from '../metrics.ts'
 import type { LinkChannel } from './ports.ts'
 
-export function countedChannel(channel: LinkChannel, metrics: RuntimeMetrics): LinkChannel {
+export function countedChannel(channel: LinkChannel, metrics: HostMetrics): LinkChannel {
   let onMessage: (data: string) => void = () => {}
   channel.onMessage = (data) => {
     metrics.linkMessages.add(1, linkIn)

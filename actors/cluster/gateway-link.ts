@@ -5,7 +5,7 @@
  * parsed or encoded again). When the link goes, every connection on it is `lost`: its session
  * enters the room again, wherever it lives now, with `since`.
  */
-import type { RoomConnection } from '../connection.ts'
+import type { RoomConnection } from '../room-connection.ts'
 import type { RoomFrame } from '../protocol/frames.ts'
 import { roomAttributes } from '../span-attributes.ts'
 import { noopTracer, type Span, type Tracer } from '../tracing.ts'

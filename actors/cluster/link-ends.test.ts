@@ -5,7 +5,7 @@
  * connection, nothing before a connection's welcome, everything lost when the link goes).
  */
 import t from 'tap'
-import type { RoomConnection } from '../connection.ts'
+import type { RoomConnection } from '../room-connection.ts'
 import { resolveLimits } from '../limits.ts'
 import type { RoomFrame } from '../protocol/frames.ts'
 import type { FrameInfo, RoomHandle } from '../room-handle.ts'

@@ -7,7 +7,7 @@
  * `tp`, when tracing: the sender's span context as a W3C `traceparent`, so the owner's work
  * for it continues the same trace (docs/operations.md "Spans").
  */
-import type { LeaveReason } from '../connection.ts'
+import type { LeaveReason } from '../room-connection.ts'
 import type { ErrorCode } from '../protocol/errors.ts'
 
 /** Why an `open` was refused: `moved` (ask the current owner), `unavailable` (retry), or final. */

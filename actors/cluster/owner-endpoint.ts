@@ -7,7 +7,7 @@
  * past `linkSoftBytes`, the link is cut past `linkHardBytes` (its gateway enters again with
  * `since`), so no queue here grows without bound.
  */
-import type { LeaveReason, RoomConnection } from '../connection.ts'
+import type { LeaveReason, RoomConnection } from '../room-connection.ts'
 import type { Limits } from '../limits.ts'
 import type { Logger } from '../ports.ts'
 import { parseClientFrame, type RoomFrame } from '../protocol/frames.ts'

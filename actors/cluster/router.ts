@@ -1,6 +1,6 @@
 /**
  * What the actor host asks of the cluster (actors/cluster/cluster-node.ts implements it).
- * Without one, every room is local: the single-node runtime.
+ * Without one, every room is local: a single node.
  */
 import type { RoomHandle } from '../room-handle.ts'
 import type { RoomClaim } from '../store.ts'

@@ -1,4 +1,4 @@
-/** WebSocket close codes the runtime uses (docs/protocol.md "Close codes"). */
+/** WebSocket close codes the server uses (docs/protocol.md "Close codes"). */
 export const CloseCode = {
   /** Server going away (drain): reconnect with `since`. */
   goingAway: 1001,

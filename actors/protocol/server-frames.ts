@@ -4,7 +4,7 @@
  * and `frameInfo` tells a connection what it may need to know of one without parsing it.
  */
 import type { FrameInfo } from '../room-handle.ts'
-import type { WireMessage } from '../runtime.ts'
+import type { WireMessage } from '../host-api.ts'
 import type { ErrorFrame } from './errors.ts'
 
 export type { ErrorFrame } from './errors.ts'

@@ -1,6 +1,6 @@
 /**
  * Fault injection for `MemoryStore`: make chosen store calls fail or hang, so tests can prove
- * what the runtime does when storage is slow or down (no ack before durable, `unavailable`,
+ * what the actors do when storage is slow or down (no ack before durable, `unavailable`,
  * retry with the same id). Rules count calls in the order they are made, not the order they
  * finish, so a test's "the 3rd append fails" means the 3rd call.
  */

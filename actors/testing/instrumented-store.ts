@@ -1,6 +1,6 @@
 /**
  * Wraps any Store so the harness can make its calls fail or stall (`Faults`) and can tell
- * when every call the runtime made has finished, or is held by a stall on purpose.
+ * when every call the host made has finished, or is held by a stall on purpose.
  */
 import type { Store } from '../store.ts'
 import { Faults, type StoreMethod } from './faults.ts'

@@ -1,6 +1,6 @@
 /**
  * `MemoryStore`: the Store port held in plain maps, for the in-process harness and the
- * runtime's tests. It is also the reference for the port's semantics: it passes
+ * actors' tests. It is also the reference for the port's semantics: it passes
  * test/contract/store.ts like every other store. `store.faults` makes calls fail or hang
  * (see faults.ts); `store.calls` counts calls per method (e.g. "one batch, one append").
  */

@@ -89,7 +89,7 @@ export class SpanRecorder implements Tracer {
     return m ? this.spans.find((s) => s.traceId === m[1] && s.spanId === m[2]) : undefined
   }
 
-  /** Spans not ended yet (a leak, when the runtime has settled). */
+  /** Spans not ended yet (a leak, when the host has settled). */
   open(): RecordedSpan[] {
     return this.spans.filter((s) => s.end === undefined)
   }

@@ -309,7 +309,7 @@ t.test('close drops every link (both sides see onClose) and refuses new ones', a
   await t.rejects(a.transport.connect('b', b.address), /closed/)
 })
 
-t.test('the largest link message follows the runtime limits (a full history page must fit)', async (t) => {
+t.test('the largest link message follows the room limits (a full history page must fit)', async (t) => {
   t.equal(linkMaxPayloadBytes(defaultLimits), 8 * 1024 * 1024, 'defaults: 8 MiB (a page is at most 3.2 MiB)')
   t.equal(linkMaxPayloadBytes({ historyMaxLimit: 100, maxFrameBytes: 1024 * 1024 }), 200 * 1024 * 1024)
 })

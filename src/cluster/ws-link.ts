@@ -46,7 +46,7 @@ export const defaultLinkLimits: LinkLimits = {
   maxPendingHandshakes: 64,
 }
 
-/** `maxPayloadBytes` for the runtime's limits: 8 MiB, or twice a full history page if larger. */
+/** `maxPayloadBytes` for the room limits: 8 MiB, or twice a full history page if larger. */
 export function linkMaxPayloadBytes(limits: Pick<Limits, 'historyMaxLimit' | 'maxFrameBytes'>): number {
   return Math.max(defaultLinkLimits.maxPayloadBytes, 2 * limits.historyMaxLimit * limits.maxFrameBytes)
 }
@@ -60,8 +60,8 @@ export interface WsLinkOptions {
   host: string
   port: number
   logger: Logger
-  /** The runtime's limits: the largest frame a link message may have to carry follows them. */
-  runtimeLimits?: Pick<Limits, 'historyMaxLimit' | 'maxFrameBytes'>
+  /** The room limits: the largest frame a link message may have to carry follows them. */
+  roomLimits?: Pick<Limits, 'historyMaxLimit' | 'maxFrameBytes'>
   /** Overrides (tests shorten the timers). */
   limits?: Partial<LinkLimits>
 }
@@ -72,7 +72,7 @@ export interface WsLinkTransport extends LinkTransport {
 }
 
 export async function createWsLinkTransport(opts: WsLinkOptions): Promise<WsLinkTransport> {
-  const sized = opts.runtimeLimits ? { maxPayloadBytes: linkMaxPayloadBytes(opts.runtimeLimits) } : {}
+  const sized = opts.roomLimits ? { maxPayloadBytes: linkMaxPayloadBytes(opts.roomLimits) } : {}
   const limits: LinkLimits = { ...defaultLinkLimits, ...sized, ...opts.limits }
   const { node, secret, logger } = opts
   const channels = new Set<WsChannel>()

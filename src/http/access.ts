@@ -1,9 +1,9 @@
 /**
- * Room access for HTTP and upgrades: the runtime decides, this maps its answer onto the
+ * Room access for HTTP and upgrades: the actor host decides, this maps its answer onto the
  * error factory. A guild room answers `forbidden` to a non-member whether or not it exists.
  * An upgrade enters the room (and may create it); a history read never creates anything.
  */
-import type { AccessIntent, RoomRuntime } from '../../actors/runtime.ts'
+import type { AccessIntent, HostApi } from '../../actors/host-api.ts'
 import { HttpError } from './errors.ts'
 
 const messages = {
@@ -15,12 +15,12 @@ const messages = {
 } as const
 
 export async function requireAccess(
-  runtime: RoomRuntime,
+  host: HostApi,
   roomId: string,
   userId: string,
   intent: AccessIntent,
 ): Promise<void> {
-  const result = await runtime.checkAccess(roomId, userId, intent)
+  const result = await host.authorizeOrCreate(roomId, userId, intent)
   if (result.ok) return
   throw new HttpError(result.code, result.message ?? messages[result.code], {
     retryAfterMs: result.retryAfterMs,
@@ -29,7 +29,7 @@ export async function requireAccess(
 }
 
 /** Over `maxConnectionsPerUser` on this node: `429`, before the upgrade. */
-export function requireConnectionSlot(runtime: RoomRuntime, userId: string): void {
-  if (!runtime.mayConnect(userId))
+export function requireConnectionSlot(host: HostApi, userId: string): void {
+  if (!host.mayConnect(userId))
     throw new HttpError('rate_limited', 'too many open connections for this user; close one first')
 }

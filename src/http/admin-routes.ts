@@ -21,8 +21,8 @@ import { parseOr } from './validate.ts'
 import type { MemberPage, MemberQuery } from '../../actors/store.ts'
 
 export function adminRoutes(opts: AppOptions): Hono<AppEnv> {
-  const { admin, runtime, auth } = opts
-  const cluster = opts.cluster ?? singleNodeInfo('local', '', () => runtime.activeRooms().length)
+  const { admin, host, auth } = opts
+  const cluster = opts.cluster ?? singleNodeInfo('local', '', () => host.activeRooms().length)
   const roomParam = (c: Context) => parseOr(generalRoomIdSchema, c.req.param('roomId'), 'invalid_room')
   const userParam = (c: Context) => parseOr(userIdSchema, c.req.param('userId'))
   const guildParam = (c: Context) => parseOr(guildIdSchema, c.req.param('guildId'))
@@ -41,12 +41,12 @@ export function adminRoutes(opts: AppOptions): Hono<AppEnv> {
         await authenticateAdmin(c, auth)
         await next()
       })
-      .get('/admin/rooms', (c) => c.json({ rooms: runtime.activeRooms() }))
+      .get('/admin/rooms', (c) => c.json({ rooms: host.activeRooms() }))
       .get('/admin/cluster', (c) => c.json({ node: cluster.node, nodes: cluster.nodes() }))
       // Any room id, general or guild: who owns it, at which epoch, and its latest durable seq.
       .get('/admin/rooms/:roomId', async (c) => {
         const roomId = parseOr(roomIdSchema, c.req.param('roomId'), 'invalid_room')
-        const [epoch, newest] = await Promise.all([cluster.epoch(roomId), runtime.history(roomId, { limit: 1 })])
+        const [epoch, newest] = await Promise.all([cluster.epoch(roomId), host.history(roomId, { limit: 1 })])
         return c.json({ room: roomId, owner: cluster.ownerOf(roomId), epoch, seq: newest.messages.at(-1)?.seq ?? 0 })
       })
       .put('/admin/rooms/:roomId', async (c) => {

@@ -1,7 +1,7 @@
 import { WSContext, type WSEvents } from 'hono/ws'
 import t, { type Test } from 'tap'
 import { resolveLimits } from '../../actors/limits.ts'
-import { FakeAdmin, FakeRuntime } from '../../test/support/fake-runtime.ts'
+import { FakeAdmin, FakeHost } from '../../test/support/fake-host.ts'
 import { adminToken, mint, testSecret, unsigned } from '../../test/support/tokens.ts'
 import { createVerifier } from '../auth/verify.ts'
 import { createMemoryLogger } from '../log.ts'
@@ -9,7 +9,7 @@ import { createApp, type Upgrade } from './app.ts'
 import { Lifecycle } from './lifecycle.ts'
 
 function setup() {
-  const runtime = new FakeRuntime()
+  const host = new FakeHost()
   const admin = new FakeAdmin()
   const logger = createMemoryLogger()
   const lifecycle = new Lifecycle()
@@ -19,7 +19,7 @@ function setup() {
     return new Response(null, { headers: { 'x-upgraded': 'yes' } })
   }
   const app = createApp({
-    runtime,
+    host,
     admin,
     auth: createVerifier({ secret: testSecret }),
     config: { limits: resolveLimits() },
@@ -27,7 +27,7 @@ function setup() {
     upgradeWebSocket,
     lifecycle,
   })
-  return { app, runtime, admin, logger, lifecycle, upgrades }
+  return { app, host, admin, logger, lifecycle, upgrades }
 }
 
 const ws = { upgrade: 'websocket', connection: 'Upgrade' }
@@ -56,7 +56,7 @@ t.test('unknown endpoint: 404 not_found with the JSON body', async (t) => {
 })
 
 t.test('GET /ws/rooms/:roomId refusals, before any upgrade', async (t) => {
-  const { app, runtime, upgrades, lifecycle } = setup()
+  const { app, host, upgrades, lifecycle } = setup()
   const h = { ...ws, ...(await bearer()) }
   await expectError(t, await app.request('/ws/rooms/lobby', { headers: ws }), 401, 'unauthorized')
   await expectError(
@@ -77,21 +77,21 @@ t.test('GET /ws/rooms/:roomId refusals, before any upgrade', async (t) => {
   await expectError(t, await app.request('/ws/rooms/lobby%2Fx', { headers: h }), 400, 'invalid_room')
   await expectError(t, await app.request('/ws/rooms/lobby?since=abc', { headers: h }), 400, 'invalid_request')
   await expectError(t, await app.request('/ws/rooms/lobby?since=-1', { headers: h }), 400, 'invalid_request')
-  runtime.access.set('GUILD#g', { ok: false, code: 'forbidden' })
+  host.access.set('GUILD#g', { ok: false, code: 'forbidden' })
   await expectError(t, await app.request('/ws/rooms/GUILD%23g', { headers: h }), 403, 'forbidden')
-  runtime.access.set('ghost', { ok: false, code: 'not_found' })
+  host.access.set('ghost', { ok: false, code: 'not_found' })
   await expectError(t, await app.request('/ws/rooms/ghost', { headers: h }), 404, 'not_found')
-  runtime.access.set('busy', { ok: false, code: 'unavailable' })
+  host.access.set('busy', { ok: false, code: 'unavailable' })
   await expectError(t, await app.request('/ws/rooms/busy', { headers: h }), 503, 'unavailable')
   await expectError(t, await app.request('/ws/rooms/lobby', { headers: await bearer() }), 400, 'invalid_request')
   lifecycle.startDraining()
   await expectError(t, await app.request('/ws/rooms/lobby', { headers: h }), 503, 'unavailable')
   t.equal(upgrades.length, 0, 'nothing was upgraded')
-  t.equal(runtime.sessions.length, 0)
+  t.equal(host.sessions.length, 0)
 })
 
 t.test('GET /ws/rooms/:roomId upgrades and binds a session', async (t) => {
-  const { app, runtime, upgrades, logger } = setup()
+  const { app, host, upgrades, logger } = setup()
   const exp = Math.floor(Date.now() / 1000) + 100
   const token = await mint({ sub: 'alice', name: 'Alice', exp })
   const res = await app.request(`/ws/rooms/GUILD%23g?since=5&token=${token}`, { headers: ws })
@@ -107,7 +107,7 @@ t.test('GET /ws/rooms/:roomId upgrades and binds a session', async (t) => {
     close: (c, r) => closes.push([c, r]),
   })
   events.onOpen?.(new Event('open'), ctx)
-  const session = runtime.sessions[0]!
+  const session = host.sessions[0]!
   t.same(session.opts.user, { id: 'alice', name: 'Alice' })
   t.same(
     session.opts.room,
@@ -145,24 +145,24 @@ t.test('GET /ws/rooms/:roomId upgrades and binds a session', async (t) => {
 })
 
 t.test('GET /ws: token checked, no room bound', async (t) => {
-  const { app, runtime, upgrades } = setup()
+  const { app, host, upgrades } = setup()
   await expectError(t, await app.request('/ws', { headers: ws }), 401, 'unauthorized')
   await app.request('/ws', { headers: { ...ws, ...(await bearer({ sub: 'bob' })) } })
   upgrades[0]!.onOpen?.(new Event('open'), new WSContext({ readyState: 1, send() {}, close() {} }))
-  t.equal(runtime.sessions[0]!.opts.room, undefined)
-  t.equal(runtime.sessions[0]!.opts.user.id, 'bob')
+  t.equal(host.sessions[0]!.opts.room, undefined)
+  t.equal(host.sessions[0]!.opts.user.id, 'bob')
 })
 
 t.test('GET /rooms/:roomId/messages', async (t) => {
-  const { app, runtime } = setup()
+  const { app, host } = setup()
   const h = await bearer()
-  runtime.messages = [{ id: 'm1', seq: 1, roomId: 'lobby', senderId: 'alice', text: 'hi', ts: 1 }]
+  host.messages = [{ id: 'm1', seq: 1, roomId: 'lobby', senderId: 'alice', text: 'hi', ts: 1 }]
   const res = await app.request('/rooms/lobby/messages', { headers: h })
   t.equal(res.status, 200)
-  t.same(await res.json(), { messages: runtime.messages, more: false })
+  t.same(await res.json(), { messages: host.messages, more: false })
   await app.request('/rooms/lobby/messages?before=10&limit=5', { headers: h })
   await app.request('/rooms/GUILD%23g/messages?after=3', { headers: h })
-  t.same(runtime.historyCalls, [
+  t.same(host.historyCalls, [
     { roomId: 'lobby', query: { limit: 50 } },
     { roomId: 'lobby', query: { before: 10, limit: 5 } },
     { roomId: 'GUILD#g', query: { after: 3, limit: 50 } },
@@ -178,13 +178,13 @@ t.test('GET /rooms/:roomId/messages', async (t) => {
   }
   await expectError(t, await app.request('/rooms/lobby/messages'), 401, 'unauthorized')
   await expectError(t, await app.request('/rooms/no.pe/messages', { headers: h }), 400, 'invalid_room')
-  runtime.access.set('GUILD#g', { ok: false, code: 'forbidden' })
+  host.access.set('GUILD#g', { ok: false, code: 'forbidden' })
   await expectError(t, await app.request('/rooms/GUILD%23g/messages', { headers: h }), 403, 'forbidden')
-  t.equal(runtime.historyCalls.length, 3, 'refused requests never read history')
+  t.equal(host.historyCalls.length, 3, 'refused requests never read history')
 })
 
 t.test('admin API', async (t) => {
-  const { app, admin, runtime } = setup()
+  const { app, admin, host } = setup()
   const h = { authorization: `Bearer ${await adminToken()}`, 'content-type': 'application/json' }
   const put = (path: string, body?: unknown) =>
     app.request(path, { method: 'PUT', headers: h, body: body === undefined ? undefined : JSON.stringify(body) })
@@ -240,7 +240,7 @@ t.test('admin API', async (t) => {
     'deleteGuildMember g bob',
   ])
 
-  runtime.rooms = [{ room: 'lobby', connections: 2, users: 1 }]
+  host.rooms = [{ room: 'lobby', connections: 2, users: 1 }]
   const list = await app.request('/admin/rooms', { headers: h })
   t.same(await list.json(), { rooms: [{ room: 'lobby', connections: 2, users: 1 }] })
 })
@@ -266,9 +266,9 @@ t.test('errors from below: coded ones keep their code, others are 500 internal a
 })
 
 t.test('a 429 carries retryAfterMs and Retry-After; a 503 logs the store error behind it', async (t) => {
-  const { app, runtime, logger } = setup()
-  runtime.access.set('busy', { ok: false, code: 'rate_limited', retryAfterMs: 2_500 })
-  runtime.access.set('down', {
+  const { app, host, logger } = setup()
+  host.access.set('busy', { ok: false, code: 'rate_limited', retryAfterMs: 2_500 })
+  host.access.set('down', {
     ok: false,
     code: 'unavailable',
     cause: new Error('ResourceNotFoundException: no table'),

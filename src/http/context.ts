@@ -7,7 +7,7 @@ import type { WSEvents } from 'hono/ws'
 import type { Limits } from '../../actors/limits.ts'
 import type { Logger } from '../../actors/ports.ts'
 import type { Span } from '../../actors/tracing.ts'
-import type { AdminApi, RoomRuntime } from '../../actors/runtime.ts'
+import type { AdminApi, HostApi } from '../../actors/host-api.ts'
 import type { Principal, Verifier } from '../auth/verify.ts'
 import type { ClusterInfo } from './cluster-info.ts'
 import type { AllowedOrigins } from './cors.ts'
@@ -21,7 +21,7 @@ import type { RequestTracing } from './trace-requests.ts'
 export type Upgrade = (c: Context, events: WSEvents) => Promise<Response>
 
 export interface AppOptions {
-  runtime: RoomRuntime
+  host: HostApi
   admin: AdminApi
   auth: Verifier
   /** The resolved limits (frame size, history page size). */

@@ -10,14 +10,14 @@ import { historyQuerySchema, roomIdSchema } from './inputs.ts'
 import { parseOr } from './validate.ts'
 
 export function historyRoutes(opts: AppOptions): Hono<AppEnv> {
-  const { runtime, auth } = opts
+  const { host, auth } = opts
   const querySchema = historyQuerySchema(opts.config.limits.historyMaxLimit)
   return new Hono<AppEnv>().get('/rooms/:roomId/messages', async (c) => {
     const principal = await authenticate(c, auth)
     const roomId = parseOr(roomIdSchema, c.req.param('roomId'), 'invalid_room')
     const query = parseOr(querySchema, c.req.query())
-    await requireAccess(runtime, roomId, principal.user.id, 'read')
-    const page = await runtime.history(roomId, {
+    await requireAccess(host, roomId, principal.user.id, 'read')
+    const page = await host.history(roomId, {
       ...(query.before !== undefined && { before: query.before }),
       ...(query.after !== undefined && { after: query.after }),
       limit: query.limit ?? opts.config.limits.historyDefaultLimit,

@@ -7,7 +7,7 @@ import * as v from 'valibot'
 import { codePointLength } from '../../actors/protocol/frames.ts'
 import { isValidId, parseRoomId } from '../../actors/protocol/rooms.ts'
 
-// The id rules are the runtime's (actors/protocol/rooms.ts): one definition for HTTP and frames.
+// The id rules are the actors' (actors/protocol/rooms.ts): one definition for HTTP and frames.
 export const roomIdSchema = v.pipe(
   v.string(),
   v.check((id) => parseRoomId(id) !== undefined, 'not a valid room id'),

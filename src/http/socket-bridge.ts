@@ -1,16 +1,16 @@
 /**
- * Binds one upgraded WebSocket to a runtime `Session`: the socket becomes a `SocketPort`,
+ * Binds one upgraded WebSocket to a host `Session`: the socket becomes a `SocketPort`,
  * inbound frames go to `session.receive`, the close goes to `session.closed`. All frame
- * handling (parsing, refusals, pings, token expiry) is the runtime's.
+ * handling (parsing, refusals, pings, token expiry) is the session's.
  */
 import type { WSContext, WSEvents } from 'hono/ws'
 import type { Logger, SocketPort } from '../../actors/ports.ts'
-import type { RoomRuntime, Session } from '../../actors/runtime.ts'
+import type { HostApi, Session } from '../../actors/host-api.ts'
 import type { Principal } from '../auth/verify.ts'
 import { coalesced } from '../adapters/write-coalescing.ts'
 
 export interface BridgeOptions {
-  runtime: RoomRuntime
+  host: HostApi
   principal: Principal
   /** Set for `/ws/rooms/:roomId`. */
   room?: { roomId: string; since?: number; epoch?: number }
@@ -25,7 +25,7 @@ const decoder = new TextDecoder()
 const encoder = new TextEncoder()
 
 export function sessionEvents(opts: BridgeOptions): WSEvents {
-  const { runtime, principal, room, logger } = opts
+  const { host, principal, room, logger } = opts
   const fields = { userId: principal.user.id, room: room?.roomId ?? null }
   let session: Session | undefined
   return {
@@ -33,7 +33,7 @@ export function sessionEvents(opts: BridgeOptions): WSEvents {
       // Binary frames arrive as ArrayBuffer (not Blob) so they can be read synchronously, in order.
       const raw = ws.raw as { binaryType?: string } | undefined
       if (raw && 'binaryType' in raw) raw.binaryType = 'arraybuffer'
-      session = runtime.openSession({
+      session = host.openSession({
         user: principal.user,
         socket: socketPort(ws),
         expiresAt: principal.expiresAt,
@@ -163,7 +163,7 @@ export function socketPort(ws: WSContext): SocketPort {
   return port
 }
 
-/** Binary frames are read as UTF-8 text; the runtime then refuses whatever is not a JSON frame. */
+/** Binary frames are read as UTF-8 text; the session then refuses whatever is not a JSON frame. */
 function frameText(data: unknown): string {
   if (typeof data === 'string') return data
   if (data instanceof ArrayBuffer) return decoder.decode(data)

@@ -16,7 +16,7 @@ import { sessionEvents } from './socket-bridge.ts'
 import { parseOr } from './validate.ts'
 
 export function wsRoutes(opts: AppOptions & { lifecycle: Lifecycle }): Hono<AppEnv> {
-  const { runtime, auth, logger, lifecycle, upgradeWebSocket } = opts
+  const { host, auth, logger, lifecycle, upgradeWebSocket } = opts
   const maxFrameBytes = opts.config.limits.maxFrameBytes
 
   const allowedOrigins = opts.allowedOrigins ?? []
@@ -31,27 +31,27 @@ export function wsRoutes(opts: AppOptions & { lifecycle: Lifecycle }): Hono<AppE
       refuseWhileDraining()
       refuseForeignOrigin(c)
       const principal = await authenticate(c, auth)
-      requireConnectionSlot(runtime, principal.user.id)
+      requireConnectionSlot(host, principal.user.id)
       const roomId = parseOr(roomIdSchema, c.req.param('roomId'), 'invalid_room')
       const { since } = parseOr(sinceSchema, c.req.query())
-      const epoch = runtime.revocationEpoch // before the check: a close or revocation after it still refuses
-      await requireAccess(runtime, roomId, principal.user.id, 'enter')
+      const epoch = host.revocationEpoch // before the check: a close or revocation after it still refuses
+      await requireAccess(host, roomId, principal.user.id, 'enter')
       requireUpgrade(c)
       const room = since === undefined ? { roomId, epoch } : { roomId, since, epoch }
       return upgradeWebSocket(
         c,
-        sessionEvents({ runtime, principal, room, maxFrameBytes, logger, traceparent: c.get('span')?.traceparent }),
+        sessionEvents({ host, principal, room, maxFrameBytes, logger, traceparent: c.get('span')?.traceparent }),
       )
     })
     .get('/ws', async (c) => {
       refuseWhileDraining()
       refuseForeignOrigin(c)
       const principal = await authenticate(c, auth)
-      requireConnectionSlot(runtime, principal.user.id)
+      requireConnectionSlot(host, principal.user.id)
       requireUpgrade(c)
       return upgradeWebSocket(
         c,
-        sessionEvents({ runtime, principal, maxFrameBytes, logger, traceparent: c.get('span')?.traceparent }),
+        sessionEvents({ host, principal, maxFrameBytes, logger, traceparent: c.get('span')?.traceparent }),
       )
     })
 }

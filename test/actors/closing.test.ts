@@ -30,7 +30,7 @@ t.test('a closed room: 4404 on a room socket, left on /ws (open for its other ro
   await world.settle()
   matchAll(t, mux.frames(), [{ type: 'error', code: 'not_found', room: 'hall', message: 'this room is closed' }])
   await t.rejects(world.connect('cyd', { room: 'hall' }), new ConnectRefusedError('not_found'))
-  t.same(await world.host.checkAccess('hall', 'cyd', 'read'), {
+  t.same(await world.host.authorizeOrCreate('hall', 'cyd', 'read'), {
     ok: false,
     code: 'not_found',
     message: 'this room is closed',

@@ -5,7 +5,7 @@ import { RecentBuffer } from '../../actors/core/recent-buffer.ts'
 import { RefusalCounter } from '../../actors/core/refusals.ts'
 import { TokenBucket } from '../../actors/core/token-bucket.ts'
 import { TypingState } from '../../actors/core/typing.ts'
-import { outboundDecision } from '../../actors/connection.ts'
+import { outboundDecision } from '../../actors/room-connection.ts'
 
 const msg = (seq: number, ts = seq) => ({
   id: `m${seq}`,

@@ -1,9 +1,9 @@
-// Metrics of the room runtime (docs/operations.md "Metrics"), recorded by the harness's MetricRecorder.
+// Metrics of the actors (docs/operations.md "Metrics"), recorded by the harness's MetricRecorder.
 import t from 'tap'
 import { countedChannel } from '../../actors/cluster/counted-channel.ts'
 import { ownerOf } from '../../actors/cluster/placement.ts'
 import type { LinkChannel } from '../../actors/cluster/ports.ts'
-import { runtimeMetrics } from '../../actors/metrics.ts'
+import { hostMetrics } from '../../actors/metrics.ts'
 import { createWorld, MetricRecorder } from '../../actors/testing.ts'
 import { recordingSocket, twoNodes } from '../support/two-nodes.ts'
 
@@ -105,7 +105,7 @@ t.test('link traffic is counted by direction, in messages and UTF-8 bytes', asyn
     onMessage: () => {},
     onClose: () => {},
   }
-  const channel = countedChannel(raw, runtimeMetrics(recorder))
+  const channel = countedChannel(raw, hostMetrics(recorder))
   const got: string[] = []
   channel.onMessage = (data) => void got.push(data)
   channel.send('héllo')
@@ -118,7 +118,7 @@ t.test('link traffic is counted by direction, in messages and UTF-8 bytes', asyn
   t.equal(recorder.sum('guildhall.link.bytes', { direction: 'in' }), 3)
 })
 
-t.test('without metrics nothing is recorded and the runtime works as before', async (t) => {
+t.test('without metrics nothing is recorded and the host works as before', async (t) => {
   const world = await createWorld()
   t.equal(world.metrics, undefined)
   t.equal(world.host.metrics.enabled, false)

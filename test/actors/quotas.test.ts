@@ -246,7 +246,7 @@ t.test('join and leave frames per connection: joinBurst, then joinsPerSecond', a
 
 t.test('reads never create rooms: access to read a room that does not exist creates no record', async (t) => {
   const world = await createWorld()
-  for (let i = 0; i < 100; i++) t.same(await world.host.checkAccess(`ghost${i}`, 'ann', 'read'), { ok: true })
+  for (let i = 0; i < 100; i++) t.same(await world.host.authorizeOrCreate(`ghost${i}`, 'ann', 'read'), { ok: true })
   t.same(await world.store.listRooms!(), [], 'no room records')
   t.same(await world.host.history('ghost0', {}), { messages: [], more: false })
   t.equal(world.isActive('ghost0'), false, 'no actor either')
@@ -261,7 +261,7 @@ t.test('reads never create rooms: access to read a room that does not exist crea
   )
   t.same(await world.store.listRooms!(), [])
   const closed = await createWorld({ autoCreateRooms: false })
-  t.same(await closed.host.checkAccess('ghost', 'ann', 'read'), { ok: false, code: 'not_found' })
+  t.same(await closed.host.authorizeOrCreate('ghost', 'ann', 'read'), { ok: false, code: 'not_found' })
 })
 
 t.test('utf8Length counts what TextEncoder writes', async (t) => {

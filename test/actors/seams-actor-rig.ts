@@ -5,7 +5,7 @@
  * store has. For the seams tests (test/actors/seams-actor*.test.ts).
  */
 import { RoomActor } from '../../actors/actor.ts'
-import type { LeaveReason, RoomConnection } from '../../actors/connection.ts'
+import type { LeaveReason, RoomConnection } from '../../actors/room-connection.ts'
 import { UserQuotas } from '../../actors/core/user-quota.ts'
 import { resolveLimits, type Limits } from '../../actors/limits.ts'
 import type { Logger } from '../../actors/ports.ts'

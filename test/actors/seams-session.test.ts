@@ -2,7 +2,7 @@
 // `since`, delivers every message once, in order, and resends unanswered sends by id.
 import t from 'tap'
 import type { ClusterRouter } from '../../actors/cluster/router.ts'
-import type { RoomConnection } from '../../actors/connection.ts'
+import type { RoomConnection } from '../../actors/room-connection.ts'
 import type { ActorHost } from '../../actors/host.ts'
 import type { Logger } from '../../actors/ports.ts'
 import type { RoomHandle } from '../../actors/room-handle.ts'

@@ -21,7 +21,7 @@ class ActiveRecorder extends SpanRecorder {
 t.test('the store write of a group commit runs with room.commit current', async (t) => {
   const tracer = new ActiveRecorder({ now: () => 0 })
   const world = await createWorld({ tracer })
-  // The store as the runtime calls it (a real OpenTelemetry context would also follow the
+  // The store as the host calls it (a real OpenTelemetry context would also follow the
   // awaits inside; this recorder sees only the synchronous call).
   const store = world.store
   const seen: (Span | undefined)[] = []

@@ -1,4 +1,4 @@
-// Spans of the room runtime (docs/operations.md "Spans"), recorded by the harness's SpanRecorder.
+// Spans of the actors (docs/operations.md "Spans"), recorded by the harness's SpanRecorder.
 import t from 'tap'
 import { createWorld, SpanRecorder, type RecordedSpan } from '../../actors/testing.ts'
 import { noopTracer } from '../../actors/tracing.ts'

@@ -168,7 +168,7 @@ export function storeContract(t: Test, name: string, makeStore: () => Promise<St
       (e: unknown) => e,
     )
     t.type(err, DuplicateMessageError, 'alice already sent c1: DuplicateMessageError')
-    t.match(err, { senderId: 'alice', clientId: 'c1' }, 'naming the key, so the runtime can look up the original')
+    t.match(err, { senderId: 'alice', clientId: 'c1' }, 'naming the key, so the room can look up the original')
     t.equal((await store.loadRoom('lobby', { recentLimit: 10, idempotencySince: 0 })).seq, 1)
     t.equal(await store.findByClientId('lobby', 'bob', 'fresh'), undefined, 'nothing of the batch')
     t.equal((await store.readPage('lobby', { limit: 10 })).messages.length, 1)

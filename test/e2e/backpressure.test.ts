@@ -10,14 +10,14 @@
  */
 import t from 'tap'
 import type { Socket } from 'node:net'
-import type { OpenSessionOptions, Session } from '../../actors/runtime.ts'
+import type { OpenSessionOptions, Session } from '../../actors/host-api.ts'
 import { Client, is, type Pred } from '../support/client.ts'
 import { startInProcess, type InProcess } from '../support/server.ts'
 import { uniq } from './scenarios/util.ts'
 
 const MiB = 1024 * 1024
 
-/** What the server did with one user's socket, seen through its runtime session. */
+/** What the server did with one user's socket, seen through its host session. */
 interface Watched {
   /** Most bytes queued on the server's socket just after any frame was written to it. */
   maxBuffered: number
@@ -33,12 +33,12 @@ interface Watched {
   closed: Promise<void>
 }
 
-/** Wraps the runtime's sessions to measure, per user, what the server queued and read. */
+/** Wraps the host's sessions to measure, per user, what the server queued and read. */
 function watchSessions(s: InProcess): (userId: string) => Watched {
   const byUser = new Map<string, Watched>()
-  const runtime = s.gh.runtime
-  const open = runtime.openSession.bind(runtime)
-  runtime.openSession = (opts: OpenSessionOptions): Session => {
+  const host = s.gh.host
+  const open = host.openSession.bind(host)
+  host.openSession = (opts: OpenSessionOptions): Session => {
     let onPause!: () => void
     let onClose!: () => void
     const readers: { n: number; resolve: () => void }[] = []

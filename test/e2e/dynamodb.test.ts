@@ -33,7 +33,7 @@ t.teardown(async () => {
 t.test('the server runs on the DynamoDB store', async (t) => {
   t.equal(server.gh.store.constructor.name, 'DynamoStore')
   t.equal(
-    server.gh.runtime.limits.maxBatchSize,
+    server.gh.host.limits.maxBatchSize,
     server.gh.store.maxBatchSize,
     'group commit bounded by the transaction cap',
   )

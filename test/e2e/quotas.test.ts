@@ -94,7 +94,7 @@ t.test('reads never create rooms: 100 history reads of new ids store nothing; en
     t.same(res.body, { messages: [], more: false })
   }
   t.equal(await roomCount(s), before, 'no room record for any of them')
-  t.same(s.gh.runtime.activeRooms(), [], 'and no actor')
+  t.same(s.gh.host.activeRooms(), [], 'and no actor')
   const room = uniq('real')
   const c = await Client.open(`${s.ws}/ws/rooms/${room}`, { token })
   await c.take(is('welcome'))

@@ -1,6 +1,6 @@
 /**
- * Two nodes of the real runtime (ActorHost + ClusterNode each) on one virtual clock, linked
- * in memory and sharing one MemoryStore and lease table: for runtime tests that need the hop
+ * Two nodes of the real actors (ActorHost + ClusterNode each) on one virtual clock, linked
+ * in memory and sharing one MemoryStore and lease table: for actor tests that need the hop
  * between nodes without the whole simulator (actors/testing/cluster/). `each` adds options
  * per node (a tracer, metrics). Both views hold both nodes when it resolves.
  */

@@ -9,7 +9,7 @@
  * checks after the run (each message as stored, each ack as stored).
  */
 import type { SocketPort } from '../../ports.ts'
-import type { Session, WireMessage } from '../../runtime.ts'
+import type { Session, WireMessage } from '../../host-api.ts'
 import type { Rng } from './random.ts'
 import type { SimClock } from './sim-clock.ts'
 

@@ -289,7 +289,7 @@ class Simulation implements ClientWorld {
       }
       // A room socket: the access check comes first, as at the HTTP upgrade.
       const epoch = host.revocationEpoch
-      host.checkAccess(room, user.id).then(
+      host.authorizeOrCreate(room, user.id).then(
         (access) => {
           if (socket.closed) return
           if (!access.ok) return socket.close(1013, `upgrade refused: ${access.code}`)

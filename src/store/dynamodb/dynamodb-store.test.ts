@@ -274,7 +274,7 @@ t.test('committed but unconfirmed: append rejects; the caller resending the batc
     name: 'StoreUnavailableError',
     cause: { name: 'ProvisionedThroughputExceededException' },
   })
-  // The runtime answers `unavailable`; the resend (same batch) finds it committed.
+  // The room answers `unavailable`; the resend (same batch) finds it committed.
   await store.append('lobby', 0, messages('lobby', 1, 2))
   t.equal((await store.loadRoom('lobby', { recentLimit: 10, idempotencySince: 0 })).seq, 2, 'stored once')
   t.equal((await store.readPage('lobby', { limit: 10 })).messages.length, 2)

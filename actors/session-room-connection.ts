@@ -1,27 +1,28 @@
 /**
- * A session's membership of one room (actors/session.ts): the handle it reaches the room
- * through, the connection the room knows it by, the last message seq it delivered and the
- * sends still waiting for their answer. That is what lets a room that was lost here (moved to
+ * A session's room connection (actors/session.ts), one per room it is in, from join to leave
+ * and across moves: the handle it reaches the room through, the `RoomConnection` of its
+ * current entry (the room knows it by that), the last message seq it delivered and the sends
+ * still waiting for their answer. That is what lets a room that was lost here (moved to
  * another node, its owner died or drains, fenced off) be entered again with `since` = the
  * last seq delivered and the unanswered sends resent by `id`, while the client keeps its
  * socket and sees every message once, in order (docs/guarantees.md "Moves").
  */
-import type { LeaveReason, RoomConnection } from './connection.ts'
+import type { LeaveReason, RoomConnection } from './room-connection.ts'
 import type { FrameInfo, RoomHandle } from './room-handle.ts'
 import type { RoomFrame, SendFrame } from './protocol/frames.ts'
 
 type ReadFrame = Extract<RoomFrame, { type: 'read' }>
 
-/** What a membership needs from its session. */
-export interface MembershipOwner {
+/** What a room connection needs from its session. */
+export interface RoomConnectionOwner {
   readonly userId: string
   /** Writes a frame through the socket's outbound caps; `false` when the socket is gone. */
   transmit(text: string, droppable: boolean, room: string): boolean
   countRefusal(): void
   revoked(roomId: string, reason?: LeaveReason): void
   /** The room was lost (or, on /ws, kicked): enter it again. */
-  lost(membership: RoomMembership, reason: string): void
-  kicked(membership: RoomMembership, code: number, reason: string): void
+  lost(roomConn: SessionRoomConnection, reason: string): void
+  kicked(roomConn: SessionRoomConnection, code: number, reason: string): void
   /** The room answered the send `id` with `text` (its ack or refusal): tracing ends its span. */
   answered?(roomId: string, id: string, text: string): void
 }
@@ -40,16 +41,16 @@ export interface Move {
   cancelRetry: (() => void) | undefined
 }
 
-export class RoomMembership {
+export class SessionRoomConnection {
   handle: RoomHandle | undefined
-  conn: MembershipConnection
+  entry: EntryConnection
   /** The last message seq the client has (from the welcome on, each message frame after). */
   lastSeq: number | undefined
   /** The client has had a welcome for this room (a move does not send it another). */
   welcomed = false
   /** `since` of the entry in progress: decides where delivery starts after its welcome. */
   entrySince: number | undefined
-  /** Revocation epoch of the entry this membership rests on (a re-entry is checked against it). */
+  /** Revocation epoch of the entry this room connection rests on (a re-entry is checked against it). */
   epoch: number
   /** Sends given to the room and not yet answered (ack or error with their `ref`), in order. */
   unacked: Map<string, SendFrame> | undefined
@@ -57,24 +58,24 @@ export class RoomMembership {
   move: Move | undefined
   private retired = false
 
-  readonly owner: MembershipOwner
+  readonly owner: RoomConnectionOwner
   readonly roomId: string
-  constructor(owner: MembershipOwner, roomId: string, connId: number, epoch: number) {
+  constructor(owner: RoomConnectionOwner, roomId: string, connId: number, epoch: number) {
     this.owner = owner
     this.roomId = roomId
-    this.conn = new MembershipConnection(this, connId)
+    this.entry = new EntryConnection(this, connId)
     this.epoch = epoch
   }
 
-  /** Replaced in its session by a new membership of the room: nothing of it reaches the socket. */
+  /** Replaced in its session by a new room connection to the room: nothing of it reaches the socket. */
   retire(): void {
     this.retired = true
   }
 
   /** A fresh connection for the next entry: the room forgets the old one, frames from it are ignored. */
-  renew(connId: number): MembershipConnection {
-    this.conn = new MembershipConnection(this, connId)
-    return this.conn
+  renew(connId: number): EntryConnection {
+    this.entry = new EntryConnection(this, connId)
+    return this.entry
   }
 
   /** Sends waiting for an answer, queued ones included. */
@@ -89,9 +90,9 @@ export class RoomMembership {
   }
 
   /** A frame from the room to the client, with what the room says about it. */
-  deliver(conn: MembershipConnection, text: string, info: FrameInfo | undefined): boolean {
-    // A connection replaced by a re-entry: the room may forget it.
-    if (conn !== this.conn || this.retired) return false
+  deliver(entry: EntryConnection, text: string, info: FrameInfo | undefined): boolean {
+    // An entry replaced by a re-entry: the room may forget it.
+    if (entry !== this.entry || this.retired) return false
     const welcome = info?.welcome
     if (welcome) {
       // Delivery restarts after `since` when the room replays from there, else at the room's head.
@@ -119,45 +120,45 @@ export class RoomMembership {
 }
 
 /**
- * The connection a room knows the membership by, one per entry. Small, with its methods on
+ * The `RoomConnection` the room knows this session by, one per entry. Small, with its methods on
  * the prototype: rooms of thousands of connections hold thousands of these.
  */
-export class MembershipConnection implements RoomConnection {
+export class EntryConnection implements RoomConnection {
   readonly userId: string
   /** The room said it was lost while an entry with this connection was in progress. */
   dead = false
 
-  readonly membership: RoomMembership
+  readonly roomConn: SessionRoomConnection
   readonly id: number
-  constructor(membership: RoomMembership, id: number) {
-    this.membership = membership
+  constructor(roomConn: SessionRoomConnection, id: number) {
+    this.roomConn = roomConn
     this.id = id
-    this.userId = membership.owner.userId
+    this.userId = roomConn.owner.userId
   }
 
   private get current(): boolean {
-    return this.membership.conn === this
+    return this.roomConn.entry === this
   }
 
   send(text: string, info?: FrameInfo): boolean {
-    return this.membership.deliver(this, text, info)
+    return this.roomConn.deliver(this, text, info)
   }
 
   refused(): void {
-    this.membership.owner.countRefusal()
+    this.roomConn.owner.countRefusal()
   }
 
   revoked(reason?: LeaveReason): void {
-    if (this.current) this.membership.owner.revoked(this.membership.roomId, reason)
+    if (this.current) this.roomConn.owner.revoked(this.roomConn.roomId, reason)
   }
 
   lost(reason: string): void {
     if (!this.current) return
     this.dead = true
-    this.membership.owner.lost(this.membership, reason)
+    this.roomConn.owner.lost(this.roomConn, reason)
   }
 
   kick(code: number, reason: string): void {
-    if (this.current) this.membership.owner.kicked(this.membership, code, reason)
+    if (this.current) this.roomConn.owner.kicked(this.roomConn, code, reason)
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The runtime's face to the server (src/) and to the in-process harness. `ActorHost`
+ * The actor host's face to the server (src/) and to the in-process harness. `ActorHost`
  * (actors/host.ts) implements it; `Admin` (actors/admin.ts) does the admin writes.
  */
 import type { SocketPort, User } from './ports.ts'
@@ -22,7 +22,7 @@ export type AccessResult =
  */
 export type AccessIntent = 'enter' | 'read'
 
-/** One socket's conversation with the runtime. The adapter feeds it; it writes to the socket. */
+/** One socket's conversation with the host. The adapter feeds it; it writes to the socket. */
 export interface Session {
   /** An inbound text frame (already known to be within the frame size limit). */
   receive(text: string): void
@@ -37,8 +37,8 @@ export interface OpenSessionOptions {
   expiresAt?: number
   /**
    * Set for `/ws/rooms/:roomId`: the session is bound to this room (access already checked
-   * with `checkAccess`). Unset for `/ws`, where rooms are joined by frames. `epoch` is the
-   * runtime's `revocationEpoch` read before that access check: a revocation or a close after
+   * with `authorizeOrCreate`). Unset for `/ws`, where rooms are joined by frames. `epoch` is the
+   * host's `revocationEpoch` read before that access check: a revocation or a close after
    * it refuses the entry even though the check said yes.
    */
   room?: { roomId: string; since?: number; epoch?: number }
@@ -52,14 +52,14 @@ export interface ActiveRoom {
   users: number
 }
 
-export interface RoomRuntime {
+export interface HostApi {
   /** Increases with every revocation and room close: read it before an access check. */
   readonly revocationEpoch: number
   /**
    * May `userId` enter (or read) `roomId`? To enter, a general room is created on first use
    * when configured to, at most `roomCreatesPerMinute` per user; to read, never.
    */
-  checkAccess(roomId: string, userId: string, intent?: AccessIntent): Promise<AccessResult>
+  authorizeOrCreate(roomId: string, userId: string, intent?: AccessIntent): Promise<AccessResult>
   /** May `userId` open another WebSocket on this node (`maxConnectionsPerUser`)? */
   mayConnect(userId: string): boolean
   openSession(opts: OpenSessionOptions): Session

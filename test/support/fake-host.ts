@@ -1,5 +1,5 @@
 /**
- * A scripted `RoomRuntime` and `AdminApi` for app tests through `app.request()`: access
+ * A scripted `HostApi` and `AdminApi` for app tests through `app.request()`: access
  * answers come from a table, calls are recorded, sessions record what they received.
  */
 import type { SocketPort } from '../../actors/ports.ts'
@@ -8,10 +8,10 @@ import type {
   ActiveRoom,
   AdminApi,
   OpenSessionOptions,
-  RoomRuntime,
+  HostApi,
   Session,
   WireMessage,
-} from '../../actors/runtime.ts'
+} from '../../actors/host-api.ts'
 import type { MemberPage, MemberQuery, PageQuery, Visibility } from '../../actors/store.ts'
 
 export interface FakeSession extends Session {
@@ -20,7 +20,7 @@ export interface FakeSession extends Session {
   isClosed: boolean
 }
 
-export class FakeRuntime implements RoomRuntime {
+export class FakeHost implements HostApi {
   revocationEpoch = 0
   access = new Map<string, AccessResult>()
   defaultAccess: AccessResult = { ok: true }
@@ -36,7 +36,7 @@ export class FakeRuntime implements RoomRuntime {
     return !this.connectionCapped.has(userId)
   }
 
-  async checkAccess(roomId: string, userId: string): Promise<AccessResult> {
+  async authorizeOrCreate(roomId: string, userId: string): Promise<AccessResult> {
     return this.access.get(`${roomId}/${userId}`) ?? this.access.get(roomId) ?? this.defaultAccess
   }
 

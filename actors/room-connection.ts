@@ -1,8 +1,13 @@
 /**
- * A connection's membership of one room, as the room sees it. A socket on `/ws/rooms/:roomId`
+ * A room connection: a socket's connection to one room, as the room sees it (one per entry:
+ * a re-entry after a move is a new one, with a new id). A socket on `/ws/rooms/:roomId`
  * has one; a multiplexed `/ws` socket has one per joined room; on an owner node, each
  * connection of a remote gateway has a stand-in (actors/cluster/owner-endpoint.ts). The
- * session (actors/session.ts) implements it over the socket.
+ * session implements it over the socket (`EntryConnection`, actors/session-room-connection.ts).
+ *
+ * One name for one concept: "room connection" (the session's side, which lasts across moves,
+ * is `SessionRoomConnection`). Not "membership": that word means who may enter a private or
+ * guild room (4403 "membership revoked") and which nodes are in the cluster.
  */
 import type { BroadcastGroup, FrameInfo } from './room-handle.ts'
 import type { ErrorCode } from './protocol/errors.ts'
