@@ -96,6 +96,7 @@ export class ActorHost implements HostApi, SessionHost {
     this.limits = { ...limits, maxBatchSize: Math.min(limits.maxBatchSize, opts.store.maxBatchSize ?? Infinity) }
     this.logger = opts.logger ?? silentLogger
     this.autoCreateRooms = opts.autoCreateRooms ?? false
+    // biome-ignore lint/style/noRestrictedGlobals: the default of the injected newId, the one use of crypto in actors/
     this.newId = opts.newId ?? (() => crypto.randomUUID())
     this.cluster = opts.cluster
     this.tracer = opts.tracer ?? noopTracer
