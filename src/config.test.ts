@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import path from 'node:path'
 import t from 'tap'
 import { defaultLimits, limitMaxima, type Limits } from '../actors/limits.ts'
 import { ConfigError, limitEnvName, loadConfig } from './config.ts'
@@ -15,13 +17,8 @@ t.test('defaults (README "Configuration")', async (t) => {
     jwtAudience: undefined,
     store: 'embedded',
     dataDir: './.data',
-    dynamodbEndpoint: undefined,
-    coreTable: 'gg_core',
-    guildTable: 'gg_guild',
-    awsRegion: 'us-east-1',
-    createTables: false,
+    dynamodb: undefined,
     autoCreateRooms: true,
-    messageTtlDays: undefined,
     limits: {},
     corsOrigins: undefined,
     cluster: undefined,
@@ -63,13 +60,16 @@ t.test('every variable is read', async (t) => {
     jwtAudience: ['chat', 'admin'],
     store: 'dynamodb',
     dataDir: '/var/lib/gg',
-    dynamodbEndpoint: 'http://localhost:8000',
+    autoCreateRooms: true,
+  })
+  t.same(c.dynamodb, {
+    endpoint: 'http://localhost:8000',
+    region: 'eu-west-1',
     coreTable: 'c',
     guildTable: 'g',
-    awsRegion: 'eu-west-1',
     createTables: true,
-    autoCreateRooms: true,
     messageTtlDays: 30,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   })
   t.same(c.limits, { maxTextLength: 2000, pingIntervalMs: 1000 })
   t.same(c.cluster, {
@@ -282,3 +282,38 @@ t.test('a lease shorter than two heartbeats is refused (one late renewal would c
     'exactly two is enough',
   )
 })
+
+t.test('one boolean rule: the same value means the same for every boolean variable', async (t) => {
+  const read = {
+    CREATE_TABLES: (value: string) =>
+      loadConfig({ STORE: 'dynamodb', JWT_SECRET: secret, CREATE_TABLES: value }).dynamodb!.createTables,
+    AUTO_CREATE_ROOMS: (value: string) => loadConfig({ AUTO_CREATE_ROOMS: value }).autoCreateRooms,
+  }
+  for (const [name, get] of Object.entries(read)) {
+    for (const value of ['true', 'TRUE', 'True', '1', 'yes', 'YES']) t.equal(get(value), true, `${name}=${value}`)
+    for (const value of ['false', 'FALSE', '0', 'no', 'No']) t.equal(get(value), false, `${name}=${value}`)
+    for (const value of ['maybe', 'on', '2', 'tru']) {
+      t.throws(() => get(value), { name: 'ConfigError', message: new RegExp(`${name}: expected true or false`) })
+    }
+  }
+})
+
+t.test('the DynamoDB settings are read from the environment here only, with the store defaults', async (t) => {
+  const c = loadConfig({ STORE: 'dynamodb', JWT_SECRET: secret })
+  t.same(c.dynamodb, { region: 'us-east-1', coreTable: 'gg_core', guildTable: 'gg_guild', createTables: false })
+  const names = ['DYNAMODB_ENDPOINT', 'AWS_REGION', 'CORE_TABLE', 'GUILD_TABLE', 'CREATE_TABLES', 'MESSAGE_TTL_DAYS']
+  const readsOne = new RegExp(`\\b(?:${names.join('|')})\\b`)
+  const readers = listTs('src').filter((file) => {
+    if (file === 'src/config.ts' || file.endsWith('.test.ts')) return false
+    // Code only: a comment may name a variable.
+    const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, '')
+    return /\benv\b/.test(code) && readsOne.test(code)
+  })
+  t.same(readers, [], 'no other module reads them from an environment')
+})
+
+function listTs(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.ts'))
+    .map((file) => path.join(dir, file))
+}

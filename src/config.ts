@@ -7,6 +7,7 @@ import * as v from 'valibot'
 import { defaultLimits, limitMaxima, limitProblems, resolveLimits, type Limits } from '../actors/limits.ts'
 import { deriveClusterSecret } from './cluster/secret.ts'
 import { parseOrigins, type AllowedOrigins } from './http/cors.ts'
+import { defaults as dynamoDefaults, localCredentials, type DynamoStoreOptions } from './store/dynamodb/config.ts'
 
 export type StoreKind = 'embedded' | 'dynamodb'
 
@@ -20,20 +21,27 @@ export interface Config {
   jwtAudience?: string[]
   store: StoreKind
   dataDir: string
-  dynamodbEndpoint?: string
-  coreTable: string
-  guildTable: string
-  awsRegion: string
-  createTables: boolean
+  /**
+   * With `STORE=dynamodb` only: the store's options (DYNAMODB_ENDPOINT, AWS_REGION, CORE_TABLE,
+   * GUILD_TABLE, CREATE_TABLES, MESSAGE_TTL_DAYS), read here and nowhere else.
+   */
+  dynamodb?: DynamoSettings
   autoCreateRooms: boolean
-  /** Messages expire after this many days (store TTL attribute); unset keeps them forever. */
-  messageTtlDays?: number
   /** Overrides from `LIMIT_<NAME>` variables, e.g. `LIMIT_MAX_TEXT_LENGTH=2000`. */
   limits: Partial<Limits>
   /** `CORS_ORIGINS`; unset: any origin in development mode, none otherwise (src/server.ts). */
   corsOrigins?: AllowedOrigins
   /** With `STORE=dynamodb` only: this node as a cluster member (docs/cluster.md "Configuration"). */
   cluster?: ClusterConfig
+}
+
+export interface DynamoSettings extends DynamoStoreOptions {
+  region: string
+  coreTable: string
+  guildTable: string
+  createTables: boolean
+  /** Messages expire after this many days (store TTL attribute); unset keeps them forever. */
+  messageTtlDays?: number
 }
 
 export interface ClusterConfig {
@@ -56,6 +64,7 @@ export class ConfigError extends Error {
 export type Env = Record<string, string | undefined>
 
 const text = v.pipe(v.string(), v.trim(), v.minLength(1))
+/** The one boolean rule for every variable: true/1/yes or false/0/no, any case; anything else is refused. */
 const bool = v.pipe(
   v.string(),
   v.toLowerCase(),
@@ -125,9 +134,9 @@ const envSchema = v.object({
   STORE: v.optional(v.picklist(['embedded', 'dynamodb'], 'expected embedded or dynamodb'), 'embedded'),
   DATA_DIR: v.optional(text, './.data'),
   DYNAMODB_ENDPOINT: v.optional(url),
-  CORE_TABLE: v.optional(text, 'gg_core'),
-  GUILD_TABLE: v.optional(text, 'gg_guild'),
-  AWS_REGION: v.optional(text, 'us-east-1'),
+  CORE_TABLE: v.optional(text, dynamoDefaults.coreTable),
+  GUILD_TABLE: v.optional(text, dynamoDefaults.guildTable),
+  AWS_REGION: v.optional(text, dynamoDefaults.region),
   CREATE_TABLES: v.optional(bool, 'false'),
   AUTO_CREATE_ROOMS: v.optional(bool),
   MESSAGE_TTL_DAYS: v.optional(int(1, 36500)),
@@ -193,13 +202,8 @@ export function loadConfig(env: Env): Config {
       .filter(Boolean),
     store: e.STORE,
     dataDir: e.DATA_DIR,
-    dynamodbEndpoint: e.DYNAMODB_ENDPOINT,
-    coreTable: e.CORE_TABLE,
-    guildTable: e.GUILD_TABLE,
-    awsRegion: e.AWS_REGION,
-    createTables: e.CREATE_TABLES,
+    dynamodb: e.STORE === 'dynamodb' ? dynamoSettings(e, present.AWS_ACCESS_KEY_ID !== undefined) : undefined,
     autoCreateRooms: e.AUTO_CREATE_ROOMS ?? e.STORE === 'embedded',
-    messageTtlDays: e.MESSAGE_TTL_DAYS,
     limits,
     corsOrigins: e.CORS_ORIGINS,
     cluster:
@@ -213,6 +217,19 @@ export function loadConfig(env: Env): Config {
             leaseMs: e.CLUSTER_LEASE_MS,
           }
         : undefined,
+  }
+}
+
+function dynamoSettings(e: v.InferOutput<typeof envSchema>, hasAccessKey: boolean): DynamoSettings {
+  const credentials = localCredentials(e.DYNAMODB_ENDPOINT, hasAccessKey)
+  return {
+    ...(e.DYNAMODB_ENDPOINT === undefined ? {} : { endpoint: e.DYNAMODB_ENDPOINT }),
+    region: e.AWS_REGION,
+    coreTable: e.CORE_TABLE,
+    guildTable: e.GUILD_TABLE,
+    createTables: e.CREATE_TABLES,
+    ...(e.MESSAGE_TTL_DAYS === undefined ? {} : { messageTtlDays: e.MESSAGE_TTL_DAYS }),
+    ...(credentials ? { credentials } : {}),
   }
 }
 

@@ -27,7 +27,7 @@ import { Lifecycle } from './http/lifecycle.ts'
 
 export interface GuildhallOptions {
   config: Config
-  /** The raw environment, for settings the DynamoDB store reads itself (credentials). */
+  /** The raw environment, for what reads its own variables: OpenTelemetry (OTEL_*), ECS task metadata. */
   env: Env
   logger: Logger
   upgradeWebSocket: Upgrade
@@ -187,18 +187,10 @@ async function openCluster(
   })
 }
 
-async function openStore({ config, env, logger }: GuildhallOptions): Promise<Store> {
-  if (config.store === 'dynamodb') {
+async function openStore({ config, logger }: GuildhallOptions): Promise<Store> {
+  if (config.dynamodb) {
     const { createDynamoStore } = await import('./store/dynamodb/index.ts')
-    const overrides = {
-      endpoint: config.dynamodbEndpoint,
-      region: config.awsRegion,
-      coreTable: config.coreTable,
-      guildTable: config.guildTable,
-      messageTtlDays: config.messageTtlDays,
-      createTables: config.createTables,
-    }
-    return createDynamoStore(env, Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)))
+    return createDynamoStore(config.dynamodb)
   }
   const { openEmbeddedStore } = await import('./store/embedded/index.ts')
   try {

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { isLoopback, optionsFromEnv } from './config.ts'
+import { isLoopback, localCredentials } from './config.ts'
 
 t.test('fake credentials only for an endpoint on this machine (DynamoDB Local)', async (t) => {
   for (const endpoint of [
@@ -9,11 +9,7 @@ t.test('fake credentials only for an endpoint on this machine (DynamoDB Local)',
     'http://[::1]:8000',
     'http://LOCALHOST',
   ]) {
-    t.same(
-      optionsFromEnv({ DYNAMODB_ENDPOINT: endpoint }).credentials,
-      { accessKeyId: 'local', secretAccessKey: 'local' },
-      endpoint,
-    )
+    t.same(localCredentials(endpoint, false), { accessKeyId: 'local', secretAccessKey: 'local' }, endpoint)
   }
   for (const endpoint of [
     'https://vpce-0abc-def.dynamodb.us-east-1.vpce.amazonaws.com',
@@ -22,15 +18,11 @@ t.test('fake credentials only for an endpoint on this machine (DynamoDB Local)',
     'http://127.0.0.1.example.com',
     'http://localhost.example.com',
   ]) {
-    t.equal(
-      optionsFromEnv({ DYNAMODB_ENDPOINT: endpoint }).credentials,
-      undefined,
-      `${endpoint}: the default chain (task role)`,
-    )
+    t.equal(localCredentials(endpoint, false), undefined, `${endpoint}: the default chain (task role)`)
   }
-  t.equal(optionsFromEnv({}).credentials, undefined, 'no endpoint: the default chain')
+  t.equal(localCredentials(undefined, false), undefined, 'no endpoint: the default chain')
   t.equal(
-    optionsFromEnv({ DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000', AWS_ACCESS_KEY_ID: 'AKIA' }).credentials,
+    localCredentials('http://127.0.0.1:8000', true),
     undefined,
     'credentials of its own are left to the default chain',
   )

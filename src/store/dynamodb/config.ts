@@ -1,6 +1,7 @@
 /**
- * Options of the DynamoDB store, each with its default. `fromEnv` maps the README "Configuration"
- * variables (plus MESSAGE_TTL_DAYS) onto them.
+ * Options of the DynamoDB store, each with its default. The store reads no environment: the
+ * server's configuration (src/config.ts, the one reader of the README "Configuration"
+ * variables) builds these options, with these defaults.
  */
 import type { RetryPolicy } from './retry.ts'
 
@@ -73,22 +74,17 @@ export function resolveConfig(opts: DynamoStoreOptions): ResolvedConfig {
   }
 }
 
-/** The README "Configuration" variables, as the server reads them from its environment. */
-export function optionsFromEnv(env: Record<string, string | undefined>): DynamoStoreOptions {
-  const ttl = env.MESSAGE_TTL_DAYS
-  return {
-    endpoint: env.DYNAMODB_ENDPOINT || undefined,
-    region: env.AWS_REGION || defaults.region,
-    coreTable: env.CORE_TABLE || defaults.coreTable,
-    guildTable: env.GUILD_TABLE || defaults.guildTable,
-    createTables: env.CREATE_TABLES === 'true',
-    messageTtlDays: ttl ? Number(ttl) : undefined,
-    // DynamoDB Local needs some credentials but checks none. Any other endpoint (a VPC
-    // endpoint, a proxy) is real AWS and gets the default chain, e.g. the task role.
-    ...(env.DYNAMODB_ENDPOINT && isLoopback(env.DYNAMODB_ENDPOINT) && !env.AWS_ACCESS_KEY_ID
-      ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-      : {}),
-  }
+/**
+ * Credentials for an endpoint: DynamoDB Local needs some but checks none. Any other endpoint
+ * (a VPC endpoint, a proxy) is real AWS and gets the default chain, e.g. the task role, as
+ * does a local one when the environment has credentials of its own (`hasAccessKey`).
+ */
+export function localCredentials(
+  endpoint: string | undefined,
+  hasAccessKey: boolean,
+): { accessKeyId: string; secretAccessKey: string } | undefined {
+  if (endpoint === undefined || hasAccessKey || !isLoopback(endpoint)) return undefined
+  return { accessKeyId: 'local', secretAccessKey: 'local' }
 }
 
 /** `localhost`, 127.0.0.0/8 or ::1: an endpoint on this machine, i.e. DynamoDB Local. */

@@ -1,10 +1,10 @@
 /**
- * The DynamoDB store (`STORE=dynamodb`): `createDynamoStore(process.env)` reads the
- * configuration variables (docs/operations.md), creates tables when CREATE_TABLES=true, checks
- * both tables, and resolves to a ready Store.
+ * The DynamoDB store (`STORE=dynamodb`): `createDynamoStore(options)`, with the options the
+ * server's configuration built from its variables (src/config.ts, docs/operations.md), creates
+ * tables when asked (CREATE_TABLES), checks both tables, and resolves to a ready Store.
  */
 import { makeDocClient } from './client.ts'
-import { optionsFromEnv, type DynamoStoreOptions } from './config.ts'
+import type { DynamoStoreOptions } from './config.ts'
 import { DynamoStore } from './dynamodb-store.ts'
 import { checkTables } from './tables.ts'
 
@@ -20,11 +20,7 @@ export type { DocSender, DynamoStoreOptions } from './config.ts'
  * missing table stops the start (naming it) instead of a server that says ready and answers
  * every request 503.
  */
-export async function createDynamoStore(
-  env: Record<string, string | undefined>,
-  overrides: Partial<DynamoStoreOptions> = {},
-): Promise<DynamoStore> {
-  const opts = { ...optionsFromEnv(env), ...overrides }
+export async function createDynamoStore(opts: DynamoStoreOptions): Promise<DynamoStore> {
   const store = await DynamoStore.open(opts)
   const probe = opts.client ?? makeDocClient(opts)
   try {
