@@ -1,11 +1,10 @@
 /**
  * otel/sigv4-exporter.ts: spans to X-Ray's OTLP endpoint, signed with SigV4. A local plain-HTTP
  * receiver stands in for X-Ray (the exporter is pointed at it while signing as X-Ray's host);
- * the signature is recomputed here from the SigV4 spec with node:crypto (not with the signer
+ * the signature is recomputed from the SigV4 spec (test/support/sigv4.ts, not with the signer
  * the exporter uses), the body decodes as OTLP protobuf, and a dead or hanging endpoint costs
  * counted spans through the same counting exporter as the OTLP exporters, never a throw.
  */
-import { createHash, createHmac } from 'node:crypto'
 import t from 'tap'
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core'
 import { TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace'
@@ -15,6 +14,7 @@ import { tracingSettings } from '../../otel/settings.ts'
 import { startTracing } from '../../otel/sdk.ts'
 import { createMemoryLogger } from '../../src/log.ts'
 import { startOtlpReceiver } from '../support/otlp-receiver.ts'
+import { sigv4Signature } from '../support/sigv4.ts'
 
 const credentials = {
   accessKeyId: 'AKIDEXAMPLE',
@@ -43,33 +43,6 @@ function spans(names: string[]): ReadableSpan[] {
 
 function exportOnce(exporter: { export: CountingExporter['export'] }, batch: ReadableSpan[]): Promise<ExportResult> {
   return new Promise((resolve) => exporter.export(batch, resolve))
-}
-
-const hex = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex')
-const hmac = (key: string | Buffer, data: string): Buffer => createHmac('sha256', key).update(data).digest()
-
-/** AWS Signature Version 4, from the spec: the signature the request should carry. */
-function expectedSignature(
-  headers: Record<string, string | string[] | undefined>,
-  signedHeaders: string[],
-  path: string,
-  body: Buffer,
-  scope: string[],
-): string {
-  const [date, region, service] = scope as [string, string, string]
-  const canonicalHeaders = signedHeaders
-    .map((name) => `${name}:${String(name === 'host' ? host : headers[name]).trim()}\n`)
-    .join('')
-  const canonicalRequest = ['POST', path, '', canonicalHeaders, signedHeaders.join(';'), hex(body)].join('\n')
-  const stringToSign = [
-    'AWS4-HMAC-SHA256',
-    headers['x-amz-date'],
-    `${date}/${region}/${service}/aws4_request`,
-    hex(canonicalRequest),
-  ].join('\n')
-  let key = hmac(`AWS4${credentials.secretAccessKey}`, date)
-  for (const part of [region, service, 'aws4_request']) key = hmac(key, part)
-  return createHmac('sha256', key).update(stringToSign).digest('hex')
 }
 
 t.test('settings: X-Ray OTLP endpoints are recognized by host, their region taken from it', async (t) => {
@@ -130,7 +103,15 @@ t.test('a batch is POSTed as OTLP protobuf, signed with SigV4 for xray with the 
     t.ok(signed.includes(name), `${name} signed`)
   t.equal(
     m![3],
-    expectedSignature(req.headers, signed, '/v1/traces', req.body, scope.slice(1)),
+    sigv4Signature({
+      headers: req.headers,
+      signedHeaders: signed,
+      path: '/v1/traces',
+      body: req.body,
+      scope: scope.slice(1),
+      host,
+      secretAccessKey: credentials.secretAccessKey,
+    }),
     'the signature is SigV4 of what was sent',
   )
 })
