@@ -130,7 +130,7 @@ for (const [gatewayId, ownerId] of [
     t.equal(opening.parentSpanId, upgrade.spanId, "the entry's hop is the upgrade's child")
     t.equal(opened.parentSpanId, opening.spanId, 'the owner continues it')
 
-    alice.close()
+    await alice.close()
     await alice.closed
     const bodies = rx.requests.map((r) => r.body)
     t.notOk(
