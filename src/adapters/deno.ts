@@ -11,6 +11,7 @@
 import { upgradeWebSocket as denoUpgradeWebSocket } from 'hono/deno'
 import { WSContext, type WSEvents } from 'hono/ws'
 import type { Upgrade } from '../http/app.ts'
+import { sessionEvents } from '../http/socket-bridge.ts'
 import type { FetchApp, Listening, ServeOptions } from './listening.ts'
 
 /** The slice of the Deno namespace used here (the Node typecheck has no Deno types). */
@@ -28,7 +29,7 @@ declare const Deno: {
 
 export function denoUpgrade(peerTimeoutMs: number): Upgrade {
   const idleTimeout = Math.max(1, Math.ceil(peerTimeoutMs / 1000))
-  return (c, events) => denoUpgradeWebSocket(c, closeWhenQuiet(events), { idleTimeout })
+  return (c, handoff) => denoUpgradeWebSocket(c, closeWhenQuiet(sessionEvents(handoff)), { idleTimeout })
 }
 
 /** A close waits until the peer has sent nothing for this long... */

@@ -7,6 +7,7 @@ import { createVerifier } from '../auth/verify.ts'
 import { createMemoryLogger } from '../log.ts'
 import { createApp, type Upgrade } from './app.ts'
 import { Lifecycle } from './lifecycle.ts'
+import { sessionEvents } from './socket-bridge.ts'
 
 function setup() {
   const host = new FakeHost()
@@ -14,8 +15,8 @@ function setup() {
   const logger = createMemoryLogger()
   const lifecycle = new Lifecycle()
   const upgrades: WSEvents[] = []
-  const upgradeWebSocket: Upgrade = async (_c, events) => {
-    upgrades.push(events)
+  const upgradeWebSocket: Upgrade = async (_c, handoff) => {
+    upgrades.push(sessionEvents(handoff))
     return new Response(null, { headers: { 'x-upgraded': 'yes' } })
   }
   const app = createApp({

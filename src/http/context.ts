@@ -3,7 +3,6 @@
  * Runtime-neutral: the adapter supplies `upgradeWebSocket` and nothing else runtime-specific.
  */
 import type { Context } from 'hono'
-import type { WSEvents } from 'hono/ws'
 import type { Limits } from '../../actors/limits.ts'
 import type { Logger } from '../../actors/ports.ts'
 import type { Span } from '../../actors/tracing.ts'
@@ -12,13 +11,15 @@ import type { Principal, Verifier } from '../auth/verify.ts'
 import type { ClusterInfo } from './cluster-info.ts'
 import type { AllowedOrigins } from './cors.ts'
 import type { Lifecycle } from './lifecycle.ts'
+import type { SessionHandoff } from './socket-bridge.ts'
 import type { RequestTracing } from './trace-requests.ts'
 
 /**
- * Upgrade this request to a WebSocket with these handlers. Hono's `upgradeWebSocket` from
- * `@hono/node-server` or `hono/deno` (the `(c, events)` form) fits, wrapped by the adapter.
+ * Upgrade this request to a WebSocket and open the session `handoff` describes on it. The
+ * adapter reads the request from `c` now and must keep nothing of it for the socket's life:
+ * only the handoff (user, room, limits) goes on with the socket.
  */
-export type Upgrade = (c: Context, events: WSEvents) => Promise<Response>
+export type Upgrade = (c: Context, handoff: SessionHandoff) => Promise<Response>
 
 export interface AppOptions {
   host: HostApi

@@ -1,15 +1,20 @@
 /**
- * Binds one upgraded WebSocket to a host `Session`: the socket becomes a `SocketPort`,
- * inbound frames go to `session.receive`, the close goes to `session.closed`. All frame
- * handling (parsing, refusals, pings, token expiry) is the session's.
+ * Binds one upgraded WebSocket to a host `Session`: the adapter makes the socket a
+ * `SocketPort` and reports its events to a `SocketSession`; inbound frames go to
+ * `session.receive`, the close goes to `session.closed`. All frame handling (parsing,
+ * refusals, pings, token expiry) is the session's.
  */
 import type { WSContext, WSEvents } from 'hono/ws'
 import type { Logger, SocketPort } from '../../actors/ports.ts'
 import type { HostApi, Session } from '../../actors/host-api.ts'
 import type { Principal } from '../auth/verify.ts'
-import { coalesced } from '../adapters/write-coalescing.ts'
 
-export interface BridgeOptions {
+/**
+ * Everything a WebSocket session needs from the request that opened it, handed from the route
+ * to the adapter: the user, the room and the limits, and nothing of the request itself (no
+ * Hono Context, Request, IncomingMessage or URL), so an open socket keeps none of them alive.
+ */
+export interface SessionHandoff {
   host: HostApi
   principal: Principal
   /** Set for `/ws/rooms/:roomId`. */
@@ -20,55 +25,100 @@ export interface BridgeOptions {
   traceparent?: string
 }
 
+/** What an adapter reports about one open socket, in the order its events arrive. */
+export interface SocketSession {
+  /** A data frame: text, or binary read as UTF-8. */
+  message(data: string | ArrayBuffer | ArrayBufferView): void
+  /** The socket is gone; idempotent (a close can follow an error). */
+  closed(code: number): void
+  errored(): void
+}
+
 const OPEN = 1
 const decoder = new TextDecoder()
 const encoder = new TextEncoder()
 
-export function sessionEvents(opts: BridgeOptions): WSEvents {
-  const { host, principal, room, logger } = opts
-  const fields = { userId: principal.user.id, room: room?.roomId ?? null }
-  let session: Session | undefined
+/** Opens the host session of a socket that has just been upgraded. */
+export function openSocketSession(handoff: SessionHandoff, socket: SocketPort): SocketSession {
+  return new BoundSession(handoff, socket)
+}
+
+/** One object per socket, methods on the prototype: an idle connection costs no closures. */
+class BoundSession implements SocketSession {
+  readonly #handoff: SessionHandoff
+  readonly #socket: SocketPort
+  readonly #session: Session
+
+  constructor(handoff: SessionHandoff, socket: SocketPort) {
+    const { host, principal, room } = handoff
+    this.#handoff = handoff
+    this.#socket = socket
+    this.#session = host.openSession({
+      user: principal.user,
+      socket,
+      expiresAt: principal.expiresAt,
+      room,
+      traceparent: handoff.traceparent,
+    })
+    handoff.logger.info('ws_open', this.#fields())
+  }
+
+  message(data: string | ArrayBuffer | ArrayBufferView): void {
+    const text = frameText(data)
+    // Node's `ws` refuses big frames at the header (maxPayload); Deno has no such option,
+    // so this check is what enforces the limit there.
+    if (overLimit(text, this.#handoff.maxFrameBytes)) {
+      this.#handoff.logger.warn('ws_frame_too_big', this.#fields())
+      this.#socket.close(1009, 'frame too big')
+      return
+    }
+    this.#session.receive(text)
+  }
+
+  closed(code: number): void {
+    this.#session.closed()
+    this.#handoff.logger.info('ws_close', { ...this.#fields(), code })
+  }
+
+  errored(): void {
+    this.#session.closed()
+    this.#handoff.logger.warn('ws_error', this.#fields())
+  }
+
+  /** Built when logged, not kept: an idle socket holds no log fields. */
+  #fields(): { userId: string; room: string | null } {
+    return { userId: this.#handoff.principal.user.id, room: this.#handoff.room?.roomId ?? null }
+  }
+}
+
+/** The session as Hono's WebSocket helper's events (`hono/deno`). */
+export function sessionEvents(handoff: SessionHandoff): WSEvents {
+  let session: SocketSession | undefined
   return {
     onOpen(_event, ws) {
       // Binary frames arrive as ArrayBuffer (not Blob) so they can be read synchronously, in order.
       const raw = ws.raw as { binaryType?: string } | undefined
       if (raw && 'binaryType' in raw) raw.binaryType = 'arraybuffer'
-      session = host.openSession({
-        user: principal.user,
-        socket: socketPort(ws),
-        expiresAt: principal.expiresAt,
-        room,
-        traceparent: opts.traceparent,
-      })
-      logger.info('ws_open', fields)
+      session = openSocketSession(handoff, socketPort(ws))
     },
-    onMessage(event, ws) {
-      const text = frameText(event.data)
-      // Node's `ws` refuses big frames at the header (maxPayload); Deno has no such option,
-      // so this check is what enforces the limit there.
-      if (overLimit(text, opts.maxFrameBytes)) {
-        logger.warn('ws_frame_too_big', fields)
-        ws.close(1009, 'frame too big')
-        return
-      }
-      session?.receive(text)
+    onMessage(event) {
+      session?.message(event.data as string | ArrayBuffer)
     },
     onClose(event) {
-      session?.closed()
-      logger.info('ws_close', { ...fields, code: event.code })
+      session?.closed(event.code)
     },
-    onError(_event) {
-      session?.closed()
-      logger.warn('ws_error', fields)
+    onError() {
+      session?.errored()
     },
   }
 }
 
 /**
- * The raw socket under Hono's context is a standard WebSocket on Deno and `ws`'s WebSocket on
- * Node; both have `send(text)`, `readyState` and `bufferedAmount` with the same meaning. The
- * port talks to it directly: a broadcast to a big room calls `send` and `bufferedAmount` once
- * per recipient, and the context's wrappers cost a getter and an options object each time.
+ * The raw socket under Hono's context (a standard WebSocket on Deno) has `send(text)`,
+ * `readyState` and `bufferedAmount`. The port talks to it directly: a broadcast to a big room
+ * calls `send` and `bufferedAmount` once per recipient, and the context's wrappers cost a
+ * getter and an options object each time. The close goes through the context, which the
+ * adapter may wrap (Deno closes only once the peer is quiet).
  */
 interface RawSocket {
   send(text: string): void
@@ -86,45 +136,10 @@ function isRawSocket(raw: unknown): raw is RawSocket {
   )
 }
 
-/**
- * What `ws` (Node) has beyond the standard WebSocket: pausing reads and cutting the connection.
- * `_socket` is its net.Socket, whose 'drain' says the queued bytes have been written.
- */
-interface PausableSocket {
-  readonly readyState: number
-  readonly isPaused: boolean
-  pause(): void
-  resume(): void
-  terminate(): void
-  send(text: string): void
-  readonly _socket?: {
-    readonly writableNeedDrain?: boolean
-    once(event: 'drain', listener: () => void): unknown
-    cork(): void
-    uncork(): void
-  }
-}
-
-function isPausable(raw: unknown): raw is PausableSocket {
-  const r = raw as Partial<PausableSocket> | undefined
-  return typeof r?.pause === 'function' && typeof r.resume === 'function' && typeof r.terminate === 'function'
-}
-
-/** Stops reading until the socket's write buffer has drained (then `ws` reads on by itself). */
-function pauseUntilDrained(raw: PausableSocket): void {
-  const stream = raw._socket
-  // Nothing queued past Node's own high-water mark: no 'drain' will come, so do not pause.
-  if (raw.isPaused || raw.readyState !== OPEN || !stream?.writableNeedDrain) return
-  raw.pause()
-  stream.once('drain', () => raw.resume())
-}
-
 export function socketPort(ws: WSContext): SocketPort {
-  const rawSocket: unknown = ws.raw
-  const raw = isRawSocket(rawSocket) ? rawSocket : undefined
-  const buffered = rawSocket as { bufferedAmount?: unknown } | undefined
-  const pausable = isPausable(rawSocket) ? rawSocket : undefined
-  const port: SocketPort = {
+  const raw = isRawSocket(ws.raw) ? ws.raw : undefined
+  const buffered = ws.raw as { bufferedAmount?: unknown } | undefined
+  return {
     send(text) {
       try {
         if (raw) {
@@ -146,25 +161,10 @@ export function socketPort(ws: WSContext): SocketPort {
       }
     },
   }
-  if (pausable?._socket) {
-    const write = coalesced(pausable._socket, (text) => pausable.send(text))
-    port.send = (text) => {
-      try {
-        if (pausable.readyState === OPEN) write(text)
-      } catch {
-        // A broken socket reports through its close event; the session hears of it there.
-      }
-    }
-  }
-  if (pausable) {
-    port.pauseReading = () => pauseUntilDrained(pausable)
-    port.terminate = () => pausable.terminate()
-  }
-  return port
 }
 
 /** Binary frames are read as UTF-8 text; the session then refuses whatever is not a JSON frame. */
-function frameText(data: unknown): string {
+function frameText(data: string | ArrayBuffer | ArrayBufferView): string {
   if (typeof data === 'string') return data
   if (data instanceof ArrayBuffer) return decoder.decode(data)
   if (ArrayBuffer.isView(data)) return decoder.decode(data)
@@ -179,7 +179,7 @@ function overLimit(text: string, maxBytes: number): boolean {
 }
 
 /** A close reason is at most 123 bytes of UTF-8 (RFC 6455 section 5.5). */
-function truncateReason(reason: string): string {
+export function truncateReason(reason: string): string {
   let out = reason
   while (encoder.encode(out).length > 123) out = out.slice(0, -1)
   return out

@@ -12,7 +12,6 @@ import { requireOrigin } from './cors.ts'
 import { HttpError } from './errors.ts'
 import { roomIdSchema, sinceSchema } from './inputs.ts'
 import type { Lifecycle } from './lifecycle.ts'
-import { sessionEvents } from './socket-bridge.ts'
 import { parseOr } from './validate.ts'
 
 export function wsRoutes(opts: AppOptions & { lifecycle: Lifecycle }): Hono<AppEnv> {
@@ -38,10 +37,14 @@ export function wsRoutes(opts: AppOptions & { lifecycle: Lifecycle }): Hono<AppE
       await requireAccess(host, roomId, principal.user.id, 'enter')
       requireUpgrade(c)
       const room = since === undefined ? { roomId, epoch } : { roomId, since, epoch }
-      return upgradeWebSocket(
-        c,
-        sessionEvents({ host, principal, room, maxFrameBytes, logger, traceparent: c.get('span')?.traceparent }),
-      )
+      return upgradeWebSocket(c, {
+        host,
+        principal,
+        room,
+        maxFrameBytes,
+        logger,
+        traceparent: c.get('span')?.traceparent,
+      })
     })
     .get('/ws', async (c) => {
       refuseWhileDraining()
@@ -49,10 +52,7 @@ export function wsRoutes(opts: AppOptions & { lifecycle: Lifecycle }): Hono<AppE
       const principal = await authenticate(c, auth)
       requireConnectionSlot(host, principal.user.id)
       requireUpgrade(c)
-      return upgradeWebSocket(
-        c,
-        sessionEvents({ host, principal, maxFrameBytes, logger, traceparent: c.get('span')?.traceparent }),
-      )
+      return upgradeWebSocket(c, { host, principal, maxFrameBytes, logger, traceparent: c.get('span')?.traceparent })
     })
 }
 

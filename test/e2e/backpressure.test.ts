@@ -52,8 +52,11 @@ function watchSessions(s: InProcess): (userId: string) => Watched {
     }
     byUser.set(opts.user.id, w)
     const socket = opts.socket
-    const watched = {
-      ...socket,
+    // Delegated one by one: a port may keep its methods on a prototype (the Node adapter's does).
+    const watched: OpenSessionOptions['socket'] = {
+      bufferedAmount: () => socket.bufferedAmount(),
+      close: (code, reason) => socket.close(code, reason),
+      ...(socket.terminate && { terminate: () => socket.terminate!() }),
       send(text: string) {
         socket.send(text)
         w.sent++
