@@ -76,8 +76,9 @@ export class ActorHost implements HostApi, SessionHost {
   private readonly autoCreateRooms: boolean
   private readonly newId: () => string
   private readonly cluster: ClusterRouter | undefined
-  private readonly actors = new Map<string, RoomActor>()
-  private readonly sessions = new Set<SocketSession>()
+  // Protected, not private, for the harness's HarnessHost (actors/testing/harness-host.ts) only.
+  protected readonly actors = new Map<string, RoomActor>()
+  protected readonly sessions = new Set<SocketSession>()
   /** Open sessions per user (`maxConnectionsPerUser`; also who counts as connected). */
   private readonly userSessions = new Map<string, number>()
   /** Sends, bytes and room creations per user across every room on this node. */
@@ -86,7 +87,7 @@ export class ActorHost implements HostApi, SessionHost {
   private readonly closedAt = new Map<string, number>()
   private connectionIds = 0
   private readonly expiries: ExpiryGroups<SocketSession>
-  private draining = false
+  protected draining = false
 
   constructor(opts: ActorHostOptions) {
     this.store = opts.store
@@ -156,10 +157,6 @@ export class ActorHost implements HostApi, SessionHost {
       this.cluster ? a.handOff('owner draining') : a.evictNow(CloseCode.goingAway, 'server draining')
     await Promise.all([...this.actors.values()].map(leave))
     this.logger.info('drained')
-  }
-
-  get isDraining(): boolean {
-    return this.draining
   }
 
   // --- revocation and eviction ---------------------------------------------------------------
@@ -252,25 +249,6 @@ export class ActorHost implements HostApi, SessionHost {
   /** Rooms with a live actor on this node. */
   localRooms(): string[] {
     return [...this.actors.keys()]
-  }
-
-  /**
-   * Evicts the room's actor now (tests): a room socket closes with 1001, a /ws connection
-   * enters the room again.
-   */
-  async evict(roomId: string): Promise<void> {
-    await this.actors.get(roomId)?.evictNow()
-  }
-
-  /** No event waits in any actor or session (the harness settles on this). */
-  isQuiet(): boolean {
-    for (const actor of this.actors.values()) if (!actor.mailbox.idle) return false
-    for (const session of this.sessions) if (!session.idle) return false
-    return true
-  }
-
-  isActive(roomId: string): boolean {
-    return this.actors.has(roomId)
   }
 
   // --- SessionHost ---------------------------------------------------------------------------

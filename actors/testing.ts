@@ -15,7 +15,7 @@
  */
 import { Admin } from './admin.ts'
 import type { ClusterRouter } from './cluster/router.ts'
-import { ActorHost } from './host.ts'
+import { HarnessHost } from './testing/harness-host.ts'
 import type { Limits } from './limits.ts'
 import type { Logger, SocketPort } from './ports.ts'
 import type { AccessCode, Session } from './host-api.ts'
@@ -156,7 +156,7 @@ export class TestWorld {
   /** The measurements recorded, when the world was made with `metrics: true` (or a MetricRecorder). */
   readonly metrics: MetricRecorder | undefined
   private readonly meter: Metrics | undefined
-  host: ActorHost
+  host: HarnessHost
   admin: Admin
 
   private readonly opts: WorldOptions
@@ -266,8 +266,8 @@ export class TestWorld {
 
   private ids = 0
 
-  private makeHost(): ActorHost {
-    return new ActorHost({
+  private makeHost(): HarnessHost {
+    return new HarnessHost({
       store: this.store,
       clock: this.clock,
       autoCreateRooms: this.opts.autoCreateRooms ?? true,

@@ -12,7 +12,7 @@ import { saveName } from './lib/args.ts'
 import { dynamoTable } from './lib/dynamodb-report.ts'
 import { MAX_APPEND_BATCH } from '../src/store/dynamodb/append.ts'
 import type { DynamoStore } from '../src/store/dynamodb/dynamodb-store.ts'
-import { dropTables, openStore, uniqueTables } from '../src/store/dynamodb/test-fixtures.ts'
+import { dropTables, openStore, uniqueTables } from '../test/support/dynamodb-fixtures.ts'
 import { startDynamoDbLocal } from '../test/support/dynamodb-local.ts'
 
 const quick = process.argv.includes('--quick')

@@ -50,13 +50,6 @@ function batchedConsole(): { write(line: string): void; flush(): void } {
   }
 }
 
-/** A logger that keeps its lines in memory, for tests. */
-export function createMemoryLogger(): Logger & { lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = []
-  const logger = createJsonLogger({ write: (line) => lines.push(JSON.parse(line)) })
-  return Object.assign(logger, { lines })
-}
-
 // Errors carry their message and name into the line; a field that cannot be serialized
 // (a cycle, a BigInt) must not cost us the whole line.
 function stringify(record: Record<string, unknown>): string {

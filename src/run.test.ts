@@ -3,7 +3,7 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { testSecret } from '../test/support/tokens.ts'
-import { createMemoryLogger } from './log.ts'
+import { createMemoryLogger } from '../test/support/memory-logger.ts'
 import { REPEAT_SIGNAL_MS, run, type RuntimeHooks } from './run.ts'
 
 /** `run` on fake runtime hooks: signals are raised by hand, time is moved by hand. */

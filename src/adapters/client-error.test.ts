@@ -2,7 +2,7 @@
 // test/e2e/http-refusals.test.ts).
 import type { Duplex } from 'node:stream'
 import t from 'tap'
-import { createMemoryLogger } from '../log.ts'
+import { createMemoryLogger } from '../../test/support/memory-logger.ts'
 import { answerClientError } from './client-error.ts'
 
 function fakeSocket(opts: { writable?: boolean; headersSent?: boolean } = {}) {

@@ -4,7 +4,7 @@ import type { Test } from 'tap'
 import { once } from 'node:events'
 import { createServer, type ServerResponse } from 'node:http'
 import { matchAll } from '../../test/support/match-all.ts'
-import { createMemoryLogger } from '../log.ts'
+import { createMemoryLogger } from '../../test/support/memory-logger.ts'
 import { resolveNodeIdentity, randomNodeId } from './ecs-metadata.ts'
 
 /** A Fargate task's `${ECS_CONTAINER_METADATA_URI_V4}/task`, shortened (the shape AWS documents). */

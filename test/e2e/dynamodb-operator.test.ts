@@ -7,7 +7,7 @@ import { DeleteTableCommand } from '@aws-sdk/client-dynamodb'
 import { refusal } from '../support/client.ts'
 import { startDynamoDbLocal, type DynamoDbLocal } from '../support/dynamodb-local.ts'
 import { startChild, startInProcess } from '../support/server.ts'
-import { rawClient } from '../../src/store/dynamodb/test-fixtures.ts'
+import { rawClient } from '../support/dynamodb-fixtures.ts'
 import { admin, http } from './scenarios/util.ts'
 
 let dynamo: DynamoDbLocal

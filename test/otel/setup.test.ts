@@ -5,7 +5,7 @@
  * an ALB's Root alone), and a dead endpoint costing counted spans, not errors.
  */
 import t from 'tap'
-import { createMemoryLogger } from '../../src/log.ts'
+import { createMemoryLogger } from '../support/memory-logger.ts'
 import { setupTracing, tracingOff } from '../../otel/setup.ts'
 import { tracingSettings, TracingConfigError } from '../../otel/settings.ts'
 import { startOtlpReceiver } from '../support/otlp-receiver.ts'

@@ -12,7 +12,7 @@ import { CountingExporter, type ExportStats } from '../../otel/bounded.ts'
 import { SigV4Exporter, xrayRegion } from '../../otel/sigv4-exporter.ts'
 import { tracingSettings } from '../../otel/settings.ts'
 import { startTracing } from '../../otel/sdk.ts'
-import { createMemoryLogger } from '../../src/log.ts'
+import { createMemoryLogger } from '../support/memory-logger.ts'
 import { startOtlpReceiver } from '../support/otlp-receiver.ts'
 import { sigv4Signature } from '../support/sigv4.ts'
 

@@ -12,7 +12,7 @@ import { resolveLimits, type Limits } from '../../actors/limits.ts'
 import type { Store } from '../../actors/store.ts'
 import { serveNode, upgradeWebSocket } from '../../src/adapters/node.ts'
 import { loadConfig, type Env } from '../../src/config.ts'
-import { createMemoryLogger } from '../../src/log.ts'
+import { createMemoryLogger } from './memory-logger.ts'
 import { createGuildhall, type Guildhall } from '../../src/server.ts'
 import { mint, testSecret, type TokenOptions } from './tokens.ts'
 

@@ -2,7 +2,7 @@
 import t from 'tap'
 import { storeContract } from '../../../test/contract/store.ts'
 import { startDynamoDbLocal } from '../../../test/support/dynamodb-local.ts'
-import { dropTables, openStore, uniqueTables } from './test-fixtures.ts'
+import { dropTables, openStore, uniqueTables } from '../../../test/support/dynamodb-fixtures.ts'
 
 const local = await startDynamoDbLocal()
 t.teardown(local.stop)

@@ -18,7 +18,7 @@ import {
   rawClient,
   uniqueTables,
   type Tables,
-} from './test-fixtures.ts'
+} from '../../../test/support/dynamodb-fixtures.ts'
 import type { DocSender, DynamoStoreOptions } from './config.ts'
 
 const local = await startDynamoDbLocal()

@@ -3,7 +3,14 @@ import { QueryCommand } from '@aws-sdk/client-dynamodb'
 import t from 'tap'
 import { leaseContract } from '../../../test/contract/leases.ts'
 import { startDynamoDbLocal } from '../../../test/support/dynamodb-local.ts'
-import { docClient, dropTables, FaultySender, openStore, rawClient, uniqueTables } from './test-fixtures.ts'
+import {
+  docClient,
+  dropTables,
+  FaultySender,
+  openStore,
+  rawClient,
+  uniqueTables,
+} from '../../../test/support/dynamodb-fixtures.ts'
 
 const local = await startDynamoDbLocal()
 t.teardown(local.stop)

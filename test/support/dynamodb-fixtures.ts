@@ -1,12 +1,12 @@
 /**
- * Shared by this folder's tests and bench/dynamodb.ts: stores on DynamoDB Local with fresh
+ * Shared by the DynamoDB store's tests (src/store/dynamodb/) and bench/dynamodb.ts: stores on DynamoDB Local with fresh
  * tables, a raw client to look at items as stored, and `FaultySender`, a client wrapper that
  * throttles, fails, hangs or loses the response of chosen calls.
  */
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
-import type { DocSender, DynamoStoreOptions } from './config.ts'
-import { DynamoStore } from './dynamodb-store.ts'
+import type { DocSender, DynamoStoreOptions } from '../../src/store/dynamodb/config.ts'
+import { DynamoStore } from '../../src/store/dynamodb/dynamodb-store.ts'
 
 export const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' }
 
