@@ -25,6 +25,8 @@ interface Room extends RoomState {
 const rooms = new Map<string, Room>()
 const key = new TextEncoder().encode(Deno.env.get('JWT_SECRET') ?? '')
 const ROOM_PATH = /^\/ws\/rooms\/([A-Za-z0-9_-]{1,64})$/
+/** BENCH_PEER_PRESENCE=1: announce each join to the room as guildhall does (its join storm's frames). */
+const presence = Deno.env.get('BENCH_PEER_PRESENCE') === '1'
 
 async function verifyToken(token: string | null): Promise<string | undefined> {
   if (!token) return undefined
@@ -55,6 +57,10 @@ function join(ws: WebSocket, roomId: string, user: string): void {
   }
   const r = room
   ws.onopen = () => {
+    if (presence) {
+      const text = JSON.stringify({ type: 'presence', room: r.id, userId: user, online: true })
+      for (const peer of r.sockets) if (peer.readyState === WebSocket.OPEN) peer.send(text)
+    }
     r.sockets.add(ws)
     ws.send(JSON.stringify(welcome(r, user)))
   }

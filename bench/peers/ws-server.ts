@@ -17,6 +17,8 @@ interface Room extends RoomState {
 const rooms = new Map<string, Room>()
 const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false })
 const ROOM_PATH = /^\/ws\/rooms\/([A-Za-z0-9_-]{1,64})$/
+/** BENCH_PEER_PRESENCE=1: announce each join to the room as guildhall does (its join storm's frames). */
+const presence = process.env.BENCH_PEER_PRESENCE === '1'
 
 const server = createServer((req, res) => {
   res.writeHead(req.url === '/health' ? 200 : 404, { 'content-type': 'application/json' })
@@ -42,6 +44,10 @@ function join(ws: WebSocket, roomId: string, user: string): void {
     rooms.set(roomId, room)
   }
   const r = room
+  if (presence) {
+    const text = JSON.stringify({ type: 'presence', room: r.id, userId: user, online: true })
+    for (const peer of r.sockets) peer.send(text)
+  }
   r.sockets.add(ws)
   ws.send(JSON.stringify(welcome(r, user)))
   ws.on('message', (data) => {

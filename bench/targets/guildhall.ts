@@ -14,12 +14,17 @@ const root = fileURLToPath(new URL('../../', import.meta.url))
 export const guildhallTarget: Target = guildhallAt('guildhall', root)
 
 /**
- * The same server from another checkout (`BENCH_BASELINE=<dir>`, e.g. a worktree of main), so
- * a change and its baseline run side by side, under the same load, in one run.
+ * The same server from another checkout (`BENCH_BASELINE=<dir>`, e.g. a worktree of main) or
+ * with other Node flags (`BENCH_BASELINE_NODE_ARGS`, space-separated), so a change and its
+ * baseline run side by side, under the same load, in one run.
  */
-export const baselineTarget: Target = guildhallAt('guildhall-baseline', process.env.BENCH_BASELINE ?? '')
+export const baselineTarget: Target = guildhallAt(
+  'guildhall-baseline',
+  process.env.BENCH_BASELINE ?? '',
+  (process.env.BENCH_BASELINE_NODE_ARGS ?? '').split(' ').filter(Boolean),
+)
 
-function guildhallAt(name: 'guildhall' | 'guildhall-baseline', root: string): Target {
+function guildhallAt(name: 'guildhall' | 'guildhall-baseline', root: string, nodeArgs: string[] = []): Target {
   const entry = join(root, 'src', 'main.ts')
   return {
     name,
@@ -28,7 +33,11 @@ function guildhallAt(name: 'guildhall' | 'guildhall-baseline', root: string): Ta
     async start(opts) {
       const dataDir = mkdtempSync(join(opts.dataDir, 'guildhall-'))
       const server = await spawnServer(
-        { args: [...(opts.nodeArgs ?? []), entry], cwd: root, env: { STORE: 'embedded', DATA_DIR: dataDir } },
+        {
+          args: [...nodeArgs, ...(opts.nodeArgs ?? []), entry],
+          cwd: root,
+          env: { STORE: 'embedded', DATA_DIR: dataDir },
+        },
         opts,
       )
       return {
