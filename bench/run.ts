@@ -30,6 +30,8 @@ import { rooms } from './scenarios/rooms.ts'
 import type { Scenario, SystemResult } from './scenarios/types.ts'
 
 const opts = parseArgs(process.argv.slice(2))
+/** The servers that load --diag's module (its SIGUSR2 handler): the Node ones started with our flags. */
+const PROFILED = new Set(['guildhall', 'guildhall-baseline', 'ws'])
 const secret = randomBytes(32).toString('hex')
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url))
 const logDir = join(tmpdir(), 'guildhall-bench-logs')
@@ -54,6 +56,7 @@ async function runOne(scenario: Scenario, target: Target): Promise<SystemResult>
       ...(opts.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProf}/${target.name}-${scenario.name}`] : []),
       ...(opts.diag ? [`--import=${fileURLToPath(new URL('./lib/diagnostics.ts', import.meta.url))}`] : []),
     ]
+    if (opts.windowProf) process.env.DIAG_PROF_DIR = resolve(opts.windowProf, `${target.name}-${scenario.name}`)
     server = await target.start({
       host: '127.0.0.1',
       port: await freePort(),
@@ -77,6 +80,7 @@ async function runOne(scenario: Scenario, target: Target): Promise<SystemResult>
       quick: opts.quick,
       specs,
       log: (m) => log(`${tag}: ${m}`),
+      profileWindows: Boolean(opts.diag && opts.windowProf && PROFILED.has(target.name)),
     })
     return { ...result, loadAvg1m }
   } catch (err) {

@@ -1,4 +1,4 @@
-/** Command line: `--quick`, `--only=fanout,rooms`, `--systems=guildhall,ws`, `--workers=2`, `--cpu-prof[=dir]`, `--diag`, `--data-dir=<dir>`, `--save=<name>`. */
+/** Command line: `--quick`, `--only=fanout,rooms`, `--systems=guildhall,ws`, `--workers=2`, `--cpu-prof[=dir]`, `--diag`, `--window-prof[=dir]`, `--data-dir=<dir>`, `--save=<name>`. */
 export interface Options {
   quick: boolean
   only?: string[]
@@ -6,6 +6,8 @@ export interface Options {
   workers: number
   /** Load lib/diagnostics.ts into the Node servers (event-loop delay, GC, memory each second in their logs). */
   diag?: boolean
+  /** With --diag: a CPU profile of each measured window of the Node servers, in this directory. */
+  windowProf?: string
   /** Write guildhall CPU profiles (node --cpu-prof) to this directory. */
   cpuProf?: string
   /** Where guildhall's DATA_DIRs go; default bench/.data. Never tmpfs (lib/filesystem.ts). */
@@ -29,6 +31,7 @@ export function parseArgs(argv: string[]): Options {
     else if (key === '--only') opts.only = value.split(',').filter(Boolean)
     else if (key === '--systems') opts.systems = value.split(',').filter(Boolean)
     else if (key === '--diag') opts.diag = true
+    else if (key === '--window-prof') opts.windowProf = value || 'bench/results/profiles'
     else if (key === '--cpu-prof') opts.cpuProf = value || 'bench/results/profiles'
     else if (key === '--data-dir' && value) opts.dataDir = value
     else if (key === '--save') opts.save = saveName(value)

@@ -5,6 +5,9 @@
  * (count, total and longest pause, ms) and memory (RSS, heap used/total, external, MB).
  * It reads the process from outside its code: nothing in src/ knows of it.
  */
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector'
+import { join } from 'node:path'
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks'
 
 const delay = monitorEventLoopDelay({ resolution: 5 })
@@ -40,3 +43,28 @@ setInterval(() => {
   gc = { count: 0, ms: 0, maxMs: 0 }
   process.stderr.write(`${JSON.stringify(line)}\n`)
 }, 1000).unref()
+
+/**
+ * SIGUSR2 starts a CPU profile, the next one stops it and writes it to `DIAG_PROF_DIR` (the
+ * harness's `--window-prof`: one profile per measured window, connects and drains left out).
+ */
+const profDir = process.env.DIAG_PROF_DIR
+if (profDir) {
+  const inspector = new Session()
+  inspector.connect()
+  let running = false
+  let n = 0
+  process.on('SIGUSR2', () => {
+    if (!running) {
+      running = true
+      inspector.post('Profiler.enable', () => inspector.post('Profiler.start'))
+      return
+    }
+    running = false
+    inspector.post('Profiler.stop', (err, res) => {
+      if (err) return
+      mkdirSync(profDir, { recursive: true })
+      writeFileSync(join(profDir, `window-${process.pid}-${++n}.cpuprofile`), JSON.stringify(res.profile))
+    })
+  })
+}

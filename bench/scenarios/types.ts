@@ -11,6 +11,8 @@ export interface RunContext {
   /** Connection specs with pre-minted tokens (minting is not part of any measurement). */
   specs(count: number, room: (i: number) => string): Promise<ConnSpec[]>
   log(msg: string): void
+  /** The server profiles each measured window when sent SIGUSR2 at its start and end (--window-prof). */
+  profileWindows?: boolean
 }
 
 export type SystemResult = Record<string, unknown>

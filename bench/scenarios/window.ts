@@ -37,11 +37,13 @@ export async function measureWindow(
   const cpu0 = cpuMicros(server.pid)
   const gen0 = process.cpuUsage()
   const t0 = performance.now()
+  if (ctx.profileWindows) process.kill(server.pid, 'SIGUSR2')
   await pool.setRate(opts.rate, opts.senders)
   await sleep(opts.ms)
   await pool.setRate(0, 0)
   const sendSeconds = (performance.now() - t0) / 1000
   await sleep(GRACE_MS)
+  if (ctx.profileWindows) process.kill(server.pid, 'SIGUSR2')
   const snap = await pool.snapshot()
   const cpuUs = cpuMicros(server.pid) - cpu0
   const gen = process.cpuUsage(gen0)
