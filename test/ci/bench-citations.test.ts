@@ -24,7 +24,7 @@ function rendered(name: string): string[] {
 
 /** Lines of the doc that state a measured result: table rows and goal verdicts. */
 const resultLine =
-  /^\| (fanout|rooms|connect|memory) \||^\| (one append per message|group commit, batches of|readPage 50,|cross-node fan-out|failover \(kill -9\)|drain handoff|tracing (off|on))|^- \w+ \w+ [≤≥] [\d.]+x \w[\w-]*: /
+  /^\| (fanout|rooms|connect|memory|busy) \||^\| (one append per message|group commit, batches of|readPage 50,|cross-node fan-out|failover \(kill -9\)|drain handoff|tracing (off|on))|^- \w+ \w+ [≤≥] [\d.]+x \w[\w-]*: /
 
 t.test('docs/benchmarks.md cites committed runs, and every published row is rendered from one', async (t) => {
   t.ok(cited.length >= 2, `runs cited: ${cited.join(', ')}`)
