@@ -7,6 +7,7 @@
  * configured to), within the user's `roomCreatesPerMinute`; a read of it creates nothing and
  * finds it empty, so read-only requests cannot fill the store with room records.
  */
+import { accessMessages } from './protocol/errors.ts'
 import { parseRoomId } from './protocol/rooms.ts'
 import type { AccessIntent, AccessResult } from './host-api.ts'
 import type { Store } from './store.ts'
@@ -56,7 +57,7 @@ async function create(store: Store, opts: AccessOptions, roomId: string, userId:
     return {
       ok: false,
       code: 'rate_limited',
-      message: 'too many rooms created; retry later',
+      message: accessMessages.rate_limited,
       retryAfterMs: taken.retryAfterMs,
     }
   try {

@@ -3,18 +3,17 @@
  * revoked member is never served past the revocation on this node.
  */
 import type { ActorHost } from './host.ts'
+import { Refusal } from './protocol/errors.ts'
 import { codePointLength } from './protocol/frames.ts'
 import { guildRoomId, isValidId, parseRoomId } from './protocol/rooms.ts'
 import type { AdminApi } from './host-api.ts'
 import type { MemberPage, MemberQuery, Store, Visibility } from './store.ts'
 
 /** An admin request naming something that cannot exist (a malformed id, a guild as a room). */
-export class AdminInputError extends Error {
+export class AdminInputError extends Refusal {
   override name = 'AdminInputError'
-  readonly code: 'invalid_room' | 'invalid_request'
   constructor(code: 'invalid_room' | 'invalid_request', message: string) {
-    super(message)
-    this.code = code
+    super(code, message)
   }
 }
 

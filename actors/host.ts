@@ -28,6 +28,7 @@ import { SocketSession, type SessionHost } from './session.ts'
 import type { PageQuery, Store } from './store.ts'
 import { noopTracer, type Tracer } from './tracing.ts'
 import { noopMetrics, hostMetrics, type Metrics, type HostMetrics } from './metrics.ts'
+import { AccessRevokedError, RoomClosedError } from './entry-errors.ts'
 
 export interface ActorHostOptions {
   store: Store
@@ -50,16 +51,6 @@ export interface ActorHostOptions {
 export interface AnnounceOptions {
   /** Default true; false when applying another node's announcement. */
   announce?: boolean
-}
-
-/** A user's membership was revoked after their access check began. */
-export class AccessRevokedError extends Error {
-  override name = 'AccessRevokedError'
-}
-
-/** The room was closed after the access check of this entry began. */
-export class RoomClosedError extends Error {
-  override name = 'RoomClosedError'
 }
 
 /** How many recent revocations (and room closings) are remembered to close the check-then-enter race. */

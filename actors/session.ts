@@ -13,6 +13,7 @@
  * frame rate and the read backlog (`admit`), so a client can grow no queue of ours.
  */
 import type { Clock } from './clock.ts'
+import { AccessRevokedError, RoomClosedError } from './entry-errors.ts'
 import { outboundDecision, type LeaveReason, type RoomConnection } from './room-connection.ts'
 import { RefusalCounter } from './core/refusals.ts'
 import { InboundGate } from './core/inbound-gate.ts'
@@ -27,7 +28,7 @@ import {
 } from './session-room-connection.ts'
 import type { Logger, SocketPort, User } from './ports.ts'
 import { CloseCode } from './protocol/close-codes.ts'
-import { countsAsRefusal, errorFrame, type ErrorFrame } from './protocol/errors.ts'
+import { countsAsRefusal, errorFrame, frameMessages, type ErrorFrame } from './protocol/errors.ts'
 import { parseClientFrame, type ClientFrame, type RoomFrame } from './protocol/frames.ts'
 import type { RoomHandle } from './room-handle.ts'
 import type { AccessIntent, AccessResult, OpenSessionOptions, Session } from './host-api.ts'
@@ -340,7 +341,7 @@ export class SocketSession implements Session, RoomConnectionOwner {
     if (!access.ok) {
       // Frames speak the error codes of docs/protocol.md "Frames": a malformed room id is a wrong field.
       if (access.code === 'invalid_room')
-        return this.refuse(errorFrame('invalid_frame', { room: roomId, message: 'not a valid room id' }))
+        return this.refuse(errorFrame('invalid_frame', { room: roomId, message: frameMessages.invalid_room }))
       if (access.cause !== undefined)
         this.host.logger.warn('join_failed', { room: roomId, user: this.user.id, error: String(access.cause) })
       return this.refuse(
@@ -378,8 +379,7 @@ export class SocketSession implements Session, RoomConnectionOwner {
       // Lost while its welcome was on the way: enter again from what was delivered.
       if (entry.dead) this.startMove(roomConn, 'lost while entering')
     } catch (err) {
-      const name = err instanceof Error ? err.name : ''
-      const final = name === 'AccessRevokedError' || name === 'RoomClosedError'
+      const final = err instanceof AccessRevokedError || err instanceof RoomClosedError
       if (!final && roomConn.welcomed && this.isCurrent(roomConn, entry)) {
         // The client already has its welcome (the room went away between the welcome and
         // the end of the entry, or this was a join of a room already joined): it stays in
@@ -453,10 +453,9 @@ export class SocketSession implements Session, RoomConnectionOwner {
       handle = await this.host.enter(roomId, entry, move.since, roomConn.epoch)
     } catch (err) {
       if (!this.isCurrent(roomConn, entry)) return
-      const name = err instanceof Error ? err.name : ''
       // Revoked or closed meanwhile: as if it had happened while in the room.
-      if (name === 'AccessRevokedError') return this.revoked(roomId, 'revoked')
-      if (name === 'RoomClosedError') return this.revoked(roomId, 'closed')
+      if (err instanceof AccessRevokedError) return this.revoked(roomId, 'revoked')
+      if (err instanceof RoomClosedError) return this.revoked(roomId, 'closed')
       return this.retryMove(roomConn, move, String(err))
     }
     if (!this.isCurrent(roomConn, entry)) return handle.leave(entry.id)
@@ -657,10 +656,9 @@ function errorCodeOf(text: string): string {
 
 /** How a failed entry is answered: revoked (4403), closed (4404), else the room is unavailable (1013). */
 function joinRefusal(err: unknown, roomId: string): { frame: ErrorFrame; code: number; reason: string } {
-  const name = err instanceof Error ? err.name : ''
-  if (name === 'AccessRevokedError')
+  if (err instanceof AccessRevokedError)
     return { frame: errorFrame('forbidden', { room: roomId }), code: CloseCode.revoked, reason: 'revoked' }
-  if (name === 'RoomClosedError') {
+  if (err instanceof RoomClosedError) {
     return {
       frame: errorFrame('not_found', { room: roomId, message: 'this room is closed' }),
       code: CloseCode.roomClosed,

@@ -10,6 +10,7 @@ import type { RoomFrame } from '../protocol/frames.ts'
 import { roomAttributes } from '../span-attributes.ts'
 import { noopTracer, type Span, type Tracer } from '../tracing.ts'
 import { encodeLink } from './link-codec.ts'
+import { AccessRevokedError, RoomClosedError } from '../entry-errors.ts'
 import type { LinkHeader, OpenFailure, OwnerHeader } from './link-frames.ts'
 import type { LinkChannel } from './ports.ts'
 
@@ -21,15 +22,33 @@ interface Entry {
   opening?: { resolve: () => void; reject: (err: Error) => void; span?: Span }
 }
 
-/** The error an `open_failed` rejects with; its name is what the session maps to a refusal. */
+/** The owner could not open the room (it moved, or is unavailable): the session enters it again. */
 export class RoomOpenError extends Error {
+  override name = 'RoomOpenError'
   readonly reason: OpenFailure
   constructor(reason: OpenFailure) {
     super(`the owner refused the entry: ${reason}`)
     this.reason = reason
-    this.name =
-      reason === 'closed' ? 'RoomClosedError' : reason === 'revoked' ? 'AccessRevokedError' : 'RoomUnavailableError'
   }
+}
+
+/**
+ * What an `open_failed` rejects with: for a closed room or a revoked member the error a local
+ * entry throws, so the session refuses the same way wherever the room lives.
+ */
+export function openFailedError(reason: OpenFailure): Error {
+  const message = `the owner refused the entry: ${reason}`
+  if (reason === 'closed') return new RoomClosedError(message)
+  if (reason === 'revoked') return new AccessRevokedError(message)
+  return new RoomOpenError(reason)
+}
+
+/** The `open_failed` reason an entry's error stands for (spans, the owner's answer). */
+export function openFailureOf(err: unknown): OpenFailure | undefined {
+  if (err instanceof RoomOpenError) return err.reason
+  if (err instanceof RoomClosedError) return 'closed'
+  if (err instanceof AccessRevokedError) return 'revoked'
+  return undefined
 }
 
 export class GatewayLink {
@@ -80,7 +99,7 @@ export class GatewayLink {
           resolve()
         },
         reject: (err: Error) => {
-          settled(err instanceof RoomOpenError ? err.reason : err.name)
+          settled(openFailureOf(err) ?? err.name)
           reject(err)
         },
       }
@@ -150,7 +169,7 @@ export class GatewayLink {
       }
       case 'open_failed': {
         this.remove(entry)
-        entry.opening?.reject(new RoomOpenError(header.reason))
+        entry.opening?.reject(openFailedError(header.reason))
         return
       }
       case 'refused':

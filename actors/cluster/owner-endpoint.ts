@@ -16,6 +16,7 @@ import type { BroadcastGroup, FrameInfo, RoomHandle } from '../room-handle.ts'
 import { roomAttributes } from '../span-attributes.ts'
 import { noopTracer, type Tracer } from '../tracing.ts'
 import { encodeLink } from './link-codec.ts'
+import { AccessRevokedError, RoomClosedError } from '../entry-errors.ts'
 import type { GatewayHeader, OpenFailure } from './link-frames.ts'
 import type { LinkChannel } from './ports.ts'
 
@@ -291,8 +292,7 @@ function roomFrame(text: string): RoomFrame | undefined {
 }
 
 function openFailure(err: unknown): OpenFailure {
-  const name = err instanceof Error ? err.name : ''
-  if (name === 'RoomClosedError') return 'closed'
-  if (name === 'AccessRevokedError') return 'revoked'
+  if (err instanceof RoomClosedError) return 'closed'
+  if (err instanceof AccessRevokedError) return 'revoked'
   return 'unavailable'
 }

@@ -4,15 +4,8 @@
  * An upgrade enters the room (and may create it); a history read never creates anything.
  */
 import type { AccessIntent, HostApi } from '../../actors/host-api.ts'
+import { accessMessages } from '../../actors/protocol/errors.ts'
 import { HttpError } from './errors.ts'
-
-const messages = {
-  invalid_room: 'not a valid room id',
-  forbidden: 'you may not enter this room',
-  not_found: 'no such room',
-  unavailable: 'the room cannot be reached now; retry later',
-  rate_limited: 'too many rooms created; retry later',
-} as const
 
 export async function requireAccess(
   host: HostApi,
@@ -22,7 +15,7 @@ export async function requireAccess(
 ): Promise<void> {
   const result = await host.authorizeOrCreate(roomId, userId, intent)
   if (result.ok) return
-  throw new HttpError(result.code, result.message ?? messages[result.code], {
+  throw new HttpError(result.code, result.message ?? accessMessages[result.code], {
     retryAfterMs: result.retryAfterMs,
     cause: result.cause,
   })

@@ -6,6 +6,7 @@
 import { Hono, type Context } from 'hono'
 import { authenticateAdmin } from './authenticate.ts'
 import type { AppEnv, AppOptions } from './context.ts'
+import { accessMessages } from '../../actors/protocol/errors.ts'
 import { HttpError } from './errors.ts'
 import { singleNodeInfo } from './cluster-info.ts'
 import {
@@ -57,7 +58,7 @@ export function adminRoutes(opts: AppOptions): Hono<AppEnv> {
       })
       // Closing keeps the room's history and members; a PUT of the room reopens it.
       .delete('/admin/rooms/:roomId', async (c) => {
-        if (!(await admin.closeRoom(roomParam(c)))) throw new HttpError('not_found', 'no such room')
+        if (!(await admin.closeRoom(roomParam(c)))) throw new HttpError('not_found', accessMessages.not_found)
         return c.body(null, 204)
       })
       .get('/admin/rooms/:roomId/members', async (c) =>

@@ -1,5 +1,6 @@
 import { WSContext, type WSEvents } from 'hono/ws'
 import t, { type Test } from 'tap'
+import { Refusal } from '../../actors/protocol/errors.ts'
 import { resolveLimits } from '../../actors/limits.ts'
 import { FakeAdmin, FakeHost } from '../../test/support/fake-host.ts'
 import { adminToken, mint, testSecret, unsigned } from '../../test/support/tokens.ts'
@@ -246,11 +247,11 @@ t.test('admin API', async (t) => {
   t.same(await list.json(), { rooms: [{ room: 'lobby', connections: 2, users: 1 }] })
 })
 
-t.test('errors from below: coded ones keep their code, others are 500 internal and logged', async (t) => {
+t.test('errors from below: refusals keep their code, others are 500 internal and logged', async (t) => {
   const { app, admin, logger } = setup()
   const h = { authorization: `Bearer ${await adminToken()}` }
   admin.putGuildMember = async () => {
-    throw Object.assign(new Error('store is down'), { code: 'unavailable' })
+    throw new Refusal('unavailable', 'store is down')
   }
   await expectError(
     t,
@@ -258,6 +259,13 @@ t.test('errors from below: coded ones keep their code, others are 500 internal a
     503,
     'unavailable',
   )
+  // Told apart by class, not by a `code` property: any library's error may carry one.
+  admin.putGuildMember = async () => {
+    throw Object.assign(new Error('ENOTFOUND table.internal.example'), { code: 'not_found' })
+  }
+  const coded = await app.request('/admin/guilds/g/members/u', { method: 'PUT', headers: h })
+  t.equal(coded.status, 500, 'an error with a code of ours but not a Refusal is internal')
+  t.notOk((await coded.text()).includes('ENOTFOUND'), 'and its message is not sent')
   admin.putGuildMember = async () => {
     throw new Error('boom')
   }

@@ -8,7 +8,8 @@ import { bodyLimit } from 'hono/body-limit'
 import { adminRoutes } from './admin-routes.ts'
 import type { AppEnv, AppOptions } from './context.ts'
 import { corsMiddleware } from './cors.ts'
-import { errorResponse, httpErrors, HttpError, type HttpErrorCode } from './errors.ts'
+import { Refusal } from '../../actors/protocol/errors.ts'
+import { errorResponse, httpErrors, HttpError } from './errors.ts'
 import { healthRoutes } from './health.ts'
 import { historyRoutes } from './history-routes.ts'
 import { Lifecycle } from './lifecycle.ts'
@@ -66,12 +67,17 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   return app
 }
 
-/** Our own refusals, and errors from below that carry one of our codes (e.g. `unavailable`). */
-function asHttpError(err: unknown): HttpError | undefined {
+/**
+ * Our own refusals, and refusals from below (an admin input that cannot exist, a store that
+ * cannot answer now: `unavailable`); the error from below is logged as the cause.
+ */
+function asHttpError(err: unknown): Refusal | undefined {
   if (err instanceof HttpError) return err
-  const code = (err as { code?: unknown } | null)?.code
-  if (typeof code === 'string' && code !== 'internal' && Object.hasOwn(httpErrors, code)) {
-    return new HttpError(code as HttpErrorCode, (err as Error).message, { cause: err })
+  if (err instanceof Refusal && err.code !== 'internal') {
+    return new HttpError(err.code, err.message, {
+      cause: err,
+      ...(err.retryAfterMs === undefined ? {} : { retryAfterMs: err.retryAfterMs }),
+    })
   }
   return undefined
 }

@@ -4,13 +4,14 @@
  * (Hono hands us the decoded `GUILD#g`).
  */
 import * as v from 'valibot'
+import { httpMessages } from '../../actors/protocol/errors.ts'
 import { codePointLength } from '../../actors/protocol/frames.ts'
 import { isValidId, parseRoomId } from '../../actors/protocol/rooms.ts'
 
 // The id rules are the actors' (actors/protocol/rooms.ts): one definition for HTTP and frames.
 export const roomIdSchema = v.pipe(
   v.string(),
-  v.check((id) => parseRoomId(id) !== undefined, 'not a valid room id'),
+  v.check((id) => parseRoomId(id) !== undefined, httpMessages.invalid_room),
 )
 export const generalRoomIdSchema = v.pipe(
   v.string(),

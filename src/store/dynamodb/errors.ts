@@ -2,6 +2,7 @@
  * How the store reads DynamoDB's errors: which ones a retry can fix, and the store's own
  * refusals. Error `name`s are the service's exception names, stable across SDK versions.
  */
+import { Refusal } from '../../../actors/protocol/errors.ts'
 
 /** A batch larger than one transaction can hold (see MAX_APPEND_BATCH). Nothing is stored. */
 export class BatchTooLargeError extends RangeError {
@@ -58,11 +59,16 @@ export function isRetryable(err: unknown): boolean {
  * `unavailable` (HTTP 503, the `code` the app maps), never `internal`. The service's exception
  * is the `cause`; its name, not its message (which may hold account ids), is in `message`.
  */
-export class StoreUnavailableError extends Error {
+export class StoreUnavailableError extends Refusal {
   override name = 'StoreUnavailableError'
-  readonly code = 'unavailable'
   constructor(cause: unknown) {
-    super(`storage is unavailable (DynamoDB ${cause instanceof Error ? cause.name : 'error'}); retry later`, { cause })
+    super(
+      'unavailable',
+      `storage is unavailable (DynamoDB ${cause instanceof Error ? cause.name : 'error'}); retry later`,
+      {
+        cause,
+      },
+    )
   }
 }
 
