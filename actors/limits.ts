@@ -24,7 +24,10 @@ export interface Limits {
   recentBufferSize: number
   /** Most messages replayed on `since`; past it `welcome.recovered` is false (use history). */
   maxRecovery: number
-  /** Most messages in one storage write (group commit). DynamoDB transactions take 100 items. */
+  /**
+   * Most messages in one storage write (group commit). A store may lower it: DynamoDB's
+   * `maxBatchSize` is 48 (2 items a message plus 3, in a transaction of at most 100 items).
+   */
   maxBatchSize: number
   /** History page size: default and maximum. */
   historyDefaultLimit: number

@@ -81,8 +81,9 @@ export class SeqConflictError extends Error {
 
 export interface Store {
   /**
-   * The most messages one `append` takes, when the store has such a cap (DynamoDB
-   * transactions: 100 items). The host cuts batches no larger than this.
+   * The most messages one `append` takes, when the store has such a cap (DynamoDB: 48, so
+   * that a batch, 2 items a message plus 3, fits one transaction of at most 100 items: 99).
+   * The host cuts batches no larger than this.
    */
   readonly maxBatchSize?: number
 

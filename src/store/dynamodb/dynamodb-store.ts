@@ -52,7 +52,7 @@ import { defaultRetryPolicy } from './retry.ts'
 import { createTables, CREATE_TABLES } from './tables.ts'
 
 export class DynamoStore implements Store {
-  /** Most messages one `append` takes: one transaction of 100 items (append.ts). */
+  /** Most messages one `append` takes: 48, whose 99 items fit one transaction of at most 100 (append.ts). */
   readonly maxBatchSize = MAX_APPEND_BATCH
   readonly config: ResolvedConfig
   private readonly io: Io
