@@ -10,23 +10,23 @@
 
 /** The part of a Node stream (a `ws` socket's `_socket`) that batches writes. */
 export interface Corkable {
+  readonly writableCorked: number
   cork(): void
   uncork(): void
 }
 
-/** Returns `send`, writing through `write` with `stream` corked until the current turn's work ends. */
-export function coalesced(stream: Corkable, write: (text: string) => void): (text: string) => void {
-  let corked = false
-  const uncork = (): void => {
-    corked = false
-    stream.uncork()
-  }
-  return (text) => {
-    if (!corked) {
-      corked = true
-      stream.cork()
-      queueMicrotask(uncork)
-    }
-    write(text)
-  }
+/** The streams corked in this turn: one microtask uncorks them all, and a socket holds no closure for it. */
+let corkedThisTurn: Corkable[] = []
+
+function uncorkAll(): void {
+  const streams = corkedThisTurn
+  corkedThisTurn = []
+  for (const stream of streams) stream.uncork()
+}
+
+/** Corks `stream`, if it is not already, until the current turn's synchronous work ends. */
+export function corkForThisTurn(stream: Corkable): void {
+  if (stream.writableCorked > 0) return
+  stream.cork()
+  if (corkedThisTurn.push(stream) === 1) queueMicrotask(uncorkAll)
 }

@@ -8,7 +8,7 @@
 import type { Socket } from 'node:net'
 import type { RawData, WebSocket } from 'ws'
 import type { SocketPort } from '../../actors/ports.ts'
-import { coalesced } from './write-coalescing.ts'
+import { corkForThisTurn } from './write-coalescing.ts'
 import { openSocketSession, truncateReason, type SessionHandoff, type SocketSession } from '../http/socket-bridge.ts'
 
 const OPEN = 1
@@ -52,18 +52,19 @@ function netSocket(ws: WebSocket): Socket | undefined {
 
 class WsPort implements SocketPort {
   readonly #ws: WebSocket
-  /** `ws.send` with the socket corked until the current turn's work ends (write-coalescing.ts). */
-  readonly #write: (text: string) => void
 
   constructor(ws: WebSocket) {
     this.#ws = ws
-    const stream = netSocket(ws)
-    this.#write = stream ? coalesced(stream, (text) => ws.send(text)) : (text) => ws.send(text)
   }
 
+  /** Sent with the socket corked until the current turn's work ends: one write for the turn's frames. */
   send(text: string): void {
     try {
-      if (this.#ws.readyState === OPEN) this.#write(text)
+      const ws = this.#ws
+      if (ws.readyState !== OPEN) return
+      const stream = netSocket(ws)
+      if (stream) corkForThisTurn(stream)
+      ws.send(text)
     } catch {
       // A broken socket reports through its close event; the session hears of it there.
     }
