@@ -50,8 +50,14 @@ export function createVerifier(opts: VerifierOptions): Verifier {
   const algorithms = [...(secret ? ['HS256'] : []), ...(jwks ? asymmetric : [])]
   // The header picks the key kind, and `algorithms` already limits what the header may say:
   // an HS256 token is never checked against a public key, nor an RS256 one against the secret.
+  // Imported once: given the raw bytes, jose imports a new CryptoKey (and its native key
+  // object) for every token, the largest part of what a connection leaves for the GC.
+  let hmacKey: Promise<CryptoKey> | undefined
   const getKey: JWTVerifyGetKey = async (header, token) => {
-    if (header.alg === 'HS256' && secret) return secret
+    if (header.alg === 'HS256' && secret) {
+      hmacKey ??= crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])
+      return hmacKey
+    }
     if (jwks) return jwks(header, token)
     throw new AuthError('unsupported token algorithm')
   }
