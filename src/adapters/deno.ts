@@ -1,6 +1,7 @@
 /**
- * Deno adapter: `Deno.serve` with `hono/deno`'s `upgradeWebSocket`. Deno has no frame-size
- * option, so the 32 KiB limit is checked on each message by the socket bridge (close 1009).
+ * Deno adapter: `Deno.serve`, and `Deno.upgradeWebSocket` bound to the session by
+ * deno-socket.ts. Deno has no frame-size option, so the 32 KiB limit is checked on each
+ * message by the socket bridge (close 1009).
  * Liveness is Deno's own `idleTimeout`: after half of it without a frame Deno pings, and a
  * peer still silent at the end of it is closed; we set it to `peerTimeoutMs`.
  *
@@ -8,10 +9,8 @@
  * port has no `pauseReading` or `terminate` here, so the session counts frames while replies
  * are unread (1008) and closes slow consumers with 1013.
  */
-import { upgradeWebSocket as denoUpgradeWebSocket } from 'hono/deno'
-import { WSContext, type WSEvents } from 'hono/ws'
 import type { Upgrade } from '../http/app.ts'
-import { sessionEvents } from '../http/socket-bridge.ts'
+import { bindDenoSocket } from './deno-socket.ts'
 import type { FetchApp, Listening, ServeOptions } from './listening.ts'
 
 /** The slice of the Deno namespace used here (the Node typecheck has no Deno types). */
@@ -25,66 +24,23 @@ declare const Deno: {
     opts: { port: number; hostname: string; onListen?: (addr: { port: number }) => void },
     handler: (req: Request) => Response | Promise<Response>,
   ): DenoServer
+  upgradeWebSocket(
+    req: Request,
+    opts: { protocol?: string; idleTimeout: number },
+  ): { response: Response; socket: WebSocket }
 }
 
 export function denoUpgrade(peerTimeoutMs: number): Upgrade {
   const idleTimeout = Math.max(1, Math.ceil(peerTimeoutMs / 1000))
-  return (c, handoff) => denoUpgradeWebSocket(c, closeWhenQuiet(sessionEvents(handoff)), { idleTimeout })
-}
-
-/** A close waits until the peer has sent nothing for this long... */
-const quietMs = 50
-/** ...but no longer than this after it was asked for. */
-const maxCloseWaitMs = 1_000
-
-/**
- * Deno's server WebSocket drops the connection as soon as a data frame arrives after `close()`
- * (its event loop closes the resource on any message while CLOSING), whether or not its close
- * frame is out yet and with the peer's later frames unread, so the kernel resets the
- * connection: a client still sending when we close (a burst of refused frames, 1008) saw 1006
- * instead of our code. So our closes wait until the peer has stopped sending (`quietMs`
- * without a frame, at most `maxCloseWaitMs`), and the frames meanwhile are dropped: the
- * session has ended. Node's `ws` needs none of this: it reads and discards until the peer's
- * close frame.
- */
-function closeWhenQuiet(events: WSEvents): WSEvents {
-  let wrapped: WSContext | undefined
-  let closing = false
-  let heard = false
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const wrap = (ws: WSContext): WSContext =>
-    (wrapped ??= new WSContext({
-      raw: ws.raw,
-      url: ws.url,
-      protocol: ws.protocol,
-      get readyState() {
-        return ws.readyState
-      },
-      send: (data, options) => ws.send(data, options),
-      close(code, reason) {
-        if (closing) return
-        closing = true
-        const deadline = Date.now() + maxCloseWaitMs
-        const closeIfQuiet = (): void => {
-          if (heard && Date.now() < deadline) {
-            heard = false
-            timer = setTimeout(closeIfQuiet, quietMs)
-          } else ws.close(code, reason)
-        }
-        timer = setTimeout(closeIfQuiet, quietMs)
-      },
-    }))
-  return {
-    onOpen: (event, ws) => events.onOpen?.(event, wrap(ws)),
-    onMessage(event, ws) {
-      if (closing) heard = true
-      else events.onMessage?.(event, wrap(ws))
-    },
-    onClose(event, ws) {
-      clearTimeout(timer)
-      events.onClose?.(event, wrap(ws))
-    },
-    onError: (event, ws) => events.onError?.(event, wrap(ws)),
+  return async (c, handoff) => {
+    // Only the raw Request is read, now; the socket keeps the handoff and nothing of the request.
+    const protocol = c.req.header('sec-websocket-protocol')?.split(',')[0]?.trim()
+    const { response, socket } = Deno.upgradeWebSocket(
+      c.req.raw,
+      protocol ? { protocol, idleTimeout } : { idleTimeout },
+    )
+    bindDenoSocket(socket, handoff)
+    return response
   }
 }
 
