@@ -15,29 +15,37 @@ const deno = join(root, 'node_modules', '.bin', 'deno')
 const PERMISSIONS = ['--allow-net', '--allow-env', '--allow-read', '--allow-write', '--allow-sys']
 const missing = (): string | undefined => (existsSync(deno) ? undefined : 'node_modules/.bin/deno is missing')
 
-export const guildhallDenoTarget: Target = {
-  name: 'guildhall-deno',
-  clientKind: 'plain',
-  unavailable: missing,
-  async start(opts) {
-    const dataDir = mkdtempSync(join(opts.dataDir, 'guildhall-deno-'))
-    const server = await spawnServer(
-      {
-        command: deno,
-        args: ['run', ...PERMISSIONS, join(root, 'src', 'main.deno.ts')],
-        cwd: root,
-        env: { STORE: 'embedded', DATA_DIR: dataDir },
-      },
-      opts,
-    )
-    return {
-      ...server,
-      async stop() {
-        await server.stop()
-        rmSync(dataDir, { recursive: true, force: true })
-      },
-    }
-  },
+export const guildhallDenoTarget: Target = guildhallDenoAt('guildhall-deno', root)
+
+/** guildhall on Deno from the checkout in `BENCH_BASELINE`, as guildhall-baseline on Node. */
+export const baselineDenoTarget: Target = guildhallDenoAt('guildhall-deno-baseline', process.env.BENCH_BASELINE ?? '')
+
+function guildhallDenoAt(name: 'guildhall-deno' | 'guildhall-deno-baseline', tree: string): Target {
+  const entry = join(tree, 'src', 'main.deno.ts')
+  return {
+    name,
+    clientKind: 'plain',
+    unavailable: () => missing() ?? (tree && existsSync(entry) ? undefined : `${entry} does not exist`),
+    async start(opts) {
+      const dataDir = mkdtempSync(join(opts.dataDir, 'guildhall-deno-'))
+      const server = await spawnServer(
+        {
+          command: deno,
+          args: ['run', ...PERMISSIONS, entry],
+          cwd: tree,
+          env: { STORE: 'embedded', DATA_DIR: dataDir },
+        },
+        opts,
+      )
+      return {
+        ...server,
+        async stop() {
+          await server.stop()
+          rmSync(dataDir, { recursive: true, force: true })
+        },
+      }
+    },
+  }
 }
 
 export const denoWsTarget: Target = {

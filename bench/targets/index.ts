@@ -1,5 +1,5 @@
 /** All targets, in report order: guildhall first, then the peers it is compared with. */
-import { denoWsTarget, guildhallDenoTarget } from './deno.ts'
+import { baselineDenoTarget, denoWsTarget, guildhallDenoTarget } from './deno.ts'
 import { baselineTarget, guildhallTarget } from './guildhall.ts'
 import { durableObjectTarget, socketioTarget, wsTarget } from './peers.ts'
 import type { Target } from './types.ts'
@@ -8,4 +8,4 @@ import type { Target } from './types.ts'
 export const targets: Target[] = [guildhallTarget, wsTarget, socketioTarget, durableObjectTarget]
 
 /** Run only when named in `--systems` (the busy scenario's runtime comparison, a baseline checkout). */
-export const namedOnlyTargets: Target[] = [guildhallDenoTarget, denoWsTarget, baselineTarget]
+export const namedOnlyTargets: Target[] = [guildhallDenoTarget, denoWsTarget, baselineTarget, baselineDenoTarget]

@@ -11,6 +11,7 @@ export type SystemName =
   | 'guildhall-deno'
   | 'deno-ws'
   | 'guildhall-baseline'
+  | 'guildhall-deno-baseline'
 
 /** Which wire codec the load generator uses (load/codec.ts). */
 export type ClientKind = 'plain' | 'socketio'
