@@ -1,6 +1,7 @@
 /**
- * The embedded store runs unchanged on Deno 2 (its node:fs, FileHandle.datasync and zlib.crc32
- * all exist there): write, reopen, repair a torn tail, under a real Deno. The directory lock is
+ * The embedded store runs unchanged on Deno 2 (its node:sqlite and node:fs, FileHandle.datasync,
+ * zlib.crc32 all exist there): write, reopen, import a log written by the log
+ * store, under a real Deno. The directory lock is
  * Deno's own flock, the one Node takes (lock.ts): a directory this Node process holds is
  * refused, naming it, and a LOCK file without the OS lock is taken over; no --allow-run.
  * Skipped where the `deno` package is not installed.
@@ -12,39 +13,41 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import process from 'node:process'
 import { fileURLToPath } from 'node:url'
-import { EmbeddedStore } from './index.ts'
+import { EmbeddedStore, LEGACY_LOG as LOG_FILE } from './index.ts'
 
 const deno = fileURLToPath(new URL('../../../node_modules/.bin/deno', import.meta.url))
 const storeUrl = new URL('./index.ts', import.meta.url).href
 
 const script = `
 import * as fs from 'node:fs'
-import { EmbeddedStore, LOG_FILE } from ${JSON.stringify(storeUrl)}
-const [dir, heldDir, staleDir, livePid] = Deno.args
+import { EmbeddedStore, LEGACY_LOG as LOG_FILE, IMPORTED_LOG } from ${JSON.stringify(storeUrl)}
+const [dir, heldDir, staleDir, livePid, legacyDir] = Deno.args
 const locked = await EmbeddedStore.open({ dir: heldDir }).then(() => 'opened', (e) => e.name + ': ' + e.message)
 fs.mkdirSync(staleDir)
 fs.writeFileSync(staleDir + '/LOCK', JSON.stringify({ pid: Number(livePid) }))
 const stale = await EmbeddedStore.open({ dir: staleDir }).then((s) => (s.close(), 'opened'), (e) => e.name)
 const msg = (seq) => ({ id: 'm' + seq, seq, roomId: 'GUILD#g', senderId: 'alice', text: 'hi ' + seq, ts: 1000 + seq, clientId: 'c' + seq })
-// Deno's own FileHandle.datasync, counted on its way: the calls the log really makes.
-let syncs = 0
-const datasync = (fh) => (syncs++, fh.datasync())
-let store = await EmbeddedStore.open({ dir, datasync })
+let store = await EmbeddedStore.open({ dir })
 await store.append('GUILD#g', 0, [msg(1), msg(2)])
 await store.append('GUILD#g', 2, [msg(3)])
 await store.putGuildMember('g', 'alice')
 await store.advanceReadMarker('GUILD#g', 'alice', 2)
+const commits = store.commits
 await store.close()
-fs.appendFileSync(dir + '/' + LOG_FILE, new Uint8Array([9, 0, 0, 0, 1, 2]))
 store = await EmbeddedStore.open({ dir })
 const page = await store.readPage('GUILD#g', { limit: 10 })
 console.log(JSON.stringify({
   seqs: page.messages.map((m) => m.seq),
   member: await store.isGuildMember('g', 'alice'),
   marker: await store.getReadMarker('GUILD#g', 'alice'),
-  syncs,
+  commits,
   locked,
   stale,
+  imported: await EmbeddedStore.open({ dir: legacyDir }).then(async (s) => {
+    const head = (await s.loadRoom('lobby', { recentLimit: 1, idempotencySince: 0 })).seq
+    await s.close()
+    return { head, kept: fs.existsSync(legacyDir + '/' + IMPORTED_LOG), gone: !fs.existsSync(legacyDir + '/' + LOG_FILE) }
+  }),
 }))
 await store.close()
 `
@@ -58,6 +61,12 @@ async function runDeno(t: Test, permissions: string[]): Promise<unknown> {
   const file = path.join(dir, 'check.mjs')
   fs.writeFileSync(file, script)
   const data = path.join(dir, 'data')
+  const legacy = path.join(dir, 'legacy')
+  fs.mkdirSync(legacy)
+  fs.copyFileSync(
+    new URL('../../../test/contract/fixtures/guildhall-6ff23fb.log', import.meta.url),
+    path.join(legacy, LOG_FILE),
+  )
   const held = await EmbeddedStore.open({ dir: path.join(dir, 'held') })
   t.teardown(() => held.close())
   const args = [
@@ -68,16 +77,24 @@ async function runDeno(t: Test, permissions: string[]): Promise<unknown> {
     path.join(dir, 'held'),
     path.join(dir, 'stale'),
     String(process.pid),
+    legacy,
   ]
   const run = spawnSync(deno, ['run', '--quiet', '--no-config', '--allow-read', ...args], {
     cwd: dir,
     encoding: 'utf8',
   })
   t.equal(run.status, 0, run.stderr)
+  t.notMatch(run.stderr, /error/i, 'nothing failed on the way, in the writer thread either')
   return JSON.parse(run.stdout.trim().split('\n').at(-1) ?? '{}')
 }
 
-const expected = { seqs: [1, 2, 3], member: true, marker: 2, syncs: 4 }
+const expected = {
+  seqs: [1, 2, 3],
+  member: true,
+  marker: 2,
+  commits: 4,
+  imported: { head: 120, kept: true, gone: true },
+}
 
 t.test('on Deno with the permissions of npm run start:deno, a directory Node holds is refused', { skip }, async (t) => {
   t.match(await runDeno(t, []), {

@@ -1,12 +1,16 @@
 /**
- * The embedded store: the Store port on one append-only log file in a data directory, for a
- * single node (`STORE=embedded`). Every write is one record, durable before its promise
- * resolves; the whole state is also kept in memory (state.ts) and every read is served from
- * there. docs/storage.md says what lives where and what it costs.
+ * The embedded store: the Store port on a write-ahead log and a SQLite index in a data
+ * directory, for a single node (`STORE=embedded`). Every write is one log record, durable
+ * (written and fdatasynced, group commit across rooms) before its promise resolves; the
+ * group is then applied to the database (writer.ts), which every read is served from, from
+ * disk through SQLite's bounded page cache (reads.ts). So neither memory nor start-up grows
+ * with history: an open replays only the log the database has not applied yet.
+ * docs/storage.md says what lives where, what it costs, and why this design.
  */
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { silentLogger, type Logger } from '../../../actors/ports.ts'
+import type { DatabaseSync } from 'node:sqlite'
+import { type Logger, silentLogger } from '../../../actors/ports.ts'
 import type {
   LoadOptions,
   MemberPage,
@@ -18,26 +22,42 @@ import type {
   Store,
   StoredMessage,
 } from '../../../actors/store.ts'
-import { clientKey } from '../../../actors/store-rules.ts'
-import { compact, compactionPath } from './compact.ts'
-import { encodeFrame } from './frame.ts'
-import { lockDir, type DirLock } from './lock.ts'
-import { LogFile, type LogOptions } from './log.ts'
+import { checkAppend, clientKey } from '../../../actors/store-rules.ts'
+import { checkpoint, DB_FILE, openDatabase } from './database.ts'
+import { encodeFrame, HEADER_BYTES } from './frame.ts'
+import { GroupCommit } from './group-commit.ts'
+import { type DirLock, lockDir } from './lock.ts'
+import { concat, LogFile, type LogOptions } from './log.ts'
+import { firstGeneration, logName, settleLogs } from './log-files.ts'
+import { Reads } from './reads.ts'
 import { decodeRecord, encodeRecord, type LogRecord } from './records.ts'
-import { checkAppend, pair, State } from './state.ts'
+import { type LogPosition, Writer } from './writer.ts'
+
+/** SQLite page cache, in KiB: the hot pages of reads and appends. Memory outside the JS heap. */
+export const DEFAULT_CACHE_KIB = 16 * 1024
+/** The log is rotated (the database checkpointed, a new file started) past this many bytes. */
+export const DEFAULT_ROTATE_LOG_BYTES = 64 * 1024 * 1024
+/** Groups applied to the database go into one transaction committed at most this long after
+ * the first of them: a page touched by many groups is written to the WAL once. */
+export const DEFAULT_APPLY_COMMIT_MS = 100
+/** Log records applied per transaction when an open replays the log (an import included), and
+ * at most per transaction while running. */
+const REPLAY_CHUNK = 1000
 
 export interface EmbeddedStoreOptions extends LogOptions {
   /** The data directory (`DATA_DIR`); created if missing. */
   dir: string
   logger?: Logger
-  /**
-   * Compact on open once the log holds at least this many redundant records (superseded read
-   * markers, room updates, removed memberships) and more redundant than live ones.
-   */
-  compactAfter?: number
+  /** SQLite's page cache, KiB (default `DEFAULT_CACHE_KIB`, 16 MiB). */
+  cacheKiB?: number
+  /** Rotate the log past this size (default `DEFAULT_ROTATE_LOG_BYTES`, 64 MiB). */
+  rotateLogBytes?: number
+  /** Commit applied groups to the database at most this many ms after the first (default 100). */
+  applyCommitMs?: number
 }
 
-export const LOG_FILE = 'guildhall.log'
+/** A room or guild id (never holds NUL) and a client key. */
+const pair = (a: string, b: string): string => `${a}\u0000${b}`
 
 export class EmbeddedStore implements Store {
   /** Room -> head including batches written but not yet durable, and their idempotency keys:
@@ -45,99 +65,204 @@ export class EmbeddedStore implements Store {
   #reservedHead = new Map<string, number>()
   #reservedKeys = new Set<string>()
   #closed = false
+  readonly #writes = new GroupCommit((records) => this.#commit(records))
 
-  private readonly state: State
-  readonly log: LogFile
-  private readonly lock: DirLock
-  private constructor(
-    state: State,
-    /** The open log; tests read its stats. */
-    log: LogFile,
-    lock: DirLock,
-  ) {
-    this.state = state
+  readonly #dir: string
+  readonly #opts: EmbeddedStoreOptions
+  readonly #db: DatabaseSync
+  readonly #writer: Writer
+  readonly #reads: Reads
+  readonly #lock: DirLock
+  #gen: number
+  /** The open log generation; tests read its size and file. */
+  log: LogFile
+  /** Records applied in the database's open transaction, and the timer that commits it. */
+  #uncommitted = 0
+  #commitTimer: ReturnType<typeof setTimeout> | undefined
+  /** A database commit failed: what the log holds is not all in the database (until a restart). */
+  #dbFailed: Error | undefined
+
+  private constructor(opts: EmbeddedStoreOptions, db: DatabaseSync, lock: DirLock, gen: number, log: LogFile) {
+    this.#dir = opts.dir
+    this.#opts = opts
+    this.#db = db
+    this.#writer = new Writer(db)
+    this.#reads = new Reads(db)
+    this.#lock = lock
+    this.#gen = gen
     this.log = log
-    this.lock = lock
   }
 
   static async open(opts: EmbeddedStoreOptions): Promise<EmbeddedStore> {
     const logger = opts.logger ?? silentLogger
     fs.mkdirSync(opts.dir, { recursive: true })
     const lock = lockDir(opts.dir)
+    let db: DatabaseSync | undefined
+    let log: LogFile | undefined
     try {
-      const file = path.join(opts.dir, LOG_FILE)
-      fs.rmSync(compactionPath(file), { force: true })
-      const state = new State()
-      let { log, recovery } = await LogFile.open(file, (p) => state.apply(decodeRecord(p)), opts)
-      if (recovery) logger.warn('store_recovered', { ...recovery })
-      const live = state.liveRecords()
-      const redundant = state.records - live
-      if (redundant >= (opts.compactAfter ?? 100_000) && redundant > live) {
-        await log.close()
-        await compact(file, state)
-        ;({ log } = await LogFile.open(file, () => {}, opts))
-        logger.info('store_compacted', { records: state.records, live })
-        state.records = live
+      db = openDatabase(path.join(opts.dir, DB_FILE), { cacheKiB: opts.cacheKiB ?? DEFAULT_CACHE_KIB })
+      const writer = new Writer(db)
+      const position = writer.position() ?? { gen: firstGeneration(opts.dir), applied: HEADER_BYTES }
+      settleLogs(opts.dir, position.gen, writer.importedBytes())
+      // Replay what the database has not applied, in chunks: each one transaction that also
+      // moves the position, so a crash in the middle (of an import too) resumes from there.
+      let pending: LogRecord[] = []
+      let at = position.applied
+      let replayed = 0
+      const apply = () => {
+        writer.commit(pending, { gen: position.gen, applied: at })
+        replayed += pending.length
+        pending = []
       }
-      return new EmbeddedStore(state, log, lock)
+      const opened = await LogFile.open(
+        path.join(opts.dir, logName(position.gen)),
+        position.applied,
+        (payload, end) => {
+          pending.push(decodeRecord(payload))
+          at = end
+          if (pending.length >= REPLAY_CHUNK) apply()
+        },
+        opts,
+      )
+      log = opened.log
+      apply()
+      if (opened.recovery) logger.warn('store_recovered', { ...opened.recovery })
+      if (replayed > 0) logger.info('store_replayed', { log: logName(position.gen), records: replayed })
+      const store = new EmbeddedStore(opts, db, lock, position.gen, log)
+      // An imported log store's file is kept aside at once (renamed); any other log once it is long.
+      if (position.gen === 0 || log.bytes >= (opts.rotateLogBytes ?? DEFAULT_ROTATE_LOG_BYTES)) await store.#rotate()
+      return store
     } catch (e) {
+      await log?.close()
+      db?.close()
       lock.release()
       throw e
     }
+  }
+
+  /**
+   * One group commit: the records' frames in one log write and sync, then applied to the
+   * database, in its open transaction (committed within `applyCommitMs`: the log already made
+   * the group durable, and this connection's reads see its own transaction).
+   */
+  async #commit(records: LogRecord[]): Promise<boolean[]> {
+    if (this.#dbFailed) throw this.#dbFailed
+    if (this.log.bytes >= (this.#opts.rotateLogBytes ?? DEFAULT_ROTATE_LOG_BYTES)) await this.#rotate()
+    await this.log.write(concat(records.map((r) => encodeFrame(encodeRecord(r)))))
+    const answers = this.#writer.applyGroup(records, { gen: this.#gen, applied: this.log.bytes })
+    this.#uncommitted += records.length
+    if (this.#uncommitted >= REPLAY_CHUNK) this.#commitDatabase()
+    else
+      this.#commitTimer ??= setTimeout(
+        () => this.#commitDatabase(),
+        this.#opts.applyCommitMs ?? DEFAULT_APPLY_COMMIT_MS,
+      )
+    return answers
+  }
+
+  /** Commit the database's open transaction (no fsync: `synchronous=NORMAL`). */
+  #commitDatabase(): void {
+    clearTimeout(this.#commitTimer)
+    this.#commitTimer = undefined
+    this.#uncommitted = 0
+    try {
+      if (this.#db.isOpen && this.#db.isTransaction) this.#db.exec('COMMIT')
+    } catch (cause) {
+      // The log has these groups; the restart applies them again. Until then, no more writes.
+      this.#dbFailed ??= new Error('database commit failed; reopen the store', { cause })
+    }
+  }
+
+  /**
+   * Start the next log generation, between two group commits. The database is checkpointed
+   * first (it then holds everything the old log does, durably), the new file created and
+   * synced, and the database moved to it (checkpointed again) before the old file goes: a
+   * crash at any point leaves a database and a log that agree (log-files.ts settles the rest).
+   */
+  async #rotate(): Promise<void> {
+    this.#commitDatabase()
+    if (this.#dbFailed) throw this.#dbFailed
+    checkpoint(this.#db)
+    const next: LogPosition = { gen: this.#gen + 1, applied: HEADER_BYTES }
+    const { log } = await LogFile.open(path.join(this.#dir, logName(next.gen)), HEADER_BYTES, () => {}, this.#opts)
+    try {
+      // Moving on from an imported log store's file: say so, so that the file can be told
+      // from one put beside the database later (log-files.ts).
+      this.#writer.commit([], next, this.#gen === 0 ? this.log.bytes : undefined)
+      checkpoint(this.#db)
+    } catch (e) {
+      await log.close()
+      throw e
+    }
+    const old = this.log
+    this.log = log
+    this.#gen = next.gen
+    await old.close()
+    settleLogs(this.#dir, next.gen, this.#writer.importedBytes())
+  }
+
+  /** Group commits so far: one log write and sync, one transaction each (tests count them). */
+  get commits(): number {
+    return this.#writes.commits
+  }
+
+  /** The log generation in use (tests). */
+  get generation(): number {
+    return this.#gen
   }
 
   #usable(): void {
     if (this.#closed) throw new Error('store closed')
   }
 
-  /** Write one record; once durable, apply it. Resolves to whether it changed anything. */
+  /** Write one record; resolves, once it is durable, with whether it changed anything. */
   async #write(record: LogRecord): Promise<boolean> {
     this.#usable()
-    await this.log.append(encodeFrame(encodeRecord(record)))
-    return this.state.apply(record)
+    return this.#writes.write(record)
   }
 
   async loadRoom(roomId: string, opts: LoadOptions): Promise<RoomSnapshot> {
     this.#usable()
-    return this.state.loadRoom(roomId, opts)
+    return this.#reads.loadRoom(roomId, opts)
   }
 
   async append(roomId: string, expectedSeq: number, batch: StoredMessage[]): Promise<void> {
     this.#usable()
-    const head = this.#reservedHead.get(roomId) ?? this.state.head(roomId)
-    const keys = (m: StoredMessage) => pair(roomId, clientKey(m.senderId, m.clientId))
-    checkAppend(
-      roomId,
-      head,
-      expectedSeq,
-      batch,
-      (k) => this.state.hasClientId(roomId, k) || this.#reservedKeys.has(pair(roomId, k)),
-    )
+    const head = this.#reservedHead.get(roomId) ?? this.#reads.last(roomId).seq
+    const keyOf = (m: StoredMessage) => pair(roomId, clientKey(m.senderId, m.clientId))
+    const byKey = new Map(batch.map((m) => [clientKey(m.senderId, m.clientId), m]))
+    checkAppend(roomId, head, expectedSeq, batch, (k) => {
+      const m = byKey.get(k)!
+      return (
+        this.#reservedKeys.has(pair(roomId, k)) ||
+        this.#reads.findByClientId(roomId, m.senderId, m.clientId) !== undefined
+      )
+    })
     if (batch.length === 0) return
     const newHead = expectedSeq + batch.length
     this.#reservedHead.set(roomId, newHead)
-    for (const m of batch) this.#reservedKeys.add(keys(m))
+    for (const m of batch) this.#reservedKeys.add(keyOf(m))
     try {
       await this.#write({ t: 'append', room: roomId, messages: batch.map((m) => ({ ...m })) })
     } finally {
       if (this.#reservedHead.get(roomId) === newHead) this.#reservedHead.delete(roomId)
-      for (const m of batch) this.#reservedKeys.delete(keys(m))
+      for (const m of batch) this.#reservedKeys.delete(keyOf(m))
     }
   }
 
   async readPage(roomId: string, query: PageQuery): Promise<Page> {
     this.#usable()
-    return this.state.readPage(roomId, query)
+    return this.#reads.readPage(roomId, query)
   }
 
   async findByClientId(roomId: string, senderId: string, clientId: string): Promise<StoredMessage | undefined> {
     this.#usable()
-    return this.state.findByClientId(roomId, senderId, clientId)
+    return this.#reads.findByClientId(roomId, senderId, clientId)
   }
 
   async getReadMarker(roomId: string, userId: string): Promise<number> {
     this.#usable()
-    return this.state.markers.get(pair(roomId, userId)) ?? 0
+    return this.#reads.marker(roomId, userId)
   }
 
   async advanceReadMarker(roomId: string, userId: string, seq: number): Promise<number> {
@@ -149,21 +274,23 @@ export class EmbeddedStore implements Store {
 
   async getRoom(roomId: string): Promise<RoomRecord | undefined> {
     this.#usable()
-    const room = this.state.rooms.get(roomId)
-    return room && { ...room }
+    return this.#reads.room(roomId)
   }
 
   async putRoom(room: RoomRecord): Promise<boolean> {
     const old = await this.getRoom(room.roomId)
     if (old?.visibility === room.visibility && old.closed === room.closed) return false
-    const created = await this.#write({ t: 'room', room: room.roomId, visibility: room.visibility })
-    if (room.closed) await this.#write({ t: 'close', room: room.roomId })
+    // Queued together, so they go out in one group commit, in this order.
+    const [created] = await Promise.all([
+      this.#write({ t: 'room', room: room.roomId, visibility: room.visibility }),
+      room.closed && this.#write({ t: 'close', room: room.roomId }),
+    ])
     return created
   }
 
   async createRoom(room: RoomRecord): Promise<boolean> {
-    if (this.state.rooms.has(room.roomId)) return false
-    // Checked again when applied, in log order: a record written meanwhile wins.
+    if (await this.getRoom(room.roomId)) return false
+    // Checked again when applied, in commit order: a record written meanwhile wins.
     return this.#write({ t: 'create', room: room.roomId, visibility: room.visibility })
   }
 
@@ -175,17 +302,17 @@ export class EmbeddedStore implements Store {
 
   async listRooms(): Promise<RoomRecord[]> {
     this.#usable()
-    return [...this.state.rooms.values()].map((r) => ({ ...r }))
+    return this.#reads.rooms()
   }
 
   async isRoomMember(roomId: string, userId: string): Promise<boolean> {
     this.#usable()
-    return this.state.roomMembers.has(roomId, userId)
+    return this.#reads.isRoomMember(roomId, userId)
   }
 
   async listRoomMembers(roomId: string, query: MemberQuery): Promise<MemberPage> {
     this.#usable()
-    return this.state.roomMembers.page(roomId, query)
+    return this.#reads.roomMembers(roomId, query)
   }
 
   async putRoomMember(roomId: string, userId: string): Promise<void> {
@@ -200,12 +327,12 @@ export class EmbeddedStore implements Store {
 
   async isGuildMember(guildId: string, userId: string): Promise<boolean> {
     this.#usable()
-    return this.state.guildMembers.has(guildId, userId)
+    return this.#reads.isGuildMember(guildId, userId)
   }
 
   async listGuildMembers(guildId: string, query: MemberQuery): Promise<MemberPage> {
     this.#usable()
-    return this.state.guildMembers.page(guildId, query)
+    return this.#reads.guildMembers(guildId, query)
   }
 
   async putGuildMember(guildId: string, userId: string): Promise<void> {
@@ -218,14 +345,18 @@ export class EmbeddedStore implements Store {
     return this.#write({ t: 'guild', guild: guildId, user: userId, in: false })
   }
 
-  /** Finish the writes already taken, then release the file and the directory lock. */
+  /** Finish the writes already taken, then close both connections and release the directory lock. */
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
     try {
+      await this.#writes.close()
       await this.log.close()
+      this.#commitDatabase()
+      // The last connection's close checkpoints the WAL: the next open replays nothing.
+      this.#db.close()
     } finally {
-      this.lock.release()
+      this.#lock.release()
     }
   }
 }

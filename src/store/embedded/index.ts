@@ -4,8 +4,15 @@
  */
 import { EmbeddedStore, type EmbeddedStoreOptions } from './embedded-store.ts'
 
-export { EmbeddedStore, LOG_FILE, type EmbeddedStoreOptions } from './embedded-store.ts'
+export { DB_FILE } from './database.ts'
+export {
+  DEFAULT_CACHE_KIB,
+  DEFAULT_ROTATE_LOG_BYTES,
+  EmbeddedStore,
+  type EmbeddedStoreOptions,
+} from './embedded-store.ts'
 export { DataDirLockedError } from './lock.ts'
+export { IMPORTED_LOG, LEGACY_LOG, logName } from './log-files.ts'
 
 export function openEmbeddedStore(opts: EmbeddedStoreOptions): Promise<EmbeddedStore> {
   return EmbeddedStore.open(opts)

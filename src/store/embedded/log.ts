@@ -1,14 +1,14 @@
 /**
- * The append-only log file: replay and repair on open, group commit while running.
+ * One generation of the write-ahead log (docs/storage.md): replay and repair on open, then
+ * durable appends. The log is what makes a write durable; the database (writer.ts) is the
+ * index it is applied to, so the log only needs replaying from where the database's last
+ * durable transaction left it.
  *
- * Durability: `append` resolves only after the bytes are written and `fdatasync`ed. Appends
- * that arrive while a sync is in flight wait and go out together in one write and one sync
- * (group commit across rooms), so a busy node pays one sync per round, not per message.
- *
- * A failed write or sync fails that group and everything queued behind it (later records may
- * depend on it: a room's next batch continues its seq), then the log refuses all writes until
- * it is reopened. After a failed fsync the kernel may have dropped the pages, so carrying on
- * could acknowledge data that is not on disk (the PostgreSQL "fsyncgate" lesson).
+ * Durability: `write` resolves only after the bytes are written and `fdatasync`ed. Group
+ * commit (group-commit.ts) calls it once per group. A failed write or sync cuts the bytes off
+ * again (best effort) and the log refuses all writes until it is reopened: after a failed
+ * fsync the kernel may have dropped the pages, so carrying on could acknowledge data that is
+ * not on disk (the PostgreSQL "fsyncgate" lesson).
  */
 import * as fs from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
@@ -40,17 +40,10 @@ export interface LogOptions {
 
 const datasync = (fh: FileHandle): Promise<void> => fh.datasync()
 
-interface Waiter {
-  bytes: Uint8Array
-  resolve: () => void
-  reject: (e: Error) => void
-}
-
 export class LogFile {
-  #queue: Waiter[] = []
-  #flushing: Promise<void> | undefined
   #failed: Error | undefined
   #closed = false
+  #writing: Promise<void> | undefined
 
   private readonly fh: FileHandle
   private size: number
@@ -62,18 +55,20 @@ export class LogFile {
   }
 
   /**
-   * Open (creating if needed) the log at `file`, feed every intact record to `onRecord` in
-   * order, and cut off a torn or corrupt tail. An error thrown by `onRecord` aborts the open.
+   * Open (creating if needed) the log at `file`, feed every intact record from offset `from`
+   * on to `onRecord` in order, with the offset just past it, and cut off a torn or corrupt
+   * tail. An error thrown by `onRecord` aborts the open.
    */
   static async open(
     file: string,
-    onRecord: (payload: Uint8Array) => void,
+    from: number,
+    onRecord: (payload: Uint8Array, end: number) => void,
     opts: LogOptions = {},
   ): Promise<{ log: LogFile; recovery?: Recovery }> {
     const fh = await openOrCreate(file)
     try {
       const size = (await fh.stat()).size
-      const end = await replay(fh, size, onRecord)
+      const end = await replay(fh, size, from, onRecord)
       let recovery: Recovery | undefined
       if (end.offset < size) recovery = await cutTail(fh, file, end.offset, size, end.reason)
       return { log: new LogFile(fh, end.offset, opts.datasync ?? datasync), recovery }
@@ -83,48 +78,39 @@ export class LogFile {
     }
   }
 
-  /** Bytes in the log, header included. */
+  /** Bytes in the log, header included: the offset the next record starts at. */
   get bytes(): number {
     return this.size
   }
 
-  /** Append already-framed bytes; resolves once they are durable. */
-  append(bytes: Uint8Array): Promise<void> {
-    if (this.#failed) return Promise.reject(this.#failed)
-    if (this.#closed) return Promise.reject(new Error('log closed'))
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ bytes, resolve, reject })
-      this.#flushing ??= this.#flush()
-    })
+  /** Append framed bytes at the end; resolves once they are durable. One call at a time. */
+  async write(bytes: Uint8Array): Promise<void> {
+    if (this.#failed) throw this.#failed
+    if (this.#closed) throw new Error('log closed')
+    const done = this.#write(bytes)
+    this.#writing = done.catch(() => {})
+    return done
   }
 
-  async #flush(): Promise<void> {
-    while (this.#queue.length > 0) {
-      const group = this.#queue
-      this.#queue = []
-      const buf = concat(group.map((w) => w.bytes))
-      try {
-        await writeAll(this.fh, buf, this.size)
-        await this.sync(this.fh)
-        this.size += buf.length
-        for (const w of group) w.resolve()
-      } catch (cause) {
-        this.#failed = new Error(`log write failed; reopen the store`, { cause })
-        // Best effort: drop the failed bytes so a restart does not resurrect a refused write,
-        // before anyone hears of the refusal (a caller that saw it finds the bytes gone).
-        await this.fh.truncate(this.size).catch(() => {})
-        for (const w of [...group, ...this.#queue]) w.reject(this.#failed)
-        this.#queue = []
-      }
+  async #write(buf: Uint8Array): Promise<void> {
+    try {
+      await writeAll(this.fh, buf, this.size)
+      await this.sync(this.fh)
+      this.size += buf.length
+    } catch (cause) {
+      this.#failed = new Error(`log write failed; reopen the store`, { cause })
+      // Best effort: drop the failed bytes so a restart does not resurrect a refused write,
+      // before anyone hears of the refusal (a caller that saw it finds the bytes gone).
+      await this.fh.truncate(this.size).catch(() => {})
+      throw this.#failed
     }
-    this.#flushing = undefined
   }
 
-  /** Wait for queued writes, then release the file. */
+  /** Wait for a write in flight, then release the file. */
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    await this.#flushing
+    await this.#writing
     await this.fh.close()
   }
 }
@@ -148,7 +134,8 @@ async function openOrCreate(file: string): Promise<FileHandle> {
 async function replay(
   fh: FileHandle,
   size: number,
-  onRecord: (payload: Uint8Array) => void,
+  from: number,
+  onRecord: (payload: Uint8Array, end: number) => void,
 ): Promise<{ offset: number; reason: string }> {
   const head = await readAt(fh, 0, Math.min(size, HEADER_BYTES))
   if (!isPrefixOf(head, MAGIC)) throw new Error('not a guildhall log, or a newer format version')
@@ -157,13 +144,18 @@ async function replay(
     await fh.sync()
     return { offset: HEADER_BYTES, reason: 'ok' }
   }
-  let base = HEADER_BYTES // file offset of buf[0]
+  if (from < HEADER_BYTES || from > size) {
+    throw new Error(
+      `log is ${size} bytes, but the database has applied it up to ${from}: not the log it was applied from`,
+    )
+  }
+  let base = from // file offset of buf[0]
   let buf: Uint8Array = new Uint8Array(0)
   let at = 0 // next frame, within buf
   for (;;) {
     const r = decodeFrame(buf, at)
     if (r.kind === 'frame') {
-      onRecord(r.payload)
+      onRecord(r.payload, base + r.next)
       at = r.next
       continue
     }

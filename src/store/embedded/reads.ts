@@ -1,0 +1,198 @@
+/**
+ * Every read of the embedded store, on the main thread's own connection: prepared statements
+ * over the tables of database.ts, read from disk through SQLite's page cache (bounded by
+ * `cacheKiB`), so memory does not grow with history. In WAL mode this connection sees only
+ * committed, hence durable, transactions.
+ */
+import type { DatabaseSync, StatementSync } from 'node:sqlite'
+import type {
+  LoadOptions,
+  MemberPage,
+  MemberQuery,
+  Page,
+  PageQuery,
+  RoomRecord,
+  RoomSnapshot,
+  StoredMessage,
+  Visibility,
+} from '../../../actors/store.ts'
+
+interface MessageRow {
+  room: string
+  seq: number
+  id: string
+  sender: string
+  text: string
+  ts: number
+  client: string
+}
+
+const COLUMNS = 'room, seq, id, sender, text, ts, client'
+/** Rows read per step while walking back to the start of the idempotency window. */
+const WINDOW_STEP = 256
+
+const message = (r: MessageRow): StoredMessage => ({
+  id: r.id,
+  seq: r.seq,
+  roomId: r.room,
+  senderId: r.sender,
+  text: r.text,
+  ts: r.ts,
+  clientId: r.client,
+})
+
+export class Reads {
+  readonly db: DatabaseSync
+  readonly #last: StatementSync
+  readonly #newest: StatementSync
+  readonly #range: StatementSync
+  readonly #byClient: StatementSync
+  readonly #marker: StatementSync
+  readonly #room: StatementSync
+  readonly #rooms: StatementSync
+  readonly #roomMember: StatementSync
+  readonly #guildMember: StatementSync
+  readonly #roomMembers: MemberStatements
+  readonly #guildMembers: MemberStatements
+
+  constructor(db: DatabaseSync) {
+    this.db = db
+    this.#last = db.prepare('SELECT seq, ts FROM messages WHERE room = ? ORDER BY seq DESC LIMIT 1')
+    this.#newest = db.prepare(`SELECT ${COLUMNS} FROM messages WHERE room = ? AND seq < ? ORDER BY seq DESC LIMIT ?`)
+    this.#range = db.prepare(`SELECT ${COLUMNS} FROM messages WHERE room = ? AND seq BETWEEN ? AND ? ORDER BY seq`)
+    this.#byClient = db.prepare(`SELECT ${COLUMNS} FROM messages WHERE room = ? AND sender = ? AND client = ?`)
+    this.#marker = db.prepare('SELECT seq FROM markers WHERE room = ? AND user = ?')
+    this.#room = db.prepare('SELECT room, visibility, closed FROM rooms WHERE room = ?')
+    this.#rooms = db.prepare('SELECT room, visibility, closed FROM rooms ORDER BY room')
+    this.#roomMember = db.prepare('SELECT 1 FROM room_members WHERE room = ? AND user = ?')
+    this.#guildMember = db.prepare('SELECT 1 FROM guild_members WHERE guild = ? AND user = ?')
+    this.#roomMembers = memberStatements(db, 'room_members', 'room')
+    this.#guildMembers = memberStatements(db, 'guild_members', 'guild')
+  }
+
+  /** The room's head seq and the ts of its last message (0, 0 when empty). */
+  last(roomId: string): { seq: number; ts: number } {
+    return (this.#last.get(roomId) as { seq: number; ts: number } | undefined) ?? { seq: 0, ts: 0 }
+  }
+
+  /** Whether `key` (`clientKey(senderId, clientId)`) is stored in the room. */
+  findByClientId(roomId: string, senderId: string, clientId: string): StoredMessage | undefined {
+    const row = this.#byClient.get(roomId, senderId, clientId) as MessageRow | undefined
+    return row && message(row)
+  }
+
+  /** Up to `n` messages below seq `before`, oldest first. */
+  #below(roomId: string, before: number, n: number): StoredMessage[] {
+    return (this.#newest.all(roomId, before, n) as unknown as MessageRow[]).map(message).reverse()
+  }
+
+  /** `loadRoom`: ts only grows with seq, so the idempotency window is a suffix: walk back to it. */
+  loadRoom(roomId: string, opts: LoadOptions): RoomSnapshot {
+    const { seq, ts } = this.last(roomId)
+    const recent = opts.recentLimit > 0 ? this.#below(roomId, seq + 1, opts.recentLimit) : []
+    let idempotent: StoredMessage[] = []
+    if (ts >= opts.idempotencySince) {
+      // Start from what `recent` already holds, then step back until a message is older.
+      let from = recent.length
+      while (from > 0 && recent[from - 1]!.ts >= opts.idempotencySince) from--
+      idempotent = recent.slice(from)
+      let reachedOlder = from > 0
+      while (!reachedOlder) {
+        const below = this.#below(roomId, idempotent[0]?.seq ?? seq + 1, WINDOW_STEP)
+        let i = below.length
+        while (i > 0 && below[i - 1]!.ts >= opts.idempotencySince) i--
+        idempotent = [...below.slice(i), ...idempotent]
+        reachedOlder = i > 0 || below.length < WINDOW_STEP
+      }
+      idempotent = idempotent.map((m) => ({ ...m }))
+    }
+    return { seq, lastTs: ts, recent, idempotent }
+  }
+
+  /** The paging of docs/protocol.md "HTTP endpoints", as `pageOf` (actors/store-rules.ts) on an array. */
+  readPage(roomId: string, query: PageQuery): Page {
+    if (query.before !== undefined && query.after !== undefined) {
+      throw new RangeError('a page is before or after a seq, not both')
+    }
+    const head = this.last(roomId).seq
+    const limit = Math.max(0, Math.floor(query.limit))
+    let lo: number // first seq of the page
+    let hi: number // last seq of the page
+    let more: boolean
+    if (query.after !== undefined) {
+      lo = Math.max(query.after, 0) + 1
+      hi = Math.min(head, lo + limit - 1)
+      more = Math.max(hi, lo - 1) < head
+    } else {
+      hi = Math.min(head, (query.before ?? head + 1) - 1)
+      lo = Math.max(1, hi - limit + 1)
+      more = Math.min(lo, hi + 1) > 1
+    }
+    const rows = hi >= lo ? (this.#range.all(roomId, lo, hi) as unknown as MessageRow[]) : []
+    return { messages: rows.map(message), more }
+  }
+
+  marker(roomId: string, userId: string): number {
+    return (this.#marker.get(roomId, userId) as { seq: number } | undefined)?.seq ?? 0
+  }
+
+  room(roomId: string): RoomRecord | undefined {
+    const row = this.#room.get(roomId) as RoomRow | undefined
+    return row && roomOf(row)
+  }
+
+  rooms(): RoomRecord[] {
+    return (this.#rooms.all() as unknown as RoomRow[]).map(roomOf)
+  }
+
+  isRoomMember(roomId: string, userId: string): boolean {
+    return this.#roomMember.get(roomId, userId) !== undefined
+  }
+
+  isGuildMember(guildId: string, userId: string): boolean {
+    return this.#guildMember.get(guildId, userId) !== undefined
+  }
+
+  roomMembers(roomId: string, query: MemberQuery): MemberPage {
+    return memberPage(this.#roomMembers, roomId, query)
+  }
+
+  guildMembers(guildId: string, query: MemberQuery): MemberPage {
+    return memberPage(this.#guildMembers, guildId, query)
+  }
+}
+
+interface RoomRow {
+  room: string
+  visibility: Visibility
+  closed: number
+}
+
+const roomOf = (r: RoomRow): RoomRecord => ({
+  roomId: r.room,
+  visibility: r.visibility,
+  ...(r.closed ? { closed: true as const } : {}),
+})
+
+interface MemberStatements {
+  first: StatementSync
+  after: StatementSync
+}
+
+function memberStatements(db: DatabaseSync, table: string, group: string): MemberStatements {
+  return {
+    first: db.prepare(`SELECT user FROM ${table} WHERE ${group} = ? ORDER BY user LIMIT ?`),
+    after: db.prepare(`SELECT user FROM ${table} WHERE ${group} = ? AND user > ? ORDER BY user LIMIT ?`),
+  }
+}
+
+/** As MemberIndex.page: `limit` ids after `after` in code point order, `next` when more remain. */
+function memberPage(stmts: MemberStatements, group: string, query: MemberQuery): MemberPage {
+  const limit = Math.max(0, Math.floor(query.limit))
+  if (limit === 0) return { members: [] }
+  const rows = (
+    query.after === undefined ? stmts.first.all(group, limit + 1) : stmts.after.all(group, query.after, limit + 1)
+  ) as { user: string }[]
+  const members = rows.slice(0, limit).map((r) => r.user)
+  return rows.length > limit ? { members, next: members.at(-1)! } : { members }
+}

@@ -1,0 +1,141 @@
+/**
+ * Applies durable log records (records.ts) to the database: on open, the log's tail the
+ * database has not applied yet; while running, each group commit once its log write is
+ * durable. A group is one transaction that also moves the database's log position, so each
+ * record is applied exactly once whatever a crash takes back.
+ *
+ * A record's answer is whether it changed anything (created a room, moved a marker, removed a
+ * member), computed when it is applied, in commit order: a `create` after a `room` record of
+ * the same group finds the room there, as it did in log order.
+ */
+import type { DatabaseSync, StatementSync } from 'node:sqlite'
+import { metaValue } from './database.ts'
+import type { LogRecord } from './records.ts'
+
+export class Writer {
+  readonly db: DatabaseSync
+  readonly #insertMessage: StatementSync
+  readonly #upsertMarker: StatementSync
+  readonly #roomExists: StatementSync
+  readonly #putRoom: StatementSync
+  readonly #createRoom: StatementSync
+  readonly #closeRoom: StatementSync
+  readonly #addRoomMember: StatementSync
+  readonly #removeRoomMember: StatementSync
+  readonly #addGuildMember: StatementSync
+  readonly #removeGuildMember: StatementSync
+  readonly #setMeta: StatementSync
+
+  constructor(db: DatabaseSync) {
+    this.db = db
+    this.#insertMessage = db.prepare(
+      'INSERT INTO messages (room, seq, id, sender, text, ts, client) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    )
+    this.#upsertMarker = db.prepare(
+      'INSERT INTO markers (room, user, seq) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET seq = excluded.seq WHERE excluded.seq > seq',
+    )
+    this.#roomExists = db.prepare('SELECT 1 FROM rooms WHERE room = ?')
+    this.#putRoom = db.prepare(
+      'INSERT INTO rooms (room, visibility, closed) VALUES (?, ?, 0) ON CONFLICT DO UPDATE SET visibility = excluded.visibility, closed = 0',
+    )
+    this.#createRoom = db.prepare('INSERT INTO rooms (room, visibility) VALUES (?, ?) ON CONFLICT DO NOTHING')
+    this.#closeRoom = db.prepare('UPDATE rooms SET closed = 1 WHERE room = ? AND closed = 0')
+    this.#addRoomMember = db.prepare('INSERT INTO room_members (room, user) VALUES (?, ?) ON CONFLICT DO NOTHING')
+    this.#removeRoomMember = db.prepare('DELETE FROM room_members WHERE room = ? AND user = ?')
+    this.#addGuildMember = db.prepare('INSERT INTO guild_members (guild, user) VALUES (?, ?) ON CONFLICT DO NOTHING')
+    this.#removeGuildMember = db.prepare('DELETE FROM guild_members WHERE guild = ? AND user = ?')
+    this.#setMeta = db.prepare(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT DO UPDATE SET value = excluded.value',
+    )
+  }
+
+  /** Where the database stands in the log: generation `gen` applied up to byte `applied`. */
+  position(): LogPosition | undefined {
+    const gen = metaValue(this.db, 'log_gen')
+    const applied = metaValue(this.db, 'log_applied')
+    return gen === undefined || applied === undefined ? undefined : { gen: Number(gen), applied: Number(applied) }
+  }
+
+  /** The size of the log store's `guildhall.log` this database imported, if it did. */
+  importedBytes(): number | undefined {
+    const v = metaValue(this.db, 'imported_log_bytes')
+    return v === undefined ? undefined : Number(v)
+  }
+
+  /** Record the log position, inside the current transaction. */
+  setPosition(p: LogPosition): void {
+    this.#setMeta.run('log_gen', String(p.gen))
+    this.#setMeta.run('log_applied', String(p.applied))
+  }
+
+  /** Apply one record inside the current transaction. Whether it changed anything. */
+  apply(r: LogRecord): boolean {
+    switch (r.t) {
+      case 'append':
+        for (const m of r.messages) this.#insertMessage.run(r.room, m.seq, m.id, m.senderId, m.text, m.ts, m.clientId)
+        return true
+      case 'read':
+        return changed(this.#upsertMarker.run(r.room, r.user, r.seq))
+      case 'room': {
+        const created = this.#roomExists.get(r.room) === undefined
+        this.#putRoom.run(r.room, r.visibility)
+        return created
+      }
+      case 'create':
+        return changed(this.#createRoom.run(r.room, r.visibility))
+      case 'close':
+        return changed(this.#closeRoom.run(r.room))
+      case 'member':
+        return changed(r.in ? this.#addRoomMember.run(r.room, r.user) : this.#removeRoomMember.run(r.room, r.user))
+      case 'guild':
+        return changed(r.in ? this.#addGuildMember.run(r.guild, r.user) : this.#removeGuildMember.run(r.guild, r.user))
+    }
+  }
+
+  /**
+   * Apply a group of records durable in the log up to `at`, with the new position, inside the
+   * transaction already open (`BEGIN` first if none): a savepoint, so a failure undoes the
+   * group and nothing else. The caller commits the transaction when it chooses.
+   */
+  applyGroup(records: readonly LogRecord[], at: LogPosition): boolean[] {
+    if (!this.db.isTransaction) this.db.exec('BEGIN IMMEDIATE')
+    this.db.exec('SAVEPOINT grp')
+    try {
+      const answers = records.map((r) => this.apply(r))
+      this.setPosition(at)
+      this.db.exec('RELEASE grp')
+      return answers
+    } catch (e) {
+      this.db.exec('ROLLBACK TO grp')
+      this.db.exec('RELEASE grp')
+      throw e
+    }
+  }
+
+  /**
+   * Apply a group of records durable in the log up to `at`, in one transaction with the new
+   * position. Throws, with nothing of the group applied, if any of it fails.
+   */
+  commit(records: readonly LogRecord[], at: LogPosition, importedBytes?: number): boolean[] {
+    this.db.exec('BEGIN IMMEDIATE')
+    try {
+      const answers = records.map((r) => this.apply(r))
+      this.setPosition(at)
+      if (importedBytes !== undefined) this.#setMeta.run('imported_log_bytes', String(importedBytes))
+      this.db.exec('COMMIT')
+      return answers
+    } catch (e) {
+      if (this.db.isTransaction) this.db.exec('ROLLBACK')
+      throw e
+    }
+  }
+}
+
+export interface LogPosition {
+  /** The log file's generation (log-files.ts). */
+  gen: number
+  /** Bytes of it applied, header included: the next record to apply starts here. */
+  applied: number
+}
+
+const changed = (r: { changes: number | bigint }): boolean => Number(r.changes) > 0
