@@ -3,7 +3,6 @@ import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import type { FileHandle } from 'node:fs/promises'
-import process from 'node:process'
 import type { Logger } from '../../../actors/ports.ts'
 import { SeqConflictError, type Store } from '../../../actors/store.ts'
 import { fill, messages, storeContract } from '../../../test/contract/store.ts'
@@ -98,10 +97,14 @@ t.test('an append resolves only after its datasync, and is not readable before',
   const { store, file } = await fresh(t, { datasync: probe.datasync })
   const held = probe.hold()
   let acked = false
-  const append = store.append('lobby', 0, messages('lobby', 1, 3)).then(() => void (acked = true))
+  const append = store.append('lobby', 0, messages('lobby', 1, 3)).then(() => {
+    acked = true
+  })
   const size = await held.entered
   t.equal(size, fs.statSync(file).size, 'the datasync starts once the bytes are written')
-  const queued = store.append('lobby', 3, messages('lobby', 4, 1)).then(() => void (acked = true))
+  const queued = store.append('lobby', 3, messages('lobby', 4, 1)).then(() => {
+    acked = true
+  })
   await turns()
   t.equal(acked, false, 'not acknowledged while its datasync is held (nor what queued behind it)')
   t.equal(await head(store), 0, 'and not visible to reads')

@@ -50,7 +50,7 @@ export class GroupCommit {
       try {
         const answers = await this.#commit(group.map((w) => w.record))
         this.commits++
-        group.forEach((w, i) => w.resolve(answers[i] ?? false))
+        for (const [i, w] of group.entries()) w.resolve(answers[i] ?? false)
       } catch (cause) {
         this.#failed = new Error('store write failed; reopen the store', { cause })
         for (const w of [...group, ...this.#queue]) w.reject(this.#failed)
