@@ -15,7 +15,7 @@
  *    `--data-dir` (default bench/.data; refused on tmpfs).
  *
  * `npm run bench:store -- [--data-dir=DIR] [--messages=N] [--rooms=N] [--starts=N] [--writers=N,M]
- * [--seconds=S] [--rounds=N] [--baseline=REV]`; writes bench/results/embedded-store.json.
+ * [--seconds=S] [--rounds=N] [--baseline=REV]`; writes bench/results/runs/<date>-embedded-store.json.
  */
 import { execFileSync } from 'node:child_process'
 import * as fs from 'node:fs'
@@ -244,8 +244,10 @@ async function main(): Promise<void> {
       startRuns,
       commits,
     }
-    fs.mkdirSync(join(root, 'bench/results'), { recursive: true })
-    fs.writeFileSync(join(root, 'bench/results/embedded-store.json'), `${JSON.stringify(result, null, 2)}\n`)
+    const out = join(root, `bench/results/runs/${result.when.slice(0, 10)}-embedded-store.json`)
+    fs.mkdirSync(join(root, 'bench/results/runs'), { recursive: true })
+    fs.writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`)
+    log(`written to ${out}`)
     console.log(JSON.stringify({ history: result.history, start, commits }, null, 2))
   } finally {
     fs.rmSync(work, { recursive: true, force: true })
