@@ -1,11 +1,11 @@
 /**
  * Where a server's CPU went during a connect storm, per connection, from a `--cpu-prof` profile
- * (`npm run bench -- --only=connect --cpu-prof`): `node bench/connect-profile.ts <profile dir>
- * <connections>`. Only the samples between the first and the last upgrade (`handleUpgrade` on
+ * (`npm run bench -- --only=connect --cpu-prof`): `node bench/connect-profile.ts <profile file
+ * or dir> <connections>`. Only the samples between the first and the last upgrade (`handleUpgrade` on
  * the stack) count, so start-up is left out; each sample goes to the first category its stack
- * matches, in the order listed (a JWT check's socket write is a JWT check's).
+ * matches, in the order listed (so a log line's write counts as logging, not as a socket write).
  */
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
 interface CallFrame {
@@ -74,11 +74,15 @@ export function summarize(profile: Profile, connections: number): { category: st
 }
 
 if (import.meta.main) {
-  const [dir, count] = process.argv.slice(2)
-  if (!dir || !count) throw new Error('usage: node bench/connect-profile.ts <profile dir> <connections>')
-  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))
-  if (!file) throw new Error(`no .cpuprofile in ${dir}`)
-  const rows = summarize(JSON.parse(readFileSync(join(dir, file), 'utf8')) as Profile, Number(count))
+  const [path, count] = process.argv.slice(2)
+  if (!path || !count) throw new Error('usage: node bench/connect-profile.ts <profile file or dir> <connections>')
+  const file = statSync(path).isDirectory()
+    ? readdirSync(path)
+        .filter((f) => f.endsWith('.cpuprofile'))
+        .map((f) => join(path, f))[0]
+    : path
+  if (!file) throw new Error(`no .cpuprofile in ${path}`)
+  const rows = summarize(JSON.parse(readFileSync(file, 'utf8')) as Profile, Number(count))
   const busy = rows.filter((r) => r.category !== 'idle').reduce((sum, r) => sum + r.usPerConn, 0)
   console.log(`busy: ${busy} µs per connection`)
   for (const r of rows) if (r.category !== 'idle') console.log(`${String(r.usPerConn).padStart(6)} µs  ${r.category}`)
