@@ -16,7 +16,7 @@ export type Effect =
    * (a connection in a broadcast group gets it through its group). Typing and presence are
    * droppable: skipped for slow consumers (`frameInfo`). */
   | { kind: 'broadcast'; frame: ServerFrame; exceptUser?: string }
-  /** Close these connections' membership of the room (4403, or `left` on /ws). */
+  /** Take these room connections out of the room (4403, or `left` on /ws): their user's access was revoked. */
   | { kind: 'revoke'; to: number[] }
   /** Start a storage write if none is in flight (group commit). */
   | { kind: 'flush' }
