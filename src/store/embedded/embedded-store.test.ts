@@ -175,6 +175,28 @@ t.test('concurrent appends are serialized and grouped', async (t) => {
   for (let i = 0; i < 20; i++) t.equal(await head(again, `room${i}`), 3)
 })
 
+t.test("an active room's head is read from the database once, then kept in memory", async (t) => {
+  const { store } = await fresh(t)
+  for (let seq = 0; seq < 20; seq += 2) await store.append('lobby', seq, messages('lobby', seq + 1, 2))
+  t.equal(await head(store), 20)
+  await t.rejects(store.append('lobby', 19, messages('lobby', 20, 1)), SeqConflictError, 'a stale head is refused')
+  t.equal(store.headQueries, 1, 'one query, for the first append')
+})
+
+t.test('the heads in memory are bounded by headCacheRooms: a room left out is read again, right', async (t) => {
+  const { store, reopen } = await fresh(t, { headCacheRooms: 2 })
+  for (const room of ['a', 'b', 'c']) await store.append(room, 0, messages(room, 1, 3))
+  t.equal(store.headQueries, 3)
+  await store.append('c', 3, messages('c', 4, 1))
+  t.equal(store.headQueries, 3, 'c is still in memory')
+  await t.rejects(store.append('a', 0, messages('a', 4, 1, 'bob')), SeqConflictError, 'a, read again, is at 3')
+  t.equal(store.headQueries, 4, 'a was left out (the least recently used) and read again')
+  await store.append('a', 3, messages('a', 4, 2))
+  await store.close()
+  const again = await reopen()
+  t.same([await head(again, 'a'), await head(again, 'b'), await head(again, 'c')], [5, 3, 4])
+})
+
 t.test('garbage after the last record is cut off on open', async (t) => {
   const { file, store, reopen, dir } = await fresh(t)
   await fill(store, 'lobby', 30)

@@ -26,6 +26,7 @@ import { checkAppend, clientKey } from '../../../actors/store-rules.ts'
 import { checkpoint, DB_FILE, openDatabase } from './database.ts'
 import { encodeFrame, HEADER_BYTES } from './frame.ts'
 import { GroupCommit } from './group-commit.ts'
+import { HeadCache } from './heads.ts'
 import { type DirLock, lockDir } from './lock.ts'
 import { concat, LogFile, type LogOptions } from './log.ts'
 import { firstGeneration, logName, settleLogs } from './log-files.ts'
@@ -46,6 +47,12 @@ export const DEFAULT_ROTATE_LOG_BYTES = 64 * 1024 * 1024
 /** Groups applied to the database go into one transaction committed at most this long after
  * the first of them: a page touched by many groups is written to the WAL once. */
 export const DEFAULT_APPLY_COMMIT_MS = 100
+/**
+ * Rooms whose head (seq and ts of the last message) is kept in memory, the most recently used:
+ * an append checks its expected seq against it instead of querying the database. About 150 B
+ * each with the room id, so 10,000 rooms are about 1.5 MB; a room not in it costs one query.
+ */
+export const DEFAULT_HEAD_CACHE_ROOMS = 10_000
 /** Log records applied per transaction when an open replays the log (an import included). */
 const REPLAY_CHUNK = 1000
 /**
@@ -67,6 +74,8 @@ export interface EmbeddedStoreOptions extends LogOptions {
   rotateLogBytes?: number
   /** Commit applied groups to the database at most this many ms after the first (default 100). */
   applyCommitMs?: number
+  /** Heads of this many rooms kept in memory (default `DEFAULT_HEAD_CACHE_ROOMS`, 10,000). */
+  headCacheRooms?: number
 }
 
 /** A room or guild id (never holds NUL) and a client key. */
@@ -85,12 +94,15 @@ export class EmbeddedStore implements Store {
   readonly #db: DatabaseSync
   readonly #writer: Writer
   readonly #reads: Reads
+  readonly #heads: HeadCache
   readonly #lock: DirLock
   #gen: number
   /** The open log generation; tests read its size and file. */
   log: LogFile
-  /** Records applied in the database's open transaction, and the timer that commits it. */
+  /** Records applied in the database's open transaction, the log position of the last group
+   * applied, and the timer that commits it. */
   #uncommitted = 0
+  #applied: LogPosition | undefined
   #commitTimer: ReturnType<typeof setTimeout> | undefined
   /** A database commit failed: what the log holds is not all in the database (until a restart). */
   #dbFailed: Error | undefined
@@ -100,7 +112,8 @@ export class EmbeddedStore implements Store {
     this.#opts = opts
     this.#db = db
     this.#writer = new Writer(db)
-    this.#reads = new Reads(db)
+    this.#heads = new HeadCache(opts.headCacheRooms ?? DEFAULT_HEAD_CACHE_ROOMS)
+    this.#reads = new Reads(db, this.#heads)
     this.#lock = lock
     this.#gen = gen
     this.log = log
@@ -162,7 +175,12 @@ export class EmbeddedStore implements Store {
     if (this.#dbFailed) throw this.#dbFailed
     if (this.log.bytes >= (this.#opts.rotateLogBytes ?? DEFAULT_ROTATE_LOG_BYTES)) await this.#rotate()
     await this.log.write(concat(records.map((r) => encodeFrame(encodeRecord(r)))))
-    const answers = this.#writer.applyGroup(records, { gen: this.#gen, applied: this.log.bytes })
+    const answers = this.#writer.applyGroup(records)
+    this.#applied = { gen: this.#gen, applied: this.log.bytes }
+    for (const r of records) {
+      const last = r.t === 'append' && r.messages.at(-1)
+      if (last) this.#heads.set(r.room, { seq: last.seq, ts: last.ts })
+    }
     this.#uncommitted += records.length
     if (this.#uncommitted >= APPLY_COMMIT_RECORDS) this.#commitDatabase()
     else
@@ -179,10 +197,12 @@ export class EmbeddedStore implements Store {
     this.#commitTimer = undefined
     this.#uncommitted = 0
     try {
-      if (this.#db.isOpen && this.#db.isTransaction) this.#db.exec('COMMIT')
+      if (this.#applied) this.#writer.commitApplied(this.#applied)
     } catch (cause) {
-      // The log has these groups; the restart applies them again. Until then, no more writes.
+      // The log has these groups; the restart applies them again. Until then, no more writes
+      // (and no heads from memory: the database may have lost what they were set from).
       this.#dbFailed ??= new Error('database commit failed; reopen the store', { cause })
+      this.#heads.clear()
     }
   }
 
@@ -219,6 +239,11 @@ export class EmbeddedStore implements Store {
     return this.#writes.commits
   }
 
+  /** Room heads read from the database rather than from memory (tests). */
+  get headQueries(): number {
+    return this.#reads.headQueries
+  }
+
   /** The log generation in use (tests). */
   get generation(): number {
     return this.#gen
@@ -246,10 +271,7 @@ export class EmbeddedStore implements Store {
     const byKey = new Map(batch.map((m) => [clientKey(m.senderId, m.clientId), m]))
     checkAppend(roomId, head, expectedSeq, batch, (k) => {
       const m = byKey.get(k)!
-      return (
-        this.#reservedKeys.has(pair(roomId, k)) ||
-        this.#reads.findByClientId(roomId, m.senderId, m.clientId) !== undefined
-      )
+      return this.#reservedKeys.has(pair(roomId, k)) || this.#reads.hasClientId(roomId, m.senderId, m.clientId)
     })
     if (batch.length === 0) return
     const newHead = expectedSeq + batch.length

@@ -7,6 +7,7 @@ import { EmbeddedStore, type EmbeddedStoreOptions } from './embedded-store.ts'
 export { DB_FILE } from './database.ts'
 export {
   DEFAULT_CACHE_KIB,
+  DEFAULT_HEAD_CACHE_ROOMS,
   DEFAULT_ROTATE_LOG_BYTES,
   EmbeddedStore,
   type EmbeddedStoreOptions,

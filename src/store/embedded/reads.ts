@@ -16,6 +16,7 @@ import type {
   StoredMessage,
   Visibility,
 } from '../../../actors/store.ts'
+import type { Head, HeadCache } from './heads.ts'
 
 interface MessageRow {
   room: string
@@ -47,6 +48,7 @@ export class Reads {
   readonly #newest: StatementSync
   readonly #range: StatementSync
   readonly #byClient: StatementSync
+  readonly #hasClient: StatementSync
   readonly #marker: StatementSync
   readonly #room: StatementSync
   readonly #rooms: StatementSync
@@ -54,13 +56,19 @@ export class Reads {
   readonly #guildMember: StatementSync
   readonly #roomMembers: MemberStatements
   readonly #guildMembers: MemberStatements
+  readonly #heads: HeadCache
+  /** Heads read from the database, not from the cache (tests count them). */
+  headQueries = 0
 
-  constructor(db: DatabaseSync) {
+  constructor(db: DatabaseSync, heads: HeadCache) {
     this.db = db
+    this.#heads = heads
     this.#last = db.prepare('SELECT seq, ts FROM messages WHERE room = ? ORDER BY seq DESC LIMIT 1')
     this.#newest = db.prepare(`SELECT ${COLUMNS} FROM messages WHERE room = ? AND seq < ? ORDER BY seq DESC LIMIT ?`)
     this.#range = db.prepare(`SELECT ${COLUMNS} FROM messages WHERE room = ? AND seq BETWEEN ? AND ? ORDER BY seq`)
     this.#byClient = db.prepare(`SELECT ${COLUMNS} FROM messages WHERE room = ? AND sender = ? AND client = ?`)
+    // Answered from the index alone (it holds room, sender, client): no lookup of the row.
+    this.#hasClient = db.prepare('SELECT 1 FROM messages WHERE room = ? AND sender = ? AND client = ?')
     this.#marker = db.prepare('SELECT seq FROM markers WHERE room = ? AND user = ?')
     this.#room = db.prepare('SELECT room, visibility, closed FROM rooms WHERE room = ?')
     this.#rooms = db.prepare('SELECT room, visibility, closed FROM rooms ORDER BY room')
@@ -70,12 +78,22 @@ export class Reads {
     this.#guildMembers = memberStatements(db, 'guild_members', 'guild')
   }
 
-  /** The room's head seq and the ts of its last message (0, 0 when empty). */
-  last(roomId: string): { seq: number; ts: number } {
-    return (this.#last.get(roomId) as { seq: number; ts: number } | undefined) ?? { seq: 0, ts: 0 }
+  /** The room's head seq and the ts of its last message (0, 0 when empty); from the cache of
+   * active rooms' heads (heads.ts) when it has the room. Not to be changed by the caller. */
+  last(roomId: string): Head {
+    const cached = this.#heads.get(roomId)
+    if (cached) return cached
+    this.headQueries++
+    const head = (this.#last.get(roomId) as Head | undefined) ?? { seq: 0, ts: 0 }
+    this.#heads.set(roomId, head)
+    return head
   }
 
-  /** Whether `key` (`clientKey(senderId, clientId)`) is stored in the room. */
+  /** Whether the idempotency key (senderId, clientId) is stored in the room. */
+  hasClientId(roomId: string, senderId: string, clientId: string): boolean {
+    return this.#hasClient.get(roomId, senderId, clientId) !== undefined
+  }
+
   findByClientId(roomId: string, senderId: string, clientId: string): StoredMessage | undefined {
     const row = this.#byClient.get(roomId, senderId, clientId) as MessageRow | undefined
     return row && message(row)

@@ -25,6 +25,12 @@ export class Writer {
   readonly #addGuildMember: StatementSync
   readonly #removeGuildMember: StatementSync
   readonly #setMeta: StatementSync
+  // Transaction control, prepared once: exec() would parse the SQL again for every group.
+  readonly #begin: StatementSync
+  readonly #commit: StatementSync
+  readonly #savepoint: StatementSync
+  readonly #release: StatementSync
+  readonly #rollbackTo: StatementSync
 
   constructor(db: DatabaseSync) {
     this.db = db
@@ -47,6 +53,11 @@ export class Writer {
     this.#setMeta = db.prepare(
       'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT DO UPDATE SET value = excluded.value',
     )
+    this.#begin = db.prepare('BEGIN IMMEDIATE')
+    this.#commit = db.prepare('COMMIT')
+    this.#savepoint = db.prepare('SAVEPOINT grp')
+    this.#release = db.prepare('RELEASE grp')
+    this.#rollbackTo = db.prepare('ROLLBACK TO grp')
   }
 
   /** Where the database stands in the log: generation `gen` applied up to byte `applied`. */
@@ -93,23 +104,32 @@ export class Writer {
   }
 
   /**
-   * Apply a group of records durable in the log up to `at`, with the new position, inside the
-   * transaction already open (`BEGIN` first if none): a savepoint, so a failure undoes the
-   * group and nothing else. The caller commits the transaction when it chooses.
+   * Apply a group of durable log records inside the transaction already open (`BEGIN` first if
+   * none): a savepoint, so a failure undoes the group and nothing else. The caller commits the
+   * transaction when it chooses, with `commitApplied` and the position of the last group applied.
    */
-  applyGroup(records: readonly LogRecord[], at: LogPosition): boolean[] {
-    if (!this.db.isTransaction) this.db.exec('BEGIN IMMEDIATE')
-    this.db.exec('SAVEPOINT grp')
+  applyGroup(records: readonly LogRecord[]): boolean[] {
+    if (!this.db.isTransaction) this.#begin.run()
+    this.#savepoint.run()
     try {
       const answers = records.map((r) => this.apply(r))
-      this.setPosition(at)
-      this.db.exec('RELEASE grp')
+      this.#release.run()
       return answers
     } catch (e) {
-      this.db.exec('ROLLBACK TO grp')
-      this.db.exec('RELEASE grp')
+      this.#rollbackTo.run()
+      this.#release.run()
       throw e
     }
+  }
+
+  /**
+   * Commit the open transaction, if any, moving the log position to `at` in it: the position
+   * is written once per transaction, not per group, and says exactly what the transaction holds.
+   */
+  commitApplied(at: LogPosition): void {
+    if (!this.db.isOpen || !this.db.isTransaction) return
+    this.setPosition(at)
+    this.#commit.run()
   }
 
   /**
