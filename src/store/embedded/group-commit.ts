@@ -1,7 +1,7 @@
 /**
- * Group commit on the main thread: records that arrive while a commit is in flight wait and go
- * out together in the next one (one transaction, one WAL sync), across rooms, so a busy node
- * pays one sync per round, not per message. Each record's promise resolves with its answer
+ * Group commit on the main thread: the records of one event-loop turn, and those that arrive
+ * while a commit is in flight, go out together (one log write and sync), across rooms, so a
+ * busy node pays one sync per round, not per message. Each record's promise resolves with its answer
  * only once its transaction is durable.
  *
  * A failed commit fails its group and everything queued behind it (a room's next batch
@@ -9,6 +9,7 @@
  * reopened: after a failed fsync the kernel may have dropped the pages, so carrying on could
  * acknowledge data that is not on disk (the PostgreSQL "fsyncgate" lesson).
  */
+import { setImmediate } from 'node:timers'
 import type { LogRecord } from './records.ts'
 
 /** Makes a group of records durable, all or none; resolves each record's answer, in order. */
@@ -45,6 +46,10 @@ export class GroupCommit {
 
   async #flush(): Promise<void> {
     while (this.#queue.length > 0) {
+      // Each round starts in the event loop's check phase, after this turn's I/O callbacks:
+      // every write the turn's socket reads lead to goes in one group, instead of the first
+      // alone and the rest behind its sync (a thread-pool round trip and the kernel's journal).
+      await new Promise((resolve) => setImmediate(resolve))
       const group = this.#queue
       this.#queue = []
       try {
