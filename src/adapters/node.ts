@@ -20,6 +20,7 @@ import { errorResponse } from '../http/errors.ts'
 import type { SessionHandoff } from '../http/socket-bridge.ts'
 import { answerClientError } from './client-error.ts'
 import type { FetchApp, Listening, ServeOptions } from './listening.ts'
+import { upgradeRequest } from './upgrade-request.ts'
 import { bindSession } from './ws-session.ts'
 
 const HANDOFF = Symbol('guildhall.handoff')
@@ -130,18 +131,6 @@ const handshakeHeaders = new Set([
   'sec-websocket-extensions',
   'sec-websocket-protocol',
 ])
-
-/** The Web Request the app sees: origin-form targets only (`/path?query`), absolute ones as given. */
-function upgradeRequest(req: IncomingMessage): Request {
-  const target = req.url ?? '/'
-  const url = target.startsWith('/') ? `http://${req.headers.host ?? 'localhost'}${target}` : target
-  const headers = new Headers()
-  for (const key in req.headers) {
-    const value = req.headers[key]
-    if (value) headers.append(key, Array.isArray(value) ? value[0]! : value)
-  }
-  return new Request(new URL(url), { headers })
-}
 
 const lastSeen = Symbol('lastSeen')
 type Watched = WebSocket & { [lastSeen]: number }

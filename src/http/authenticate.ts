@@ -6,7 +6,8 @@ import type { AppEnv } from './context.ts'
 import { HttpError } from './errors.ts'
 
 export async function authenticate(c: Context<AppEnv>, verify: Verifier): Promise<Principal> {
-  const token = tokenFromRequest(c.req.raw.headers, new URL(c.req.url))
+  // Hono reads the one parameter from the URL string: no URL object per request.
+  const token = tokenFromRequest(c.req.header('authorization'), c.req.query('token'))
   if (!token) throw new HttpError('unauthorized', 'an access token is required (Authorization: Bearer or ?token=)')
   try {
     const principal = await verify(token)

@@ -32,7 +32,8 @@ export function wsRoutes(opts: AppOptions & { lifecycle: Lifecycle }): Hono<AppE
       const principal = await authenticate(c, auth)
       requireConnectionSlot(host, principal.user.id)
       const roomId = parseOr(roomIdSchema, c.req.param('roomId'), 'invalid_room')
-      const { since } = parseOr(sinceSchema, c.req.query())
+      // The one parameter, not an object of the whole query (the token is in it too).
+      const { since } = parseOr(sinceSchema, { since: c.req.query('since') })
       const epoch = host.revocationEpoch // before the check: a close or revocation after it still refuses
       await requireAccess(host, roomId, principal.user.id, 'enter')
       requireUpgrade(c)

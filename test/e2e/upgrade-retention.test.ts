@@ -14,11 +14,12 @@ import { HeapGraph } from '../support/heap-snapshot.ts'
 const requestClasses: Record<string, RegExp> = {
   IncomingMessage: /^IncomingMessage$/,
   // `@hono/node-server` subclasses the global Request; its bundle names the class `Request$1`.
-  Request: /^Request(\$\d+)?$/,
+  // The Node adapter's lightweight request for the app (src/adapters/upgrade-request.ts) too.
+  Request: /^(Upgrade)?Request(\$\d+)?$/,
   HonoRequest: /^HonoRequest$/,
   'Hono Context': /^Context$/,
   URL: /^URL$/,
-  Headers: /^(Request)?Headers$/,
+  Headers: /^(Request|Upgrade)?Headers$/,
 }
 const SOCKETS = 24
 
