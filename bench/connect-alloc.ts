@@ -107,7 +107,10 @@ function report(head: SamplingNode): void {
       const [category] = categories.find(([, matches]) => matches(here))!
       byCategory.set(category, (byCategory.get(category) ?? 0) + node.selfSize)
       const f = node.callFrame
-      if (only && !category.startsWith(only)) return void node.children.forEach((c) => walk(c, here))
+      if (only && !category.startsWith(only)) {
+        for (const child of node.children) walk(child, here)
+        return
+      }
       const key = `${f.functionName || '(anonymous)'} ${f.url.replace(/^.*\/(node_modules|src|actors)\//, '$1/')}:${f.lineNumber + 1}`
       byFunction.set(key, (byFunction.get(key) ?? 0) + node.selfSize)
     }

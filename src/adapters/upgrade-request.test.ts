@@ -44,7 +44,9 @@ t.test('headers', async (t) => {
   t.equal(headers.get('set-cookie'), 'a=1', 'the first of repeated values')
   t.ok(headers.has('HOST'))
   const seen: string[] = []
-  headers.forEach((value, name) => seen.push(`${name}=${value}`))
+  headers.forEach((value, name) => {
+    seen.push(`${name}=${value}`)
+  })
   t.same(seen, ['host=h', 'authorization=Bearer x', 'set-cookie=a=1'])
 })
 
