@@ -24,5 +24,7 @@ EXPOSE 8787
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s \
   CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # Run node directly (not npm) so SIGTERM reaches the server and it drains (docs/operations.md);
-# Node 24 strips the TypeScript types itself, so there is no build and no loader.
-CMD ["node", "src/main.ts"]
+# Node 24 strips the TypeScript types itself, so there is no build and no loader. The V8 flag
+# is the same as `npm start`'s (docs/operations.md "Memory"): young generation capped at 16 MB
+# semi-spaces.
+CMD ["node", "--max-semi-space-size=16", "src/main.ts"]

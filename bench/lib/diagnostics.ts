@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector'
 import { join } from 'node:path'
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks'
+import { getHeapSpaceStatistics } from 'node:v8'
 
 const delay = monitorEventLoopDelay({ resolution: 5 })
 delay.enable()
@@ -38,6 +39,12 @@ setInterval(() => {
     heapTotalMB: mb(m.heapTotal),
     externalMB: mb(m.external),
     arrayBuffersMB: mb(m.arrayBuffers),
+    // Per V8 space, MB committed/used: which generation holds the heap total's growth.
+    spaces: Object.fromEntries(
+      getHeapSpaceStatistics()
+        .filter((s) => s.space_size > 1e6)
+        .map((s) => [s.space_name.replace(/_space$/, ''), `${mb(s.space_size)}/${mb(s.space_used_size)}`]),
+    ),
   }
   delay.reset()
   gc = { count: 0, ms: 0, maxMs: 0 }

@@ -1,9 +1,9 @@
 /**
- * guildhall as users run it (`npm start`): the embedded durable store in a fresh DATA_DIR per
+ * guildhall as users run it (`npm start`, with the Node flags of that checkout's start script): the embedded durable store in a fresh DATA_DIR per
  * run under the harness's data directory (on disk, never tmpfs: lib/filesystem.ts), the bench's
  * JWT secret so its minted tokens are accepted.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { spawnServer } from './spawn.ts'
@@ -34,7 +34,7 @@ function guildhallAt(name: 'guildhall' | 'guildhall-baseline', root: string, nod
       const dataDir = mkdtempSync(join(opts.dataDir, 'guildhall-'))
       const server = await spawnServer(
         {
-          args: [...nodeArgs, ...(opts.nodeArgs ?? []), entry],
+          args: [...startFlags(root), ...nodeArgs, ...(opts.nodeArgs ?? []), entry],
           cwd: root,
           env: { STORE: 'embedded', DATA_DIR: dataDir },
         },
@@ -49,4 +49,10 @@ function guildhallAt(name: 'guildhall' | 'guildhall-baseline', root: string, nod
       }
     },
   }
+}
+
+/** The `node` flags of the checkout's `npm start` (e.g. `--max-semi-space-size=16`): as users run it. */
+function startFlags(root: string): string[] {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts?: { start?: string } }
+  return (pkg.scripts?.start ?? '').split(/\s+/).filter((arg) => arg.startsWith('--'))
 }

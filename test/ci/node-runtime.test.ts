@@ -27,7 +27,7 @@ t.test('nothing runs TypeScript through a loader', async (t) => {
   for (const [name, script] of Object.entries(pkg.scripts)) {
     t.notMatch(script, /--import|--loader|\btsx\b|ts-node/, `npm run ${name} runs node directly`)
   }
-  t.equal(pkg.scripts.start, 'exec node src/main.ts')
+  t.equal(pkg.scripts.start, 'exec node --max-semi-space-size=16 src/main.ts')
 })
 
 t.test('the image is Node 24 and runs src/main.ts directly', async (t) => {
@@ -35,5 +35,13 @@ t.test('the image is Node 24 and runs src/main.ts directly', async (t) => {
   const bases = [...dockerfile.matchAll(/^FROM (\S+)/gm)].map((m) => m[1])
   t.ok(bases.length > 0)
   for (const base of bases) t.match(base, /^node:24-/)
-  t.match(dockerfile, /^CMD \["node", "src\/main\.ts"\]$/m)
+  t.match(dockerfile, /^CMD \["node", "--max-semi-space-size=16", "src\/main\.ts"\]$/m)
+})
+
+t.test('the image runs Node with the same V8 flags as npm start (docs/operations.md "Memory")', async (t) => {
+  const cmd = /^CMD \[(.*)\]$/m.exec(readFileSync('Dockerfile', 'utf8'))?.[1]
+  const imageFlags = (JSON.parse(`[${cmd}]`) as string[]).filter((arg) => arg.startsWith('--'))
+  const startFlags = pkg.scripts.start!.split(' ').filter((arg) => arg.startsWith('--'))
+  t.same(imageFlags, startFlags)
+  t.ok(startFlags.length > 0)
 })
