@@ -31,7 +31,7 @@ import type { Scenario, SystemResult } from './scenarios/types.ts'
 
 const opts = parseArgs(process.argv.slice(2))
 /** The servers that load --diag's module (its SIGUSR2 handler): the Node ones started with our flags. */
-const PROFILED = new Set(['guildhall', 'guildhall-baseline', 'ws'])
+const PROFILED = new Set(['guildhall', 'guildhall-baseline', 'ws', 'ws-same-flags'])
 const secret = randomBytes(32).toString('hex')
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url))
 const logDir = join(tmpdir(), 'guildhall-bench-logs')

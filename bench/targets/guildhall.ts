@@ -52,7 +52,7 @@ function guildhallAt(name: 'guildhall' | 'guildhall-baseline', root: string, nod
 }
 
 /** The `node` flags of the checkout's `npm start` (e.g. `--max-semi-space-size=16`): as users run it. */
-function startFlags(root: string): string[] {
+export function startFlags(root: string): string[] {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts?: { start?: string } }
   return (pkg.scripts?.start ?? '').split(/\s+/).filter((arg) => arg.startsWith('--'))
 }

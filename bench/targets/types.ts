@@ -6,6 +6,8 @@
 export type SystemName =
   | 'guildhall'
   | 'ws'
+  | 'ws-same-flags'
+  | 'socketio-same-flags'
   | 'socketio'
   | 'durable-object'
   | 'guildhall-deno'
