@@ -8,7 +8,7 @@
  * always allowed, as in gorilla/websocket's default check, so a page served by the server
  * itself works whatever the list says.
  */
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler, Next } from 'hono'
 import { cors } from 'hono/cors'
 import { HttpError } from './errors.ts'
 
@@ -73,12 +73,24 @@ export function corsMiddleware(allowed: AllowedOrigins): MiddlewareHandler {
     maxAge: PREFLIGHT_MAX_AGE_S,
   })
   return async (c, next) => {
+    if (c.req.header('upgrade')?.toLowerCase() === 'websocket') return upgradeCors(c, next)
     const origin = c.req.header('origin')
     const preflight = c.req.method === 'OPTIONS' && c.req.header('access-control-request-method') !== undefined
     if (preflight && origin !== undefined && !originAllowed(allowed, origin, c.req.header('host'))) {
       throw new HttpError('forbidden', `origin ${origin} is not allowed (CORS_ORIGINS)`)
     }
     return headers(c, next)
+  }
+
+  /**
+   * A WebSocket upgrade: browsers apply no CORS to the handshake (the `Origin` check in
+   * ws-routes is what guards it), so an accepted upgrade gets no CORS work, which would copy
+   * the answer to add `Vary` after the handler. A refusal is a plain HTTP answer: CORS
+   * headers as on any other.
+   */
+  async function upgradeCors(c: Context, next: Next): Promise<void> {
+    await next()
+    if (c.res.status >= 300 && c.res.status !== 101) await headers(c, async () => {})
   }
 }
 

@@ -4,6 +4,7 @@
  * development mode (any origin by default).
  */
 import t from 'tap'
+import WebSocket from 'ws'
 import { Client, is } from '../support/client.ts'
 import { startInProcess, type InProcess } from '../support/server.ts'
 import { mint } from '../support/tokens.ts'
@@ -124,6 +125,44 @@ t.test('CORS_ORIGINS lists origins: they get CORS headers and WebSockets, others
   )
   t.equal(mux, 403, '/ws checks it too')
 })
+
+/** The handshake's answer headers: the 101's, or the refusal's. */
+function handshakeHeaders(url: string, headers: Record<string, string>) {
+  return new Promise<{ status: number; headers: Record<string, unknown> }>((resolve, reject) => {
+    const ws = new WebSocket(url, { headers })
+    ws.once('upgrade', (res) => {
+      resolve({ status: res.statusCode ?? 0, headers: res.headers })
+      ws.once('open', () => ws.close())
+    })
+    ws.once('unexpected-response', (_req, res) => {
+      resolve({ status: res.statusCode ?? 0, headers: res.headers })
+      res.resume()
+    })
+    ws.once('error', reject)
+  })
+}
+
+t.test(
+  'an accepted upgrade carries no CORS headers (browsers apply none to WebSockets); a refused one does',
+  async (t) => {
+    const s = await startInProcess({ env: { CORS_ORIGINS: app } })
+    t.teardown(() => s.stop())
+    const token = await s.token({ sub: 'alice' })
+    const url = `${s.ws}/ws/rooms/lobby?token=${token}`
+    for (const headers of [{ origin: app }, {}] as Record<string, string>[]) {
+      const accepted = await handshakeHeaders(url, headers)
+      t.equal(accepted.status, 101)
+      t.same(
+        [accepted.headers['access-control-allow-origin'], accepted.headers.vary],
+        [undefined, undefined],
+        `no CORS work on the 101 (Origin: ${headers.origin ?? 'none'})`,
+      )
+    }
+    const refused = await handshakeHeaders(`${s.ws}/ws/rooms/lobby`, { origin: app })
+    t.same([refused.status, refused.headers['access-control-allow-origin']], [401, app], 'a page can read the refusal')
+    t.match(refused.headers.vary, /Origin/)
+  },
+)
 
 t.test('development mode: any origin by default', async (t) => {
   const s = await startInProcess({ env: { JWT_SECRET: '' } })
