@@ -678,6 +678,7 @@ export class RoomActor implements RoomHandle {
   }
 
   private releaseSettled(): void {
+    if (this.settledWaiters.length === 0) return // the common case, after every event: no new array
     const waiters = this.settledWaiters
     this.settledWaiters = []
     for (const w of waiters) w()

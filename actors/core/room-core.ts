@@ -115,7 +115,7 @@ export class RoomCore {
       seq: this.seq,
       lastRead: this.markers.get(userId) ?? 0,
       presence: this.presence.users(),
-      typing: this.typing.users().filter((u) => u !== userId),
+      typing: this.typing.users(userId),
     }
     if (since !== undefined) welcome.recovered = backlog !== undefined
     out.push({ kind: 'send', to: conn, frame: welcome })

@@ -82,8 +82,10 @@ export class TypingState {
     return next
   }
 
-  /** Users others have been told are typing. */
-  users(): string[] {
-    return [...this.active].filter(([, e]) => e.announced).map(([userId]) => userId)
+  /** Users others have been told are typing, but `except` (the one entering): one array, as every entry asks. */
+  users(except?: string): string[] {
+    const users: string[] = []
+    for (const [userId, e] of this.active) if (e.announced && userId !== except) users.push(userId)
+    return users
   }
 }
