@@ -61,25 +61,28 @@ export function snapshotOf(messages: readonly StoredMessage[], opts: LoadOptions
   }
 }
 
-/** The paging of docs/protocol.md "HTTP endpoints" over a dense array: a page is one slice. */
-export function pageOf(messages: readonly StoredMessage[], query: PageQuery): Page {
+/**
+ * Which seqs a page of docs/protocol.md "HTTP endpoints" holds, for a room whose messages are
+ * 1..head: `lo..hi` (empty when hi < lo), and whether more lie beyond it in the page's direction.
+ */
+export function pageBounds(head: number, query: PageQuery): { lo: number; hi: number; more: boolean } {
   if (query.before !== undefined && query.after !== undefined) {
     throw new RangeError('a page is before or after a seq, not both')
   }
-  const head = messages.length
   const limit = Math.max(0, Math.floor(query.limit))
-  let lo: number // first seq of the page
-  let hi: number // last seq of the page
-  let more: boolean
   if (query.after !== undefined) {
-    lo = Math.max(query.after, 0) + 1
-    hi = Math.min(head, lo + limit - 1)
-    more = Math.max(hi, lo - 1) < head
-  } else {
-    hi = Math.min(head, (query.before ?? head + 1) - 1)
-    lo = Math.max(1, hi - limit + 1)
-    more = Math.min(lo, hi + 1) > 1
+    const lo = Math.max(query.after, 0) + 1
+    const hi = Math.min(head, lo + limit - 1)
+    return { lo, hi, more: Math.max(hi, lo - 1) < head }
   }
+  const hi = Math.min(head, (query.before ?? head + 1) - 1)
+  const lo = Math.max(1, hi - limit + 1)
+  return { lo, hi, more: Math.min(lo, hi + 1) > 1 }
+}
+
+/** The paging of docs/protocol.md "HTTP endpoints" over a dense array: a page is one slice. */
+export function pageOf(messages: readonly StoredMessage[], query: PageQuery): Page {
+  const { lo, hi, more } = pageBounds(messages.length, query)
   return { messages: hi >= lo ? messages.slice(lo - 1, hi).map(copy) : [], more }
 }
 

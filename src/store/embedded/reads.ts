@@ -17,6 +17,7 @@ import type {
   Visibility,
 } from '../../../actors/store.ts'
 import type { Head, HeadCache } from './heads.ts'
+import { pageBounds } from '../../../actors/store-rules.ts'
 
 interface MessageRow {
   room: string
@@ -127,25 +128,9 @@ export class Reads {
     return { seq, lastTs: ts, recent, idempotent }
   }
 
-  /** The paging of docs/protocol.md "HTTP endpoints", as `pageOf` (actors/store-rules.ts) on an array. */
+  /** The paging of docs/protocol.md "HTTP endpoints", the bounds of `pageOf` (actors/store-rules.ts) read from disk. */
   readPage(roomId: string, query: PageQuery): Page {
-    if (query.before !== undefined && query.after !== undefined) {
-      throw new RangeError('a page is before or after a seq, not both')
-    }
-    const head = this.last(roomId).seq
-    const limit = Math.max(0, Math.floor(query.limit))
-    let lo: number // first seq of the page
-    let hi: number // last seq of the page
-    let more: boolean
-    if (query.after !== undefined) {
-      lo = Math.max(query.after, 0) + 1
-      hi = Math.min(head, lo + limit - 1)
-      more = Math.max(hi, lo - 1) < head
-    } else {
-      hi = Math.min(head, (query.before ?? head + 1) - 1)
-      lo = Math.max(1, hi - limit + 1)
-      more = Math.min(lo, hi + 1) > 1
-    }
+    const { lo, hi, more } = pageBounds(this.last(roomId).seq, query)
     const rows = hi >= lo ? (this.#range.all(roomId, lo, hi) as unknown as MessageRow[]) : []
     return { messages: rows.map(message), more }
   }
