@@ -8,20 +8,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
-interface CallFrame {
-  functionName: string
-  url: string
-}
-interface ProfileNode {
-  id: number
-  callFrame: CallFrame
-  children?: number[]
-}
-interface Profile {
-  nodes: ProfileNode[]
-  samples: number[]
-  timeDeltas: number[]
-}
+import { type CallFrame, type Profile, stacks } from './lib/cpu-profile.ts'
 
 const inUrl = (part: string) => (s: CallFrame[]) => s.some((c) => c.url.includes(part))
 const named = (...names: string[]) => {
@@ -48,14 +35,7 @@ export const categories: [string, (stack: CallFrame[]) => boolean][] = [
 ]
 
 export function summarize(profile: Profile, connections: number): { category: string; usPerConn: number }[] {
-  const byId = new Map(profile.nodes.map((n) => [n.id, n]))
-  const parent = new Map<number, number>()
-  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
-  const stack = (id: number): CallFrame[] => {
-    const frames: CallFrame[] = []
-    for (let x: number | undefined = id; x !== undefined; x = parent.get(x)) frames.push(byId.get(x)!.callFrame)
-    return frames
-  }
+  const stack = stacks(profile)
   const upgrading = named('handleUpgrade')
   let first = -1
   let last = -1

@@ -5,21 +5,7 @@
  * actors/; src/; other). `node bench/profile-summary.ts <file.cpuprofile>...`
  */
 import { readFileSync } from 'node:fs'
-
-interface CallFrame {
-  functionName: string
-  url: string
-}
-interface ProfileNode {
-  id: number
-  callFrame: CallFrame
-  children?: number[]
-}
-interface Profile {
-  nodes: ProfileNode[]
-  samples: number[]
-  timeDeltas: number[]
-}
+import { type CallFrame, type Profile, stacks } from './lib/cpu-profile.ts'
 
 const onStack: [string, (f: CallFrame) => boolean][] = [
   ['idle', (f) => f.functionName === '(idle)'],
@@ -37,19 +23,18 @@ function byFunction(f: CallFrame): string {
 }
 
 export function summarize(profile: Profile): Map<string, number> {
-  const parent = new Map<number, number>()
-  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id)
-  const nodes = new Map(profile.nodes.map((n) => [n.id, n]))
+  const stack = stacks(profile)
   const self = new Map<number, number>()
   for (const [i, id] of profile.samples.entries()) self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0))
   const ms = new Map<string, number>()
   for (const [id, us] of self) {
+    const frames = stack(id)
     let category: string | undefined
-    for (let at: number | undefined = id; at !== undefined && !category; at = parent.get(at)) {
-      const frame = nodes.get(at)!.callFrame
+    for (const frame of frames) {
       category = onStack.find(([, test]) => test(frame))?.[0]
+      if (category) break
     }
-    category ??= byFunction(nodes.get(id)!.callFrame)
+    category ??= byFunction(frames[0]!)
     ms.set(category, (ms.get(category) ?? 0) + us / 1000)
   }
   return ms
