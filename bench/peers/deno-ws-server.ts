@@ -6,9 +6,9 @@
  * with seq/ts, serialised once and broadcast to the room, the sender acked.
  * Env: PORT, HOST, JWT_SECRET.
  */
-import { jwtVerify } from 'jose'
 import { nextMessage, parseSend, welcome } from './frames.ts'
 import type { RoomState } from './frames.ts'
+import { tokenVerifier } from './jwt.ts'
 
 declare const Deno: {
   env: { get(name: string): string | undefined }
@@ -23,20 +23,10 @@ interface Room extends RoomState {
 }
 
 const rooms = new Map<string, Room>()
-const key = new TextEncoder().encode(Deno.env.get('JWT_SECRET') ?? '')
+const verifyToken = tokenVerifier(Deno.env.get('JWT_SECRET') ?? '')
 const ROOM_PATH = /^\/ws\/rooms\/([A-Za-z0-9_-]{1,64})$/
 /** BENCH_PEER_PRESENCE=1: announce each join to the room as guildhall does (its join storm's frames). */
 const presence = Deno.env.get('BENCH_PEER_PRESENCE') === '1'
-
-async function verifyToken(token: string | null): Promise<string | undefined> {
-  if (!token) return undefined
-  try {
-    const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'] })
-    return typeof payload.sub === 'string' ? payload.sub : undefined
-  } catch {
-    return undefined
-  }
-}
 
 async function handle(req: Request): Promise<Response> {
   const url = new URL(req.url)

@@ -6,9 +6,11 @@
  */
 import { createServer } from 'node:http'
 import { Server } from 'socket.io'
-import { verifyToken } from './jwt.ts'
+import { tokenVerifier } from './jwt.ts'
 import { nextMessage, parseSend, welcome } from './frames.ts'
 import type { RoomState } from './frames.ts'
+
+const verifyToken = tokenVerifier(process.env.JWT_SECRET ?? '')
 
 const rooms = new Map<string, RoomState>()
 const ROOM_ID = /^[A-Za-z0-9_-]{1,64}$/

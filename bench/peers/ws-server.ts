@@ -6,9 +6,11 @@
 import { createServer } from 'node:http'
 import { WebSocketServer } from 'ws'
 import type { WebSocket } from 'ws'
-import { verifyToken } from './jwt.ts'
+import { tokenVerifier } from './jwt.ts'
 import { nextMessage, parseSend, welcome } from './frames.ts'
 import type { RoomState } from './frames.ts'
+
+const verifyToken = tokenVerifier(process.env.JWT_SECRET ?? '')
 
 interface Room extends RoomState {
   sockets: Set<WebSocket>
