@@ -77,7 +77,8 @@ class BoundSession implements SocketSession {
 
   closed(code: number): void {
     this.#session.closed()
-    this.#handoff.logger.info('ws_close', { ...this.#fields(), code })
+    const { principal, room } = this.#handoff
+    this.#handoff.logger.info('ws_close', { userId: principal.user.id, room: room?.roomId ?? null, code })
   }
 
   errored(): void {
