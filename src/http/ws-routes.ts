@@ -32,8 +32,10 @@ export function wsRoutes(opts: AppOptions & { lifecycle: Lifecycle }): Hono<AppE
       const principal = await authenticate(c, auth)
       requireConnectionSlot(host, principal.user.id)
       const roomId = parseOr(roomIdSchema, c.req.param('roomId'), 'invalid_room')
-      // The one parameter, not an object of the whole query (the token is in it too).
-      const { since } = parseOr(sinceSchema, { since: c.req.query('since') })
+      // The one parameter, not an object of the whole query (the token is in it too); most
+      // connects have none, and then nothing is validated or allocated for it.
+      const sinceText = c.req.query('since')
+      const since = sinceText === undefined ? undefined : parseOr(sinceSchema, { since: sinceText }).since
       const epoch = host.revocationEpoch // before the check: a close or revocation after it still refuses
       await requireAccess(host, roomId, principal.user.id, 'enter')
       requireUpgrade(c)

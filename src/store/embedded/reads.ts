@@ -171,11 +171,9 @@ interface RoomRow {
   closed: number
 }
 
-const roomOf = (r: RoomRow): RoomRecord => ({
-  roomId: r.room,
-  visibility: r.visibility,
-  ...(r.closed ? { closed: true as const } : {}),
-})
+// One object per record, no spread of a conditional one: every room entry reads a room.
+const roomOf = (r: RoomRow): RoomRecord =>
+  r.closed ? { roomId: r.room, visibility: r.visibility, closed: true } : { roomId: r.room, visibility: r.visibility }
 
 interface MemberStatements {
   first: StatementSync
