@@ -18,7 +18,7 @@ export class Mailbox {
 
   post(task: Task): void {
     this.queue.push(task)
-    if (!this.running) void this.run()
+    if (!this.running) this.run()
   }
 
   /** Post and wait for this task to have run. */
@@ -44,16 +44,27 @@ export class Mailbox {
     return new Promise((resolve) => this.idleWaiters.push(resolve))
   }
 
-  private async run(): Promise<void> {
+  /**
+   * Runs the queue until it is empty or a task returns a promise; then `resumeAfter` awaits
+   * it and runs on. The same schedule as one async loop that awaits each promise a task
+   * returns (the await and the resumption are the same), without an async function's promise
+   * for the runs whose tasks are all synchronous (most events: a presence, a delivery).
+   */
+  private run(): void {
     this.running = true
     while (this.head < this.queue.length) {
       const task = this.queue[this.head]!
       this.queue[this.head++] = undefined as unknown as Task
+      let result: void | Promise<void>
       try {
-        const result = task()
-        if (result !== undefined) await result
+        result = task()
       } catch (err) {
         this.onError(err)
+        continue
+      }
+      if (result !== undefined) {
+        void this.resumeAfter(result)
+        return
       }
     }
     this.queue.length = 0
@@ -62,5 +73,14 @@ export class Mailbox {
     const waiters = this.idleWaiters
     this.idleWaiters = []
     for (const w of waiters) w()
+  }
+
+  private async resumeAfter(result: Promise<void>): Promise<void> {
+    try {
+      await result
+    } catch (err) {
+      this.onError(err)
+    }
+    this.run()
   }
 }
