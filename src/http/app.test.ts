@@ -1,4 +1,3 @@
-import { WSContext, type WSEvents } from 'hono/ws'
 import t, { type Test } from 'tap'
 import { Refusal } from '../../actors/protocol/errors.ts'
 import { resolveLimits } from '../../actors/limits.ts'
@@ -8,16 +7,16 @@ import { createVerifier } from '../auth/verify.ts'
 import { createMemoryLogger } from '../../test/support/memory-logger.ts'
 import { createApp, type Upgrade } from './app.ts'
 import { Lifecycle } from './lifecycle.ts'
-import { sessionEvents } from './socket-bridge.ts'
+import { openSocketSession, type SessionHandoff, truncateReason } from './socket-bridge.ts'
 
 function setup() {
   const host = new FakeHost()
   const admin = new FakeAdmin()
   const logger = createMemoryLogger()
   const lifecycle = new Lifecycle()
-  const upgrades: WSEvents[] = []
+  const upgrades: SessionHandoff[] = []
   const upgradeWebSocket: Upgrade = async (_c, handoff) => {
-    upgrades.push(sessionEvents(handoff))
+    upgrades.push(handoff)
     return new Response(null, { headers: { 'x-upgraded': 'yes' } })
   }
   const app = createApp({
@@ -98,17 +97,13 @@ t.test('GET /ws/rooms/:roomId upgrades and binds a session', async (t) => {
   const token = await mint({ sub: 'alice', name: 'Alice', exp })
   const res = await app.request(`/ws/rooms/GUILD%23g?since=5&token=${token}`, { headers: ws })
   t.equal(res.headers.get('x-upgraded'), 'yes')
-  const events = upgrades[0]!
   const sent: string[] = []
-  const closes: [number | undefined, string | undefined][] = []
-  const raw = { binaryType: 'blob', bufferedAmount: 42 }
-  const ctx = new WSContext({
-    raw,
-    readyState: 1,
-    send: (d) => sent.push(String(d)),
-    close: (c, r) => closes.push([c, r]),
+  const closes: [number, string][] = []
+  const bound = openSocketSession(upgrades[0]!, {
+    send: (text) => sent.push(text),
+    bufferedAmount: () => 42,
+    close: (code, reason) => closes.push([code, reason]),
   })
-  events.onOpen?.(new Event('open'), ctx)
   const session = host.sessions[0]!
   t.same(session.opts.user, { id: 'alice', name: 'Alice' })
   t.same(
@@ -117,15 +112,14 @@ t.test('GET /ws/rooms/:roomId upgrades and binds a session', async (t) => {
     'the revocation epoch read before the access check',
   )
   t.equal(session.opts.expiresAt, exp * 1000)
-  t.equal(raw.binaryType, 'arraybuffer')
   t.equal(session.opts.socket.bufferedAmount(), 42)
   session.opts.socket.send('{"type":"pong"}')
   t.same(sent, ['{"type":"pong"}'])
-  events.onMessage?.(new MessageEvent('message', { data: '{"type":"ping"}' }), ctx)
-  events.onMessage?.(new MessageEvent('message', { data: new TextEncoder().encode('{"type":"ping"}').buffer }), ctx)
+  bound.message('{"type":"ping"}')
+  bound.message(new TextEncoder().encode('{"type":"ping"}').buffer)
   t.same(session.received, ['{"type":"ping"}', '{"type":"ping"}'], 'binary frames are read as UTF-8')
-  events.onMessage?.(new MessageEvent('message', { data: 'x'.repeat(32 * 1024 + 1) }), ctx)
-  events.onMessage?.(new MessageEvent('message', { data: 'é'.repeat(16 * 1024 + 1) }), ctx)
+  bound.message('x'.repeat(32 * 1024 + 1))
+  bound.message('é'.repeat(16 * 1024 + 1))
   t.same(
     closes,
     [
@@ -135,12 +129,12 @@ t.test('GET /ws/rooms/:roomId upgrades and binds a session', async (t) => {
     'over 32 KiB of bytes closes 1009',
   )
   t.equal(session.received.length, 2, 'the big frames were not passed on')
-  events.onMessage?.(new MessageEvent('message', { data: 'é'.repeat(16 * 1024) }), ctx)
+  bound.message('é'.repeat(16 * 1024))
   t.equal(session.received.length, 3, 'exactly 32 KiB is fine')
-  session.opts.socket.close(4401, 'x'.repeat(300))
-  t.equal(closes[2]![1]!.length, 123, 'close reasons are cut to 123 bytes')
-  // Node 20 has no global CloseEvent; the bridge reads only `code`.
-  events.onClose?.({ code: 1000 } as CloseEvent, ctx)
+  // Both adapters' ports (ws-session.ts, deno-socket.ts) cut close reasons with truncateReason.
+  t.equal(truncateReason('x'.repeat(300)).length, 123, 'close reasons are cut to 123 bytes')
+  t.equal(new TextEncoder().encode(truncateReason('é'.repeat(100))).length, 122, 'never inside a character')
+  bound.closed(1000)
   t.equal(session.isClosed, true)
   t.ok(logger.lines.some((l) => l.event === 'ws_open' && l.userId === 'alice' && l.room === 'GUILD#g'))
   t.ok(logger.lines.some((l) => l.event === 'ws_close' && l.code === 1000))
@@ -150,7 +144,7 @@ t.test('GET /ws: token checked, no room bound', async (t) => {
   const { app, host, upgrades } = setup()
   await expectError(t, await app.request('/ws', { headers: ws }), 401, 'unauthorized')
   await app.request('/ws', { headers: { ...ws, ...(await bearer({ sub: 'bob' })) } })
-  upgrades[0]!.onOpen?.(new Event('open'), new WSContext({ readyState: 1, send() {}, close() {} }))
+  openSocketSession(upgrades[0]!, { send() {}, bufferedAmount: () => 0, close() {} })
   t.equal(host.sessions[0]!.opts.room, undefined)
   t.equal(host.sessions[0]!.opts.user.id, 'bob')
 })

@@ -4,7 +4,6 @@
  * `session.receive`, the close goes to `session.closed`. All frame handling (parsing,
  * refusals, pings, token expiry) is the session's.
  */
-import type { WSContext, WSEvents } from 'hono/ws'
 import type { Logger, SocketPort } from '../../actors/ports.ts'
 import type { HostApi, Session } from '../../actors/host-api.ts'
 import type { Principal } from '../auth/verify.ts'
@@ -34,7 +33,6 @@ export interface SocketSession {
   errored(): void
 }
 
-const OPEN = 1
 const decoder = new TextDecoder()
 const encoder = new TextEncoder()
 
@@ -89,78 +87,6 @@ class BoundSession implements SocketSession {
   /** Built when logged, not kept: an idle socket holds no log fields. */
   #fields(): { userId: string; room: string | null } {
     return { userId: this.#handoff.principal.user.id, room: this.#handoff.room?.roomId ?? null }
-  }
-}
-
-/** The session as Hono's WebSocket helper's events (`hono/deno`). */
-export function sessionEvents(handoff: SessionHandoff): WSEvents {
-  let session: SocketSession | undefined
-  return {
-    onOpen(_event, ws) {
-      // Binary frames arrive as ArrayBuffer (not Blob) so they can be read synchronously, in order.
-      const raw = ws.raw as { binaryType?: string } | undefined
-      if (raw && 'binaryType' in raw) raw.binaryType = 'arraybuffer'
-      session = openSocketSession(handoff, socketPort(ws))
-    },
-    onMessage(event) {
-      session?.message(event.data as string | ArrayBuffer)
-    },
-    onClose(event) {
-      session?.closed(event.code)
-    },
-    onError() {
-      session?.errored()
-    },
-  }
-}
-
-/**
- * The raw socket under Hono's context (a standard WebSocket on Deno) has `send(text)`,
- * `readyState` and `bufferedAmount`. The port talks to it directly: a broadcast to a big room
- * calls `send` and `bufferedAmount` once per recipient, and the context's wrappers cost a
- * getter and an options object each time. The close goes through the context, which the
- * adapter may wrap (Deno closes only once the peer is quiet).
- */
-interface RawSocket {
-  send(text: string): void
-  readonly readyState: number
-  readonly bufferedAmount: number
-}
-
-function isRawSocket(raw: unknown): raw is RawSocket {
-  return (
-    typeof raw === 'object' &&
-    raw !== null &&
-    typeof (raw as RawSocket).send === 'function' &&
-    'readyState' in raw &&
-    'bufferedAmount' in raw
-  )
-}
-
-export function socketPort(ws: WSContext): SocketPort {
-  const raw = isRawSocket(ws.raw) ? ws.raw : undefined
-  const buffered = ws.raw as { bufferedAmount?: unknown } | undefined
-  return {
-    send(text) {
-      try {
-        if (raw) {
-          if (raw.readyState === OPEN) raw.send(text)
-        } else if (ws.readyState === OPEN) ws.send(text)
-      } catch {
-        // A broken socket reports through its close event; the session hears of it there.
-      }
-    },
-    bufferedAmount() {
-      const amount = buffered?.bufferedAmount
-      return typeof amount === 'number' ? amount : 0
-    },
-    close(code, reason) {
-      try {
-        ws.close(code, truncateReason(reason))
-      } catch {
-        // Already closed, or a code the platform refuses: either way the socket is going.
-      }
-    },
   }
 }
 
