@@ -11,7 +11,8 @@ export type StoreMethod = keyof Store
 /** Which calls a rule applies to: one method, every write (the default), or every call. */
 export type FaultTarget = StoreMethod | 'write' | 'any'
 
-const writes: ReadonlySet<StoreMethod> = new Set<StoreMethod>([
+/** The store calls that change what is stored. */
+export const storeWrites: ReadonlySet<StoreMethod> = new Set<StoreMethod>([
   'append',
   'advanceReadMarker',
   'putRoom',
@@ -141,7 +142,8 @@ export class FaultRules<M extends string, T extends string, E extends Error> {
 export class Faults extends FaultRules<StoreMethod, FaultTarget, StoreFaultError> {
   constructor() {
     super({
-      matches: (target, method) => target === 'any' || target === method || (target === 'write' && writes.has(method)),
+      matches: (target, method) =>
+        target === 'any' || target === method || (target === 'write' && storeWrites.has(method)),
       error: (method) => new StoreFaultError(`injected fault in ${method}`),
       defaultTarget: 'write',
     })

@@ -6,7 +6,7 @@
  * are applied one at a time in the order they reach the store, and what was applied goes in
  * the ledger.
  */
-import { StoreFaultError } from '../faults.ts'
+import { StoreFaultError, storeWrites } from '../faults.ts'
 import type { Ledger } from './ledger.ts'
 import type { Rng } from './random.ts'
 import type { NodeGate, SimClock } from './sim-clock.ts'
@@ -23,21 +23,8 @@ export interface StoreWeather {
 
 export const calmWeather: StoreWeather = { latency: [1, 8], failBefore: 0, failAfter: 0 }
 
-const writes = new Set([
-  'append',
-  'advanceReadMarker',
-  'putRoom',
-  'closeRoom',
-  'createRoom',
-  'putRoomMember',
-  'deleteRoomMember',
-  'putGuildMember',
-  'deleteGuildMember',
-  'claimRoom',
-  'releaseRoom',
-  'renew',
-  'remove',
-])
+/** Calls that change the shared store: the store's writes and the lease renewals and removals. */
+const writes = new Set<string>([...storeWrites, 'renew', 'remove'])
 
 /** Where the calls go: the shared store, applied in one queue for every node. */
 export class SharedBackend {
