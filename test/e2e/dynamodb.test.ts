@@ -3,7 +3,7 @@
  * tables created at start (CREATE_TABLES=true) with the production key schema.
  */
 import t from 'tap'
-import { startDynamoDbLocal, type DynamoDbLocal } from '../support/dynamodb-local.ts'
+import { dynamoServerEnv, startDynamoDbLocal, type DynamoDbLocal } from '../support/dynamodb-local.ts'
 import { startInProcess, type InProcess } from '../support/server.ts'
 import { protocolScenarios } from './scenarios/index.ts'
 
@@ -11,17 +11,9 @@ let dynamo: DynamoDbLocal
 let server: InProcess
 t.before(async () => {
   dynamo = await startDynamoDbLocal()
-  const suffix = Math.random().toString(36).slice(2, 8)
   server = await startInProcess({
     env: {
-      STORE: 'dynamodb',
-      INTERNAL_PORT: '0',
-      DYNAMODB_ENDPOINT: dynamo.endpoint,
-      CREATE_TABLES: 'true',
-      AUTO_CREATE_ROOMS: 'true',
-      CORE_TABLE: `gg_core_e2e_${suffix}`,
-      GUILD_TABLE: `gg_guild_e2e_${suffix}`,
-      AWS_REGION: 'us-east-1',
+      ...dynamoServerEnv(dynamo.endpoint, 'e2e'),
     },
   })
 })

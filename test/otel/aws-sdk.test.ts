@@ -6,7 +6,7 @@
  */
 import t from 'tap'
 import { Client, is } from '../support/client.ts'
-import { startDynamoDbLocal, type DynamoDbLocal } from '../support/dynamodb-local.ts'
+import { dynamoServerEnv, startDynamoDbLocal, type DynamoDbLocal } from '../support/dynamodb-local.ts'
 import { startOtlpReceiver } from '../support/otlp-receiver.ts'
 import { startInProcess } from '../support/server.ts'
 import { say, uniq } from '../e2e/scenarios/util.ts'
@@ -20,17 +20,9 @@ t.teardown(() => dynamo?.stop())
 t.test('room.commit has the DynamoDB write as a child span', async (t) => {
   const rx = await startOtlpReceiver()
   t.teardown(() => rx.close())
-  const suffix = Math.random().toString(36).slice(2, 8)
   const s = await startInProcess({
     env: {
-      STORE: 'dynamodb',
-      INTERNAL_PORT: '0',
-      DYNAMODB_ENDPOINT: dynamo.endpoint,
-      CREATE_TABLES: 'true',
-      AUTO_CREATE_ROOMS: 'true',
-      CORE_TABLE: `gg_core_otel_${suffix}`,
-      GUILD_TABLE: `gg_guild_otel_${suffix}`,
-      AWS_REGION: 'us-east-1',
+      ...dynamoServerEnv(dynamo.endpoint, 'otel'),
       OTEL_TRACES_EXPORTER: 'otlp',
       OTEL_EXPORTER_OTLP_ENDPOINT: rx.url,
       OTEL_BSP_SCHEDULE_DELAY: '50',

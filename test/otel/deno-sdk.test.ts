@@ -9,7 +9,7 @@
 import t from 'tap'
 import { Client, is } from '../support/client.ts'
 import { startOtlpReceiver } from '../support/otlp-receiver.ts'
-import { startDynamoDbLocal } from '../support/dynamodb-local.ts'
+import { dynamoServerEnv, startDynamoDbLocal } from '../support/dynamodb-local.ts'
 import { startChild } from '../support/server.ts'
 import { say, uniq } from '../e2e/scenarios/util.ts'
 
@@ -110,18 +110,10 @@ t.test('Deno on DynamoDB Local: room.commit has the DynamoDB write as a child sp
   t.teardown(() => dynamo.stop())
   const rx = await startOtlpReceiver()
   t.teardown(() => rx.close())
-  const suffix = Math.random().toString(36).slice(2, 8)
   const s = await startChild({
     runtime: 'deno',
     env: {
-      STORE: 'dynamodb',
-      INTERNAL_PORT: '0',
-      DYNAMODB_ENDPOINT: dynamo.endpoint,
-      CREATE_TABLES: 'true',
-      AUTO_CREATE_ROOMS: 'true',
-      CORE_TABLE: `gg_core_denotel_${suffix}`,
-      GUILD_TABLE: `gg_guild_denotel_${suffix}`,
-      AWS_REGION: 'us-east-1',
+      ...dynamoServerEnv(dynamo.endpoint, 'denotel'),
       OTEL_TRACES_EXPORTER: 'otlp',
       OTEL_EXPORTER_OTLP_ENDPOINT: rx.url,
       OTEL_BSP_SCHEDULE_DELAY: '50',

@@ -272,3 +272,21 @@ async function waitReady(endpoint: string, child: ChildProcess, timeoutMs: numbe
   }
   throw new Error(`no answer within ${timeoutMs} ms`)
 }
+
+/**
+ * The environment of one test server on DynamoDB Local: tables of its own (`gg_core_<label>_<random>`,
+ * `gg_guild_...`) created at start, rooms created on entry, no node link port fixed.
+ */
+export function dynamoServerEnv(endpoint: string, label: string): Record<string, string> {
+  const suffix = Math.random().toString(36).slice(2, 8)
+  return {
+    STORE: 'dynamodb',
+    INTERNAL_PORT: '0',
+    DYNAMODB_ENDPOINT: endpoint,
+    CREATE_TABLES: 'true',
+    AUTO_CREATE_ROOMS: 'true',
+    CORE_TABLE: `gg_core_${label}_${suffix}`,
+    GUILD_TABLE: `gg_guild_${label}_${suffix}`,
+    AWS_REGION: 'us-east-1',
+  }
+}
