@@ -3,10 +3,10 @@
  * `npm run start:deno` runs it (same permissions, the embedded store in a fresh DATA_DIR), and
  * bare Deno WebSocket rooms (peers/deno-ws-server.ts), both on the `deno` npm package's binary.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { spawnServer } from './spawn.ts'
+import { spawnEmbedded, spawnServer } from './spawn.ts'
 import type { Target } from './types.ts'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
@@ -27,23 +27,11 @@ function guildhallDenoAt(name: 'guildhall-deno' | 'guildhall-deno-baseline', tre
     clientKind: 'plain',
     unavailable: () => missing() ?? (tree && existsSync(entry) ? undefined : `${entry} does not exist`),
     async start(opts) {
-      const dataDir = mkdtempSync(join(opts.dataDir, 'guildhall-deno-'))
-      const server = await spawnServer(
-        {
-          command: deno,
-          args: ['run', ...PERMISSIONS, entry],
-          cwd: tree,
-          env: { STORE: 'embedded', DATA_DIR: dataDir },
-        },
+      return spawnEmbedded(
+        'guildhall-deno-',
+        { command: deno, args: ['run', ...PERMISSIONS, entry], cwd: tree, env: {} },
         opts,
       )
-      return {
-        ...server,
-        async stop() {
-          await server.stop()
-          rmSync(dataDir, { recursive: true, force: true })
-        },
-      }
     },
   }
 }

@@ -3,10 +3,10 @@
  * run under the harness's data directory (on disk, never tmpfs: lib/filesystem.ts), the bench's
  * JWT secret so its minted tokens are accepted.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { spawnServer } from './spawn.ts'
+import { spawnEmbedded } from './spawn.ts'
 import type { Target } from './types.ts'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
@@ -31,22 +31,11 @@ function guildhallAt(name: 'guildhall' | 'guildhall-baseline', root: string, nod
     clientKind: 'plain',
     unavailable: () => (root && existsSync(entry) ? undefined : `${entry} does not exist`),
     async start(opts) {
-      const dataDir = mkdtempSync(join(opts.dataDir, 'guildhall-'))
-      const server = await spawnServer(
-        {
-          args: [...startFlags(root), ...nodeArgs, ...(opts.nodeArgs ?? []), entry],
-          cwd: root,
-          env: { STORE: 'embedded', DATA_DIR: dataDir },
-        },
+      return spawnEmbedded(
+        'guildhall-',
+        { args: [...startFlags(root), ...nodeArgs, ...(opts.nodeArgs ?? []), entry], cwd: root, env: {} },
         opts,
       )
-      return {
-        ...server,
-        async stop() {
-          await server.stop()
-          rmSync(dataDir, { recursive: true, force: true })
-        },
-      }
     },
   }
 }

@@ -3,7 +3,8 @@
  * `GET /health`, and stops it with SIGTERM then SIGKILL for the whole group.
  */
 import { spawn } from 'node:child_process'
-import { openSync, closeSync, readFileSync } from 'node:fs'
+import { openSync, closeSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { RunningServer, StartOptions } from './types.ts'
 
@@ -86,6 +87,22 @@ export async function spawnServer(spec: SpawnSpec, opts: StartOptions): Promise<
       } catch {
         // group empty
       }
+    },
+  }
+}
+
+/**
+ * guildhall on its embedded store in a fresh DATA_DIR under the harness's data directory (on
+ * disk: lib/filesystem.ts), removed when the server stops.
+ */
+export async function spawnEmbedded(prefix: string, spec: SpawnSpec, opts: StartOptions): Promise<RunningServer> {
+  const dataDir = mkdtempSync(join(opts.dataDir, prefix))
+  const server = await spawnServer({ ...spec, env: { STORE: 'embedded', DATA_DIR: dataDir, ...spec.env } }, opts)
+  return {
+    ...server,
+    async stop() {
+      await server.stop()
+      rmSync(dataDir, { recursive: true, force: true })
     },
   }
 }
