@@ -12,9 +12,12 @@ import {
   type PageQuery,
   type RoomClaim,
   type RoomOwnership,
+  type RoomRecord,
   type RoomSnapshot,
   type StoredMessage,
 } from './store.ts'
+import { compareCodePoints } from './member-index.ts'
+import { guildRoomId } from './protocol/rooms.ts'
 
 /**
  * The idempotency key of a message within its room. Length-prefixed, so no pair of free-form
@@ -128,4 +131,18 @@ export function ownershipOf(current: OwnerRecord | undefined): RoomOwnership {
 export function checkFence(roomId: string, current: OwnerRecord | undefined, fence: number | undefined): void {
   if (fence === undefined) return
   if (current?.epoch !== fence) throw new FencedError(`room ${roomId}: epoch is ${current?.epoch ?? 0}, not ${fence}`)
+}
+
+/** Whether a room id names a general room: only those are in a user's room index (guild rooms
+ * are found from guild memberships). The stores may assume ids were validated above. */
+export const isGeneralRoom = (roomId: string): boolean => !roomId.startsWith(guildRoomId(''))
+
+/** The record a conversation's room gets: private, its kind, its members in code point order. */
+export function conversationRecord(roomId: string, members: readonly string[]): RoomRecord {
+  return {
+    roomId,
+    visibility: 'private',
+    kind: 'conversation',
+    members: [...new Set(members)].sort(compareCodePoints),
+  }
 }

@@ -24,6 +24,43 @@ export interface RoomRecord {
   /** Closed by an admin: nobody may enter and it is not created again; history is kept.
    * Absent when open. `putRoom` writes the whole record, so it reopens a closed room. */
   closed?: true
+  /** `conversation` for a room made by `createConversation` (always private); absent otherwise. */
+  kind?: 'conversation'
+  /** A conversation's members, fixed at creation, in code point order. Absent for other rooms. */
+  members?: string[]
+}
+
+/**
+ * A conversation to create (`createConversation`): a private general room whose members are
+ * fixed now. `members`: 2..50 distinct user ids in code point order (the layer above validates).
+ */
+export interface NewConversation {
+  /** The id the room gets if this call creates it (a server-made general room id). */
+  roomId: string
+  members: string[]
+}
+
+export interface ConversationAnswer {
+  /** The conversation's room: `NewConversation.roomId`, or the pair's existing room. */
+  roomId: string
+  /** `false` when the pair already had its conversation (nothing was written). */
+  created: boolean
+}
+
+/** A page of room ids (`listUserRooms`) or guild ids (`listUserGuilds`), in code point order. */
+export interface IdPage {
+  ids: string[]
+  /** Set when more may follow: pass it as `after`. */
+  next?: string
+}
+
+/** The head of a room: what "my rooms" sorts on and counts unread from. */
+export interface RoomHead {
+  seq: number
+  /** `ts` of the last message. */
+  lastTs: number
+  /** Id of the last message; absent on heads written before it was kept (`lastMessages` copes). */
+  lastId?: string
 }
 
 /** A page of members (user ids in code point order, as DynamoDB sorts its keys). */
@@ -140,6 +177,42 @@ export interface Store {
   deleteGuildMember(guildId: string, userId: string): Promise<boolean>
   /** Paged: a guild can have very many members. */
   listGuildMembers(guildId: string, query: MemberQuery): Promise<MemberPage>
+
+  // --- conversations and "my rooms" (docs/storage.md "Conversations and my rooms") --------
+
+  /**
+   * Create a conversation: a private general room with `kind: 'conversation'`, its members
+   * (room members, as `putRoomMember` makes them) and each member's room index entry. With
+   * exactly two members it is the pair's one conversation: decided by one conditional write,
+   * so of two concurrent calls (any nodes) one creates and the other answers the existing room
+   * with `created: false`. Groups are new each time. A room id already taken by any room
+   * rejects (ids are server-made: it does not happen).
+   */
+  createConversation(conversation: NewConversation): Promise<ConversationAnswer>
+
+  /**
+   * The user's room index, paged by room id (code point order): conversations and private
+   * rooms the user was made a member of (`putRoomMember`, dropped by `deleteRoomMember`), and
+   * general rooms where the user's read marker was created. Guild rooms are not in it
+   * (`listUserGuilds`). An id may name a room with no record (a conversation cut short by a
+   * crash, see docs/storage.md), or a room that was made private later: the caller checks
+   * `roomRecords` and `membershipsOf`.
+   */
+  listUserRooms(userId: string, query: MemberQuery): Promise<IdPage>
+  /** The guilds the user is a member of (guild ids), paged in code point order; on DynamoDB
+   * from an eventually consistent index (a membership of a moment ago may be missing). */
+  listUserGuilds(userId: string, query: MemberQuery): Promise<IdPage>
+
+  /** Heads of the rooms asked for (general or guild); a room with no message is absent. Batched. */
+  roomHeads(roomIds: readonly string[]): Promise<Map<string, RoomHead>>
+  /** Records of the general rooms asked for that have one (guild room ids are skipped). Batched. */
+  roomRecords(roomIds: readonly string[]): Promise<Map<string, RoomRecord>>
+  /** The last message of each room whose head is given (from `roomHeads`). Batched by key. */
+  lastMessages(heads: ReadonlyMap<string, RoomHead>): Promise<Map<string, StoredMessage>>
+  /** The user's read markers in the rooms asked for; rooms without one are absent. Batched. */
+  readMarkersOf(userId: string, roomIds: readonly string[]): Promise<Map<string, number>>
+  /** Of the general rooms asked for, those where the user is a room member. Batched. */
+  membershipsOf(userId: string, roomIds: readonly string[]): Promise<Set<string>>
 
   /** Flush and release resources. */
   close(): Promise<void>

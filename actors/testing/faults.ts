@@ -18,6 +18,7 @@ export const storeWrites: ReadonlySet<StoreMethod> = new Set<StoreMethod>([
   'putRoom',
   'closeRoom',
   'createRoom',
+  'createConversation',
   'putRoomMember',
   'deleteRoomMember',
   'putGuildMember',

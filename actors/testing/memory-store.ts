@@ -9,6 +9,8 @@ import {
   checkFence,
   claimOf,
   clientKey,
+  conversationRecord,
+  isGeneralRoom,
   ownershipOf,
   pageOf,
   releaseOf,
@@ -17,12 +19,16 @@ import {
 } from '../store-rules.ts'
 import { MemberIndex } from '../member-index.ts'
 import type {
+  ConversationAnswer,
+  IdPage,
   LoadOptions,
   MemberPage,
   MemberQuery,
   Page,
   PageQuery,
+  NewConversation,
   RoomClaim,
+  RoomHead,
   RoomOwnership,
   RoomRecord,
   RoomSnapshot,
@@ -43,6 +49,9 @@ interface RoomLog {
 /** A room or guild id (never holds NUL) and a user id. */
 const key = (scope: string, userId: string): string => `${scope}\u0000${userId}`
 const copy = (m: StoredMessage): StoredMessage => ({ ...m })
+const copyRoom = (r: RoomRecord): RoomRecord => (r.members ? { ...r, members: [...r.members] } : { ...r })
+const idPage = (page: MemberPage): IdPage =>
+  page.next === undefined ? { ids: page.members } : { ids: page.members, next: page.next }
 
 export class MemoryStore implements Store {
   readonly faults = new Faults()
@@ -52,6 +61,12 @@ export class MemoryStore implements Store {
   #rooms = new Map<string, RoomRecord>()
   #roomMembers = new MemberIndex()
   #guildMembers = new MemberIndex()
+  /** User id -> room ids: the user's room index (listUserRooms). */
+  #userRooms = new MemberIndex()
+  /** User id -> guild ids (listUserGuilds). */
+  #userGuilds = new MemberIndex()
+  /** The two members of a pair conversation (code point order, NUL-joined) -> its room. */
+  #pairs = new Map<string, string>()
   /** Room id -> ownership (claimRoom): the cluster's fencing epochs. */
   #owners = new Map<string, OwnerRecord>()
   #closed = false
@@ -112,7 +127,9 @@ export class MemoryStore implements Store {
 
   advanceReadMarker(roomId: string, userId: string, seq: number): Promise<number> {
     return this.#call('advanceReadMarker', () => {
-      const next = Math.max(this.#markers.get(key(roomId, userId)) ?? 0, seq)
+      const old = this.#markers.get(key(roomId, userId))
+      if (old === undefined && isGeneralRoom(roomId)) this.#userRooms.set(userId, roomId, true)
+      const next = Math.max(old ?? 0, seq)
       this.#markers.set(key(roomId, userId), next)
       return next
     })
@@ -121,19 +138,22 @@ export class MemoryStore implements Store {
   getRoom(roomId: string): Promise<RoomRecord | undefined> {
     return this.#call('getRoom', () => {
       const room = this.#rooms.get(roomId)
-      return room && { ...room }
+      return room && copyRoom(room)
     })
   }
 
   putRoom(room: RoomRecord): Promise<boolean> {
     return this.#call('putRoom', () => {
-      const created = !this.#rooms.has(room.roomId)
+      const old = this.#rooms.get(room.roomId)
+      // A conversation stays one (kind and members are fixed at creation), as on every store.
       this.#rooms.set(room.roomId, {
         roomId: room.roomId,
         visibility: room.visibility,
         ...(room.closed && { closed: true }),
+        ...(old?.kind && { kind: old.kind }),
+        ...(old?.members && { members: old.members }),
       })
-      return created
+      return old === undefined
     })
   }
 
@@ -154,7 +174,7 @@ export class MemoryStore implements Store {
   }
 
   listRooms(): Promise<RoomRecord[]> {
-    return this.#call('listRooms', () => [...this.#rooms.values()].map((r) => ({ ...r })))
+    return this.#call('listRooms', () => [...this.#rooms.values()].map(copyRoom))
   }
 
   isRoomMember(roomId: string, userId: string): Promise<boolean> {
@@ -162,11 +182,17 @@ export class MemoryStore implements Store {
   }
 
   putRoomMember(roomId: string, userId: string): Promise<void> {
-    return this.#call('putRoomMember', () => void this.#roomMembers.set(roomId, userId, true))
+    return this.#call('putRoomMember', () => {
+      this.#roomMembers.set(roomId, userId, true)
+      if (isGeneralRoom(roomId)) this.#userRooms.set(userId, roomId, true)
+    })
   }
 
   deleteRoomMember(roomId: string, userId: string): Promise<boolean> {
-    return this.#call('deleteRoomMember', () => this.#roomMembers.set(roomId, userId, false))
+    return this.#call('deleteRoomMember', () => {
+      if (isGeneralRoom(roomId)) this.#userRooms.set(userId, roomId, false)
+      return this.#roomMembers.set(roomId, userId, false)
+    })
   }
 
   listRoomMembers(roomId: string, query: MemberQuery): Promise<MemberPage> {
@@ -178,15 +204,95 @@ export class MemoryStore implements Store {
   }
 
   putGuildMember(guildId: string, userId: string): Promise<void> {
-    return this.#call('putGuildMember', () => void this.#guildMembers.set(guildId, userId, true))
+    return this.#call('putGuildMember', () => {
+      this.#guildMembers.set(guildId, userId, true)
+      this.#userGuilds.set(userId, guildId, true)
+    })
   }
 
   deleteGuildMember(guildId: string, userId: string): Promise<boolean> {
-    return this.#call('deleteGuildMember', () => this.#guildMembers.set(guildId, userId, false))
+    return this.#call('deleteGuildMember', () => {
+      this.#userGuilds.set(userId, guildId, false)
+      return this.#guildMembers.set(guildId, userId, false)
+    })
   }
 
   listGuildMembers(guildId: string, query: MemberQuery): Promise<MemberPage> {
     return this.#call('listGuildMembers', () => this.#guildMembers.page(guildId, query))
+  }
+
+  createConversation(conversation: NewConversation): Promise<ConversationAnswer> {
+    return this.#call('createConversation', () => {
+      const record = conversationRecord(conversation.roomId, conversation.members)
+      const members = record.members!
+      const pair = members.length === 2 ? key(members[0]!, members[1]!) : undefined
+      const existing = pair === undefined ? undefined : this.#pairs.get(pair)
+      if (existing !== undefined) return { roomId: existing, created: false }
+      if (this.#rooms.has(record.roomId)) throw new Error(`room ${record.roomId} already exists`)
+      if (pair !== undefined) this.#pairs.set(pair, record.roomId)
+      this.#rooms.set(record.roomId, record)
+      for (const userId of members) {
+        this.#roomMembers.set(record.roomId, userId, true)
+        this.#userRooms.set(userId, record.roomId, true)
+      }
+      return { roomId: record.roomId, created: true }
+    })
+  }
+
+  listUserRooms(userId: string, query: MemberQuery): Promise<IdPage> {
+    return this.#call('listUserRooms', () => idPage(this.#userRooms.page(userId, query)))
+  }
+
+  listUserGuilds(userId: string, query: MemberQuery): Promise<IdPage> {
+    return this.#call('listUserGuilds', () => idPage(this.#userGuilds.page(userId, query)))
+  }
+
+  roomHeads(roomIds: readonly string[]): Promise<Map<string, RoomHead>> {
+    return this.#call('roomHeads', () => {
+      const heads = new Map<string, RoomHead>()
+      for (const roomId of roomIds) {
+        const last = this.#logs.get(roomId)?.messages.at(-1)
+        if (last) heads.set(roomId, { seq: last.seq, lastTs: last.ts, lastId: last.id })
+      }
+      return heads
+    })
+  }
+
+  roomRecords(roomIds: readonly string[]): Promise<Map<string, RoomRecord>> {
+    return this.#call('roomRecords', () => {
+      const records = new Map<string, RoomRecord>()
+      for (const roomId of roomIds) {
+        const room = this.#rooms.get(roomId)
+        if (room) records.set(roomId, copyRoom(room))
+      }
+      return records
+    })
+  }
+
+  lastMessages(heads: ReadonlyMap<string, RoomHead>): Promise<Map<string, StoredMessage>> {
+    return this.#call('lastMessages', () => {
+      const last = new Map<string, StoredMessage>()
+      for (const [roomId, head] of heads) {
+        const m = this.#logs.get(roomId)?.messages[head.seq - 1]
+        if (m) last.set(roomId, copy(m))
+      }
+      return last
+    })
+  }
+
+  readMarkersOf(userId: string, roomIds: readonly string[]): Promise<Map<string, number>> {
+    return this.#call('readMarkersOf', () => {
+      const markers = new Map<string, number>()
+      for (const roomId of roomIds) {
+        const seq = this.#markers.get(key(roomId, userId))
+        if (seq !== undefined) markers.set(roomId, seq)
+      }
+      return markers
+    })
+  }
+
+  membershipsOf(userId: string, roomIds: readonly string[]): Promise<Set<string>> {
+    return this.#call('membershipsOf', () => new Set(roomIds.filter((r) => this.#roomMembers.has(r, userId))))
   }
 
   claimRoom(roomId: string, node: string): Promise<RoomClaim> {
@@ -220,6 +326,9 @@ export class MemoryStore implements Store {
     store.#rooms = old.#rooms
     store.#roomMembers = old.#roomMembers
     store.#guildMembers = old.#guildMembers
+    store.#userRooms = old.#userRooms
+    store.#userGuilds = old.#userGuilds
+    store.#pairs = old.#pairs
     store.#owners = old.#owners
     return store
   }

@@ -1,15 +1,18 @@
 import t from 'tap'
 import { MemoryStore, StoreFaultError } from '../../actors/testing/memory-store.ts'
-import { messages, storeContract } from './store.ts'
+import { conversationContract } from './conversations.ts'
+import { messages, storeContract, type StoreUnderTest } from './store.ts'
 
-storeContract(t, 'MemoryStore', async () => {
+const makeStore = async (): Promise<StoreUnderTest> => {
   let store = new MemoryStore()
   return {
     store,
     reopen: async () => (store = MemoryStore.reopen(store)),
     cleanup: () => store.close(),
   }
-})
+}
+storeContract(t, 'MemoryStore', makeStore)
+conversationContract(t, 'MemoryStore', makeStore)
 
 t.test('faults: failNext fails the next writes and stores nothing', async (t) => {
   const store = new MemoryStore()

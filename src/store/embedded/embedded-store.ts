@@ -12,6 +12,10 @@ import * as path from 'node:path'
 import type { DatabaseSync } from 'node:sqlite'
 import { type Logger, silentLogger } from '../../../actors/ports.ts'
 import type {
+  ConversationAnswer,
+  IdPage,
+  NewConversation,
+  RoomHead,
   LoadOptions,
   MemberPage,
   MemberQuery,
@@ -380,6 +384,32 @@ export class EmbeddedStore implements Store {
     return this.#write({ t: 'guild', guild: guildId, user: userId, in: false })
   }
 
+  // Conversations and "my rooms": being built (issue 13); the port and MemoryStore first.
+  createConversation(_c: NewConversation): Promise<ConversationAnswer> {
+    return notYet()
+  }
+  listUserRooms(_userId: string, _query: MemberQuery): Promise<IdPage> {
+    return notYet()
+  }
+  listUserGuilds(_userId: string, _query: MemberQuery): Promise<IdPage> {
+    return notYet()
+  }
+  roomHeads(_roomIds: readonly string[]): Promise<Map<string, RoomHead>> {
+    return notYet()
+  }
+  roomRecords(_roomIds: readonly string[]): Promise<Map<string, RoomRecord>> {
+    return notYet()
+  }
+  lastMessages(_heads: ReadonlyMap<string, RoomHead>): Promise<Map<string, StoredMessage>> {
+    return notYet()
+  }
+  readMarkersOf(_userId: string, _roomIds: readonly string[]): Promise<Map<string, number>> {
+    return notYet()
+  }
+  membershipsOf(_userId: string, _roomIds: readonly string[]): Promise<Set<string>> {
+    return notYet()
+  }
+
   /** Finish the writes already taken, then close both connections and release the directory lock. */
   async close(): Promise<void> {
     if (this.#closed) return
@@ -395,3 +425,5 @@ export class EmbeddedStore implements Store {
     }
   }
 }
+
+const notYet = (): Promise<never> => Promise.reject(new Error('not yet implemented on this store (issue 13)'))
