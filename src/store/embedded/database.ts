@@ -12,8 +12,13 @@
 import { DatabaseSync } from 'node:sqlite'
 
 export const DB_FILE = 'guildhall.db'
-/** Bump on any change of the tables below; an unknown version refuses to open. */
-export const SCHEMA_VERSION = 1
+/**
+ * Bump on any change of the tables below; an unknown version refuses to open. Version 2 (issue
+ * 13): conversations (`rooms.kind`, `rooms.members`, `pairs`), the user's room index
+ * (`user_rooms`) and guilds by user; opening a version-1 database upgrades it in place (UPGRADE_FROM_1).
+ * Tables added later for issue 13 join SCHEMA with IF NOT EXISTS without a new version.
+ */
+export const SCHEMA_VERSION = 2
 
 // WITHOUT ROWID: each table is one B-tree on its key, so a room's messages lie together in
 // seq order (a page is one range scan) and markers/members are found by their key alone.
@@ -27,10 +32,25 @@ CREATE TABLE IF NOT EXISTS messages (
 CREATE UNIQUE INDEX IF NOT EXISTS messages_by_client ON messages (room, sender, client);
 CREATE TABLE IF NOT EXISTS markers (room TEXT NOT NULL, user TEXT NOT NULL, seq INTEGER NOT NULL,
   PRIMARY KEY (room, user)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS rooms (room TEXT PRIMARY KEY, visibility TEXT NOT NULL, closed INTEGER NOT NULL DEFAULT 0)
-  WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS rooms (room TEXT PRIMARY KEY, visibility TEXT NOT NULL, closed INTEGER NOT NULL DEFAULT 0,
+  kind TEXT, members TEXT) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS room_members (room TEXT NOT NULL, user TEXT NOT NULL, PRIMARY KEY (room, user)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS guild_members (guild TEXT NOT NULL, user TEXT NOT NULL, PRIMARY KEY (guild, user)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS guild_members_by_user ON guild_members (user, guild);
+CREATE TABLE IF NOT EXISTS pairs (a TEXT NOT NULL, b TEXT NOT NULL, room TEXT NOT NULL, PRIMARY KEY (a, b)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS user_rooms (user TEXT NOT NULL, room TEXT NOT NULL, PRIMARY KEY (user, room)) WITHOUT ROWID;
+`
+
+/**
+ * Version 1 to 2, in the open's transaction: the rooms' new columns, then (after SCHEMA made
+ * the new tables) the user's room index from what version 1 holds: private-room memberships
+ * and read markers of general rooms (guild room ids start with `GUILD#`).
+ */
+const UPGRADE_FROM_1 = `ALTER TABLE rooms ADD COLUMN kind TEXT; ALTER TABLE rooms ADD COLUMN members TEXT;`
+const INDEX_FROM_1 = `
+INSERT OR IGNORE INTO user_rooms (user, room)
+  SELECT user, room FROM room_members WHERE substr(room, 1, 6) <> 'GUILD#'
+  UNION SELECT user, room FROM markers WHERE substr(room, 1, 6) <> 'GUILD#';
 `
 
 export interface ConnectionOptions {
@@ -49,13 +69,18 @@ export function openDatabase(file: string, opts: ConnectionOptions): DatabaseSyn
     db.exec('PRAGMA synchronous = NORMAL')
     db.exec(`PRAGMA cache_size = ${-Math.max(64, Math.floor(opts.cacheKiB))}`)
     db.exec('BEGIN IMMEDIATE')
-    db.exec(SCHEMA)
-    const row = db.prepare(`SELECT value FROM meta WHERE key = 'schema'`).get() as { value: string } | undefined
-    if (!row) db.prepare(`INSERT INTO meta (key, value) VALUES ('schema', ?)`).run(String(SCHEMA_VERSION))
-    db.exec('COMMIT')
-    if (row && row.value !== String(SCHEMA_VERSION)) {
-      throw new Error(`${file}: schema version ${row.value}, this server reads ${SCHEMA_VERSION} (a newer format?)`)
+    db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID')
+    const version = metaValue(db, 'schema')
+    if (version !== undefined && version !== '1' && version !== String(SCHEMA_VERSION)) {
+      throw new Error(`${file}: schema version ${version}, this server reads ${SCHEMA_VERSION} (a newer format?)`)
     }
+    if (version === '1') db.exec(UPGRADE_FROM_1)
+    db.exec(SCHEMA)
+    if (version === '1') db.exec(INDEX_FROM_1)
+    db.prepare(
+      `INSERT INTO meta (key, value) VALUES ('schema', ?) ON CONFLICT DO UPDATE SET value = excluded.value`,
+    ).run(String(SCHEMA_VERSION))
+    db.exec('COMMIT')
     return db
   } catch (e) {
     if (db.isTransaction) db.exec('ROLLBACK')

@@ -5,7 +5,8 @@ import * as path from 'node:path'
 import type { FileHandle } from 'node:fs/promises'
 import type { Logger } from '../../../actors/ports.ts'
 import { SeqConflictError, type Store } from '../../../actors/store.ts'
-import { fill, messages, storeContract } from '../../../test/contract/store.ts'
+import { conversationContract } from '../../../test/contract/conversations.ts'
+import { fill, messages, storeContract, type StoreUnderTest } from '../../../test/contract/store.ts'
 import { encodeFrame } from './frame.ts'
 import { DataDirLockedError, DB_FILE, EmbeddedStore, type EmbeddedStoreOptions, logName } from './index.ts'
 import { encodeRecord } from './records.ts'
@@ -20,7 +21,7 @@ function dropDatabase(dir: string): void {
 
 const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'guildhall-embedded-'))
 
-storeContract(t, 'EmbeddedStore', async () => {
+const makeStore = async (): Promise<StoreUnderTest> => {
   const dir = tempDir()
   let store: Store = await EmbeddedStore.open({ dir })
   return {
@@ -31,7 +32,9 @@ storeContract(t, 'EmbeddedStore', async () => {
       fs.rmSync(dir, { recursive: true, force: true })
     },
   }
-})
+}
+storeContract(t, 'EmbeddedStore', makeStore)
+conversationContract(t, 'EmbeddedStore', makeStore)
 
 /** A store in a fresh directory, closed and removed after the test. */
 async function fresh(t: Test, opts: Omit<EmbeddedStoreOptions, 'dir'> = {}) {

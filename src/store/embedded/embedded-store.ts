@@ -26,7 +26,7 @@ import type {
   Store,
   StoredMessage,
 } from '../../../actors/store.ts'
-import { checkAppend, clientKey } from '../../../actors/store-rules.ts'
+import { checkAppend, clientKey, conversationRecord } from '../../../actors/store-rules.ts'
 import { checkpoint, DB_FILE, openDatabase } from './database.ts'
 import { encodeFrame, HEADER_BYTES } from './frame.ts'
 import { GroupCommit } from './group-commit.ts'
@@ -384,30 +384,53 @@ export class EmbeddedStore implements Store {
     return this.#write({ t: 'guild', guild: guildId, user: userId, in: false })
   }
 
-  // Conversations and "my rooms": being built (issue 13); the port and MemoryStore first.
-  createConversation(_c: NewConversation): Promise<ConversationAnswer> {
-    return notYet()
+  async createConversation(conversation: NewConversation): Promise<ConversationAnswer> {
+    this.#usable()
+    const { roomId, members } = conversationRecord(conversation.roomId, conversation.members)
+    const pair = members!.length === 2 ? (members as [string, string]) : undefined
+    const existing = pair && this.#reads.pair(...pair)
+    if (existing !== undefined) return { roomId: existing, created: false }
+    // One record: room, members, pair and index entries together. Checked again when applied,
+    // in log order: of two creations of a pair, the second finds the first's room.
+    if (await this.#write({ t: 'conversation', room: roomId, members: members! })) return { roomId, created: true }
+    const winner = pair && this.#reads.pair(...pair)
+    if (winner !== undefined) return { roomId: winner, created: false }
+    throw new Error(`room ${roomId} already exists`)
   }
-  listUserRooms(_userId: string, _query: MemberQuery): Promise<IdPage> {
-    return notYet()
+
+  async listUserRooms(userId: string, query: MemberQuery): Promise<IdPage> {
+    this.#usable()
+    return this.#reads.userRooms(userId, query)
   }
-  listUserGuilds(_userId: string, _query: MemberQuery): Promise<IdPage> {
-    return notYet()
+
+  async listUserGuilds(userId: string, query: MemberQuery): Promise<IdPage> {
+    this.#usable()
+    return this.#reads.userGuilds(userId, query)
   }
-  roomHeads(_roomIds: readonly string[]): Promise<Map<string, RoomHead>> {
-    return notYet()
+
+  async roomHeads(roomIds: readonly string[]): Promise<Map<string, RoomHead>> {
+    this.#usable()
+    return collect(roomIds, (roomId) => this.#reads.head(roomId))
   }
-  roomRecords(_roomIds: readonly string[]): Promise<Map<string, RoomRecord>> {
-    return notYet()
+
+  async roomRecords(roomIds: readonly string[]): Promise<Map<string, RoomRecord>> {
+    this.#usable()
+    return collect(roomIds, (roomId) => this.#reads.room(roomId))
   }
-  lastMessages(_heads: ReadonlyMap<string, RoomHead>): Promise<Map<string, StoredMessage>> {
-    return notYet()
+
+  async lastMessages(heads: ReadonlyMap<string, RoomHead>): Promise<Map<string, StoredMessage>> {
+    this.#usable()
+    return collect([...heads.keys()], (roomId) => this.#reads.messageAt(roomId, heads.get(roomId)!.seq))
   }
-  readMarkersOf(_userId: string, _roomIds: readonly string[]): Promise<Map<string, number>> {
-    return notYet()
+
+  async readMarkersOf(userId: string, roomIds: readonly string[]): Promise<Map<string, number>> {
+    this.#usable()
+    return collect(roomIds, (roomId) => this.#reads.markerOrNone(roomId, userId))
   }
-  membershipsOf(_userId: string, _roomIds: readonly string[]): Promise<Set<string>> {
-    return notYet()
+
+  async membershipsOf(userId: string, roomIds: readonly string[]): Promise<Set<string>> {
+    this.#usable()
+    return new Set(roomIds.filter((roomId) => this.#reads.isRoomMember(roomId, userId)))
   }
 
   /** Finish the writes already taken, then close both connections and release the directory lock. */
@@ -426,4 +449,13 @@ export class EmbeddedStore implements Store {
   }
 }
 
-const notYet = (): Promise<never> => Promise.reject(new Error('not yet implemented on this store (issue 13)'))
+/** The rooms that have a value, each once. */
+function collect<T>(roomIds: readonly string[], read: (roomId: string) => T | undefined): Map<string, T> {
+  const found = new Map<string, T>()
+  for (const roomId of roomIds) {
+    if (found.has(roomId)) continue
+    const value = read(roomId)
+    if (value !== undefined) found.set(roomId, value)
+  }
+  return found
+}

@@ -6,11 +6,13 @@
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
 import type {
+  IdPage,
   LoadOptions,
   MemberPage,
   MemberQuery,
   Page,
   PageQuery,
+  RoomHead,
   RoomRecord,
   RoomSnapshot,
   StoredMessage,
@@ -57,6 +59,11 @@ export class Reads {
   readonly #guildMember: StatementSync
   readonly #roomMembers: MemberStatements
   readonly #guildMembers: MemberStatements
+  readonly #userRooms: MemberStatements
+  readonly #userGuilds: MemberStatements
+  readonly #head: StatementSync
+  readonly #at: StatementSync
+  readonly #pair: StatementSync
   readonly #heads: HeadCache
   /** Heads read from the database, not from the cache (tests count them). */
   headQueries = 0
@@ -71,12 +78,17 @@ export class Reads {
     // Answered from the index alone (it holds room, sender, client): no lookup of the row.
     this.#hasClient = db.prepare('SELECT 1 FROM messages WHERE room = ? AND sender = ? AND client = ?')
     this.#marker = db.prepare('SELECT seq FROM markers WHERE room = ? AND user = ?')
-    this.#room = db.prepare('SELECT room, visibility, closed FROM rooms WHERE room = ?')
-    this.#rooms = db.prepare('SELECT room, visibility, closed FROM rooms ORDER BY room')
+    this.#room = db.prepare(`SELECT ${ROOM_COLUMNS} FROM rooms WHERE room = ?`)
+    this.#rooms = db.prepare(`SELECT ${ROOM_COLUMNS} FROM rooms ORDER BY room`)
     this.#roomMember = db.prepare('SELECT 1 FROM room_members WHERE room = ? AND user = ?')
     this.#guildMember = db.prepare('SELECT 1 FROM guild_members WHERE guild = ? AND user = ?')
-    this.#roomMembers = memberStatements(db, 'room_members', 'room')
-    this.#guildMembers = memberStatements(db, 'guild_members', 'guild')
+    this.#roomMembers = memberStatements(db, 'room_members', 'room', 'user')
+    this.#guildMembers = memberStatements(db, 'guild_members', 'guild', 'user')
+    this.#userRooms = memberStatements(db, 'user_rooms', 'user', 'room')
+    this.#userGuilds = memberStatements(db, 'guild_members', 'user', 'guild')
+    this.#head = db.prepare('SELECT seq, ts, id FROM messages WHERE room = ? ORDER BY seq DESC LIMIT 1')
+    this.#at = db.prepare(`SELECT ${COLUMNS} FROM messages WHERE room = ? AND seq = ?`)
+    this.#pair = db.prepare('SELECT room FROM pairs WHERE a = ? AND b = ?')
   }
 
   /** The room's head seq and the ts of its last message (0, 0 when empty); from the cache of
@@ -136,7 +148,11 @@ export class Reads {
   }
 
   marker(roomId: string, userId: string): number {
-    return (this.#marker.get(roomId, userId) as { seq: number } | undefined)?.seq ?? 0
+    return this.markerOrNone(roomId, userId) ?? 0
+  }
+
+  markerOrNone(roomId: string, userId: string): number | undefined {
+    return (this.#marker.get(roomId, userId) as { seq: number } | undefined)?.seq
   }
 
   room(roomId: string): RoomRecord | undefined {
@@ -163,27 +179,66 @@ export class Reads {
   guildMembers(guildId: string, query: MemberQuery): MemberPage {
     return memberPage(this.#guildMembers, guildId, query)
   }
+
+  /** The room of a pair conversation (members in code point order), if it has one. */
+  pair(a: string, b: string): string | undefined {
+    return (this.#pair.get(a, b) as { room: string } | undefined)?.room
+  }
+
+  userRooms(userId: string, query: MemberQuery): IdPage {
+    return idPage(memberPage(this.#userRooms, userId, query))
+  }
+
+  userGuilds(userId: string, query: MemberQuery): IdPage {
+    return idPage(memberPage(this.#userGuilds, userId, query))
+  }
+
+  /** One indexed lookup a room (the last row of its messages), not through the head cache: a
+   * listing of many rooms must not push the active rooms' heads out of it. */
+  head(roomId: string): RoomHead | undefined {
+    const row = this.#head.get(roomId) as { seq: number; ts: number; id: string } | undefined
+    return row && { seq: row.seq, lastTs: row.ts, lastId: row.id }
+  }
+
+  messageAt(roomId: string, seq: number): StoredMessage | undefined {
+    const row = this.#at.get(roomId, seq) as MessageRow | undefined
+    return row && message(row)
+  }
 }
+
+const idPage = (page: MemberPage): IdPage =>
+  page.next === undefined ? { ids: page.members } : { ids: page.members, next: page.next }
+
+const ROOM_COLUMNS = 'room, visibility, closed, kind, members'
 
 interface RoomRow {
   room: string
   visibility: Visibility
   closed: number
+  kind: 'conversation' | null
+  members: string | null
 }
 
 // One object per record, no spread of a conditional one: every room entry reads a room.
-const roomOf = (r: RoomRow): RoomRecord =>
-  r.closed ? { roomId: r.room, visibility: r.visibility, closed: true } : { roomId: r.room, visibility: r.visibility }
+function roomOf(r: RoomRow): RoomRecord {
+  const room: RoomRecord = r.closed
+    ? { roomId: r.room, visibility: r.visibility, closed: true }
+    : { roomId: r.room, visibility: r.visibility }
+  if (r.kind !== null) room.kind = r.kind
+  if (r.members !== null) room.members = JSON.parse(r.members) as string[]
+  return room
+}
 
 interface MemberStatements {
   first: StatementSync
   after: StatementSync
 }
 
-function memberStatements(db: DatabaseSync, table: string, group: string): MemberStatements {
+/** Paging statements over `table`: the `id` column of the rows whose `group` column is given. */
+function memberStatements(db: DatabaseSync, table: string, group: string, id: string): MemberStatements {
   return {
-    first: db.prepare(`SELECT user FROM ${table} WHERE ${group} = ? ORDER BY user LIMIT ?`),
-    after: db.prepare(`SELECT user FROM ${table} WHERE ${group} = ? AND user > ? ORDER BY user LIMIT ?`),
+    first: db.prepare(`SELECT ${id} AS id FROM ${table} WHERE ${group} = ? ORDER BY ${id} LIMIT ?`),
+    after: db.prepare(`SELECT ${id} AS id FROM ${table} WHERE ${group} = ? AND ${id} > ? ORDER BY ${id} LIMIT ?`),
   }
 }
 
@@ -193,7 +248,7 @@ function memberPage(stmts: MemberStatements, group: string, query: MemberQuery):
   if (limit === 0) return { members: [] }
   const rows = (
     query.after === undefined ? stmts.first.all(group, limit + 1) : stmts.after.all(group, query.after, limit + 1)
-  ) as { user: string }[]
-  const members = rows.slice(0, limit).map((r) => r.user)
+  ) as { id: string }[]
+  const members = rows.slice(0, limit).map((r) => r.id)
   return rows.length > limit ? { members, next: members.at(-1)! } : { members }
 }

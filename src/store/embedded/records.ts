@@ -18,10 +18,14 @@ export type LogRecord =
   /** A private-room membership: `in` false is a removal. */
   | { t: 'member'; room: string; user: string; in: boolean }
   | { t: 'guild'; guild: string; user: string; in: boolean }
+  /** A conversation (schema 2): its room, members (code point order), pair and index entries,
+   * all or nothing. Applied only where the pair (two members) has no room yet and the room id
+   * is free: the first of two racing creations wins, in log order. */
+  | { t: 'conversation'; room: string; members: string[] }
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: true })
-const kinds = new Set(['append', 'read', 'room', 'create', 'close', 'member', 'guild'])
+const kinds = new Set(['append', 'read', 'room', 'create', 'close', 'member', 'guild', 'conversation'])
 
 export function encodeRecord(record: LogRecord): Uint8Array {
   return encoder.encode(JSON.stringify(record))

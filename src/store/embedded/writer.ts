@@ -9,13 +9,15 @@
  * the same group finds the room there, as it did in log order.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite'
+import { isGeneralRoom } from '../../../actors/store-rules.ts'
 import { metaValue } from './database.ts'
 import type { LogRecord } from './records.ts'
 
 export class Writer {
   readonly db: DatabaseSync
   readonly #insertMessage: StatementSync
-  readonly #upsertMarker: StatementSync
+  readonly #insertMarker: StatementSync
+  readonly #raiseMarker: StatementSync
   readonly #roomExists: StatementSync
   readonly #putRoom: StatementSync
   readonly #createRoom: StatementSync
@@ -24,6 +26,11 @@ export class Writer {
   readonly #removeRoomMember: StatementSync
   readonly #addGuildMember: StatementSync
   readonly #removeGuildMember: StatementSync
+  readonly #addUserRoom: StatementSync
+  readonly #removeUserRoom: StatementSync
+  readonly #pairExists: StatementSync
+  readonly #addPair: StatementSync
+  readonly #addConversation: StatementSync
   readonly #setMeta: StatementSync
   // Transaction control, prepared once: exec() would parse the SQL again for every group.
   readonly #begin: StatementSync
@@ -37,9 +44,9 @@ export class Writer {
     this.#insertMessage = db.prepare(
       'INSERT INTO messages (room, seq, id, sender, text, ts, client) VALUES (?, ?, ?, ?, ?, ?, ?)',
     )
-    this.#upsertMarker = db.prepare(
-      'INSERT INTO markers (room, user, seq) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET seq = excluded.seq WHERE excluded.seq > seq',
-    )
+    // Two statements, so that the creation of a marker is told from a move (it also indexes the room).
+    this.#insertMarker = db.prepare('INSERT INTO markers (room, user, seq) VALUES (?, ?, ?) ON CONFLICT DO NOTHING')
+    this.#raiseMarker = db.prepare('UPDATE markers SET seq = ? WHERE room = ? AND user = ? AND seq < ?')
     this.#roomExists = db.prepare('SELECT 1 FROM rooms WHERE room = ?')
     this.#putRoom = db.prepare(
       'INSERT INTO rooms (room, visibility, closed) VALUES (?, ?, 0) ON CONFLICT DO UPDATE SET visibility = excluded.visibility, closed = 0',
@@ -50,6 +57,13 @@ export class Writer {
     this.#removeRoomMember = db.prepare('DELETE FROM room_members WHERE room = ? AND user = ?')
     this.#addGuildMember = db.prepare('INSERT INTO guild_members (guild, user) VALUES (?, ?) ON CONFLICT DO NOTHING')
     this.#removeGuildMember = db.prepare('DELETE FROM guild_members WHERE guild = ? AND user = ?')
+    this.#addUserRoom = db.prepare('INSERT INTO user_rooms (user, room) VALUES (?, ?) ON CONFLICT DO NOTHING')
+    this.#removeUserRoom = db.prepare('DELETE FROM user_rooms WHERE user = ? AND room = ?')
+    this.#pairExists = db.prepare('SELECT 1 FROM pairs WHERE a = ? AND b = ?')
+    this.#addPair = db.prepare('INSERT INTO pairs (a, b, room) VALUES (?, ?, ?)')
+    this.#addConversation = db.prepare(
+      `INSERT INTO rooms (room, visibility, closed, kind, members) VALUES (?, 'private', 0, 'conversation', ?)`,
+    )
     this.#setMeta = db.prepare(
       'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT DO UPDATE SET value = excluded.value',
     )
@@ -86,7 +100,11 @@ export class Writer {
         for (const m of r.messages) this.#insertMessage.run(r.room, m.seq, m.id, m.senderId, m.text, m.ts, m.clientId)
         return true
       case 'read':
-        return changed(this.#upsertMarker.run(r.room, r.user, r.seq))
+        if (changed(this.#insertMarker.run(r.room, r.user, r.seq))) {
+          if (isGeneralRoom(r.room)) this.#addUserRoom.run(r.user, r.room)
+          return true
+        }
+        return changed(this.#raiseMarker.run(r.seq, r.room, r.user, r.seq))
       case 'room': {
         const created = this.#roomExists.get(r.room) === undefined
         this.#putRoom.run(r.room, r.visibility)
@@ -97,10 +115,30 @@ export class Writer {
       case 'close':
         return changed(this.#closeRoom.run(r.room))
       case 'member':
+        if (isGeneralRoom(r.room)) {
+          if (r.in) this.#addUserRoom.run(r.user, r.room)
+          else this.#removeUserRoom.run(r.user, r.room)
+        }
         return changed(r.in ? this.#addRoomMember.run(r.room, r.user) : this.#removeRoomMember.run(r.room, r.user))
       case 'guild':
         return changed(r.in ? this.#addGuildMember.run(r.guild, r.user) : this.#removeGuildMember.run(r.guild, r.user))
+      case 'conversation':
+        return this.#conversation(r.room, r.members)
     }
+  }
+
+  /** A conversation, unless its pair has a room or its id is taken (then nothing: `false`). */
+  #conversation(room: string, members: string[]): boolean {
+    const pair = members.length === 2 ? (members as [string, string]) : undefined
+    if (pair && this.#pairExists.get(...pair) !== undefined) return false
+    if (this.#roomExists.get(room) !== undefined) return false
+    if (pair) this.#addPair.run(...pair, room)
+    this.#addConversation.run(room, JSON.stringify(members))
+    for (const user of members) {
+      this.#addRoomMember.run(room, user)
+      this.#addUserRoom.run(user, room)
+    }
+    return true
   }
 
   /**
