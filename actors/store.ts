@@ -214,6 +214,16 @@ export interface Store {
   /** Of the general rooms asked for, those where the user is a room member. Batched. */
   membershipsOf(userId: string, roomIds: readonly string[]): Promise<Set<string>>
 
+  // --- the events outbox (docs/events.md "Events", docs/storage.md) ------------------------
+
+  /** The room's events cursor: the last seq whose `message.created` the queue accepted (0: none). */
+  getEventsCursor(roomId: string): Promise<number>
+  /**
+   * Move the cursor forward to `seq`; never backwards, so a late write of a room's former
+   * owner cannot undo the current owner's progress.
+   */
+  advanceEventsCursor(roomId: string, seq: number): Promise<void>
+
   /** Flush and release resources. */
   close(): Promise<void>
 

@@ -15,6 +15,7 @@ export type FaultTarget = StoreMethod | 'write' | 'any'
 export const storeWrites: ReadonlySet<StoreMethod> = new Set<StoreMethod>([
   'append',
   'advanceReadMarker',
+  'advanceEventsCursor',
   'putRoom',
   'closeRoom',
   'createRoom',

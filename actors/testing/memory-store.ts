@@ -58,6 +58,8 @@ export class MemoryStore implements Store {
   readonly calls = new Map<StoreMethod, number>()
   #logs = new Map<string, RoomLog>()
   #markers = new Map<string, number>()
+  /** Room id -> events cursor (the last seq published). */
+  #eventsCursors = new Map<string, number>()
   #rooms = new Map<string, RoomRecord>()
   #roomMembers = new MemberIndex()
   #guildMembers = new MemberIndex()
@@ -132,6 +134,16 @@ export class MemoryStore implements Store {
       const next = Math.max(old ?? 0, seq)
       this.#markers.set(key(roomId, userId), next)
       return next
+    })
+  }
+
+  getEventsCursor(roomId: string): Promise<number> {
+    return this.#call('getEventsCursor', () => this.#eventsCursors.get(roomId) ?? 0)
+  }
+
+  advanceEventsCursor(roomId: string, seq: number): Promise<void> {
+    return this.#call('advanceEventsCursor', () => {
+      this.#eventsCursors.set(roomId, Math.max(this.#eventsCursors.get(roomId) ?? 0, seq))
     })
   }
 
@@ -323,6 +335,7 @@ export class MemoryStore implements Store {
     const store = new MemoryStore()
     store.#logs = old.#logs
     store.#markers = old.#markers
+    store.#eventsCursors = old.#eventsCursors
     store.#rooms = old.#rooms
     store.#roomMembers = old.#roomMembers
     store.#guildMembers = old.#guildMembers

@@ -418,6 +418,24 @@ export function storeContract(t: Test, name: string, makeStore: () => Promise<St
     t.equal(await store.getReadMarker('GUILD#g', 'alice'), 3)
   })
 
+  check('the events cursor only moves forward, per room', async (store, _, t) => {
+    t.equal(await store.getEventsCursor('lobby'), 0)
+    await store.advanceEventsCursor('lobby', 5)
+    await store.advanceEventsCursor('lobby', 3)
+    t.equal(await store.getEventsCursor('lobby'), 5, 'backwards is ignored (a former owner writing late)')
+    await store.advanceEventsCursor('GUILD#lobby', 2)
+    t.equal(await store.getEventsCursor('GUILD#lobby'), 2, 'guild rooms have their own')
+    t.equal(await store.getEventsCursor('lobby'), 5)
+    await fill(store, 'lobby', 3)
+    const page = await store.readPage('lobby', { limit: 10 })
+    t.same(
+      page.messages.map((m) => m.seq),
+      [1, 2, 3],
+      'the cursor is no message',
+    )
+    t.equal((await store.loadRoom('lobby', { recentLimit: 10, idempotencySince: 0 })).seq, 3)
+  })
+
   check('everything survives a reopen', async (first, sut, t) => {
     const lobby = await fill(first, 'lobby', 60)
     const guild = await fill(first, 'GUILD#g', 7)
@@ -434,6 +452,7 @@ export function storeContract(t: Test, name: string, makeStore: () => Promise<St
     await first.deleteGuildMember('g', 'carol')
     await first.putRoom({ roomId: 'shut', visibility: 'public' })
     await first.closeRoom('shut')
+    await first.advanceEventsCursor('lobby', 17)
     await first.close()
 
     const store = await sut.reopen()
@@ -457,6 +476,7 @@ export function storeContract(t: Test, name: string, makeStore: () => Promise<St
     t.same(await store.listRoomMembers('secret', { limit: 10 }), { members: ['alice'] })
     t.same(await store.getRoom('shut'), { roomId: 'shut', visibility: 'public', closed: true })
     t.equal(await store.advanceReadMarker('lobby', 'alice', 39), 40, 'markers still only go forward')
+    t.equal(await store.getEventsCursor('lobby'), 17, 'the events cursor survived')
 
     await t.rejects(store.append('lobby', 59, messages('lobby', 60, 1)), SeqConflictError, 'the head survived')
     const dup = { ...messages('lobby', 61, 1)[0]!, clientId: 'c1' }

@@ -34,6 +34,7 @@ import { resolveConfig, type DocSender, type DynamoStoreOptions, type ResolvedCo
 import { toMessage } from './items.ts'
 import {
   guildPk,
+  EVENTS_SK,
   HEAD_SK,
   idemSk,
   MEMBER_PREFIX,
@@ -191,6 +192,31 @@ export class DynamoStore implements Store {
       if (err instanceof Error && err.name === 'ConditionalCheckFailedException')
         return this.getReadMarker(roomId, userId)
       throw err
+    }
+  }
+
+  async getEventsCursor(roomId: string): Promise<number> {
+    const { table, key } = this.ctx(roomId)
+    return Number((await this.get(table, key.pk, EVENTS_SK))?.published ?? 0)
+  }
+
+  async advanceEventsCursor(roomId: string, seq: number): Promise<void> {
+    const { table, key } = this.ctx(roomId)
+    try {
+      await this.io.send(
+        () =>
+          new UpdateCommand({
+            TableName: table,
+            Key: { PK: key.pk, SK: EVENTS_SK },
+            UpdateExpression: 'SET #published = :seq',
+            // Forward only, decided by DynamoDB: a former owner's late write cannot move it back.
+            ConditionExpression: 'attribute_not_exists(#published) OR #published < :seq',
+            ExpressionAttributeNames: { '#published': 'published' },
+            ExpressionAttributeValues: { ':seq': seq },
+          }),
+      )
+    } catch (err) {
+      if (!(err instanceof Error && err.name === 'ConditionalCheckFailedException')) throw err
     }
   }
 

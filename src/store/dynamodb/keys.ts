@@ -54,6 +54,8 @@ export const META_SK = 'META'
  * snapshot or listing ever meets it.
  */
 export const OWNER_SK = 'OWNER'
+/** The room's events cursor (attribute `published`): outside every range a read walks, as OWNER. */
+export const EVENTS_SK = 'EVENTS'
 
 export const messageSk = (ts: number, messageId: string): string => `${MSG_PREFIX}${padTs(ts)}#${messageId}`
 /** Below every message with `ts' >= ts`: `MSG#<ts>` is a strict prefix of their keys. */

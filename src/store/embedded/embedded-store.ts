@@ -311,6 +311,16 @@ export class EmbeddedStore implements Store {
     return this.getReadMarker(roomId, userId)
   }
 
+  async getEventsCursor(roomId: string): Promise<number> {
+    this.#usable()
+    return this.#reads.eventsCursor(roomId)
+  }
+
+  async advanceEventsCursor(roomId: string, seq: number): Promise<void> {
+    // Written only when it moves forward, like a read marker.
+    if (seq > (await this.getEventsCursor(roomId))) await this.#write({ t: 'events', room: roomId, seq })
+  }
+
   async getRoom(roomId: string): Promise<RoomRecord | undefined> {
     this.#usable()
     return this.#reads.room(roomId)

@@ -53,6 +53,7 @@ export class Reads {
   readonly #byClient: StatementSync
   readonly #hasClient: StatementSync
   readonly #marker: StatementSync
+  readonly #eventsCursor: StatementSync
   readonly #room: StatementSync
   readonly #rooms: StatementSync
   readonly #roomMember: StatementSync
@@ -78,6 +79,7 @@ export class Reads {
     // Answered from the index alone (it holds room, sender, client): no lookup of the row.
     this.#hasClient = db.prepare('SELECT 1 FROM messages WHERE room = ? AND sender = ? AND client = ?')
     this.#marker = db.prepare('SELECT seq FROM markers WHERE room = ? AND user = ?')
+    this.#eventsCursor = db.prepare('SELECT published FROM events_cursors WHERE room = ?')
     this.#room = db.prepare(`SELECT ${ROOM_COLUMNS} FROM rooms WHERE room = ?`)
     this.#rooms = db.prepare(`SELECT ${ROOM_COLUMNS} FROM rooms ORDER BY room`)
     this.#roomMember = db.prepare('SELECT 1 FROM room_members WHERE room = ? AND user = ?')
@@ -153,6 +155,10 @@ export class Reads {
 
   markerOrNone(roomId: string, userId: string): number | undefined {
     return (this.#marker.get(roomId, userId) as { seq: number } | undefined)?.seq
+  }
+
+  eventsCursor(roomId: string): number {
+    return (this.#eventsCursor.get(roomId) as { published: number } | undefined)?.published ?? 0
   }
 
   room(roomId: string): RoomRecord | undefined {

@@ -22,10 +22,12 @@ export type LogRecord =
    * all or nothing. Applied only where the pair (two members) has no room yet and the room id
    * is free: the first of two racing creations wins, in log order. */
   | { t: 'conversation'; room: string; members: string[] }
+  /** The room's events cursor moves forward to `seq` (the last event the queue accepted). */
+  | { t: 'events'; room: string; seq: number }
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: true })
-const kinds = new Set(['append', 'read', 'room', 'create', 'close', 'member', 'guild', 'conversation'])
+const kinds = new Set(['append', 'read', 'room', 'create', 'close', 'member', 'guild', 'conversation', 'events'])
 
 export function encodeRecord(record: LogRecord): Uint8Array {
   return encoder.encode(JSON.stringify(record))

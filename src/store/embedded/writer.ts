@@ -32,6 +32,7 @@ export class Writer {
   readonly #addPair: StatementSync
   readonly #addConversation: StatementSync
   readonly #setMeta: StatementSync
+  readonly #advanceEvents: StatementSync
   // Transaction control, prepared once: exec() would parse the SQL again for every group.
   readonly #begin: StatementSync
   readonly #commit: StatementSync
@@ -66,6 +67,9 @@ export class Writer {
     )
     this.#setMeta = db.prepare(
       'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT DO UPDATE SET value = excluded.value',
+    )
+    this.#advanceEvents = db.prepare(
+      'INSERT INTO events_cursors (room, published) VALUES (?, ?) ON CONFLICT DO UPDATE SET published = excluded.published WHERE excluded.published > published',
     )
     this.#begin = db.prepare('BEGIN IMMEDIATE')
     this.#commit = db.prepare('COMMIT')
@@ -124,6 +128,8 @@ export class Writer {
         return changed(r.in ? this.#addGuildMember.run(r.guild, r.user) : this.#removeGuildMember.run(r.guild, r.user))
       case 'conversation':
         return this.#conversation(r.room, r.members)
+      case 'events':
+        return changed(this.#advanceEvents.run(r.room, r.seq))
     }
   }
 
