@@ -4,6 +4,7 @@
  * variables) builds these options, with these defaults.
  */
 import type { RetryPolicy } from './retry.ts'
+import type { DeviceStoreOptions } from '../../notifier/device-rules.ts'
 
 export interface DynamoStoreOptions {
   /** A ready client (tests wrap it to inject faults). Without it one is built from the fields below. */
@@ -26,8 +27,10 @@ export interface DynamoStoreOptions {
   membershipCacheMs?: number
   /** Rooms whose seq index (immutable) is kept in memory for pages; 0 disables it. */
   seqIndexCacheRooms?: number
-  /** For the membership cache only; injectable so tests need no timers. */
+  /** For the membership cache and the time of device registrations and push claims; injectable so tests need no timers. */
   now?: () => number
+  /** The per-user device cap and the push claims' TTL (src/notifier/device-rules.ts). */
+  devices?: DeviceStoreOptions
 }
 
 /**

@@ -55,8 +55,11 @@ import { readPage } from './pages.ts'
 import { SeqIndexCache } from './seq-index-cache.ts'
 import { defaultRetryPolicy } from './retry.ts'
 import { createTables, CREATE_TABLES } from './tables.ts'
+import { DynamoDevices } from './devices.ts'
+import { deviceRules } from '../../notifier/device-rules.ts'
+import type { Device, DeviceStore, PutDeviceAnswer } from '../../notifier/ports.ts'
 
-export class DynamoStore implements Store {
+export class DynamoStore implements Store, DeviceStore {
   /** Most messages one `append` takes: 48, whose 99 items fit one transaction of at most 100 (append.ts). */
   readonly maxBatchSize = MAX_APPEND_BATCH
   readonly config: ResolvedConfig
@@ -65,6 +68,7 @@ export class DynamoStore implements Store {
   private readonly members: LookupCache<boolean>
   private readonly rooms: LookupCache<RoomRecord | undefined>
   private readonly seqIndex: SeqIndexCache
+  private readonly devices: DynamoDevices
 
   /** Use `DynamoStore.open` (it creates tables when asked). */
   constructor(opts: DynamoStoreOptions = {}) {
@@ -75,6 +79,7 @@ export class DynamoStore implements Store {
     this.members = new LookupCache(this.config.membershipCacheMs, this.config.now)
     this.rooms = new LookupCache(this.config.membershipCacheMs, this.config.now)
     this.seqIndex = new SeqIndexCache(this.config.seqIndexCacheRooms)
+    this.devices = new DynamoDevices(this.io, this.config.coreTable, deviceRules(opts.devices), this.config.now)
   }
 
   static async open(opts: DynamoStoreOptions = {}): Promise<DynamoStore> {
@@ -151,6 +156,27 @@ export class DynamoStore implements Store {
    */
   leases(opts: LeaseOptions = {}): DynamoLeaseStore {
     return new DynamoLeaseStore(this.io, this.config.coreTable, opts)
+  }
+
+  // Devices and push claims (DeviceStore, src/notifier/ports.ts): devices.ts.
+  putDevice(userId: string, device: Device): Promise<PutDeviceAnswer> {
+    return this.devices.putDevice(userId, device)
+  }
+
+  deleteDevice(userId: string, deviceId: string): Promise<void> {
+    return this.devices.deleteDevice(userId, deviceId)
+  }
+
+  listDevices(userId: string): Promise<Device[]> {
+    return this.devices.listDevices(userId)
+  }
+
+  claimPush(messageId: string, userId: string, deviceId: string): Promise<boolean> {
+    return this.devices.claimPush(messageId, userId, deviceId)
+  }
+
+  releasePush(messageId: string, userId: string, deviceId: string): Promise<void> {
+    return this.devices.releasePush(messageId, userId, deviceId)
   }
 
   readPage(roomId: string, query: PageQuery): Promise<Page> {

@@ -72,6 +72,6 @@ export const readSk = (userId: string): string => `READ#${userId}`
  * sort-key limit: a 128-code-point user id and a 64-code-point client id take at most 4 bytes
  * per code point, 774 bytes with the prefix.
  */
-const escapeKeyPart = (s: string): string => s.replace(/%/g, '%25').replace(/#/g, '%23')
+export const escapeKeyPart = (s: string): string => s.replace(/%/g, '%25').replace(/#/g, '%23')
 export const idemSk = (senderId: string, clientId: string): string =>
   `IDEM#${escapeKeyPart(senderId)}#${escapeKeyPart(clientId)}`
