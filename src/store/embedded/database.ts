@@ -10,6 +10,7 @@
  * offset the database still has. A commit costs no fsync; the WAL is synced at checkpoints.
  */
 import { DatabaseSync } from 'node:sqlite'
+import { DEVICE_TABLES } from './devices.ts'
 
 export const DB_FILE = 'guildhall.db'
 /**
@@ -40,7 +41,7 @@ CREATE INDEX IF NOT EXISTS guild_members_by_user ON guild_members (user, guild);
 CREATE TABLE IF NOT EXISTS pairs (a TEXT NOT NULL, b TEXT NOT NULL, room TEXT NOT NULL, PRIMARY KEY (a, b)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS user_rooms (user TEXT NOT NULL, room TEXT NOT NULL, PRIMARY KEY (user, room)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS events_cursors (room TEXT PRIMARY KEY, published INTEGER NOT NULL) WITHOUT ROWID;
-`
+${DEVICE_TABLES}`
 
 /**
  * Version 1 to 2, in the open's transaction: the rooms' new columns, then (after SCHEMA made

@@ -37,6 +37,9 @@ import { firstGeneration, logName, settleLogs } from './log-files.ts'
 import { Reads } from './reads.ts'
 import { decodeRecord, encodeRecord, type LogRecord } from './records.ts'
 import { type LogPosition, Writer } from './writer.ts'
+import { DeviceReads } from './devices.ts'
+import { deviceRules, toEvict, type DeviceRules, type DeviceStoreOptions } from '../../notifier/device-rules.ts'
+import type { Device, DeviceStore, PutDeviceAnswer } from '../../notifier/ports.ts'
 
 /**
  * SQLite page cache, in KiB: the hot pages of reads and appends, memory outside the JS heap,
@@ -80,12 +83,16 @@ export interface EmbeddedStoreOptions extends LogOptions {
   applyCommitMs?: number
   /** Heads of this many rooms kept in memory (default `DEFAULT_HEAD_CACHE_ROOMS`, 10,000). */
   headCacheRooms?: number
+  /** The per-user device cap and the push claims' retention (src/notifier/device-rules.ts). */
+  devices?: DeviceStoreOptions
+  /** The time of device registrations and push claims (ms); injectable so tests need no timers. */
+  now?: () => number
 }
 
 /** A room or guild id (never holds NUL) and a client key. */
 const pair = (a: string, b: string): string => `${a}\u0000${b}`
 
-export class EmbeddedStore implements Store {
+export class EmbeddedStore implements Store, DeviceStore {
   /** Room -> head including batches written but not yet durable, and their idempotency keys:
    * the checks of a second append must see the first one before it lands. */
   #reservedHead = new Map<string, number>()
@@ -98,6 +105,9 @@ export class EmbeddedStore implements Store {
   readonly #db: DatabaseSync
   readonly #writer: Writer
   readonly #reads: Reads
+  readonly #deviceReads: DeviceReads
+  readonly #deviceRules: DeviceRules
+  readonly #now: () => number
   readonly #heads: HeadCache
   readonly #lock: DirLock
   #gen: number
@@ -118,6 +128,9 @@ export class EmbeddedStore implements Store {
     this.#writer = new Writer(db)
     this.#heads = new HeadCache(opts.headCacheRooms ?? DEFAULT_HEAD_CACHE_ROOMS)
     this.#reads = new Reads(db, this.#heads)
+    this.#deviceReads = new DeviceReads(db)
+    this.#deviceRules = deviceRules(opts.devices)
+    this.#now = opts.now ?? Date.now
     this.#lock = lock
     this.#gen = gen
     this.log = log
@@ -441,6 +454,44 @@ export class EmbeddedStore implements Store {
   async membershipsOf(userId: string, roomIds: readonly string[]): Promise<Set<string>> {
     this.#usable()
     return new Set(roomIds.filter((roomId) => this.#reads.isRoomMember(roomId, userId)))
+  }
+
+  // Devices and push claims (DeviceStore, src/notifier/ports.ts): records and tables in devices.ts.
+  async putDevice(userId: string, device: Device): Promise<PutDeviceAnswer> {
+    this.#usable()
+    const max = this.#deviceRules.maxDevicesPerUser
+    // The answer is read before the write; the record itself moves the token and keeps the cap
+    // when applied, in log order, so racing registrations still end within it.
+    const holder = this.#deviceReads.holders(device).find((h) => !(h.user === userId && h.device === device.deviceId))
+    const mine = this.#deviceReads
+      .devices(userId)
+      .filter((r) => !(holder?.user === userId && r.device.deviceId === holder.device))
+      .map((r) => ({ deviceId: r.device.deviceId, at: r.at }))
+    const evicted = toEvict(mine, device.deviceId, max)
+    await this.#write({ t: 'device', user: userId, device, at: this.#now(), max })
+    const movedFrom = holder && holder.user !== userId ? { userId: holder.user, deviceId: holder.device } : undefined
+    return { evicted, ...(movedFrom && { movedFrom }) }
+  }
+
+  async deleteDevice(userId: string, deviceId: string): Promise<void> {
+    this.#usable()
+    if (this.#deviceReads.devices(userId).some((r) => r.device.deviceId === deviceId))
+      await this.#write({ t: 'undevice', user: userId, device: deviceId })
+  }
+
+  async listDevices(userId: string): Promise<Device[]> {
+    this.#usable()
+    return this.#deviceReads.devices(userId).map((r) => r.device)
+  }
+
+  async claimPush(messageId: string, userId: string, deviceId: string): Promise<boolean> {
+    const at = this.#now()
+    const expires = at + this.#deviceRules.pushClaimTtlSeconds * 1000
+    return this.#write({ t: 'claim', message: messageId, user: userId, device: deviceId, at, expires })
+  }
+
+  async releasePush(messageId: string, userId: string, deviceId: string): Promise<void> {
+    await this.#write({ t: 'unclaim', message: messageId, user: userId, device: deviceId })
   }
 
   /** Finish the writes already taken, then close both connections and release the directory lock. */

@@ -4,6 +4,7 @@
  * operator can read a log with a few lines of script.
  */
 import type { StoredMessage, Visibility } from '../../../actors/store.ts'
+import { DEVICE_RECORD_KINDS, type DeviceRecord } from './devices.ts'
 
 export type LogRecord =
   | { t: 'append'; room: string; messages: StoredMessage[] }
@@ -24,10 +25,23 @@ export type LogRecord =
   | { t: 'conversation'; room: string; members: string[] }
   /** The room's events cursor moves forward to `seq` (the last event the queue accepted). */
   | { t: 'events'; room: string; seq: number }
+  /** Devices and push claims (devices.ts). */
+  | DeviceRecord
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder('utf-8', { fatal: true })
-const kinds = new Set(['append', 'read', 'room', 'create', 'close', 'member', 'guild', 'conversation', 'events'])
+const kinds = new Set([
+  'append',
+  'read',
+  'room',
+  'create',
+  'close',
+  'member',
+  'guild',
+  'conversation',
+  'events',
+  ...DEVICE_RECORD_KINDS,
+])
 
 export function encodeRecord(record: LogRecord): Uint8Array {
   return encoder.encode(JSON.stringify(record))

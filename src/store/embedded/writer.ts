@@ -12,6 +12,7 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite'
 import { isGeneralRoom } from '../../../actors/store-rules.ts'
 import { metaValue } from './database.ts'
 import type { LogRecord } from './records.ts'
+import { DeviceWriter } from './devices.ts'
 
 export class Writer {
   readonly db: DatabaseSync
@@ -33,6 +34,7 @@ export class Writer {
   readonly #addConversation: StatementSync
   readonly #setMeta: StatementSync
   readonly #advanceEvents: StatementSync
+  readonly #devices: DeviceWriter
   // Transaction control, prepared once: exec() would parse the SQL again for every group.
   readonly #begin: StatementSync
   readonly #commit: StatementSync
@@ -68,6 +70,7 @@ export class Writer {
     this.#setMeta = db.prepare(
       'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT DO UPDATE SET value = excluded.value',
     )
+    this.#devices = new DeviceWriter(db)
     this.#advanceEvents = db.prepare(
       'INSERT INTO events_cursors (room, published) VALUES (?, ?) ON CONFLICT DO UPDATE SET published = excluded.published WHERE excluded.published > published',
     )
@@ -130,6 +133,11 @@ export class Writer {
         return this.#conversation(r.room, r.members)
       case 'events':
         return changed(this.#advanceEvents.run(r.room, r.seq))
+      case 'device':
+      case 'undevice':
+      case 'claim':
+      case 'unclaim':
+        return this.#devices.apply(r)
     }
   }
 
