@@ -10,14 +10,9 @@
  */
 import { classifyFcmAnswer, type FcmOutcome } from './fcm-answers.ts'
 import type { TokenSource } from './google-token.ts'
+import type { PushNotification, PushTransport } from './ports.ts'
 
 export const FCM_DEFAULT_ENDPOINT = 'https://fcm.googleapis.com'
-
-export interface FcmNotification {
-  title: string
-  body: string
-  data: { room: string; seq: string; messageId: string }
-}
 
 export interface FcmOptions {
   projectId: string
@@ -30,14 +25,14 @@ export interface FcmOptions {
 }
 
 export interface FcmSender {
-  send(registrationToken: string, notification: FcmNotification): Promise<FcmOutcome>
+  send(registrationToken: string, notification: PushNotification): Promise<FcmOutcome>
 }
 
 export function createFcmSender(opts: FcmOptions): FcmSender {
   const doFetch = opts.fetch ?? fetch
   const url = `${(opts.endpoint ?? FCM_DEFAULT_ENDPOINT).replace(/\/+$/, '')}/v1/projects/${encodeURIComponent(opts.projectId)}/messages:send`
 
-  const attempt = async (registrationToken: string, notification: FcmNotification, retryOn401: boolean) => {
+  const attempt = async (registrationToken: string, notification: PushNotification, retryOn401: boolean) => {
     let accessToken: string
     try {
       accessToken = await opts.tokens.get()
@@ -82,14 +77,29 @@ export function createFcmSender(opts: FcmOptions): FcmSender {
   }
 }
 
-export function fcmMessage(registrationToken: string, n: FcmNotification): object {
+/** The sender as a PushTransport: FCM devices by their registration token. */
+export function fcmTransport(sender: FcmSender): PushTransport {
+  return {
+    send(device, notification) {
+      if (device.platform !== 'fcm')
+        return Promise.resolve({ ok: false, gone: false, retryable: false, reason: `not an fcm device` })
+      return sender.send(device.token, notification)
+    },
+  }
+}
+
+export function fcmMessage(registrationToken: string, n: PushNotification): object {
   return {
     message: {
       token: registrationToken,
       notification: { title: n.title, body: n.body },
       data: n.data,
-      android: { collapse_key: n.data.messageId },
-      apns: { headers: { 'apns-collapse-id': n.data.messageId } },
+      ...(n.data.messageId === undefined
+        ? {}
+        : {
+            android: { collapse_key: n.data.messageId },
+            apns: { headers: { 'apns-collapse-id': n.data.messageId } },
+          }),
     },
   }
 }

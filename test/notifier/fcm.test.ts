@@ -4,13 +4,14 @@
 import t, { type Test } from 'tap'
 import { generateKeyPairSync } from 'node:crypto'
 import { classifyFcmAnswer } from '../../src/notifier/fcm-answers.ts'
-import { createFcmSender, type FcmNotification } from '../../src/notifier/fcm.ts'
+import { createFcmSender } from '../../src/notifier/fcm.ts'
+import type { PushNotification } from '../../src/notifier/ports.ts'
 import { createTokenSource } from '../../src/notifier/google-token.ts'
 import { parseServiceAccount, readServiceAccount } from '../../src/notifier/service-account.ts'
 import { tempDir } from '../support/server.ts'
 import { startFakeFcm } from '../support/fake-fcm.ts'
 
-const note: FcmNotification = { title: 'Alice', body: 'hello', data: { room: 'r1', seq: '3', messageId: 'm3' } }
+const note: PushNotification = { title: 'Alice', body: 'hello', data: { room: 'r1', seq: '3', messageId: 'm3' } }
 
 async function setup(t: Test, opts: { timeoutMs?: number; now?: () => number } = {}) {
   const fake = await startFakeFcm()

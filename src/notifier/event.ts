@@ -1,0 +1,42 @@
+/**
+ * The part of a `message.created` event (docs/events.md "Events") the push worker reads. Other
+ * event types are not the worker's: they are acknowledged and skipped. A body that is not a
+ * well-formed `message.created` is malformed: logged and left for the dead-letter queue.
+ */
+import * as v from 'valibot'
+
+const id = v.pipe(v.string(), v.minLength(1), v.maxLength(256))
+
+const messageCreated = v.object({
+  type: v.literal('message.created'),
+  room: id,
+  seq: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  messageId: id,
+  senderId: id,
+  /** Optional display name (an Addition of the event, when the publisher knows it). */
+  senderName: v.optional(v.string()),
+  text: v.string(),
+  offline: v.array(id),
+})
+
+export type PushEvent = v.InferOutput<typeof messageCreated>
+
+export type ParsedEvent =
+  | { kind: 'push'; event: PushEvent }
+  | { kind: 'other'; type: string }
+  | { kind: 'malformed'; problem: string }
+
+export function parseEvent(body: string): ParsedEvent {
+  let json: unknown
+  try {
+    json = JSON.parse(body)
+  } catch {
+    return { kind: 'malformed', problem: 'not JSON' }
+  }
+  const type = (json as { type?: unknown } | null)?.type
+  if (typeof type === 'string' && type !== 'message.created') return { kind: 'other', type }
+  const parsed = v.safeParse(messageCreated, json)
+  if (parsed.success) return { kind: 'push', event: parsed.output }
+  const issue = parsed.issues[0]
+  return { kind: 'malformed', problem: `${v.getDotPath(issue) ?? 'event'}: ${issue.message}` }
+}

@@ -1,0 +1,49 @@
+/**
+ * The events queue on SQS (`@aws-sdk/client-sqs`): long polling with ReceiveMessage, asking for
+ * each message's ApproximateReceiveCount, and DeleteMessage by receipt handle. The SDK's own
+ * configuration applies: region, credentials chain, and `AWS_ENDPOINT_URL_SQS` (tests, VPC
+ * endpoints). The poll is aborted by the worker's stop signal.
+ */
+import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs'
+import type { EventQueue, QueueMessage } from './worker.ts'
+
+export interface SqsQueueOptions {
+  queueUrl: string
+  region: string
+  client?: SQSClient
+}
+
+export function createSqsQueue(opts: SqsQueueOptions): EventQueue & { close(): void } {
+  const client = opts.client ?? new SQSClient({ region: opts.region })
+  return {
+    async receive({ max, waitSeconds, signal }) {
+      const out = await client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: opts.queueUrl,
+          MaxNumberOfMessages: max,
+          WaitTimeSeconds: waitSeconds,
+          MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+        }),
+        { abortSignal: signal },
+      )
+      return (out.Messages ?? []).flatMap((m): QueueMessage[] =>
+        m.MessageId && m.ReceiptHandle
+          ? [
+              {
+                id: m.MessageId,
+                receipt: m.ReceiptHandle,
+                body: m.Body ?? '',
+                receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? 1),
+              },
+            ]
+          : [],
+      )
+    },
+    async delete(message) {
+      await client.send(new DeleteMessageCommand({ QueueUrl: opts.queueUrl, ReceiptHandle: message.receipt }))
+    },
+    close() {
+      client.destroy()
+    },
+  }
+}
