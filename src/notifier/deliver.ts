@@ -124,7 +124,8 @@ async function release(
 }
 
 export function notificationFor(options: DeliverDeps['options'], event: PushEvent, device: Device): PushNotification {
-  const sender = cutText(event.senderName?.trim() || event.senderId, options.maxSenderNameLength)
+  // The event names the sender by id only (the contract has no display name).
+  const sender = cutText(event.senderId, options.maxSenderNameLength)
   return {
     title: notificationTitle(sender, device.locale),
     body: cutText(event.text, options.maxBodyLength),

@@ -4,6 +4,7 @@
  * well-formed `message.created` is malformed: logged and left for the dead-letter queue.
  */
 import * as v from 'valibot'
+import type { MessageCreatedEvent } from '../../actors/events.ts'
 
 const id = v.pipe(v.string(), v.minLength(1), v.maxLength(256))
 
@@ -13,13 +14,15 @@ const messageCreated = v.object({
   seq: v.pipe(v.number(), v.integer(), v.minValue(1)),
   messageId: id,
   senderId: id,
-  /** Optional display name (an Addition of the event, when the publisher knows it). */
-  senderName: v.optional(v.string()),
   text: v.string(),
   offline: v.array(id),
 })
 
-export type PushEvent = v.InferOutput<typeof messageCreated>
+/** The fields of the contract's event the worker reads (the rest is not checked). */
+export type PushEvent = Pick<
+  MessageCreatedEvent,
+  'type' | 'room' | 'seq' | 'messageId' | 'senderId' | 'text' | 'offline'
+>
 
 export type ParsedEvent =
   | { kind: 'push'; event: PushEvent }
@@ -36,7 +39,7 @@ export function parseEvent(body: string): ParsedEvent {
   const type = (json as { type?: unknown } | null)?.type
   if (typeof type === 'string' && type !== 'message.created') return { kind: 'other', type }
   const parsed = v.safeParse(messageCreated, json)
-  if (parsed.success) return { kind: 'push', event: parsed.output }
+  if (parsed.success) return { kind: 'push', event: parsed.output satisfies PushEvent }
   const issue = parsed.issues[0]
   return { kind: 'malformed', problem: `${v.getDotPath(issue) ?? 'event'}: ${issue.message}` }
 }

@@ -17,6 +17,14 @@ export interface NotifierOptions {
   pollWaitSeconds: number
   /** ReceiveMessage's MaxNumberOfMessages: events taken per poll (SQS: at most 10). */
   receiveBatchSize: number
+  /**
+   * Each event received is hidden from other receives this long (ReceiveMessage's
+   * VisibilityTimeout), and the worker extends it by as much every half of it while it still
+   * handles the event, so a slow event (pushes waiting for the limiter, a hanging push service)
+   * is never handed to a second receive meanwhile. An event left for a retry reappears at most
+   * this long after its last extension.
+   */
+  visibilityTimeoutSeconds: number
   /** After a failed poll (queue unreachable, throttled), the worker waits this long before the next. */
   pollErrorBackoffMs: number
 }
@@ -28,10 +36,11 @@ export const notifierDefaults: NotifierOptions = {
   maxSenderNameLength: 64,
   pollWaitSeconds: 20,
   receiveBatchSize: 10,
+  visibilityTimeoutSeconds: 60,
   pollErrorBackoffMs: 1_000,
 }
 
-/** The largest value each option accepts (the SQS maxima for the two receive options). */
+/** The largest value each option accepts (the SQS maxima for the receive options). */
 export const notifierMaxima: NotifierOptions = {
   maxConcurrentPushes: 1_000,
   pushTimeoutMs: 120_000,
@@ -39,6 +48,7 @@ export const notifierMaxima: NotifierOptions = {
   maxSenderNameLength: 128,
   pollWaitSeconds: 20,
   receiveBatchSize: 10,
+  visibilityTimeoutSeconds: 43_200,
   pollErrorBackoffMs: 60_000,
 }
 

@@ -1,10 +1,16 @@
 /**
  * The events queue on SQS (`@aws-sdk/client-sqs`): long polling with ReceiveMessage, asking for
- * each message's ApproximateReceiveCount, and DeleteMessage by receipt handle. The SDK's own
+ * each message's ApproximateReceiveCount, ChangeMessageVisibility to keep an event in hand hidden,
+ * and DeleteMessage by receipt handle. The SDK's own
  * configuration applies: region, credentials chain, and `AWS_ENDPOINT_URL_SQS` (tests, VPC
  * endpoints). The poll is aborted by the worker's stop signal.
  */
-import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs'
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs'
 import type { EventQueue, QueueMessage } from './worker.ts'
 
 export interface SqsQueueOptions {
@@ -16,12 +22,13 @@ export interface SqsQueueOptions {
 export function createSqsQueue(opts: SqsQueueOptions): EventQueue & { close(): void } {
   const client = opts.client ?? new SQSClient({ region: opts.region })
   return {
-    async receive({ max, waitSeconds, signal }) {
+    async receive({ max, waitSeconds, visibilitySeconds, signal }) {
       const out = await client.send(
         new ReceiveMessageCommand({
           QueueUrl: opts.queueUrl,
           MaxNumberOfMessages: max,
           WaitTimeSeconds: waitSeconds,
+          VisibilityTimeout: visibilitySeconds,
           MessageSystemAttributeNames: ['ApproximateReceiveCount'],
         }),
         { abortSignal: signal },
@@ -41,6 +48,15 @@ export function createSqsQueue(opts: SqsQueueOptions): EventQueue & { close(): v
     },
     async delete(message) {
       await client.send(new DeleteMessageCommand({ QueueUrl: opts.queueUrl, ReceiptHandle: message.receipt }))
+    },
+    async extend(message, seconds) {
+      await client.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: opts.queueUrl,
+          ReceiptHandle: message.receipt,
+          VisibilityTimeout: seconds,
+        }),
+      )
     },
     close() {
       client.destroy()

@@ -4,6 +4,11 @@
  * visible again after the queue's visibility timeout and, after its `maxReceiveCount`, moves it
  * to the dead-letter queue. A malformed event is logged and left likewise (it reaches the DLQ).
  *
+ * While an event is handled its message stays hidden: the worker extends its visibility every
+ * half `visibilityTimeoutSeconds`, so no second receive takes it meanwhile (a second handling
+ * would find the first's claims and delete the message while the first might still fail and
+ * need a retry).
+ *
  * At most `receiveBatchSize` events are handled at once: the next poll asks only for the free
  * places, so memory stays bounded whatever the queue holds; the pushes of all of them share one
  * limiter of `maxConcurrentPushes`.
@@ -26,7 +31,14 @@ export interface QueueMessage {
 
 /** The events queue as the worker uses it (SQS in sqs-queue.ts). */
 export interface EventQueue {
-  receive(opts: { max: number; waitSeconds: number; signal: AbortSignal }): Promise<QueueMessage[]>
+  receive(opts: {
+    max: number
+    waitSeconds: number
+    visibilitySeconds: number
+    signal: AbortSignal
+  }): Promise<QueueMessage[]>
+  /** Hides a message in hand for `seconds` more (from now). */
+  extend(message: QueueMessage, seconds: number): Promise<void>
   delete(message: QueueMessage): Promise<void>
 }
 
@@ -34,7 +46,10 @@ export interface WorkerDeps {
   queue: EventQueue
   deliver(event: PushEvent): Promise<Delivery>
   logger: Logger
-  options: Pick<NotifierOptions, 'receiveBatchSize' | 'pollWaitSeconds' | 'pollErrorBackoffMs'>
+  options: Pick<
+    NotifierOptions,
+    'receiveBatchSize' | 'pollWaitSeconds' | 'pollErrorBackoffMs' | 'visibilityTimeoutSeconds'
+  >
   /** Waits between failed polls; injectable for tests. */
   sleep?: (ms: number, signal: AbortSignal) => Promise<void>
 }
@@ -52,6 +67,7 @@ export function createWorker(deps: WorkerDeps): Worker {
   const sleep = deps.sleep ?? abortableSleep
   const stopping = new AbortController()
   const inFlight = new Set<Promise<void>>()
+  const inHand = new Set<QueueMessage>()
   let finished: Promise<void> | undefined
 
   const handle = async (message: QueueMessage) => {
@@ -97,7 +113,12 @@ export function createWorker(deps: WorkerDeps): Worker {
       }
       let messages: QueueMessage[]
       try {
-        messages = await queue.receive({ max: free, waitSeconds: options.pollWaitSeconds, signal: stopping.signal })
+        messages = await queue.receive({
+          max: free,
+          waitSeconds: options.pollWaitSeconds,
+          visibilitySeconds: options.visibilityTimeoutSeconds,
+          signal: stopping.signal,
+        })
       } catch (err) {
         if (stopping.signal.aborted) break
         logger.warn('poll_failed', { error: err })
@@ -106,11 +127,24 @@ export function createWorker(deps: WorkerDeps): Worker {
       }
       // Taken before a stop arrived: handled like the rest (otherwise hidden until their visibility timeout).
       for (const message of messages) {
-        const task = handle(message).finally(() => inFlight.delete(task))
+        inHand.add(message)
+        const task = handle(message).finally(() => {
+          inHand.delete(message)
+          inFlight.delete(task)
+        })
         inFlight.add(task)
       }
     }
     await Promise.all(inFlight)
+  }
+
+  // Every half visibility timeout, the events still in hand are hidden for a whole one more.
+  const extendAll = () => {
+    for (const message of inHand) {
+      queue.extend(message, options.visibilityTimeoutSeconds).catch((err: unknown) => {
+        logger.warn('event_extend_failed', { sqsMessageId: message.id, error: err })
+      })
+    }
   }
 
   return {
@@ -118,7 +152,10 @@ export function createWorker(deps: WorkerDeps): Worker {
       return inFlight.size
     },
     run() {
-      finished ??= loop()
+      if (!finished) {
+        const timer = setInterval(extendAll, (options.visibilityTimeoutSeconds * 1000) / 2)
+        finished = loop().finally(() => clearInterval(timer))
+      }
       return finished
     },
     async stop() {

@@ -246,6 +246,7 @@ function memoryQueue() {
     async delete(message) {
       deleted.push(message.id)
     },
+    async extend() {},
   }
   return queue
 }
