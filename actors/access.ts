@@ -34,17 +34,20 @@ export async function authorizeOrCreate(
   if (!key) return { ok: false, code: 'invalid_room' }
   try {
     if (key.kind === 'guild') {
+      // A guild room has no record: a service may post in any (its members are the guild's).
+      if (intent === 'service') return { ok: true }
       return (await store.isGuildMember(key.guildId, userId)) ? { ok: true } : { ok: false, code: 'forbidden' }
     }
     const room = await store.getRoom(roomId)
     if (!room) {
+      if (intent === 'service') return { ok: false, code: 'not_found' }
       if (!opts.autoCreateRooms) return { ok: false, code: 'not_found' }
       if (intent === 'read') return { ok: true }
       return await create(store, opts, roomId, userId)
     }
     // Closed by an admin: like a room that does not exist, and never created again on entry.
     if (room.closed) return { ok: false, code: 'not_found', message: 'this room is closed' }
-    if (room.visibility === 'public') return { ok: true }
+    if (room.visibility === 'public' || intent === 'service') return { ok: true }
     return (await store.isRoomMember(roomId, userId)) ? { ok: true } : { ok: false, code: 'forbidden' }
   } catch (err) {
     return { ok: false, code: 'unavailable', cause: err }

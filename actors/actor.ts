@@ -16,8 +16,9 @@ import type { Logger } from './ports.ts'
 import { CloseCode } from './protocol/close-codes.ts'
 import { countsAsRefusal, errorFrame } from './protocol/errors.ts'
 import type { RoomFrame } from './protocol/frames.ts'
-import { frameInfo, type MessageFrame, type ServerFrame } from './protocol/server-frames.ts'
+import { frameInfo, type ErrorFrame, type MessageFrame, type ServerFrame } from './protocol/server-frames.ts'
 import type { BroadcastGroup, RoomHandle } from './room-handle.ts'
+import { RoomMovedError, type PostOutcome, type RoomPost } from './room-post.ts'
 import {
   DuplicateMessageError,
   FencedError,
@@ -106,6 +107,13 @@ export class RoomActor implements RoomHandle {
   /** Tracing: the span context of each message of the batch in flight, by message id. */
   private batchTraces: Map<string, string> | undefined
   private spanAttributes: SpanAttributes | undefined
+  /** Posts without a connection (`post`), by the negative ids the core answers them under. */
+  private readonly posts = new Map<number, (answer: PostOutcome | Error) => void>()
+  private postIds = 0
+  /** The room is being dropped as no longer this node's: a post refused now is retried elsewhere. */
+  private abandoning = false
+  /** Read markers moved without a connection (`markRead`), waiting for their write, per user. */
+  private readonly readWaiters = new Map<string, Array<{ seq: number; done: (err?: Error) => void }>>()
 
   readonly roomId: string
   private readonly deps: ActorDeps
@@ -200,6 +208,55 @@ export class RoomActor implements RoomHandle {
           for (const conn of conns) core.close(conn.id, this.deps.clock.now(), out)
         })
     })
+  }
+
+  /**
+   * A message from a sender without a connection in the room (HTTP, a service): the rules of a
+   * `send` (`unlimited`: no rate limit), answered once stored or refused. Rejects with
+   * `RoomMovedError` or `ActorGoneError` when the room left this actor first: nothing was
+   * decided, ask where it lives now. `trace`: the request's span context, linked by the commit.
+   */
+  async post(post: RoomPost, trace?: string): Promise<PostOutcome> {
+    let answer!: (a: PostOutcome | Error) => void
+    const outcome = new Promise<PostOutcome>((resolve, reject) => {
+      answer = (a) => (a instanceof Error ? reject(a) : resolve(a))
+    })
+    await this.mailbox.call(() => {
+      const core = this.live()
+      // Handing off: its writes must settle, so it takes no new send (the caller retries).
+      if (this.leaving) throw new RoomMovedError('the room is being handed off')
+      const waiter = --this.postIds
+      this.posts.set(waiter, answer)
+      const frame = { type: 'send' as const, id: post.id, text: post.text }
+      this.run((out) => {
+        core.post(waiter, post.senderId, frame, this.deps.clock.now(), out, post.unlimited !== true)
+        if (trace !== undefined && out.at(-1)?.kind === 'flush')
+          this.sendTraces.set(traceKey(post.senderId, post.id), trace)
+      })
+    })
+    return outcome
+  }
+
+  /**
+   * The user's read marker moves to `seq` without a connection here (HTTP): as a `read` frame
+   * (forward only, the room's connections get `read`). Resolves once stored (or when there is
+   * nothing to store); rejects when the store could not take it.
+   */
+  async markRead(userId: string, seq: number): Promise<void> {
+    let stored: Promise<void> | undefined
+    await this.mailbox.call(() => {
+      const core = this.live()
+      const target = Math.min(seq, core.seq)
+      this.run((out) => {
+        if (!core.readAs(userId, target, out)) return
+        stored = new Promise<void>((resolve, reject) => {
+          const waiters = this.readWaiters.get(userId) ?? []
+          waiters.push({ seq: target, done: (err) => (err ? reject(err) : resolve()) })
+          this.readWaiters.set(userId, waiters)
+        })
+      })
+    })
+    await stored
   }
 
   // --- reads outside the gate ----------------------------------------------------------------
@@ -395,11 +452,20 @@ export class RoomActor implements RoomHandle {
     for (const e of effects) {
       switch (e.kind) {
         case 'send': {
+          if (e.to < 0) {
+            this.answerPost(e.to, e.frame, e.original === true)
+            break
+          }
           const conn = this.conns.get(e.to)
           if (conn && !give(conn, e.frame)) gone.push(conn.id)
           break
         }
         case 'refuse': {
+          if (e.to < 0) {
+            this.metrics.refusals.add(1, refusalCode(e.frame.code))
+            this.answerPost(e.to, e.frame, false)
+            break
+          }
           const conn = this.conns.get(e.to)
           if (!conn) break
           this.metrics.refusals.add(1, refusalCode(e.frame.code))
@@ -448,6 +514,27 @@ export class RoomActor implements RoomHandle {
       const out: Effect[] = []
       core.close(id, this.deps.clock.now(), out)
       this.apply(out)
+    }
+  }
+
+  /** A post's answer: its ack (`original`: a repeated id) or its refusal. */
+  private answerPost(waiter: number, frame: ServerFrame | ErrorFrame, original: boolean): void {
+    const answer = this.posts.get(waiter)
+    if (!answer) return
+    this.posts.delete(waiter)
+    if (frame.type === 'ack') {
+      answer({ ok: true, seq: frame.seq, messageId: frame.messageId, created: !original })
+    } else if (frame.type === 'error') {
+      // Refused because the room is no longer this node's: nothing was stored, and where the
+      // room lives now it may well be taken, so the caller asks there.
+      if (frame.code === 'unavailable' && this.abandoning) answer(new RoomMovedError('the room moved'))
+      else
+        answer({
+          ok: false,
+          code: frame.code,
+          message: frame.message,
+          ...(frame.retryAfterMs === undefined ? {} : { retryAfterMs: frame.retryAfterMs }),
+        })
     }
   }
 
@@ -540,6 +627,7 @@ export class RoomActor implements RoomHandle {
       if (err instanceof FencedError)
         this.deps.logger.warn('room_fenced', { room: this.roomId, epoch: this.claimedEpoch })
       else this.deps.logger.error('write_failed', { room: this.roomId, error: String(err) })
+      this.abandoning = true
       this.run((out) => core.abandon(out))
       this.evict((conn) => conn.lost('room moved'))
       return
@@ -593,6 +681,7 @@ export class RoomActor implements RoomHandle {
     await this.mailbox.call(() => {
       if (this.gone) return
       this.deps.logger.warn('room_fenced', { room: this.roomId, epoch, current: current.epoch })
+      this.abandoning = true
       const core = this.core
       if (core) this.run((out) => core.abandon(out))
       this.evict((conn) => conn.lost('room moved'))
@@ -619,6 +708,7 @@ export class RoomActor implements RoomHandle {
             if (state) state.next = 0
             if (next > stored) write(next)
             else this.readWrites.delete(userId)
+            this.readStored(userId, stored)
             if (this.core) this.run((out) => this.core!.readSaved(userId, stored, out))
           }),
         (err: unknown) =>
@@ -626,11 +716,25 @@ export class RoomActor implements RoomHandle {
             this.deps.logger.error('read_marker_failed', { room: this.roomId, user: userId, error: String(err) })
             this.metrics.storeErrors.add(1, readMarkerOperation)
             this.readWrites.delete(userId)
+            this.readStored(userId, undefined)
             this.afterEvent()
           }),
       )
     }
     write(seq)
+  }
+
+  /** Markers moved without a connection: stored up to `stored` (or failed, `undefined`). */
+  private readStored(userId: string, stored: number | undefined): void {
+    const waiters = this.readWaiters.get(userId)
+    if (!waiters) return
+    const left = stored === undefined ? [] : waiters.filter((w) => w.seq > stored)
+    for (const w of waiters) {
+      if (stored !== undefined && w.seq <= stored) w.done()
+      else if (stored === undefined) w.done(new RoomUnavailableError('the read marker could not be stored'))
+    }
+    if (left.length > 0) this.readWaiters.set(userId, left)
+    else this.readWaiters.delete(userId)
   }
 
   private loadHistory(to: number, before: number | undefined, limit: number): void {
@@ -765,6 +869,9 @@ export class RoomActor implements RoomHandle {
     this.typingTimer = undefined
     this.idleTimer = undefined
     this.releaseSettled()
+    // Posts never answered (none should be: the writes settled or were abandoned): ask again.
+    for (const answer of this.posts.values()) answer(new RoomMovedError('the room left this node'))
+    this.posts.clear()
     this.sendTraces.clear()
     this.batchTraces = undefined
     this.deps.logger.info('room_evicted', { room: this.roomId })

@@ -4,6 +4,7 @@
  */
 import type { SocketPort, User } from './ports.ts'
 import type { MemberPage, MemberQuery, PageQuery, StoredMessage, Visibility } from './store.ts'
+import type { PostOutcome, RoomPost } from './room-post.ts'
 
 /** The message as clients see it (docs/protocol.md "Frames"): the stored one less its idempotency key. */
 export type WireMessage = Omit<StoredMessage, 'clientId'>
@@ -16,11 +17,13 @@ export type AccessResult =
   /** `cause`: the store's error behind an `unavailable`, for the log only. */
   | { ok: false; code: AccessCode; retryAfterMs?: number; message?: string; cause?: unknown }
 /**
- * Why access is asked: `enter` (an upgrade to a room, a `join`) may create a general room on
- * first use; `read` (history) never creates anything: a room that would be created reads as
- * empty.
+ * Why access is asked: `enter` (an upgrade to a room, a `join`, a post as oneself) may create a
+ * general room on first use; `read` (history, a read marker over HTTP) never creates anything:
+ * a room that would be created reads as empty. `service`: a post by an admin as another sender
+ * or by a service's command: the room must exist and be open, whoever the sender is (no
+ * membership asked, nothing created).
  */
-export type AccessIntent = 'enter' | 'read'
+export type AccessIntent = 'enter' | 'read' | 'service'
 
 /** One socket's conversation with the host. The adapter feeds it; it writes to the socket. */
 export interface Session {
@@ -67,6 +70,15 @@ export interface HostApi {
   history(roomId: string, query: Partial<PageQuery>): Promise<{ messages: WireMessage[]; more: boolean }>
   /** Rooms with a live actor on this node. */
   activeRooms(): ActiveRoom[]
+  /**
+   * A message posted without a socket (access checked by the caller), through the room's
+   * owner wherever it lives, retried there by the same `id` after a move. Rejects with
+   * `RoomUnavailableError` when the room cannot be reached (nothing stored).
+   * `trace`: the request's span context.
+   */
+  post(roomId: string, post: RoomPost, trace?: string): Promise<PostOutcome>
+  /** The user's read marker moves to `seq` (access checked by the caller), through the owner. */
+  markRead(roomId: string, userId: string, seq: number): Promise<void>
   /**
    * Stop: close every socket with 1001, finish every write already accepted, evict every
    * actor. Resolves when nothing acknowledged is left unstored.

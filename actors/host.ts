@@ -29,6 +29,8 @@ import type { PageQuery, Store } from './store.ts'
 import { noopTracer, type Tracer } from './tracing.ts'
 import { noopMetrics, hostMetrics, type Metrics, type HostMetrics } from './metrics.ts'
 import { AccessRevokedError, RoomClosedError } from './entry-errors.ts'
+import { RoomOpenError } from './cluster/gateway-link.ts'
+import { RoomMovedError, type PostOutcome, type RoomPost } from './room-post.ts'
 
 export interface ActorHostOptions {
   store: Store
@@ -128,6 +130,70 @@ export class ActorHost implements HostApi, SessionHost {
     if (actor) return actor.history(q)
     const page = await this.store.readPage(roomId, q)
     return { messages: page.messages.map(toWire), more: page.more }
+  }
+
+  post(roomId: string, post: RoomPost, trace?: string): Promise<PostOutcome> {
+    return this.viaOwner(
+      roomId,
+      (actor) => actor.post(post, trace),
+      (cluster) => cluster.post(roomId, post, trace),
+    )
+  }
+
+  markRead(roomId: string, userId: string, seq: number): Promise<void> {
+    return this.viaOwner(
+      roomId,
+      (actor) => actor.markRead(userId, seq),
+      (cluster) => cluster.markRead(roomId, userId, seq),
+    )
+  }
+
+  /** On the owner, for a gateway node's post (over the link): here, or `RoomMovedError`. */
+  postLocal(roomId: string, post: RoomPost, trace?: string): Promise<PostOutcome> {
+    return this.viaOwner(roomId, (actor) => actor.post(post, trace))
+  }
+
+  /** On the owner, for a gateway node's read marker (over the link). */
+  markReadLocal(roomId: string, userId: string, seq: number): Promise<void> {
+    return this.viaOwner(roomId, (actor) => actor.markRead(userId, seq))
+  }
+
+  /**
+   * Runs an operation on the room's owner: this node's actor, or (`remote`, when given) the
+   * owner node over the link. A move on the way (an actor evicted or handed off, an owner
+   * fenced off, unreachable or no longer the owner) decided nothing: it is tried again where
+   * placement says the room lives now, at once and then with a growing pause, for at most
+   * `roomMoveTimeoutMs`. Without `remote` (the owner serving a gateway) a room that is not
+   * local rejects with `RoomMovedError`, so the gateway asks again and no request is
+   * forwarded twice.
+   */
+  private async viaOwner<T>(
+    roomId: string,
+    local: (actor: RoomActor) => Promise<T>,
+    remote?: (cluster: ClusterRouter) => Promise<T>,
+  ): Promise<T> {
+    const giveUp = this.clock.now() + this.limits.roomMoveTimeoutMs
+    for (let attempt = 0; ; attempt++) {
+      if (this.draining) throw new RoomUnavailableError('this node is draining')
+      try {
+        if (this.cluster && !this.cluster.isLocal(roomId)) {
+          if (!remote) throw new RoomMovedError('the room is not on this node')
+          return await remote(this.cluster)
+        }
+        return await local(this.actorFor(roomId))
+      } catch (err) {
+        const moved = err instanceof ActorGoneError || err instanceof RoomMovedError || err instanceof RoomOpenError
+        if (!moved || (!remote && this.cluster && !this.cluster.isLocal(roomId))) throw err
+        if (this.clock.now() >= giveUp) throw new RoomUnavailableError('the room could not be reached', { cause: err })
+      }
+      // The first retry at once (an evicted actor is simply made again); then a growing pause,
+      // the time placement needs to settle on the room's next owner.
+      if (attempt > 0) await this.pause(Math.min(1000, 25 * 2 ** attempt))
+    }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => this.clock.at(this.clock.now() + ms, resolve))
   }
 
   activeRooms(): ActiveRoom[] {

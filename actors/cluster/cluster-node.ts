@@ -12,6 +12,7 @@ import type { RoomFrame } from '../protocol/frames.ts'
 import type { RoomHandle } from '../room-handle.ts'
 import type { RoomClaim } from '../store.ts'
 import type { Tracer } from '../tracing.ts'
+import type { PostOutcome, RoomPost } from '../room-post.ts'
 import type { HostMetrics } from '../metrics.ts'
 import { countedChannel } from './counted-channel.ts'
 import { Announcements } from './announcements.ts'
@@ -29,6 +30,10 @@ export interface ClusterHost {
   readonly limits: Limits
   nextConnectionId(): number
   openLocal(roomId: string, conn: RoomConnection, since: number | undefined): Promise<RoomHandle>
+  /** A gateway's post on this node's actor (`RoomMovedError` when the room is not here). */
+  postLocal(roomId: string, post: RoomPost, trace?: string): Promise<PostOutcome>
+  /** A gateway's read marker on this node's actor. */
+  markReadLocal(roomId: string, userId: string, seq: number): Promise<void>
   handOff(roomId: string, reason: string): Promise<void>
   localRooms(): string[]
   /** The fencing epoch of the room's actor on this node, if it holds one. */
@@ -69,8 +74,8 @@ export interface ClusterNodeInfo {
 const deferralMemory = 100_000
 
 /** Kinds of link message: which side of the link handles each. */
-const ownerSide = new Set(['open', 'frame', 'leave'])
-const gatewaySide = new Set(['to', 'b', 'opened', 'open_failed', 'refused', 'revoked', 'lost'])
+const ownerSide = new Set(['open', 'frame', 'leave', 'post', 'mark'])
+const gatewaySide = new Set(['to', 'b', 'opened', 'open_failed', 'refused', 'revoked', 'lost', 'done', 'op_failed'])
 
 interface Peer {
   channel: LinkChannel
@@ -141,6 +146,22 @@ export class ClusterNode implements ClusterRouter {
       this.handles.set(roomId, handle)
     }
     return handle
+  }
+
+  async post(roomId: string, post: RoomPost, trace?: string): Promise<PostOutcome> {
+    return (await this.ownerPeer(roomId)).gateway.post(roomId, post, trace)
+  }
+
+  async markRead(roomId: string, userId: string, seq: number): Promise<void> {
+    return (await this.ownerPeer(roomId)).gateway.markRead(roomId, userId, seq)
+  }
+
+  /** The link to the room's owner by placement; `RoomOpenError` when that is this node or none. */
+  private ownerPeer(roomId: string): Promise<Peer> {
+    const owner = this.ownerOf(roomId)
+    if (owner === undefined || owner === this.node || this.stopped)
+      return Promise.reject(new RoomOpenError(this.stopped ? 'unavailable' : 'moved'))
+    return this.peer(owner)
   }
 
   claimed(roomId: string, claim: RoomClaim): void {
@@ -366,6 +387,8 @@ export class ClusterNode implements ClusterRouter {
           nextConnectionId: () => this.host!.nextConnectionId(),
           isLocal: (roomId) => this.isLocal(roomId),
           openLocal: (roomId, conn, since) => this.host!.openLocal(roomId, conn, since),
+          postLocal: (roomId, post, trace) => this.host!.postLocal(roomId, post, trace),
+          markReadLocal: (roomId, userId, seq) => this.host!.markReadLocal(roomId, userId, seq),
           node: this.node,
           ...(this.opts.tracer ? { tracer: this.opts.tracer } : {}),
         },

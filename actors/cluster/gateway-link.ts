@@ -11,7 +11,10 @@ import { roomAttributes } from '../span-attributes.ts'
 import { noopTracer, type Span, type Tracer } from '../tracing.ts'
 import { encodeLink } from './link-codec.ts'
 import { AccessRevokedError, RoomClosedError } from '../entry-errors.ts'
-import type { LinkHeader, OpenFailure, OwnerHeader } from './link-frames.ts'
+import type { GatewayHeader, LinkHeader, OpenFailure, OwnerHeader } from './link-frames.ts'
+import { frameMessages } from '../protocol/errors.ts'
+import { RoomUnavailableError } from '../actor.ts'
+import { RoomMovedError, type PostOutcome, type RoomPost } from '../room-post.ts'
 import type { LinkChannel } from './ports.ts'
 
 interface Entry {
@@ -51,9 +54,15 @@ export function openFailureOf(err: unknown): OpenFailure | undefined {
   return undefined
 }
 
+/** What a `done` said (a `post`'s ack fields; nothing for a `mark`). */
+type Done = { s?: number; m?: string; o?: true }
+
 export class GatewayLink {
   private readonly entries = new Map<number, Entry>()
   private readonly rooms = new Map<string, Set<Entry>>()
+  /** Operations without a connection (`post`, `mark`) waiting for the owner's answer, by request id. */
+  private readonly requests = new Map<number, { room: string; answer: (done: Done | PostOutcome | Error) => void }>()
+  private requestIds = 0
   private closed = false
 
   readonly channel: LinkChannel
@@ -139,6 +148,70 @@ export class GatewayLink {
     span.end()
   }
 
+  /**
+   * A post at the owner. Resolves with the owner's answer; rejects with `RoomMovedError` when
+   * the owner no longer has the room or the link goes first (ask the new owner, same `id`).
+   * `trace`: the request's span context; the hop is its child and the owner continues it.
+   */
+  async post(room: string, post: RoomPost, trace?: string): Promise<PostOutcome> {
+    const header: GatewayHeader = { t: 'post', room, r: 0, user: post.senderId }
+    if (post.unlimited) header.u = true
+    const span =
+      trace === undefined || this.tracer === noopTracer
+        ? undefined
+        : this.tracer.startSpan('link.post', {
+            kind: 'client',
+            parent: trace,
+            attributes: { ...roomAttributes(room, this.node), user_id: post.senderId, peer: this.channel.peer },
+          })
+    if (span) header.tp = span.traceparent
+    try {
+      const done = await this.request(header, JSON.stringify({ type: 'send', id: post.id, text: post.text }))
+      if ('ok' in done) return done
+      if (done.s === undefined || done.m === undefined) throw new RoomMovedError('a post answered without its seq')
+      return { ok: true, seq: done.s, messageId: done.m, created: done.o !== true }
+    } catch (err) {
+      span?.fail(err instanceof Error ? err.name : 'failed')
+      throw err
+    } finally {
+      span?.end()
+    }
+  }
+
+  /** A read marker at the owner; rejects as `post` does, or with the refusal's code. */
+  async markRead(room: string, user: string, seq: number): Promise<void> {
+    const done = await this.request({ t: 'mark', room, r: 0, user, seq })
+    if ('ok' in done && !done.ok)
+      throw new RoomUnavailableError(`the owner could not store the read marker: ${done.code}`)
+  }
+
+  private request(header: GatewayHeader & { r: number }, payload?: string): Promise<Done | PostOutcome> {
+    if (this.closed) return Promise.reject(new RoomMovedError('the link to the owner is closed'))
+    return new Promise((resolve, reject) => {
+      const r = ++this.requestIds
+      header.r = r
+      this.requests.set(r, { room: header.room, answer: (a) => (a instanceof Error ? reject(a) : resolve(a)) })
+      this.channel.send(encodeLink(header, payload))
+    })
+  }
+
+  private answer(header: Extract<OwnerHeader, { t: 'done' | 'op_failed' }>): void {
+    const request = this.requests.get(header.r)
+    if (!request || request.room !== header.room) return
+    this.requests.delete(header.r)
+    if (header.t === 'done') {
+      const done: Done = {}
+      if (header.s !== undefined) done.s = header.s
+      if (header.m !== undefined) done.m = header.m
+      if (header.o) done.o = true
+      return request.answer(done)
+    }
+    if (header.code === 'moved') return request.answer(new RoomMovedError('the owner no longer has the room'))
+    const refused: PostOutcome = { ok: false, code: header.code, message: frameMessages[header.code] }
+    if (header.ra !== undefined) refused.retryAfterMs = header.ra
+    request.answer(refused)
+  }
+
   leave(connId: number): void {
     const entry = this.entries.get(connId)
     if (!entry) return
@@ -148,6 +221,7 @@ export class GatewayLink {
 
   handle(header: OwnerHeader, payload: string | undefined): void {
     if (header.t === 'b') return this.broadcast(header.room, header.ex, header.s, header.d === true, payload ?? '')
+    if (header.t === 'done' || header.t === 'op_failed') return this.answer(header)
     const entry = this.entries.get(header.c)
     if (!entry || entry.room !== header.room) return // already gone here: nothing to deliver
     switch (header.t) {
@@ -191,6 +265,10 @@ export class GatewayLink {
     const entries = [...this.entries.values()]
     this.entries.clear()
     this.rooms.clear()
+    // Whether the owner took them is unknown: each is asked again (by its `id`) where the room lives next.
+    const requests = [...this.requests.values()]
+    this.requests.clear()
+    for (const request of requests) request.answer(new RoomMovedError('owner unreachable'))
     for (const entry of entries) {
       if (entry.opening) entry.opening.reject(new RoomOpenError('unavailable'))
       else entry.conn.lost('owner unreachable')

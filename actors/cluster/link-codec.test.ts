@@ -20,6 +20,13 @@ const full: [LinkHeader, string | undefined][] = [
   [{ t: 'close_room', room: 'staff' }, undefined],
   [{ t: 'leaving', node: 'task-1.a_b' }, undefined],
   [{ t: 'claimed', room: 'lobby', node: 'n2', epoch: 12 }, undefined],
+  [
+    { t: 'post', room: 'lobby', r: 4, user: 'system', u: true, tp: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01` },
+    '{"type":"send","id":"p1","text":"hi"}',
+  ],
+  [{ t: 'mark', room: 'lobby', r: 5, user: 'alice', seq: 9 }, undefined],
+  [{ t: 'done', room: 'lobby', r: 4, s: 7, m: 'b3c1-9f_A', o: true }, undefined],
+  [{ t: 'op_failed', room: 'lobby', r: 4, code: 'rate_limited', ra: 180 }, undefined],
 ]
 
 /** The same kinds with only their required fields. */
@@ -28,6 +35,9 @@ const minimal: [LinkHeader, string | undefined][] = [
   [{ t: 'to', room: 'r', c: 0 }, ''],
   [{ t: 'to', room: 'r', c: 0, w: { seq: 0 } }, '{}'],
   [{ t: 'b', room: 'r' }, ''],
+  [{ t: 'post', room: 'r', r: 0, user: 'u' }, '{}'],
+  [{ t: 'done', room: 'r', r: 0 }, undefined],
+  [{ t: 'op_failed', room: 'r', r: 0, code: 'moved' }, undefined],
 ]
 
 t.test('every kind round-trips, with its payload carried as is', async (t) => {
@@ -48,7 +58,7 @@ t.test('every kind round-trips, with its payload carried as is', async (t) => {
   )
 })
 
-t.test('the payload is required exactly for frame, to and b', async (t) => {
+t.test('the payload is required exactly for frame, to, b and post', async (t) => {
   for (const [header, body] of full) {
     const wrong = body === undefined ? encodeLink(header, 'x') : encodeLink(header)
     const result = decodeLink(wrong)
@@ -150,12 +160,41 @@ const bad: Record<string, Record<string, unknown>[]> = {
     { room: 'r', node: 'n', epoch: 0.5 },
     { room: 'r', node: 'n!', epoch: 1 },
   ],
+  post: [
+    { room: 'r', user: 'u' },
+    { room: 'r', r: 1 },
+    { room: 'r', r: -1, user: 'u' },
+    { room: 'r', r: 1, user: '' },
+    { room: 'r', r: 1, user: 'u', u: false },
+    { room: 'r', r: 1, user: 'u', tp: 'x' },
+    { room: 'r', r: 1, user: 'u', c: 1 },
+  ],
+  mark: [
+    { room: 'r', r: 1, user: 'u' },
+    { room: 'r', r: 1, user: 'u', seq: -1 },
+    { room: 'r', r: 1, user: 'u', seq: '2' },
+    { room: 'r', user: 'u', seq: 2 },
+  ],
+  done: [
+    { room: 'r' },
+    { room: 'r', r: 1, s: -1 },
+    { room: 'r', r: 1, m: '' },
+    { room: 'r', r: 1, m: 'a#b' },
+    { room: 'r', r: 1, m: 'x'.repeat(65) },
+    { room: 'r', r: 1, o: false },
+  ],
+  op_failed: [
+    { room: 'r', r: 1 },
+    { room: 'r', r: 1, code: 'gone' },
+    { room: 'r', r: 1, code: 'moved', ra: -5 },
+    { room: 'r', r: 1, code: 'moved', ra: 1.5 },
+  ],
 }
 
 t.test('every field of every kind is checked', async (t) => {
   t.same(Object.keys(bad).sort(), full.map(([h]) => h.t).sort(), 'every kind has bad cases')
   for (const [kind, cases] of Object.entries(bad)) {
-    const needsPayload = kind === 'frame' || kind === 'to' || kind === 'b'
+    const needsPayload = kind === 'frame' || kind === 'to' || kind === 'b' || kind === 'post'
     for (const fields of cases) {
       const data = JSON.stringify({ t: kind, ...fields }) + (needsPayload ? '\n{}' : '')
       const result = decodeLink(data)

@@ -36,12 +36,16 @@ const node = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.-]{1,64}$/))
 /** A send's `id` (1..64 code points); refusals echo ids up to 256, so answers allow as much. */
 const answers = chars(1, 256)
 /** A span context (`traceparent`, W3C version 00), exactly. */
+/** A server-made message id (docs/protocol.md "Room ids"). */
+const messageId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/))
 const tp = v.pipe(v.string(), v.regex(/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/))
 
 const header = v.variant('t', [
   v.strictObject({ t: v.literal('open'), room, c: count, user, since: v.optional(count), tp: v.optional(tp) }),
   v.strictObject({ t: v.literal('frame'), room, c: count, tp: v.optional(tp) }),
   v.strictObject({ t: v.literal('leave'), room, c: count }),
+  v.strictObject({ t: v.literal('post'), room, r: count, user, u: v.optional(v.literal(true)), tp: v.optional(tp) }),
+  v.strictObject({ t: v.literal('mark'), room, r: count, user, seq: count }),
   v.strictObject({
     t: v.literal('to'),
     room,
@@ -73,6 +77,21 @@ const header = v.variant('t', [
     c: count,
     reason: v.pipe(v.string(), v.minLength(1), v.maxLength(LINK_MAX_REASON_LENGTH)),
   }),
+  v.strictObject({
+    t: v.literal('done'),
+    room,
+    r: count,
+    s: v.optional(count),
+    m: v.optional(messageId),
+    o: v.optional(v.literal(true)),
+  }),
+  v.strictObject({
+    t: v.literal('op_failed'),
+    room,
+    r: count,
+    code: v.picklist([...errorCodes, 'moved']),
+    ra: v.optional(count),
+  }),
   v.strictObject({ t: v.literal('revoke'), room, user }),
   v.strictObject({ t: v.literal('close_room'), room }),
   v.strictObject({ t: v.literal('leaving'), node }),
@@ -80,7 +99,7 @@ const header = v.variant('t', [
 ])
 
 /** Kinds that carry a payload: exactly these, always. */
-const withPayload = new Set<string>(['frame', 'to', 'b'])
+const withPayload = new Set<string>(['frame', 'to', 'b', 'post'])
 
 // The schema and the declared union must agree both ways: a field added to one and not the
 // other fails to compile here.

@@ -10,9 +10,10 @@ import type { RoomConnection } from '../room-connection.ts'
 import { resolveLimits } from '../limits.ts'
 import type { RoomFrame } from '../protocol/frames.ts'
 import type { FrameInfo, RoomHandle } from '../room-handle.ts'
+import { RoomMovedError, type PostOutcome, type RoomPost } from '../room-post.ts'
 import { GatewayLink } from './gateway-link.ts'
 import { decodeLink } from './link-codec.ts'
-import type { OwnerHeader } from './link-frames.ts'
+import type { GatewayHeader, OwnerHeader } from './link-frames.ts'
 import { OwnerEndpoint } from './owner-endpoint.ts'
 import type { LinkChannel } from './ports.ts'
 
@@ -56,7 +57,10 @@ function fakeRoom() {
     frame: (id, f) => void frames.push([id, f]),
     leave: (id) => void conns.delete(id),
   }
-  return { conns, frames, handle }
+  const posts: RoomPost[] = []
+  const reads: { userId: string; seq: number }[] = []
+  const postOutcome: PostOutcome = { ok: true, seq: 7, messageId: 'm7', created: true }
+  return { conns, frames, handle, posts, reads, postOutcome: postOutcome as PostOutcome }
 }
 
 function owner() {
@@ -73,6 +77,11 @@ function owner() {
         await room.handle.enter(conn, since)
         return room.handle
       },
+      postLocal: async (_r, post) => {
+        room.posts.push(post)
+        return room.postOutcome
+      },
+      markReadLocal: async (_r, userId, seq) => void room.reads.push({ userId, seq }),
     },
     channel,
   )
@@ -247,3 +256,72 @@ t.test(
     t.same(b.events, ['revoked revoked'], 'a connection already out is not told again')
   },
 )
+
+/** Feeds every link message one end queued to the other end, as the link would, until both are quiet. */
+async function pump(gatewayChannel: FakeChannel, gateway: GatewayLink, ownerChannel: FakeChannel, end: OwnerEndpoint) {
+  for (let rounds = 0; rounds < 10; rounds++) {
+    const up = gatewayChannel.sent.splice(0)
+    const down = ownerChannel.sent.splice(0)
+    for (const data of up) {
+      const m = decodeLink(data)
+      if (!m.ok) throw new Error(m.error)
+      end.handle(m.message.header as GatewayHeader, m.message.payload)
+    }
+    for (const data of down) {
+      const m = decodeLink(data)
+      if (!m.ok) throw new Error(m.error)
+      gateway.handle(m.message.header as OwnerHeader, m.message.payload)
+    }
+    await tick()
+  }
+}
+
+t.test('a post and a read marker cross the link and come back answered', async (t) => {
+  const { channel: ownerChannel, room, endpoint } = owner()
+  const gatewayChannel = new FakeChannel('owner')
+  const gateway = new GatewayLink(gatewayChannel)
+  const stored = gateway.post('lobby', { senderId: 'system', id: 'p1', text: 'hi\nthere', unlimited: true })
+  const marked = gateway.markRead('lobby', 'alice', 4)
+  t.same(gatewayChannel.headers(), [
+    {
+      t: 'post',
+      room: 'lobby',
+      r: 1,
+      user: 'system',
+      u: true,
+      payload: '{"type":"send","id":"p1","text":"hi\\nthere"}',
+    },
+    { t: 'mark', room: 'lobby', r: 2, user: 'alice', seq: 4 },
+  ])
+  await pump(gatewayChannel, gateway, ownerChannel, endpoint)
+  t.same(await stored, { ok: true, seq: 7, messageId: 'm7', created: true })
+  await marked
+  t.same(room.posts, [{ senderId: 'system', id: 'p1', text: 'hi\nthere', unlimited: true }])
+  t.same(room.reads, [{ userId: 'alice', seq: 4 }])
+
+  room.postOutcome = { ok: true, seq: 7, messageId: 'm7', created: false }
+  const again = gateway.post('lobby', { senderId: 'system', id: 'p1', text: 'hi' })
+  await pump(gatewayChannel, gateway, ownerChannel, endpoint)
+  t.same(await again, { ok: true, seq: 7, messageId: 'm7', created: false }, 'a repeated id says so')
+
+  room.postOutcome = { ok: false, code: 'rate_limited', message: 'x', retryAfterMs: 180 }
+  const limited = gateway.post('lobby', { senderId: 'bob', id: 'p2', text: 'hi' })
+  await pump(gatewayChannel, gateway, ownerChannel, endpoint)
+  t.match(await limited, { ok: false, code: 'rate_limited', retryAfterMs: 180 })
+})
+
+t.test('a post for a room the owner does not have, or on a link that goes, is to be asked again', async (t) => {
+  const { channel: ownerChannel, endpoint } = owner()
+  const gatewayChannel = new FakeChannel('owner')
+  const gateway = new GatewayLink(gatewayChannel)
+  const elsewhere = gateway.post('elsewhere', { senderId: 'bob', id: 'p1', text: 'hi' })
+  const refused = t.rejects(elsewhere, RoomMovedError)
+  await pump(gatewayChannel, gateway, ownerChannel, endpoint)
+  await refused
+  const cut = gateway.post('lobby', { senderId: 'bob', id: 'p2', text: 'hi' })
+  const mark = gateway.markRead('lobby', 'bob', 1)
+  gateway.linkClosed()
+  await t.rejects(cut, RoomMovedError, 'unanswered when the link went: unknown, so asked again by id')
+  await t.rejects(mark, RoomMovedError)
+  await t.rejects(gateway.post('lobby', { senderId: 'bob', id: 'p3', text: 'hi' }), RoomMovedError)
+})

@@ -10,6 +10,9 @@
 import type { LeaveReason } from '../room-connection.ts'
 import type { ErrorCode } from '../protocol/errors.ts'
 
+/** Why an operation without a connection (`post`, `mark`) failed at the owner: a room rule's code, or `moved`. */
+export type OpFailure = ErrorCode | 'moved'
+
 /** Why an `open` was refused: `moved` (ask the current owner), `unavailable` (retry), or final. */
 export type OpenFailure = 'moved' | 'unavailable' | 'closed' | 'revoked'
 
@@ -21,6 +24,13 @@ export type GatewayHeader =
   | { t: 'frame'; room: string; c: number; tp?: string }
   /** The connection left the room. */
   | { t: 'leave'; room: string; c: number }
+  /**
+   * A message posted without a connection (HTTP, a service), request `r`, from `user`; `u`:
+   * no rate limit. The payload is a `send` frame (`id`, `text`). Answered by `done` or `op_failed`.
+   */
+  | { t: 'post'; room: string; r: number; user: string; u?: true; tp?: string }
+  /** `user`'s read marker moves to `seq` (HTTP), request `r`. Answered by `done` or `op_failed`. */
+  | { t: 'mark'; room: string; r: number; user: string; seq: number }
 
 /** Owner to gateway. */
 export type OwnerHeader =
@@ -37,6 +47,13 @@ export type OwnerHeader =
   | { t: 'revoked'; room: string; c: number; reason: LeaveReason }
   /** The room is no longer here (moved, handed off, owner draining): enter it again elsewhere. */
   | { t: 'lost'; room: string; c: number; reason: string }
+  /**
+   * Request `r` took effect: a `post` stored (`s` its seq, `m` its message id, `o`: the `id`
+   * was stored before and this is the original), or a `mark` stored.
+   */
+  | { t: 'done'; room: string; r: number; s?: number; m?: string; o?: true }
+  /** Request `r` was refused (`code`, `ra`: retry after ms) or must go to the room's new owner (`moved`). */
+  | { t: 'op_failed'; room: string; r: number; code: OpFailure; ra?: number }
 
 /** Either direction, about the cluster rather than one connection. */
 export type NodeHeader =

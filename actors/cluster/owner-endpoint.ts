@@ -17,7 +17,9 @@ import { roomAttributes } from '../span-attributes.ts'
 import { noopTracer, type Tracer } from '../tracing.ts'
 import { encodeLink } from './link-codec.ts'
 import { AccessRevokedError, RoomClosedError } from '../entry-errors.ts'
-import type { GatewayHeader, OpenFailure } from './link-frames.ts'
+import type { GatewayHeader, OpenFailure, OpFailure } from './link-frames.ts'
+import { RoomUnavailableError } from '../actor.ts'
+import type { PostOutcome, RoomPost } from '../room-post.ts'
 import type { LinkChannel } from './ports.ts'
 
 /** What the owner side needs from the node. */
@@ -29,6 +31,10 @@ export interface OwnerHost {
   isLocal(roomId: string): boolean
   /** The local actor, with the connection entered (welcome sent through it). */
   openLocal(roomId: string, conn: RoomConnection, since: number | undefined): Promise<RoomHandle>
+  /** A gateway's post, on this node's actor: rejects with `RoomMovedError` when the room is not here. */
+  postLocal(roomId: string, post: RoomPost, trace?: string): Promise<PostOutcome>
+  /** A gateway's read marker, on this node's actor, as `postLocal`. */
+  markReadLocal(roomId: string, userId: string, seq: number): Promise<void>
   /** Records the hop (`link.frame`) of a frame that carries a span context; default: none. */
   readonly tracer?: Tracer
   /** This node's id (the `node` span attribute). */
@@ -56,6 +62,8 @@ export class OwnerEndpoint {
 
   handle(header: GatewayHeader, payload: string | undefined): void {
     if (this.closed) return
+    if (header.t === 'post') return this.post(header, payload ?? '')
+    if (header.t === 'mark') return this.mark(header)
     const key = entryKey(header.room, header.c)
     switch (header.t) {
       case 'open':
@@ -151,6 +159,60 @@ export class OwnerEndpoint {
         proxy.gone = true
         if (!entry.left) this.send({ t: 'open_failed', room, c, reason: openFailure(err) })
       },
+    )
+  }
+
+  /** A post from the gateway: on this node's actor, answered `done` or `op_failed`. */
+  private post(header: Extract<GatewayHeader, { t: 'post' }>, payload: string): void {
+    const { room, r } = header
+    if (!this.host.isLocal(room)) return void this.send({ t: 'op_failed', room, r, code: 'moved' })
+    const frame = parseClientFrame(payload)
+    if (!frame.ok || frame.frame.type !== 'send') {
+      this.host.logger.warn('link_frame_invalid', { peer: this.channel.peer, room })
+      this.send({ t: 'op_failed', room, r, code: 'invalid_frame' })
+      return
+    }
+    const post: RoomPost = { senderId: header.user, id: frame.frame.id, text: frame.frame.text }
+    if (header.u) post.unlimited = true
+    const tracer = this.host.tracer ?? noopTracer
+    const span =
+      header.tp === undefined || tracer === noopTracer
+        ? undefined
+        : tracer.startSpan('link.post', {
+            kind: 'server',
+            parent: header.tp,
+            attributes: { ...roomAttributes(room, this.host.node), user_id: header.user, peer: this.channel.peer },
+          })
+    this.host.postLocal(room, post, span?.traceparent).then(
+      (outcome) => {
+        span?.end()
+        if (outcome.ok) {
+          this.send({ t: 'done', room, r, s: outcome.seq, m: outcome.messageId, ...(!outcome.created && { o: true }) })
+        } else {
+          this.send({
+            t: 'op_failed',
+            room,
+            r,
+            code: outcome.code,
+            ...(outcome.retryAfterMs !== undefined && { ra: outcome.retryAfterMs }),
+          })
+        }
+      },
+      (err: unknown) => {
+        span?.fail(err instanceof Error ? err.name : 'failed')
+        span?.end()
+        this.send({ t: 'op_failed', room, r, code: opFailure(err) })
+      },
+    )
+  }
+
+  /** A read marker from the gateway: on this node's actor, answered `done` or `op_failed`. */
+  private mark(header: Extract<GatewayHeader, { t: 'mark' }>): void {
+    const { room, r } = header
+    if (!this.host.isLocal(room)) return void this.send({ t: 'op_failed', room, r, code: 'moved' })
+    this.host.markReadLocal(room, header.user, header.seq).then(
+      () => this.send({ t: 'done', room, r }),
+      (err: unknown) => this.send({ t: 'op_failed', room, r, code: opFailure(err) }),
     )
   }
 
@@ -289,6 +351,11 @@ function roomFrame(text: string): RoomFrame | undefined {
   if (!parsed.ok) return undefined
   const f = parsed.frame
   return f.type === 'send' || f.type === 'typing' || f.type === 'read' || f.type === 'history' ? f : undefined
+}
+
+/** A store that could not answer is `unavailable` (nothing stored); anything else means ask the new owner. */
+function opFailure(err: unknown): OpFailure {
+  return err instanceof RoomUnavailableError ? 'unavailable' : 'moved'
 }
 
 function openFailure(err: unknown): OpenFailure {

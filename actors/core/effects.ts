@@ -8,8 +8,11 @@ import type { ServerFrame } from '../protocol/server-frames.ts'
 export type { ServerFrame } from '../protocol/server-frames.ts'
 
 export type Effect =
-  /** One frame to one connection. */
-  | { kind: 'send'; to: number; frame: ServerFrame }
+  /**
+   * One frame to one connection (or to a post's waiter). `original`: an `ack` that answers
+   * with a message stored before (a repeated `id`), not one this send stored.
+   */
+  | { kind: 'send'; to: number; frame: ServerFrame; original?: true }
   /** A refusal to one connection (counted toward its flood limit by the session). */
   | { kind: 'refuse'; to: number; frame: ErrorFrame }
   /** One frame, encoded once, to every connection in the room but those of `exceptUser`

@@ -26,6 +26,9 @@ interface PendingSend {
   text: string
   /** UTF-8 size of `text`, charged to the sender's byte quota (refunded if not stored). */
   bytes: number
+  /** The sender's rate limit was charged for it (not for an admin's or a service's post). */
+  charged: boolean
+  /** Who waits for its ack: connections, or the shell's ids for posts without one (`post`). */
   waiters: number[]
   message?: StoredMessage
 }
@@ -171,6 +174,20 @@ export class RoomCore {
   send(conn: number, frame: SendFrame, now: number, out: Effect[]): void {
     const userId = this.connUser.get(conn)
     if (userId === undefined) return
+    this.submit(conn, userId, frame, now, out, true)
+  }
+
+  /**
+   * A send without a connection in the room (HTTP, a service's command): the same rules as
+   * `send`, answered to `waiter` (the shell's id for the caller, never a connection's), with
+   * no presence and no connection. `limited`: false for an admin's or a service's post, which
+   * no rate limit applies to.
+   */
+  post(waiter: number, senderId: string, frame: SendFrame, now: number, out: Effect[], limited: boolean): void {
+    this.submit(waiter, senderId, frame, now, out, limited)
+  }
+
+  private submit(conn: number, userId: string, frame: SendFrame, now: number, out: Effect[], limited: boolean): void {
     if (frame.text.length === 0)
       return this.refuse(conn, 'invalid_frame', out, { ref: frame.id, message: 'text must not be empty' })
     if (codePointLength(frame.text) > this.limits.maxTextLength) {
@@ -181,7 +198,7 @@ export class RoomCore {
     }
     const stored = this.idempotency.find(userId, frame.id, now)
     if (stored) {
-      out.push({ kind: 'send', to: conn, frame: this.ackFrame(frame.id, stored.seq, stored.messageId) })
+      out.push({ kind: 'send', to: conn, frame: this.ackFrame(frame.id, stored.seq, stored.messageId), original: true })
       return
     }
     const key = IdempotencyWindow.key(userId, frame.id)
@@ -190,17 +207,27 @@ export class RoomCore {
       waiting.waiters.push(conn)
       return
     }
-    // Charged only now, after the idempotency checks: a resend of a known id costs nothing.
-    const bucket = this.bucket(userId, now)
-    const taken = bucket.take(now)
-    if (!taken.ok) return this.refuse(conn, 'rate_limited', out, { ref: frame.id, retryAfterMs: taken.retryAfterMs })
     const bytes = utf8Length(frame.text)
-    const quota = this.quota.takeSend(userId, bytes, now)
-    if (!quota.ok) {
-      bucket.refund()
-      return this.refuse(conn, 'rate_limited', out, { ref: frame.id, retryAfterMs: quota.retryAfterMs })
+    if (limited) {
+      // Charged only now, after the idempotency checks: a resend of a known id costs nothing.
+      const bucket = this.bucket(userId, now)
+      const taken = bucket.take(now)
+      if (!taken.ok) return this.refuse(conn, 'rate_limited', out, { ref: frame.id, retryAfterMs: taken.retryAfterMs })
+      const quota = this.quota.takeSend(userId, bytes, now)
+      if (!quota.ok) {
+        bucket.refund()
+        return this.refuse(conn, 'rate_limited', out, { ref: frame.id, retryAfterMs: quota.retryAfterMs })
+      }
     }
-    const pending: PendingSend = { key, senderId: userId, clientId: frame.id, text: frame.text, bytes, waiters: [conn] }
+    const pending: PendingSend = {
+      key,
+      senderId: userId,
+      clientId: frame.id,
+      text: frame.text,
+      bytes,
+      charged: limited,
+      waiters: [conn],
+    }
     this.pending.push(pending)
     this.pendingByKey.set(key, pending)
     out.push({ kind: 'flush' })
@@ -219,9 +246,18 @@ export class RoomCore {
   read(conn: number, seq: number, out: Effect[]): void {
     const userId = this.connUser.get(conn)
     if (userId === undefined) return
+    this.readAs(userId, seq, out)
+  }
+
+  /**
+   * A read marker moved by the user without a connection here (HTTP): as `read`. `false` when
+   * there is nothing to store (not past the marker the room knows).
+   */
+  readAs(userId: string, seq: number, out: Effect[]): boolean {
     const target = Math.min(seq, this.seq)
-    if (target <= (this.markers.get(userId) ?? 0)) return
+    if (target <= (this.markers.get(userId) ?? 0)) return false
     out.push({ kind: 'saveRead', userId, seq: target })
+    return true
   }
 
   /** The marker is stored: remember it and tell the room. */
@@ -333,7 +369,13 @@ export class RoomCore {
       this.idempotency.remember(m)
       this.pendingByKey.delete(p.key)
       out.push({ kind: 'broadcast', frame: this.messageFrame(m) })
-      for (const conn of p.waiters) out.push({ kind: 'send', to: conn, frame: this.ackFrame(p.clientId, m.seq, m.id) })
+      // The first waiter's send stored it; the others repeated its id while it was written.
+      p.waiters.forEach((conn, i) => {
+        const ack = this.ackFrame(p.clientId, m.seq, m.id)
+        out.push(
+          i === 0 ? { kind: 'send', to: conn, frame: ack } : { kind: 'send', to: conn, frame: ack, original: true },
+        )
+      })
     }
     this.flushIfPending(out)
   }
@@ -403,7 +445,12 @@ export class RoomCore {
         this.pendingByKey.delete(p.key)
         this.refund(p)
         for (const conn of p.waiters)
-          out.push({ kind: 'send', to: conn, frame: this.ackFrame(clientId, original.seq, original.id) })
+          out.push({
+            kind: 'send',
+            to: conn,
+            frame: this.ackFrame(clientId, original.seq, original.id),
+            original: true,
+          })
       } else rest.push(p)
     }
     this.pending.unshift(...rest)
@@ -425,6 +472,7 @@ export class RoomCore {
 
   /** A send that was not stored (or was stored before) costs its sender nothing. */
   private refund(p: PendingSend): void {
+    if (!p.charged) return
     this.buckets.get(p.senderId)?.refund()
     this.quota.refundSend(p.senderId, p.bytes)
   }

@@ -67,6 +67,7 @@ export function countsAsRefusal(code: ErrorCode): boolean {
 export const httpErrors = {
   invalid_room: 400,
   invalid_request: 400,
+  too_long: 400,
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
@@ -83,6 +84,7 @@ export type HttpErrorCode = keyof typeof httpErrors
 export const httpMessages: Record<HttpErrorCode, string> = {
   invalid_room: frameMessages.invalid_room,
   invalid_request: 'the request is not valid',
+  too_long: frameMessages.too_long,
   unauthorized: 'a valid access token is required',
   forbidden: 'not allowed',
   not_found: 'not found',

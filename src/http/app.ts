@@ -13,6 +13,7 @@ import { errorResponse, httpErrors, HttpError } from './errors.ts'
 import { healthRoutes } from './health.ts'
 import { historyRoutes } from './history-routes.ts'
 import { Lifecycle } from './lifecycle.ts'
+import { roomWriteRoutes } from './room-write-routes.ts'
 import { traceRequests } from './trace-requests.ts'
 import { wsRoutes } from './ws-routes.ts'
 
@@ -41,6 +42,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.route('/', healthRoutes(lifecycle))
   app.route('/', wsRoutes({ ...options, lifecycle }))
   app.route('/', historyRoutes(options))
+  app.route('/', roomWriteRoutes(options))
   app.route('/', adminRoutes(options))
 
   app.notFound((c) => {

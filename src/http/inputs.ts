@@ -77,6 +77,28 @@ function decodeCursor(cursor: string): string | undefined {
   }
 }
 
+/**
+ * `POST /rooms/:roomId/messages`: `id` as a `send` frame's (1..64 code points), `text` a string
+ * (its length is the room's rule: `too_long`), `senderId` a user id (another's: admin only).
+ */
+export const postBodySchema = v.object({
+  id: v.pipe(
+    v.string('id must be a string'),
+    v.check((s) => codePointLength(s) >= 1 && codePointLength(s) <= 64, 'id must be 1..64 characters'),
+  ),
+  text: v.string('text must be a string'),
+  senderId: v.optional(userIdSchema),
+})
+
+/** `PUT /rooms/:roomId/read`: `seq` as a `read` frame's. */
+export const readBodySchema = v.object({
+  seq: v.pipe(
+    v.number('seq must be a number'),
+    v.safeInteger('seq must be a whole number'),
+    v.minValue(0, 'seq must not be negative'),
+  ),
+})
+
 export const putRoomBodySchema = v.object({
   visibility: v.picklist(['public', 'private'], 'visibility is public or private'),
 })

@@ -36,6 +36,12 @@ class LoopbackCluster implements ClusterRouter {
       },
     }
   }
+  post(): Promise<never> {
+    return Promise.reject(new Error('posts are not part of these tests'))
+  }
+  markRead(): Promise<never> {
+    return Promise.reject(new Error('read markers over HTTP are not part of these tests'))
+  }
   claimed(): void {}
   announceRevoke(): void {}
   announceClose(): void {}

@@ -13,6 +13,7 @@ import type {
   WireMessage,
 } from '../../actors/host-api.ts'
 import type { MemberPage, MemberQuery, PageQuery, Visibility } from '../../actors/store.ts'
+import type { PostOutcome, RoomPost } from '../../actors/room-post.ts'
 
 export interface FakeSession extends Session {
   opts: OpenSessionOptions
@@ -63,6 +64,19 @@ export class FakeHost implements HostApi {
 
   activeRooms(): ActiveRoom[] {
     return this.rooms
+  }
+
+  posts: { roomId: string; post: RoomPost }[] = []
+  /** What `post` answers; default: stored at seq 1 as `m1`. */
+  postOutcome: PostOutcome = { ok: true, seq: 1, messageId: 'm1', created: true }
+  async post(roomId: string, post: RoomPost): Promise<PostOutcome> {
+    this.posts.push({ roomId, post })
+    return this.postOutcome
+  }
+
+  reads: { roomId: string; userId: string; seq: number }[] = []
+  async markRead(roomId: string, userId: string, seq: number): Promise<void> {
+    this.reads.push({ roomId, userId, seq })
   }
 
   async drain(): Promise<void> {

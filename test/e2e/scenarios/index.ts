@@ -10,6 +10,7 @@ import { guaranteeScenarios } from './guarantees.ts'
 import { httpScenarios } from './http.ts'
 import { limitScenarios } from './limits.ts'
 import { multiplexScenarios } from './multiplex.ts'
+import { roomWriteScenarios } from './room-writes.ts'
 
 export function protocolScenarios(t: Test, target: () => Target): void {
   t.test('HTTP endpoints', async (t) => httpScenarios(t, target))
@@ -18,4 +19,5 @@ export function protocolScenarios(t: Test, target: () => Target): void {
   t.test('guarantees', async (t) => guaranteeScenarios(t, target))
   t.test('multiplexed /ws', async (t) => multiplexScenarios(t, target))
   t.test('limits and close codes', async (t) => limitScenarios(t, target))
+  t.test('posting and reading over HTTP', async (t) => roomWriteScenarios(t, target))
 }
