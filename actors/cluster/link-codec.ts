@@ -1,6 +1,6 @@
 /**
  * Encodes and checks node link messages (actors/cluster/link-frames.ts; docs/cluster.md "The
- * link"). A message is its JSON header, then, for `frame`, `to` and `b` only, one newline and
+ * link"). A message is its JSON header, then, for `frame`, `to`, `b` and `post` only, one newline and
  * the payload (a client frame's text, carried as is). Every header is validated exactly: a
  * known `t`, each field of that kind with its type and bounds, and nothing else. A peer that
  * sends anything else is broken (or not a peer), and the cluster cuts its link.
@@ -36,8 +36,8 @@ const node = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_.-]{1,64}$/))
 /** A send's `id` (1..64 code points); refusals echo ids up to 256, so answers allow as much. */
 const answers = chars(1, 256)
 /** A span context (`traceparent`, W3C version 00), exactly. */
-/** A server-made message id (docs/protocol.md "Room ids"). */
-const messageId = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/))
+/** A server-made message id: 1..64 characters on the wire; the link allows any id the store took, up to 256. */
+const messageId = v.pipe(v.string(), v.minLength(1), v.maxLength(256))
 const tp = v.pipe(v.string(), v.regex(/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/))
 
 const header = v.variant('t', [

@@ -70,6 +70,6 @@ export type LinkHeader = GatewayHeader | OwnerHeader | NodeHeader
 
 export interface LinkMessage {
   header: LinkHeader
-  /** The carried client frame text, for `frame`, `to` and `b`. */
+  /** The carried client frame text, for `frame`, `to`, `b` and `post`. */
   payload?: string
 }

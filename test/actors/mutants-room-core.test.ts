@@ -121,7 +121,15 @@ t.test('a duplicate found by the store acks only its own send; the rest is numbe
   const original = { ...msg(2), senderId: 'ann', clientId: 'old' }
   t.same(
     run((out) => core.batchHadDuplicate('ann', 'old', original, out)),
-    [{ kind: 'send', to: 1, frame: { type: 'ack', room: 'r', id: 'old', seq: 2, messageId: 'm2' } }, { kind: 'flush' }],
+    [
+      {
+        kind: 'send',
+        to: 1,
+        frame: { type: 'ack', room: 'r', id: 'old', seq: 2, messageId: 'm2' },
+        original: true,
+      },
+      { kind: 'flush' },
+    ],
   )
   t.same(
     core.cutBatch(11).map((m) => [m.clientId, m.seq]),

@@ -141,3 +141,18 @@ t.test('a read marker over HTTP: forward only, the room is told, stored before t
   await world.settle()
   t.match(carol.last('read'), { userId: 'carol', seq: 3 })
 })
+
+t.test("tracing: the post's commit links to the request's span, its broadcast is in the request's trace", async (t) => {
+  const world = await createWorld({ tracer: true })
+  const request = world.spans!.startSpan('HTTP POST /rooms/:roomId/messages', { kind: 'server' })
+  await world.host.post('lobby', { senderId: 'bot', id: 'p1', text: 'x' }, request.traceparent)
+  request.end()
+  const [commit] = world.spans!.byName('room.commit')
+  const [broadcast] = world.spans!.byName('room.broadcast')
+  const requestId = request.traceparent.split('-')[2]
+  t.ok(
+    commit!.links.some((l) => l.includes(requestId!)),
+    'the commit links to the request',
+  )
+  t.equal(broadcast!.traceId, request.traceparent.split('-')[1], "the broadcast is in the request's trace")
+})

@@ -63,7 +63,7 @@ export async function twoNodes<E extends NodeExtras>(each: (id: string, i: numbe
   }) as [Node<E>, Node<E>]
   for (const n of nodes) await n.cluster.start(n.host)
   await advance(3_000) // both views hold both nodes
-  return { nodes, advance, clock, store }
+  return { nodes, advance, clock, store, network }
 }
 
 type Node<E> = { id: string; cluster: ClusterNode; host: ActorHost } & E
