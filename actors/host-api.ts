@@ -5,6 +5,11 @@
 import type { SocketPort, User } from './ports.ts'
 import type { MemberPage, MemberQuery, PageQuery, StoredMessage, Visibility } from './store.ts'
 import type { PostOutcome, RoomPost } from './room-post.ts'
+import type { MyRoomsQuery, MyRoomsResult } from './list-my-rooms.ts'
+import type { OpenConversationResult } from './open-conversation.ts'
+
+export type { MyRoomsQuery, MyRoomsResult } from './list-my-rooms.ts'
+export type { OpenConversationResult } from './open-conversation.ts'
 
 /** The message as clients see it (docs/protocol.md "Frames"): the stored one less its idempotency key. */
 export type WireMessage = Omit<StoredMessage, 'clientId'>
@@ -79,6 +84,13 @@ export interface HostApi {
   post(roomId: string, post: RoomPost, trace?: string): Promise<PostOutcome>
   /** The user's read marker moves to `seq` (access checked by the caller), through the owner. */
   markRead(roomId: string, userId: string, seq: number): Promise<void>
+  /**
+   * The caller's conversation with `members` (the caller may be among them): the pair's one
+   * room, or a new group; made only within `conversationsPerMinute`.
+   */
+  openConversation(userId: string, members: readonly string[]): Promise<OpenConversationResult>
+  /** A page of the user's rooms, newest activity first. */
+  myRooms(userId: string, query: MyRoomsQuery): Promise<MyRoomsResult>
   /**
    * Stop: close every socket with 1001, finish every write already accepted, evict every
    * actor. Resolves when nothing acknowledged is left unstored.

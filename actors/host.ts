@@ -15,10 +15,15 @@ import { silentLogger, type Logger } from './ports.ts'
 import { CloseCode } from './protocol/close-codes.ts'
 import { errorFrame } from './protocol/errors.ts'
 import type { RoomHandle } from './room-handle.ts'
+import { listMyRooms } from './list-my-rooms.ts'
+import { openConversation } from './open-conversation.ts'
 import type {
   AccessIntent,
   AccessResult,
   ActiveRoom,
+  MyRoomsQuery,
+  MyRoomsResult,
+  OpenConversationResult,
   OpenSessionOptions,
   HostApi,
   Session,
@@ -47,6 +52,8 @@ export interface ActorHostOptions {
   tracer?: Tracer
   /** Where the host counts connections, rooms, messages... (docs/operations.md "Metrics"); default: nowhere. */
   metrics?: Metrics
+  /** base64url digest of a text, for pair conversations' room ids; default SHA-256 (`crypto.subtle`). */
+  digest?: (text: string) => Promise<string>
 }
 
 /** Revocations and closings made here are announced to the other nodes unless `announce: false`. */
@@ -54,6 +61,9 @@ export interface AnnounceOptions {
   /** Default true; false when applying another node's announcement. */
   announce?: boolean
 }
+
+// biome-ignore lint/style/noRestrictedGlobals: the defaults of the injected newId and digest, the one use of crypto in actors/
+const webCrypto = crypto
 
 /** How many recent revocations (and room closings) are remembered to close the check-then-enter race. */
 const revocationMemory = 10_000
@@ -68,6 +78,7 @@ export class ActorHost implements HostApi, SessionHost {
   revocationEpoch = 0
   private readonly autoCreateRooms: boolean
   private readonly newId: () => string
+  private readonly digest: (text: string) => Promise<string>
   private readonly cluster: ClusterRouter | undefined
   // Protected, not private, for the harness's HarnessHost (actors/testing/harness-host.ts) only.
   protected readonly actors = new Map<string, RoomActor>()
@@ -90,8 +101,8 @@ export class ActorHost implements HostApi, SessionHost {
     this.limits = { ...limits, maxBatchSize: Math.min(limits.maxBatchSize, opts.store.maxBatchSize ?? Infinity) }
     this.logger = opts.logger ?? silentLogger
     this.autoCreateRooms = opts.autoCreateRooms ?? false
-    // biome-ignore lint/style/noRestrictedGlobals: the default of the injected newId, the one use of crypto in actors/
-    this.newId = opts.newId ?? (() => crypto.randomUUID())
+    this.newId = opts.newId ?? (() => webCrypto.randomUUID())
+    this.digest = opts.digest ?? sha256
     this.cluster = opts.cluster
     this.tracer = opts.tracer ?? noopTracer
     this.metrics = hostMetrics(opts.metrics ?? noopMetrics)
@@ -194,6 +205,21 @@ export class ActorHost implements HostApi, SessionHost {
 
   private pause(ms: number): Promise<void> {
     return new Promise((resolve) => this.clock.at(this.clock.now() + ms, resolve))
+  }
+
+  openConversation(userId: string, members: readonly string[]): Promise<OpenConversationResult> {
+    const deps = {
+      store: this.store,
+      quota: this.quotas,
+      now: () => this.clock.now(),
+      newId: this.newId,
+      digest: this.digest,
+    }
+    return openConversation(deps, userId, members)
+  }
+
+  myRooms(userId: string, query: MyRoomsQuery): Promise<MyRoomsResult> {
+    return listMyRooms(this.store, userId, query, this.limits.maxMyRooms)
   }
 
   activeRooms(): ActiveRoom[] {
@@ -406,4 +432,12 @@ export class ActorHost implements HostApi, SessionHost {
     }
     return actor
   }
+}
+
+/** The default digest: SHA-256, base64url. */
+async function sha256(text: string): Promise<string> {
+  const hash = new Uint8Array(await webCrypto.subtle.digest('SHA-256', new TextEncoder().encode(text)))
+  let binary = ''
+  for (const byte of hash) binary += String.fromCharCode(byte)
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
 }

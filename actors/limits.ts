@@ -66,6 +66,10 @@ export interface Limits {
   maxConnectionsPerUser: number
   /** Rooms one user may create on first use (`AUTO_CREATE_ROOMS`) per minute. */
   roomCreatesPerMinute: number
+  /** Conversations one user may create per minute (`POST /conversations`, a `dm` that makes one). */
+  conversationsPerMinute: number
+  /** Rooms "my rooms" looks at per user: at most this many of the user's room index and as many guilds. */
+  maxMyRooms: number
   /** `join` and `leave` frames per connection: bucket capacity and refill per second. */
   joinBurst: number
   joinsPerSecond: number
@@ -122,6 +126,8 @@ export const defaultLimits: Limits = {
   maxRoomsPerConnection: 100,
   maxConnectionsPerUser: 20,
   roomCreatesPerMinute: 10,
+  conversationsPerMinute: 10,
+  maxMyRooms: 1000,
   joinBurst: 20,
   joinsPerSecond: 5,
   presenceGraceMs: 5_000,
@@ -179,6 +185,8 @@ export const limitMaxima: Limits = {
   maxRoomsPerConnection: 100_000,
   maxConnectionsPerUser: 100_000,
   roomCreatesPerMinute: 1_000_000,
+  conversationsPerMinute: 1_000_000,
+  maxMyRooms: 100_000,
   joinBurst: 1_000_000,
   joinsPerSecond: 1_000_000,
   presenceGraceMs: DAY_MS,

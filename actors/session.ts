@@ -29,9 +29,18 @@ import {
 import type { Logger, SocketPort, User } from './ports.ts'
 import { CloseCode } from './protocol/close-codes.ts'
 import { countsAsRefusal, errorFrame, frameMessages, type ErrorFrame } from './protocol/errors.ts'
-import { parseClientFrame, type ClientFrame, type RoomFrame } from './protocol/frames.ts'
+import { parseClientFrame, type ClientFrame, type DmFrame, type RoomFrame, type RoomsFrame } from './protocol/frames.ts'
 import type { RoomHandle } from './room-handle.ts'
-import type { AccessIntent, AccessResult, OpenSessionOptions, Session } from './host-api.ts'
+import type {
+  AccessIntent,
+  AccessResult,
+  MyRoomsQuery,
+  MyRoomsResult,
+  OpenConversationResult,
+  OpenSessionOptions,
+  Session,
+} from './host-api.ts'
+import { myRoomsDefaultLimit } from './list-my-rooms.ts'
 import { roomAttributes } from './span-attributes.ts'
 import { noopTracer, type Span, type SpanAttributes, type Tracer } from './tracing.ts'
 import { noopHostMetrics, refusalCode, type HostMetrics } from './metrics.ts'
@@ -50,6 +59,10 @@ export interface SessionHost {
   /** This node's id in a cluster (the `node` span attribute). */
   readonly node?: string | undefined
   nextConnectionId(): number
+  /** The `dm` frame: the caller's conversation with one user, made if needed. */
+  openConversation(userId: string, members: readonly string[]): Promise<OpenConversationResult>
+  /** The `rooms` frame: a page of the user's rooms. */
+  myRooms(userId: string, query: MyRoomsQuery): Promise<MyRoomsResult>
   authorizeOrCreate(roomId: string, userId: string, intent?: AccessIntent): Promise<AccessResult>
   /**
    * Puts the connection in the room, wherever it lives; resolves once its welcome is sent.
@@ -175,6 +188,14 @@ export class SocketSession implements Session, RoomConnectionOwner {
           )
         }
         return frame.type === 'join' ? this.joinByFrame(frame.room, frame.since) : this.leave(frame.room)
+      case 'rooms':
+        return this.listRooms(frame)
+      case 'dm':
+        if (this.boundRoom !== undefined) {
+          const message = 'dm is only for /ws'
+          return this.refuse(errorFrame('invalid_frame', { message, ref: frame.id, room: this.boundRoom }))
+        }
+        return this.dm(frame)
     }
     const ref = frame.type === 'send' ? frame.id : undefined
     if (this.boundRoom !== undefined && frame.room !== undefined && frame.room !== this.boundRoom) {
@@ -189,6 +210,67 @@ export class SocketSession implements Session, RoomConnectionOwner {
     if (roomConn?.move) return this.whileMoving(roomConn, frame, span)
     if (!roomConn?.handle) return this.refuse(errorFrame('not_joined', { room: roomId, ref }))
     this.route(roomConn, frame, span)
+  }
+
+  /** The `rooms` frame: a page of the user's rooms (the first, unless a `cursor` is given). */
+  private async listRooms(frame: RoomsFrame): Promise<void> {
+    // Each costs the store a few batched reads: charged to the join and leave bucket.
+    if (!this.takeRate('too many joins, leaves and room listings; retry later')) return
+    const query: MyRoomsQuery = { limit: frame.limit ?? myRoomsDefaultLimit }
+    if (frame.cursor !== undefined) query.cursor = frame.cursor
+    const page = await this.host.myRooms(this.user.id, query)
+    if (this.ended) return
+    if (!page.ok) {
+      if (page.code === 'unavailable')
+        this.host.logger.warn('rooms_failed', { user: this.user.id, error: String(page.cause) })
+      const code = page.code === 'invalid_request' ? 'invalid_frame' : page.code
+      return this.refuse(errorFrame(code, { message: page.message }))
+    }
+    const { ok: _, ...rooms } = page
+    this.write({ type: 'rooms', ...rooms })
+  }
+
+  /**
+   * The `dm` frame: a send into the caller's conversation with `to`, made if needed. The
+   * connection joins the conversation first when it is not in it (a `welcome` comes first), so
+   * that the `message` and what follows reach it, as after a `join`; then it is a `send`.
+   */
+  private async dm(frame: DmFrame): Promise<void> {
+    const ref = frame.id
+    if (frame.to === this.user.id)
+      return this.refuse(errorFrame('invalid_frame', { message: 'invalid field "to": a dm goes to another user', ref }))
+    const opened = await this.host.openConversation(this.user.id, [frame.to])
+    if (this.ended) return
+    if (!opened.ok) {
+      if (opened.code === 'unavailable')
+        this.host.logger.warn('dm_failed', { user: this.user.id, error: String(opened.cause) })
+      const code = opened.code === 'invalid_request' ? 'invalid_frame' : opened.code
+      const retryAfterMs = opened.code === 'rate_limited' ? opened.retryAfterMs : undefined
+      return this.refuse(errorFrame(code, { message: opened.message, ref, retryAfterMs }))
+    }
+    const roomId = opened.roomId
+    if (!this.rooms.has(roomId)) {
+      const max = this.host.limits.maxRoomsPerConnection
+      if (this.rooms.size >= max) {
+        const message = `at most ${max} rooms per connection; leave one first`
+        return this.refuse(errorFrame('limit_exceeded', { room: roomId, ref, message }))
+      }
+      const epoch = this.host.revocationEpoch
+      const access = await this.host.authorizeOrCreate(roomId, this.user.id, 'enter')
+      if (this.ended) return
+      if (!access.ok) {
+        const message = access.message ?? frameMessages[access.code === 'invalid_room' ? 'invalid_frame' : access.code]
+        const code = access.code === 'invalid_room' ? 'invalid_frame' : access.code
+        return this.refuse(errorFrame(code, { room: roomId, ref, message, retryAfterMs: access.retryAfterMs }))
+      }
+      await this.join(roomId, undefined, epoch)
+      if (this.ended) return
+      // The entry failed: its refusal (with the room) is written; this one says the dm was not sent.
+      if (!this.rooms.has(roomId)) return this.refuse(errorFrame('unavailable', { room: roomId, ref }))
+    }
+    // Traced as part of the dm frame's span, which ends when this resolves: the send holds none.
+    const send: RoomFrame = { type: 'send', id: frame.id, text: frame.text, room: roomId }
+    return this.dispatch(send, undefined)
   }
 
   /** A room frame to the room; a send is kept until answered (bounded: `maxUnackedSends`). */
@@ -526,15 +608,14 @@ export class SocketSession implements Session, RoomConnectionOwner {
 
   /** Join/leave rate per connection; a refusal names the room and says when to retry. */
   private takeJoin(roomId: string): boolean {
+    return this.takeRate('too many joins and leaves; retry later', roomId)
+  }
+
+  /** One of the join/leave bucket's tokens (joins, leaves, room listings), or a `rate_limited` refusal. */
+  private takeRate(message: string, room?: string): boolean {
     const taken = this.joinRate.take(this.host.clock.now())
     if (taken.ok) return true
-    this.refuse(
-      errorFrame('rate_limited', {
-        room: roomId,
-        message: 'too many joins and leaves; retry later',
-        retryAfterMs: taken.retryAfterMs,
-      }),
-    )
+    this.refuse(errorFrame('rate_limited', { room, message, retryAfterMs: taken.retryAfterMs }))
     return false
   }
 

@@ -1,6 +1,6 @@
 /**
  * Per-user quotas across every room and connection on this node, on injected time: messages
- * and bytes of text sent per second, and rooms created on first use per minute. The room
+ * and bytes of text sent per second, rooms created on first use and conversations created per minute. The room
  * buckets (per user per room) cannot stop one user spreading sends over hundreds of rooms;
  * these can. The host owns one `UserQuotas` and hands it to every room core.
  *
@@ -13,7 +13,12 @@ import { TokenBucket } from './token-bucket.ts'
 
 export type QuotaLimits = Pick<
   Limits,
-  'userSendBurst' | 'userSendPerSecond' | 'userSendBytesBurst' | 'userSendBytesPerSecond' | 'roomCreatesPerMinute'
+  | 'userSendBurst'
+  | 'userSendPerSecond'
+  | 'userSendBytesBurst'
+  | 'userSendBytesPerSecond'
+  | 'roomCreatesPerMinute'
+  | 'conversationsPerMinute'
 >
 
 export type QuotaAnswer = { ok: true } | { ok: false; retryAfterMs: number }
@@ -28,6 +33,7 @@ interface Entry {
   sends?: TokenBucket
   bytes?: TokenBucket
   creates?: TokenBucket
+  conversations?: TokenBucket
 }
 
 const minSweepSize = 64
@@ -77,6 +83,19 @@ export class UserQuotas implements SendQuota {
     this.users.get(userId)?.creates?.refund()
   }
 
+  /** One conversation created (`POST /conversations`, a `dm` that makes one). */
+  takeConversation(userId: string, now: number): QuotaAnswer {
+    const entry = this.entry(userId, now)
+    const perMinute = this.limits.conversationsPerMinute
+    entry.conversations ??= new TokenBucket(perMinute, perMinute / 60, now)
+    return entry.conversations.take(now)
+  }
+
+  /** The conversation was not made (the store failed, or the pair already had one). */
+  refundConversation(userId: string): void {
+    this.users.get(userId)?.conversations?.refund()
+  }
+
   /** Users with an entry (tests check the table stays bounded). */
   get size(): number {
     return this.users.size
@@ -86,7 +105,9 @@ export class UserQuotas implements SendQuota {
   sweep(now: number): void {
     for (const [userId, entry] of this.users) {
       if (this.connected(userId)) continue
-      const full = [entry.sends, entry.bytes, entry.creates].every((b) => b === undefined || b.isFull(now))
+      const full = [entry.sends, entry.bytes, entry.creates, entry.conversations].every(
+        (b) => b === undefined || b.isFull(now),
+      )
       if (full) this.users.delete(userId)
     }
     this.sweepAt = Math.max(minSweepSize, this.users.size * 2)

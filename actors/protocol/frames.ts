@@ -31,12 +31,27 @@ const history = v.object({
 const join = v.object({ type: v.literal('join'), room: v.string(), since: v.optional(seq) })
 const leave = v.object({ type: v.literal('leave'), room: v.string() })
 const ping = v.object({ type: v.literal('ping') })
+/** My rooms' first page (**Addition**: `limit` and `cursor` page further, as over HTTP). */
+const rooms = v.object({
+  type: v.literal('rooms'),
+  limit: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100))),
+  cursor: v.optional(v.pipe(v.string(), v.maxLength(200))),
+})
+/** A message into the caller's conversation with `to` (a user id, 1..128 characters), made if needed. */
+const dm = v.object({
+  type: v.literal('dm'),
+  to: chars(1, 128, 'to must be a user id of 1..128 characters'),
+  id: chars(1, 64, 'id must be 1..64 characters'),
+  text: v.string(),
+})
 
-const clientFrame = v.variant('type', [send, typing, read, history, join, leave, ping])
+const clientFrame = v.variant('type', [send, typing, read, history, join, leave, ping, rooms, dm])
 
 export type ClientFrame = v.InferOutput<typeof clientFrame>
 export type SendFrame = v.InferOutput<typeof send>
-export type RoomFrame = Exclude<ClientFrame, { type: 'join' | 'leave' | 'ping' }>
+export type DmFrame = v.InferOutput<typeof dm>
+export type RoomsFrame = v.InferOutput<typeof rooms>
+export type RoomFrame = Exclude<ClientFrame, { type: 'join' | 'leave' | 'ping' | 'rooms' | 'dm' }>
 
 export type ParseResult = { ok: true; frame: ClientFrame } | { ok: false; message: string; ref?: string; room?: string }
 

@@ -18,6 +18,7 @@ import {
   putRoomBodySchema,
   userIdSchema,
 } from './inputs.ts'
+import { jsonBody } from './json-body.ts'
 import { parseOr } from './validate.ts'
 import type { MemberPage, MemberQuery } from '../../actors/store.ts'
 
@@ -84,14 +85,4 @@ export function adminRoutes(opts: AppOptions): Hono<AppEnv> {
         return c.body(null, 204)
       })
   )
-}
-
-/** The body is at most `maxBodyBytes`: app.ts's body limit refuses a larger one (413) first. */
-async function jsonBody(c: Context): Promise<unknown> {
-  const text = await c.req.text()
-  try {
-    return JSON.parse(text)
-  } catch {
-    throw new HttpError('invalid_request', 'the body must be JSON')
-  }
 }

@@ -7,6 +7,7 @@ import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { adminRoutes } from './admin-routes.ts'
 import type { AppEnv, AppOptions } from './context.ts'
+import { conversationRoutes } from './conversation-routes.ts'
 import { corsMiddleware } from './cors.ts'
 import { Refusal } from '../../actors/protocol/errors.ts'
 import { errorResponse, httpErrors, HttpError } from './errors.ts'
@@ -14,6 +15,7 @@ import { healthRoutes } from './health.ts'
 import { historyRoutes } from './history-routes.ts'
 import { Lifecycle } from './lifecycle.ts'
 import { roomWriteRoutes } from './room-write-routes.ts'
+import { meRoutes } from './me-routes.ts'
 import { traceRequests } from './trace-requests.ts'
 import { wsRoutes } from './ws-routes.ts'
 
@@ -44,6 +46,8 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.route('/', historyRoutes(options))
   app.route('/', roomWriteRoutes(options))
   app.route('/', adminRoutes(options))
+  app.route('/', conversationRoutes(options))
+  app.route('/', meRoutes(options))
 
   app.notFound((c) => {
     logger.info('http_refused', { method: c.req.method, path: c.req.path, status: 404, code: 'not_found' })

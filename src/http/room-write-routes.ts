@@ -13,6 +13,7 @@ import type { AppEnv, AppOptions } from './context.ts'
 import { HttpError, type HttpErrorCode } from './errors.ts'
 import { postBodySchema, readBodySchema, roomIdSchema } from './inputs.ts'
 import { requireAccess } from './access.ts'
+import { jsonBody } from './json-body.ts'
 import { parseOr } from './validate.ts'
 
 export function roomWriteRoutes(opts: AppOptions): Hono<AppEnv> {
@@ -81,15 +82,5 @@ function httpCode(code: ErrorCode): HttpErrorCode {
       return code
     default:
       return 'invalid_request'
-  }
-}
-
-/** The body is at most `maxBodyBytes`: app.ts's body limit refuses a larger one (413) first. */
-async function jsonBody(c: Context): Promise<unknown> {
-  const text = await c.req.text()
-  try {
-    return JSON.parse(text)
-  } catch {
-    throw new HttpError('invalid_request', 'the body must be JSON')
   }
 }

@@ -132,6 +132,7 @@ t.test('user quotas: sweeps forget only full, disconnected entries, when the tab
     userSendBytesBurst: 100,
     userSendBytesPerSecond: 100,
     roomCreatesPerMinute: 1,
+    conversationsPerMinute: 1,
   }
   const q = new UserQuotas(limits, (u) => u === 'online')
   q.takeSend('a', 1, 0)

@@ -9,6 +9,9 @@ import type {
   AdminApi,
   OpenSessionOptions,
   HostApi,
+  MyRoomsQuery,
+  MyRoomsResult,
+  OpenConversationResult,
   Session,
   WireMessage,
 } from '../../actors/host-api.ts'
@@ -77,6 +80,22 @@ export class FakeHost implements HostApi {
   reads: { roomId: string; userId: string; seq: number }[] = []
   async markRead(roomId: string, userId: string, seq: number): Promise<void> {
     this.reads.push({ roomId, userId, seq })
+  }
+
+  /** Answers of `openConversation` and `myRooms`, and what they were asked. */
+  conversation: OpenConversationResult = { ok: true, roomId: 'dm_x', members: [], created: true }
+  conversationCalls: { userId: string; members: readonly string[] }[] = []
+  myRoomsAnswer: MyRoomsResult = { ok: true, rooms: [] }
+  myRoomsCalls: { userId: string; query: MyRoomsQuery }[] = []
+
+  async openConversation(userId: string, members: readonly string[]): Promise<OpenConversationResult> {
+    this.conversationCalls.push({ userId, members })
+    return this.conversation
+  }
+
+  async myRooms(userId: string, query: MyRoomsQuery): Promise<MyRoomsResult> {
+    this.myRoomsCalls.push({ userId, query })
+    return this.myRoomsAnswer
   }
 
   async drain(): Promise<void> {
