@@ -79,7 +79,8 @@ export function createWorker(deps: WorkerDeps): Worker {
     }
     if (parsed.kind === 'other') {
       logger.info('event_ignored', { ...fields, type: parsed.type })
-      return remove(message)
+      await remove(message)
+      return
     }
     const { event } = parsed
     let delivery: Delivery
@@ -91,16 +92,17 @@ export function createWorker(deps: WorkerDeps): Worker {
     }
     const summary = { ...fields, messageId: event.messageId, room: event.room, ...delivery.counts }
     if (delivery.retry) return logger.warn('event_retry', summary)
-    logger.info('event_done', summary)
-    await remove(message)
+    if (await remove(message)) logger.info('event_done', summary)
   }
 
-  const remove = async (message: QueueMessage) => {
+  const remove = async (message: QueueMessage): Promise<boolean> => {
     try {
       await queue.delete(message)
+      return true
     } catch (err) {
       // Redelivered later: the claims make the second handling send nothing.
       logger.warn('event_delete_failed', { sqsMessageId: message.id, error: err })
+      return false
     }
   }
 

@@ -11,7 +11,7 @@
  * - `POST /v1/projects/:project/messages:send`: 401 without a token it issued and has not
  *   revoked (`revokeTokens()`), 404 for another project; otherwise the device token's next
  *   scripted answer (`script(token, ...answers)`, consumed in order, then `ok`), `alwaysAnswer`
- *   for answers that never run out. `hang` holds the request open until `close()` (or until the
+ *   for answers that never run out. `slow` answers 200 after `slowMs`; `hang` holds the request open until `close()` (or until the
  *   client gives up). `sends` records every send that reached the answer step; `delivered` the
  *   ones answered 200.
  */
@@ -24,6 +24,7 @@ import { jwtVerify } from 'jose'
 
 export type FcmAnswer =
   | 'ok'
+  | 'slow'
   | 'hang'
   | 'unregistered'
   | 'invalid-token'
@@ -55,6 +56,8 @@ export interface FakeFcm {
   tokenRequests: { accepted: boolean; reason?: string }[]
   revokeTokens(): void
   tokenLifetimeS: number
+  /** How long a `slow` answer (200, delivered) takes. */
+  slowMs: number
   /** Resolves once `n` sends have reached the answer step. */
   waitForSends(n: number): Promise<void>
   close(): Promise<void>
@@ -83,6 +86,7 @@ export async function startFakeFcm(opts: { projectId?: string } = {}): Promise<F
     delivered: [],
     tokenRequests: [],
     tokenLifetimeS: 3600,
+    slowMs: 1000,
     writeServiceAccount(dir) {
       const path = join(dir, 'service-account.json')
       const key = {
@@ -170,6 +174,9 @@ export async function startFakeFcm(opts: { projectId?: string } = {}): Promise<F
       case 'ok':
         fake.delivered.push(send)
         return json(res, 200, { name: `projects/${projectId}/messages/${fake.sends.length}` })
+      case 'slow':
+        setTimeout(() => answerSend(res, 'ok', send), fake.slowMs)
+        return
       case 'hang':
         hanging.add(res)
         res.on('close', () => hanging.delete(res))
