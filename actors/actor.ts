@@ -13,6 +13,9 @@ import type { SendQuota } from './core/user-quota.ts'
 import type { Limits } from './limits.ts'
 import { Mailbox } from './mailbox.ts'
 import type { Logger } from './ports.ts'
+import type { EventPublisher } from './events.ts'
+import type { EventsBudget } from './events-budget.ts'
+import { RoomOutbox } from './room-outbox.ts'
 import { CloseCode } from './protocol/close-codes.ts'
 import { countsAsRefusal, errorFrame } from './protocol/errors.ts'
 import type { RoomFrame } from './protocol/frames.ts'
@@ -58,6 +61,9 @@ export interface ActorDeps {
   tracer?: Tracer
   /** Where stored messages, commits, deliveries, refusals and store errors are counted; default: nowhere. */
   metrics?: HostMetrics
+  /** With events on (EVENTS_QUEUE_URL): where the room publishes `message.created`, and the
+   * node-wide cap on events held in memory (docs/events.md "Events"). */
+  events?: { publisher: EventPublisher; budget: EventsBudget }
 }
 
 /** The actor was evicted before the event reached it: ask the host for the current one. */
@@ -114,6 +120,8 @@ export class RoomActor implements RoomHandle {
   private abandoning = false
   /** Read markers moved without a connection (`markRead`), waiting for their write, per user. */
   private readonly readWaiters = new Map<string, Array<{ seq: number; done: (err?: Error) => void }>>()
+  /** Events on: the room's outbox, publishing after each group commit. */
+  private readonly outbox: RoomOutbox | undefined
 
   readonly roomId: string
   private readonly deps: ActorDeps
@@ -123,6 +131,7 @@ export class RoomActor implements RoomHandle {
     this.tracer = deps.tracer ?? noopTracer
     this.metrics = deps.metrics ?? noopHostMetrics
     this.mailbox = new Mailbox((err) => deps.logger.error('actor_error', { room: roomId, error: String(err) }))
+    this.outbox = deps.events && this.makeOutbox(deps.events)
     this.mailbox.post(() => this.activate())
   }
 
@@ -191,10 +200,17 @@ export class RoomActor implements RoomHandle {
   }
 
   revoke(userId: string): void {
+    this.outbox?.audience.forget()
     this.mailbox.post(() => {
       const core = this.core
       if (core) this.run((out) => core.revoke(userId, this.deps.clock.now(), out))
     })
+  }
+
+  /** Who may be in the room changed (a member added, a visibility change): events read the
+   * members again for `offline`. */
+  membersChanged(): void {
+    this.outbox?.audience.forget()
   }
 
   /** Closed by an admin: every connection leaves (4404, or `left` with reason "closed" on /ws). */
@@ -290,6 +306,7 @@ export class RoomActor implements RoomHandle {
   async evictNow(code: number = CloseCode.goingAway, reason = 'evicted'): Promise<void> {
     await this.mailbox.call(() => this.kickAll(code, reason))
     await this.settled()
+    await this.outbox?.finish()
     await this.mailbox.call(() => this.evict((conn) => conn.kick(code, reason)))
   }
 
@@ -308,6 +325,8 @@ export class RoomActor implements RoomHandle {
     await this.settled()
     if (this.gone) return
     // Nothing is written here any more: no send is taken, none is pending or in flight.
+    // Publish what the queue takes now and write the cursor: the next owner goes on from it.
+    await this.outbox?.finish()
     await this.release()
     await this.mailbox.call(() => this.evict((conn) => conn.lost(reason)))
   }
@@ -341,6 +360,7 @@ export class RoomActor implements RoomHandle {
         idempotencySince: clock.now() - limits.idempotencyWindowMs,
       })
       this.core = new RoomCore(this.roomId, snapshot, limits, this.deps.newId, this.deps.quota)
+      this.outbox?.start(snapshot.seq)
       const epoch = this.claimedEpoch === undefined ? {} : { epoch: this.claimedEpoch }
       this.deps.logger.info('room_activated', { room: this.roomId, seq: snapshot.seq, ...epoch })
       this.afterEvent()
@@ -555,7 +575,11 @@ export class RoomActor implements RoomHandle {
         span?.end()
         this.metrics.commitDuration.record(this.deps.clock.now() - started)
         this.metrics.messagesStored.add(batch.length)
-        this.mailbox.post(() => this.run((out) => core.batchStored(out)))
+        this.mailbox.post(() => {
+          this.run((out) => core.batchStored(out))
+          // After the acks and the broadcast: publishing never delays them.
+          this.outbox?.stored(batch, this.presenceForEvents())
+        })
       },
       (err: unknown) => {
         if (span) {
@@ -654,6 +678,7 @@ export class RoomActor implements RoomHandle {
           if (stored.length > 0)
             this.deps.logger.warn('write_found_stored', { room: this.roomId, seqs: stored.map((m) => m.seq) })
           this.run((out) => core.adoptStored(stored, out))
+          this.outbox?.stored(stored, this.presenceForEvents())
         }),
       (err: unknown) =>
         this.mailbox.post(() => {
@@ -773,6 +798,7 @@ export class RoomActor implements RoomHandle {
   private isIdle(core: RoomCore): boolean {
     return (
       core.isIdle() &&
+      (this.outbox?.settled() ?? true) &&
       !this.reconciling &&
       this.conns.size === 0 &&
       this.readWrites.size === 0 &&
@@ -824,6 +850,38 @@ export class RoomActor implements RoomHandle {
     }
   }
 
+  // --- events --------------------------------------------------------------------------------
+
+  private makeOutbox(events: { publisher: EventPublisher; budget: EventsBudget }): RoomOutbox {
+    const { store, clock, limits, logger, tracer } = this.deps
+    return new RoomOutbox({
+      roomId: this.roomId,
+      store,
+      clock,
+      limits,
+      logger,
+      metrics: this.metrics,
+      publisher: events.publisher,
+      budget: events.budget,
+      ...(tracer ? { tracer } : {}),
+      spanAttributes: () => this.attributes(),
+      connectedNow: () => this.connectedUsers(),
+      changed: () => this.mailbox.post(() => this.afterEvent()),
+    })
+  }
+
+  /** Who is connected as a batch is stored, for its events' `offline` (only where it is needed). */
+  private presenceForEvents(): ReadonlySet<string> | undefined {
+    return this.outbox?.audience.needsPresence() ? this.connectedUsers() : undefined
+  }
+
+  /** Users with a live connection in the room (remote gateways' connections included). */
+  private connectedUsers(): Set<string> {
+    const users = new Set<string>()
+    for (const conn of this.conns.values()) users.add(conn.userId)
+    return users
+  }
+
   // --- connections ---------------------------------------------------------------------------
 
   private addConn(conn: RoomConnection): void {
@@ -872,6 +930,7 @@ export class RoomActor implements RoomHandle {
     // Posts never answered (none should be: the writes settled or were abandoned): ask again.
     for (const answer of this.posts.values()) answer(new RoomMovedError('the room left this node'))
     this.posts.clear()
+    this.outbox?.stop()
     this.sendTraces.clear()
     this.batchTraces = undefined
     this.deps.logger.info('room_evicted', { room: this.roomId })

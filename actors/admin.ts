@@ -29,6 +29,7 @@ export class Admin implements AdminApi {
   async putRoom(roomId: string, visibility: Visibility): Promise<boolean> {
     this.generalRoom(roomId)
     const created = await this.store.putRoom({ roomId, visibility })
+    this.host.membersChanged(roomId)
     if (visibility === 'private') {
       // A room that turns private keeps only its members.
       for (const userId of this.host.connectedUsers(roomId)) {
@@ -61,6 +62,7 @@ export class Admin implements AdminApi {
     this.generalRoom(roomId)
     this.user(userId)
     await this.store.putRoomMember(roomId, userId)
+    this.host.membersChanged(roomId)
   }
 
   async deleteRoomMember(roomId: string, userId: string): Promise<boolean> {

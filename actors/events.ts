@@ -43,18 +43,31 @@ export interface EventPublisher {
 /** The event of a stored message, with its `offline` list. */
 export function messageCreated(m: StoredMessage, offline: string[], truncated = false): MessageCreatedEvent {
   const key = parseRoomId(m.roomId)
-  const event: MessageCreatedEvent = {
-    type: 'message.created',
-    room: m.roomId,
-    roomType: key?.kind === 'guild' ? 'guild' : 'general',
-    seq: m.seq,
-    messageId: m.id,
-    senderId: m.senderId,
-    ts: m.ts,
-    text: m.text,
-    offline,
-  }
-  if (key?.kind === 'guild') event.guildId = key.guildId
+  const event: MessageCreatedEvent =
+    key?.kind === 'guild'
+      ? {
+          type: 'message.created',
+          room: m.roomId,
+          roomType: 'guild',
+          guildId: key.guildId,
+          seq: m.seq,
+          messageId: m.id,
+          senderId: m.senderId,
+          ts: m.ts,
+          text: m.text,
+          offline,
+        }
+      : {
+          type: 'message.created',
+          room: m.roomId,
+          roomType: 'general',
+          seq: m.seq,
+          messageId: m.id,
+          senderId: m.senderId,
+          ts: m.ts,
+          text: m.text,
+          offline,
+        }
   if (truncated) event.offlineTruncated = true
   return event
 }

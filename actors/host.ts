@@ -36,6 +36,8 @@ import { noopMetrics, hostMetrics, type Metrics, type HostMetrics } from './metr
 import { AccessRevokedError, RoomClosedError } from './entry-errors.ts'
 import { RoomOpenError } from './cluster/gateway-link.ts'
 import { RoomMovedError, type PostOutcome, type RoomPost } from './room-post.ts'
+import type { EventPublisher } from './events.ts'
+import { EventsBudget } from './events-budget.ts'
 
 export interface ActorHostOptions {
   store: Store
@@ -54,6 +56,8 @@ export interface ActorHostOptions {
   metrics?: Metrics
   /** base64url digest of a text, for pair conversations' room ids; default SHA-256 (`crypto.subtle`). */
   digest?: (text: string) => Promise<string>
+  /** Where rooms publish `message.created` after each group commit (docs/events.md); default: no events. */
+  events?: EventPublisher
 }
 
 /** Revocations and closings made here are announced to the other nodes unless `announce: false`. */
@@ -92,6 +96,8 @@ export class ActorHost implements HostApi, SessionHost {
   private connectionIds = 0
   private readonly expiries: ExpiryGroups<SocketSession>
   protected draining = false
+  /** Events on: the publisher and the node-wide cap on events held in memory (tests read `held`). */
+  readonly events: { publisher: EventPublisher; budget: EventsBudget } | undefined
 
   constructor(opts: ActorHostOptions) {
     this.store = opts.store
@@ -108,6 +114,7 @@ export class ActorHost implements HostApi, SessionHost {
     this.metrics = hostMetrics(opts.metrics ?? noopMetrics)
     this.expiries = new ExpiryGroups(this.clock, (session) => session.expire())
     this.quotas = new UserQuotas(this.limits, (userId) => this.userSessions.has(userId))
+    this.events = opts.events && { publisher: opts.events, budget: new EventsBudget(this.limits.eventsMaxHeldBytes) }
   }
 
   // --- HostApi -------------------------------------------------------------------------------
@@ -304,6 +311,11 @@ export class ActorHost implements HostApi, SessionHost {
     if (record?.closed) this.closeRoom(roomId, { announce: false })
   }
 
+  /** Members were added or the room's visibility changed: its events read the members again. */
+  membersChanged(roomId: string): void {
+    this.actors.get(roomId)?.membersChanged()
+  }
+
   /** Users connected to the room on this node. */
   connectedUsers(roomId: string): string[] {
     const users = new Set<string>()
@@ -421,6 +433,7 @@ export class ActorHost implements HostApi, SessionHost {
         quota: this.quotas,
         tracer: this.tracer,
         metrics: this.metrics,
+        ...(this.events ? { events: this.events } : {}),
         ...(this.cluster ? { node: this.cluster.node, claimed: (claim) => this.cluster!.claimed(roomId, claim) } : {}),
         onEvict: (gone) => {
           this.metrics.activeRooms.add(-1)

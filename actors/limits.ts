@@ -93,6 +93,29 @@ export interface Limits {
   linkSoftBytes: number
   /** Above this the link is cut; the gateway enters its rooms again with `since`. */
   linkHardBytes: number
+
+  // --- events (docs/events.md "Events"; only with EVENTS_QUEUE_URL) -------------------------
+
+  /** Events one room holds in memory waiting for the queue; past it they are dropped from
+   * memory and read again from the store (from the room's cursor) once the queue is back. */
+  eventsMaxHeldPerRoom: number
+  /** The same across every room of this node, in bytes of message text (x3, +256 an event). */
+  eventsMaxHeldBytes: number
+  /** Events handed to the publisher in one call (it sends them 10 to a SendMessageBatch). */
+  eventsPublishBatch: number
+  /** The cursor is written at least every this many published seqs (a crash re-publishes
+   * fewer than this many events already published, plus those in flight). */
+  eventsCursorEvery: number
+  /** ...and once the room's events have all been published and none came for this long. */
+  eventsCursorIdleMs: number
+  /** Retries of a failed publish wait from 100 ms, doubling, up to this. */
+  eventsRetryMaxMs: number
+  /** Members of a private room looked at for `offline` (an SQS message is at most 256 KiB);
+   * past it the event says `offlineTruncated: true`. */
+  eventsMaxMembers: number
+  /** A private room's member list is read again after this long (and at once on a change made
+   * through this node: a revocation, a member added, a visibility change). */
+  eventsMembersCacheMs: number
 }
 
 export const defaultLimits: Limits = {
@@ -138,6 +161,14 @@ export const defaultLimits: Limits = {
   maxUnackedSends: 100,
   linkSoftBytes: 1024 * 1024,
   linkHardBytes: 16 * 1024 * 1024,
+  eventsMaxHeldPerRoom: 1_000,
+  eventsMaxHeldBytes: 64 * 1024 * 1024,
+  eventsPublishBatch: 100,
+  eventsCursorEvery: 100,
+  eventsCursorIdleMs: 1_000,
+  eventsRetryMaxMs: 30_000,
+  eventsMaxMembers: 1_000,
+  eventsMembersCacheMs: 60_000,
 }
 
 export function resolveLimits(overrides: Partial<Limits> = {}): Limits {
@@ -197,6 +228,14 @@ export const limitMaxima: Limits = {
   maxUnackedSends: 100_000,
   linkSoftBytes: 1024 * MiB,
   linkHardBytes: 4096 * MiB,
+  eventsMaxHeldPerRoom: 1_000_000,
+  eventsMaxHeldBytes: 16 * 1024 * MiB,
+  eventsPublishBatch: 10_000,
+  eventsCursorEvery: 1_000_000,
+  eventsCursorIdleMs: DAY_MS,
+  eventsRetryMaxMs: DAY_MS,
+  eventsMaxMembers: 10_000,
+  eventsMembersCacheMs: DAY_MS,
 }
 
 /**

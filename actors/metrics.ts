@@ -52,6 +52,9 @@ export interface HostMetrics {
   readonly storeErrors: Counter
   readonly linkMessages: Counter
   readonly linkBytes: Counter
+  readonly eventsPublished: Counter
+  readonly eventsPublishFailures: Counter
+  readonly eventsBacklog: Counter
 }
 
 export function hostMetrics(metrics: Metrics): HostMetrics {
@@ -96,6 +99,18 @@ export function hostMetrics(metrics: Metrics): HostMetrics {
     linkBytes: metrics.counter('guildhall.link.bytes', {
       unit: 'By',
       description: 'UTF-8 bytes of messages on links between nodes, by direction',
+    }),
+    eventsPublished: metrics.counter('guildhall.events.published', {
+      unit: '{event}',
+      description: 'message.created events the queue accepted from rooms on this node',
+    }),
+    eventsPublishFailures: metrics.counter('guildhall.events.publish_failures', {
+      unit: '{failure}',
+      description: 'Publish attempts of a room that left events unaccepted (each retried later)',
+    }),
+    eventsBacklog: metrics.upDownCounter('guildhall.events.backlog', {
+      unit: '{event}',
+      description: 'Messages stored by rooms on this node whose event the queue has not yet accepted',
     }),
   }
 }

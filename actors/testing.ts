@@ -27,12 +27,14 @@ import { SpanRecorder } from './testing/span-recorder.ts'
 import type { Tracer } from './tracing.ts'
 import type { Metrics } from './metrics.ts'
 import { MetricRecorder } from './testing/metric-recorder.ts'
+import type { EventPublisher } from './events.ts'
 
 export { ManualClock } from './testing/manual-clock.ts'
 export { MemoryStore } from './testing/memory-store.ts'
 export { Faults, StoreFaultError } from './testing/faults.ts'
 export { SpanRecorder, type RecordedSpan } from './testing/span-recorder.ts'
 export { MetricRecorder, type RecordedMeasurement } from './testing/metric-recorder.ts'
+export { EventRecorder } from './testing/event-recorder.ts'
 
 export interface WorldOptions {
   /** Default: a fresh MemoryStore. */
@@ -52,6 +54,8 @@ export interface WorldOptions {
   tracer?: Tracer | true
   /** Where the host counts; `true`: a MetricRecorder, as `world.metrics`. Default: none. */
   metrics?: Metrics | true
+  /** Where rooms publish `message.created` (an EventRecorder); default: no events. */
+  events?: EventPublisher
 }
 
 export interface ConnectOptions {
@@ -277,6 +281,7 @@ export class TestWorld {
       ...(this.opts.cluster ? { cluster: this.opts.cluster } : {}),
       ...(this.tracer ? { tracer: this.tracer } : {}),
       ...(this.meter ? { metrics: this.meter } : {}),
+      ...(this.opts.events ? { events: this.opts.events } : {}),
     })
   }
 }
