@@ -216,3 +216,13 @@ t.test('a drain with the queue down ends anyway; the events wait in the store', 
   await world.advance(1_000)
   t.same(events.seqs('lobby'), range(1, 5))
 })
+
+t.test('a post without a socket (POST /rooms/:roomId/messages) publishes its event like a send', async (t) => {
+  const events = new EventRecorder()
+  const world = await createWorld({ events })
+  await world.host.post('lobby', { senderId: 'bot', id: 'p1', text: 'from a backend' })
+  await world.host.post('lobby', { senderId: 'bot', id: 'p1', text: 'from a backend' })
+  await world.advance(1_000)
+  t.match(events.accepted, [{ room: 'lobby', seq: 1, senderId: 'bot', text: 'from a backend' }])
+  t.equal(events.accepted.length, 1, 'a repeated id is one message, one event')
+})
