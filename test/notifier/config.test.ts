@@ -1,6 +1,7 @@
 // The push worker's environment: required queue, DynamoDB only, platforms off when their
 // variables are unset (not an error), options by name with their ranges.
 import t from 'tap'
+import { readFileSync } from 'node:fs'
 import { loadNotifierConfig } from '../../src/notifier/config.ts'
 import { notifierDefaults, notifierEnvName } from '../../src/notifier/options.ts'
 
@@ -58,3 +59,20 @@ t.test('refusals name the variable', async (t) => {
 t.test('option names', async (t) => {
   t.equal(notifierEnvName('pushTimeoutMs'), 'NOTIFIER_PUSH_TIMEOUT_MS')
 })
+
+t.test(
+  'every notifier limit is documented with its default (docs/operations.md, docs/events.md, README)',
+  async (t) => {
+    const operations = readFileSync('docs/operations.md', 'utf8').split('\n')
+    const events = readFileSync('docs/events.md', 'utf8').split('\n')
+    const readme = readFileSync('README.md', 'utf8').split('\n')
+    for (const key of Object.keys(notifierDefaults) as (keyof typeof notifierDefaults)[]) {
+      const env = notifierEnvName(key)
+      const value = String(notifierDefaults[key])
+      const row = (lines: string[], start: string) => lines.find((line) => line.startsWith(start))
+      t.match(row(operations, `| \`${key}\` |`), `| \`${env}\` | ${value} |`, `${key} in docs/operations.md`)
+      t.match(row(events, `| \`${key}\` |`), `| \`${env}\` | ${value} |`, `${key} in docs/events.md`)
+      t.match(row(readme, `| \`${env}\` |`), `| ${value} |`, `${env} in the README`)
+    }
+  },
+)
