@@ -1,6 +1,5 @@
 import t from 'tap'
 import { MemoryStore, StoreFaultError } from '../../actors/testing/memory-store.ts'
-import { conversationContract } from './conversations.ts'
 import { messages, storeContract, type StoreUnderTest } from './store.ts'
 
 const makeStore = async (): Promise<StoreUnderTest> => {
@@ -12,7 +11,6 @@ const makeStore = async (): Promise<StoreUnderTest> => {
   }
 }
 storeContract(t, 'MemoryStore', makeStore)
-conversationContract(t, 'MemoryStore', makeStore)
 
 t.test('faults: failNext fails the next writes and stores nothing', async (t) => {
   const store = new MemoryStore()

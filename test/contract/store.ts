@@ -13,6 +13,7 @@ import {
   type Store,
   type StoredMessage,
 } from '../../actors/store.ts'
+import { conversationContract } from './conversations.ts'
 
 export interface StoreUnderTest {
   store: Store
@@ -69,6 +70,9 @@ export function storeContract(t: Test, name: string, makeStore: () => Promise<St
       t.teardown(sut.cleanup)
       await fn(sut.store, sut, t)
     })
+
+  // Conversations and "my rooms" (issue 13): their own file, the same fresh store per case.
+  conversationContract(t, name, makeStore)
 
   check('an empty room', async (store, _, t) => {
     t.same(await store.loadRoom('lobby', { recentLimit: 10, idempotencySince: 0 }), {

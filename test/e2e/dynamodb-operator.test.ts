@@ -3,7 +3,8 @@
  * stops the start naming it, and a store failure while running is 503 `unavailable`, never 500.
  */
 import t from 'tap'
-import { DeleteTableCommand } from '@aws-sdk/client-dynamodb'
+import { CreateTableCommand, DeleteTableCommand } from '@aws-sdk/client-dynamodb'
+import { tableSchema } from '../../src/store/dynamodb/index.ts'
 import { refusal } from '../support/client.ts'
 import { startDynamoDbLocal, type DynamoDbLocal } from '../support/dynamodb-local.ts'
 import { startChild, startInProcess } from '../support/server.ts'
@@ -33,6 +34,20 @@ t.test('a missing table stops the start, naming the table and its variable', asy
   const server = await startChild({ runtime: 'node', env: { ...env, CREATE_TABLES: 'true' } })
   t.teardown(() => server.stop())
   t.equal((await http(server, 'GET', '/ready')).status, 200, 'CREATE_TABLES=true creates them, then it starts')
+})
+
+t.test('a guild table without the inverted index stops the start, naming table and index', async (t) => {
+  const names = tables()
+  const raw = rawClient(dynamo.endpoint)
+  t.teardown(() => raw.destroy())
+  for (const name of Object.values(names)) await raw.send(new CreateTableCommand(tableSchema(name)))
+  const env = { STORE: 'dynamodb', INTERNAL_PORT: '0', DYNAMODB_ENDPOINT: dynamo.endpoint, ...names }
+  await t.rejects(
+    startChild({ runtime: 'node', env }),
+    new RegExp(
+      `exited with 1[^]*"${names.GUILD_TABLE}" \\(GUILD_TABLE\\) does not have the global secondary index "inverted"`,
+    ),
+  )
 })
 
 t.test('a store failure while running is 503 unavailable with the JSON body, never 500', async (t) => {

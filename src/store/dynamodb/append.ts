@@ -1,7 +1,7 @@
 /**
  * Group commit: a batch of messages in ONE TransactWriteItems, all or nothing.
  *
- *   HEAD          seq = expectedSeq (or absent for 0)  -> seq = last, lastTs   [no seq twice]
+ *   HEAD          seq = expectedSeq (or absent for 0)  -> seq, lastTs, lastId  [no seq twice]
  *   MSG#<ts>#<id> attribute_not_exists, per message                          [no message twice]
  *   IDEM#<s>#<c>  attribute_not_exists, per message                          [no resend twice]
  *   SEQ#<first>   attribute_not_exists, per batch (seq index, items.ts)
@@ -124,12 +124,14 @@ async function transaction(
     Update: {
       TableName: table,
       Key: { PK: key.pk, SK: HEAD_SK },
-      UpdateExpression: 'SET #seq = :last, #lastTs = :lastTs, #type = :type',
+      // lastId: "my rooms" reads each room's last message by key (BatchGetItem), not by a Query.
+      UpdateExpression: 'SET #seq = :last, #lastTs = :lastTs, #lastId = :lastId, #type = :type',
       ConditionExpression: expectedSeq === 0 ? 'attribute_not_exists(#seq)' : '#seq = :expected',
-      ExpressionAttributeNames: { '#seq': 'seq', '#lastTs': 'lastTs', '#type': 'type' },
+      ExpressionAttributeNames: { '#seq': 'seq', '#lastTs': 'lastTs', '#lastId': 'lastId', '#type': 'type' },
       ExpressionAttributeValues: {
         ':last': last.seq,
         ':lastTs': last.ts,
+        ':lastId': last.id,
         ':type': 'Head',
         ...(expectedSeq === 0 ? {} : { ':expected': expectedSeq }),
       },
@@ -158,7 +160,7 @@ async function transaction(
  * A digest of the whole request (at most 36 characters): equal exactly when the requests are,
  * so a re-send is recognised and a different request never meets IdempotentParameterMismatch.
  */
-async function requestToken(items: unknown): Promise<string> {
+export async function requestToken(items: unknown): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(JSON.stringify(items)))
   return Array.from(new Uint8Array(digest).slice(0, 18), (b) => b.toString(16).padStart(2, '0')).join('')
 }

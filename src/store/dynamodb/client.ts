@@ -5,6 +5,9 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb'
 import {
+  BatchGetCommand,
+  type BatchGetCommandInput,
+  type BatchGetCommandOutput,
   DynamoDBDocumentClient,
   QueryCommand,
   type QueryCommandInput,
@@ -12,7 +15,7 @@ import {
 } from '@aws-sdk/lib-dynamodb'
 import type { DocSender, DynamoStoreOptions } from './config.ts'
 import { defaults } from './config.ts'
-import { asStoreError, isRetryable } from './errors.ts'
+import { asStoreError, isRetryable, StoreUnavailableError } from './errors.ts'
 import type { Item } from './items.ts'
 import { withRetry, type RetryPolicy } from './retry.ts'
 
@@ -53,9 +56,10 @@ export class Io {
 
   /**
    * Up to `want` items of a Query, following LastEvaluatedKey: one response holds at most
-   * 1 MB, less than a 100-message page of long texts.
+   * 1 MB, less than a 100-message page of long texts. Strongly consistent unless `consistent`
+   * is false (a global secondary index allows nothing else).
    */
-  async query(input: QueryCommandInput, want = Infinity): Promise<Item[]> {
+  async query(input: QueryCommandInput, want = Infinity, consistent = true): Promise<Item[]> {
     const items: Item[] = []
     let start: Record<string, unknown> | undefined
     do {
@@ -64,7 +68,7 @@ export class Io {
         () =>
           new QueryCommand({
             ...input,
-            ConsistentRead: true,
+            ...(consistent && { ConsistentRead: true }),
             ...(Number.isFinite(remaining) && input.FilterExpression === undefined ? { Limit: remaining } : {}),
             ...(start ? { ExclusiveStartKey: start } : {}),
           }),
@@ -74,4 +78,59 @@ export class Io {
     } while (start && items.length < want)
     return items
   }
+
+  /**
+   * The items at `keys` that exist (strongly consistent), by `itemKey`: BatchGetItem, 100 keys
+   * a request (its cap), the requests in parallel, each key asked once. Keys DynamoDB leaves
+   * unprocessed (throttling, the 16 MB answer cap) are asked again with the retry policy's
+   * backoff; still left after its attempts, the call fails `unavailable`.
+   */
+  async batchGet(keys: readonly ItemKey[]): Promise<Map<string, Item>> {
+    const unique = [...new Map(keys.map((k) => [itemKey(k.table, k.PK, k.SK), k])).values()]
+    const found = new Map<string, Item>()
+    const chunks: ItemKey[][] = []
+    for (let i = 0; i < unique.length; i += BATCH_GET_KEYS) chunks.push(unique.slice(i, i + BATCH_GET_KEYS))
+    await Promise.all(chunks.map((chunk) => this.#batchGetChunk(chunk, found)))
+    return found
+  }
+
+  async #batchGetChunk(chunk: ItemKey[], found: Map<string, Item>): Promise<void> {
+    type Requests = NonNullable<BatchGetCommandInput['RequestItems']>
+    const first: Requests = {}
+    for (const { table, PK, SK } of chunk) {
+      first[table] ??= { Keys: [], ConsistentRead: true }
+      first[table].Keys!.push({ PK, SK })
+    }
+    let pending: Requests = first
+    for (let round = 0; ; round++) {
+      const request: Requests = pending
+      const out: BatchGetCommandOutput = await this.send<BatchGetCommandOutput>(
+        () => new BatchGetCommand({ RequestItems: request }),
+      )
+      for (const [table, items] of Object.entries(out.Responses ?? {})) {
+        for (const item of items) found.set(itemKey(table, String(item.PK), String(item.SK)), item)
+      }
+      const left: Requests | undefined = out.UnprocessedKeys
+      if (!left || Object.values(left).every((r) => (r.Keys?.length ?? 0) === 0)) return
+      if (round + 1 >= this.policy.maxAttempts) {
+        throw new StoreUnavailableError(Object.assign(new Error('keys left unprocessed'), { name: 'UnprocessedKeys' }))
+      }
+      const ceiling = Math.min(this.policy.maxDelayMs, this.policy.baseDelayMs * 2 ** round)
+      await this.policy.sleep(this.policy.random() * ceiling)
+      pending = left
+    }
+  }
 }
+
+/** BatchGetItem's cap on keys per request. */
+export const BATCH_GET_KEYS = 100
+
+/** One item's key, in the table it lives in. */
+export interface ItemKey {
+  table: string
+  PK: string
+  SK: string
+}
+
+/** The key `batchGet` answers by. */
+export const itemKey = (table: string, PK: string, SK: string): string => `${table}\n${PK}\n${SK}`

@@ -1,13 +1,13 @@
 /** The shared Store contract (test/contract/store.ts) on DynamoDB Local, fresh tables per case. */
 import t from 'tap'
-import { storeContract } from '../../../test/contract/store.ts'
+import { storeContract, type StoreUnderTest } from '../../../test/contract/store.ts'
 import { startDynamoDbLocal } from '../../../test/support/dynamodb-local.ts'
 import { dropTables, openStore, uniqueTables } from '../../../test/support/dynamodb-fixtures.ts'
 
 const local = await startDynamoDbLocal()
 t.teardown(local.stop)
 
-storeContract(t, 'DynamoStore', async () => {
+const makeStore = async (): Promise<StoreUnderTest> => {
   const tables = uniqueTables()
   let current = await openStore(local.endpoint, tables)
   return {
@@ -18,4 +18,5 @@ storeContract(t, 'DynamoStore', async () => {
       await dropTables(local.endpoint, tables)
     },
   }
-})
+}
+storeContract(t, 'DynamoStore', makeStore)

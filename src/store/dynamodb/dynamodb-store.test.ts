@@ -53,7 +53,7 @@ async function partition(table: string, pk: string) {
 const count = async (tables: Tables, pk: string, table: keyof Tables = 'coreTable') =>
   (await partition(tables[table], pk)).length
 
-t.test('CREATE_TABLES: PK hash + SK range strings, on demand, TTL on `ttl`, no indexes', async (t) => {
+t.test("CREATE_TABLES: PK hash + SK range strings, on demand, TTL on `ttl`; the guild table's one index", async (t) => {
   const { tables } = await setup(t)
   for (const name of [tables.coreTable, tables.guildTable]) {
     const { Table } = await raw.send(new DescribeTableCommand({ TableName: name }))
@@ -70,7 +70,27 @@ t.test('CREATE_TABLES: PK hash + SK range strings, on demand, TTL on `ttl`, no i
     )
     t.equal(Table?.BillingModeSummary?.BillingMode, 'PAY_PER_REQUEST')
     t.equal(Table?.LocalSecondaryIndexes, undefined)
-    t.equal(Table?.GlobalSecondaryIndexes, undefined)
+    const indexes = (Table?.GlobalSecondaryIndexes ?? []).map((i) => ({
+      name: i.IndexName,
+      keys: i.KeySchema,
+      projection: i.Projection?.ProjectionType,
+    }))
+    t.same(
+      indexes,
+      name === tables.guildTable
+        ? [
+            {
+              name: 'inverted',
+              keys: [
+                { AttributeName: 'SK', KeyType: 'HASH' },
+                { AttributeName: 'PK', KeyType: 'RANGE' },
+              ],
+              projection: 'KEYS_ONLY',
+            },
+          ]
+        : [],
+      name === tables.guildTable ? 'the guild table: inverted (SK, PK), keys only' : 'the core table: none',
+    )
     const ttl = await raw.send(new DescribeTimeToLiveCommand({ TableName: name }))
     t.same(ttl.TimeToLiveDescription, { AttributeName: 'ttl', TimeToLiveStatus: 'ENABLED' })
   }
@@ -107,6 +127,7 @@ t.test('item layout of a general room, with TTL', async (t) => {
     type: { S: 'Head' },
     seq: { N: '2' },
     lastTs: { N: String(tsOf(2)) },
+    lastId: { S: 'm-lobby-2' },
   })
   t.same(bySk.get('IDEM#alice#c2'), {
     PK: { S: 'ROOM#lobby' },
@@ -151,6 +172,13 @@ t.test('item layout of a general room, with TTL', async (t) => {
     type: { S: 'Room' },
   })
   t.same(more.get('MEMBER#carol'), { PK: { S: 'ROOM#lobby' }, SK: { S: 'MEMBER#carol' }, userId: { S: 'carol' } })
+  const index = { type: { S: 'UserRoom' }, roomId: { S: 'lobby' }, SK: { S: 'ROOM#lobby' } }
+  t.same(
+    await partition(tables.coreTable, 'USER#bob'),
+    [{ PK: { S: 'USER#bob' }, ...index }],
+    "bob's index: his marker",
+  )
+  t.same(await partition(tables.coreTable, 'USER#carol'), [{ PK: { S: 'USER#carol' }, ...index }], 'carol: membership')
 })
 
 t.test('item layout of a guild room, without TTL', async (t) => {

@@ -40,6 +40,7 @@ import {
   MEMBER_PREFIX,
   memberSk,
   META_SK,
+  PAIR_SK,
   MSG_END,
   MSG_PREFIX,
   readSk,
@@ -58,6 +59,10 @@ import { createTables, CREATE_TABLES } from './tables.ts'
 import { DynamoDevices } from './devices.ts'
 import { deviceRules } from '../../notifier/device-rules.ts'
 import type { Device, DeviceStore, PutDeviceAnswer } from '../../notifier/ports.ts'
+import { createConversation } from './conversations.ts'
+import * as myRooms from './my-rooms.ts'
+import type { TablesContext } from './my-rooms.ts'
+import * as userIndex from './user-index.ts'
 
 export class DynamoStore implements Store, DeviceStore {
   /** Most messages one `append` takes: 48, whose 99 items fit one transaction of at most 100 (append.ts). */
@@ -199,6 +204,12 @@ export class DynamoStore implements Store, DeviceStore {
 
   async advanceReadMarker(roomId: string, userId: string, seq: number): Promise<number> {
     const { table, key } = this.ctx(roomId)
+    // General rooms: the marker's creation also writes the user's room index entry.
+    if (key.roomType === 'general') {
+      return userIndex.advanceMarker({ io: this.io, table, key }, roomId, userId, seq, () =>
+        this.get(table, key.pk, readSk(userId)),
+      )
+    }
     try {
       const out = await this.io.send<UpdateCommandOutput>(
         () =>
@@ -280,11 +291,12 @@ export class DynamoStore implements Store, DeviceStore {
           ReturnValues: 'ALL_OLD',
         }),
     )
-    this.rooms.written(room.roomId, {
-      roomId: room.roomId,
-      visibility: room.visibility,
-      ...(room.closed && { closed: true }),
-    })
+    // What is stored now: this record, with the kind and members a conversation keeps.
+    const { closed: _, ...kept } = out.Attributes ?? {}
+    this.rooms.written(
+      room.roomId,
+      roomRecord({ ...kept, roomId: room.roomId, visibility: room.visibility, ...(room.closed && { closed: true }) }),
+    )
     return out.Attributes === undefined
   }
 
@@ -365,14 +377,23 @@ export class DynamoStore implements Store, DeviceStore {
     return this.isMember(this.table(key.table), key.pk, userId)
   }
 
-  putRoomMember(roomId: string, userId: string): Promise<void> {
-    const key = roomKey(roomId)
-    return this.putMember(this.table(key.table), key.pk, userId)
+  async putRoomMember(roomId: string, userId: string): Promise<void> {
+    const { table, key } = this.ctx(roomId)
+    if (key.roomType !== 'general') return this.putMember(table, key.pk, userId)
+    // With the user's room index entry, in one transaction (user-index.ts).
+    await userIndex.putMember({ io: this.io, table, key }, roomId, userId)
+    this.members.written(`${table}\n${key.pk}\n${userId}`, true)
   }
 
-  deleteRoomMember(roomId: string, userId: string): Promise<boolean> {
-    const key = roomKey(roomId)
-    return this.deleteMember(this.table(key.table), key.pk, userId)
+  async deleteRoomMember(roomId: string, userId: string): Promise<boolean> {
+    const { table, key } = this.ctx(roomId)
+    if (key.roomType !== 'general') return this.deleteMember(table, key.pk, userId)
+    try {
+      return await userIndex.deleteMember({ io: this.io, table, key }, roomId, userId)
+    } finally {
+      // Even if the delete's outcome is unknown, stop serving the member from cache.
+      this.members.written(`${table}\n${key.pk}\n${userId}`, false)
+    }
   }
 
   listRoomMembers(roomId: string, query: MemberQuery): Promise<MemberPage> {
@@ -457,30 +478,53 @@ export class DynamoStore implements Store, DeviceStore {
     }
   }
 
-  // Conversations and "my rooms": being built (issue 13); the port and MemoryStore first.
-  createConversation(_c: NewConversation): Promise<ConversationAnswer> {
-    return notYet()
+  // --- conversations and "my rooms" (conversations.ts, my-rooms.ts) ------------------------
+
+  private get tables(): TablesContext {
+    return { io: this.io, coreTable: this.config.coreTable, guildTable: this.config.guildTable }
   }
-  listUserRooms(_userId: string, _query: MemberQuery): Promise<IdPage> {
-    return notYet()
+
+  createConversation(conversation: NewConversation): Promise<ConversationAnswer> {
+    return createConversation(
+      this.tables,
+      conversation,
+      async (pk) => {
+        const item = await this.get(this.config.coreTable, pk, PAIR_SK)
+        return item ? String(item.roomId) : undefined
+      },
+      async (roomId) => {
+        const item = await this.get(this.config.coreTable, roomKey(roomId).pk, META_SK)
+        return item ? roomRecord(item) : undefined
+      },
+    )
   }
-  listUserGuilds(_userId: string, _query: MemberQuery): Promise<IdPage> {
-    return notYet()
+
+  listUserRooms(userId: string, query: MemberQuery): Promise<IdPage> {
+    return myRooms.listUserRooms(this.tables, userId, query)
   }
-  roomHeads(_roomIds: readonly string[]): Promise<Map<string, RoomHead>> {
-    return notYet()
+
+  listUserGuilds(userId: string, query: MemberQuery): Promise<IdPage> {
+    return myRooms.listUserGuilds(this.tables, userId, query)
   }
-  roomRecords(_roomIds: readonly string[]): Promise<Map<string, RoomRecord>> {
-    return notYet()
+
+  roomHeads(roomIds: readonly string[]): Promise<Map<string, RoomHead>> {
+    return myRooms.roomHeads(this.tables, roomIds)
   }
-  lastMessages(_heads: ReadonlyMap<string, RoomHead>): Promise<Map<string, StoredMessage>> {
-    return notYet()
+
+  roomRecords(roomIds: readonly string[]): Promise<Map<string, RoomRecord>> {
+    return myRooms.roomRecords(this.tables, roomIds, roomRecord)
   }
-  readMarkersOf(_userId: string, _roomIds: readonly string[]): Promise<Map<string, number>> {
-    return notYet()
+
+  lastMessages(heads: ReadonlyMap<string, RoomHead>): Promise<Map<string, StoredMessage>> {
+    return myRooms.lastMessages(this.tables, heads)
   }
-  membershipsOf(_userId: string, _roomIds: readonly string[]): Promise<Set<string>> {
-    return notYet()
+
+  readMarkersOf(userId: string, roomIds: readonly string[]): Promise<Map<string, number>> {
+    return myRooms.readMarkersOf(this.tables, userId, roomIds)
+  }
+
+  membershipsOf(userId: string, roomIds: readonly string[]): Promise<Set<string>> {
+    return myRooms.membershipsOf(this.tables, userId, roomIds)
   }
 
   async close(): Promise<void> {
@@ -491,7 +535,7 @@ export class DynamoStore implements Store, DeviceStore {
 function roomRecord(item: Record<string, unknown>): RoomRecord {
   const room: RoomRecord = { roomId: String(item.roomId), visibility: item.visibility as Visibility }
   if (item.closed === true) room.closed = true
+  if (item.kind === 'conversation') room.kind = 'conversation'
+  if (Array.isArray(item.members)) room.members = item.members.map(String)
   return room
 }
-
-const notYet = (): Promise<never> => Promise.reject(new Error('not yet implemented on this store (issue 13)'))

@@ -6,13 +6,20 @@
 import { makeDocClient } from './client.ts'
 import type { DynamoStoreOptions } from './config.ts'
 import { DynamoStore } from './dynamodb-store.ts'
-import { checkTables } from './tables.ts'
+import { checkGuildIndex, checkTables } from './tables.ts'
 
 export { DynamoStore } from './dynamodb-store.ts'
 export { MAX_APPEND_BATCH } from './append.ts'
 export { DynamoLeaseStore, type LeaseOptions } from './leases.ts'
 export { BatchTooLargeError, StoreUnavailableError } from './errors.ts'
-export { CREATE_TABLES, TableUnusableError, checkTables, tableSchema } from './tables.ts'
+export {
+  CREATE_TABLES,
+  TableUnusableError,
+  checkGuildIndex,
+  checkTables,
+  guildTableSchema,
+  tableSchema,
+} from './tables.ts'
 export type { DocSender, DynamoStoreOptions } from './config.ts'
 
 /**
@@ -25,6 +32,7 @@ export async function createDynamoStore(opts: DynamoStoreOptions): Promise<Dynam
   const probe = opts.client ?? makeDocClient(opts)
   try {
     await checkTables(probe, { [store.config.coreTable]: 'CORE_TABLE', [store.config.guildTable]: 'GUILD_TABLE' })
+    await checkGuildIndex(probe, store.config.guildTable, 'GUILD_TABLE')
   } catch (err) {
     await store.close()
     throw err

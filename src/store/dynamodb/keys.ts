@@ -75,3 +75,18 @@ export const readSk = (userId: string): string => `READ#${userId}`
 export const escapeKeyPart = (s: string): string => s.replace(/%/g, '%25').replace(/#/g, '%23')
 export const idemSk = (senderId: string, clientId: string): string =>
   `IDEM#${escapeKeyPart(senderId)}#${escapeKeyPart(clientId)}`
+
+/** A user's own partition in the core table: their room index (`ROOM#<roomId>`), devices. */
+export const userPk = (userId: string): string => `USER#${userId}`
+export const USER_ROOM_PREFIX = 'ROOM#'
+export const userRoomSk = (roomId: string): string => `${USER_ROOM_PREFIX}${roomId}`
+/** A pair conversation's one item, `SK = PAIR`: the two user ids in code point order, escaped
+ * as in `idemSk` so that no two pairs spell the same key. */
+export const pairPk = (a: string, b: string): string => `PAIR#${escapeKeyPart(a)}#${escapeKeyPart(b)}`
+export const PAIR_SK = 'PAIR'
+/**
+ * The guild table's one global secondary index: hash `SK`, range `PK`, keys only. Query
+ * `SK = MEMBER#<userId>` lists the user's guilds, also from items other services wrote.
+ */
+export const INVERTED_INDEX = 'inverted'
+export const GUILD_PREFIX = 'GUILD#'

@@ -1,7 +1,8 @@
 /**
  * The table schema, the one Terraform declares (infra issue): string `PK` hash key, string
- * `SK` range key, on-demand billing, TTL on the `ttl` attribute, no secondary indexes.
- * `CREATE_TABLES=true` creates missing tables with it, for DynamoDB Local.
+ * `SK` range key, on-demand billing, TTL on the `ttl` attribute; the guild table also has one
+ * global secondary index, `inverted` (hash `SK`, range `PK`, keys only), which lists a user's
+ * guilds (docs/storage.md). `CREATE_TABLES=true` creates missing tables with it, for DynamoDB Local.
  */
 import {
   CreateTableCommand,
@@ -9,8 +10,9 @@ import {
   UpdateTimeToLiveCommand,
   type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb'
-import { GetCommand } from '@aws-sdk/lib-dynamodb'
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb'
 import { TTL_ATTRIBUTE, type DocSender } from './config.ts'
+import { INVERTED_INDEX } from './keys.ts'
 
 export function tableSchema(tableName: string): CreateTableCommandInput {
   return {
@@ -27,10 +29,30 @@ export function tableSchema(tableName: string): CreateTableCommandInput {
   }
 }
 
-/** CREATE_TABLES: both tables, each as `tableSchema` plus TTL enabled on `ttl`. */
+/**
+ * The guild table: `tableSchema` plus the `inverted` index. Keys only: a listing needs the
+ * guild id alone, and a projection of attributes would copy every message's text into it.
+ */
+export function guildTableSchema(tableName: string): CreateTableCommandInput {
+  return {
+    ...tableSchema(tableName),
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: INVERTED_INDEX,
+        KeySchema: [
+          { AttributeName: 'SK', KeyType: 'HASH' },
+          { AttributeName: 'PK', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
+    ],
+  }
+}
+
+/** CREATE_TABLES: both tables (`tableSchema`, `guildTableSchema`), each with TTL enabled on `ttl`. */
 export const CREATE_TABLES = (coreTable: string, guildTable: string): CreateTableCommandInput[] => [
   tableSchema(coreTable),
-  tableSchema(guildTable),
+  guildTableSchema(guildTable),
 ]
 
 /** Create each table that does not exist yet, wait until it is ACTIVE, enable TTL. */
@@ -109,5 +131,39 @@ export async function checkTables(
         },
       )
     }
+  }
+}
+
+/**
+ * The guild table has the `inverted` index: one Query of it for a key that is never written.
+ * A missing index answers ValidationException (so does one still being built). A Query
+ * rather than DescribeTable for the reason `checkTables` gives.
+ */
+export async function checkGuildIndex(
+  client: DocSender,
+  table: string,
+  variable: string,
+  timeoutMs = 10_000,
+): Promise<void> {
+  try {
+    await client.send(
+      new QueryCommand({
+        TableName: table,
+        IndexName: INVERTED_INDEX,
+        KeyConditionExpression: 'SK = :sk',
+        ExpressionAttributeValues: { ':sk': '#check' },
+        Limit: 1,
+      }),
+      { abortSignal: AbortSignal.timeout(timeoutMs) },
+    )
+  } catch (err) {
+    const why = err instanceof Error ? err.name : 'error'
+    const detail =
+      why === 'ValidationException' ? 'does not have' : `could not query (${why}: ${(err as Error).message})`
+    throw new TableUnusableError(
+      `DynamoDB table "${table}" (${variable}) ${detail} the global secondary index "${INVERTED_INDEX}" ` +
+        '(hash key SK, range key PK, keys only; docs/storage.md): create it, or let CREATE_TABLES=true create a new table',
+      { cause: err },
+    )
   }
 }

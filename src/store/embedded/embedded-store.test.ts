@@ -5,7 +5,6 @@ import * as path from 'node:path'
 import type { FileHandle } from 'node:fs/promises'
 import type { Logger } from '../../../actors/ports.ts'
 import { SeqConflictError, type Store } from '../../../actors/store.ts'
-import { conversationContract } from '../../../test/contract/conversations.ts'
 import { fill, messages, storeContract, type StoreUnderTest } from '../../../test/contract/store.ts'
 import { encodeFrame } from './frame.ts'
 import { DataDirLockedError, DB_FILE, EmbeddedStore, type EmbeddedStoreOptions, logName } from './index.ts'
@@ -34,7 +33,6 @@ const makeStore = async (): Promise<StoreUnderTest> => {
   }
 }
 storeContract(t, 'EmbeddedStore', makeStore)
-conversationContract(t, 'EmbeddedStore', makeStore)
 
 /** A store in a fresh directory, closed and removed after the test. */
 async function fresh(t: Test, opts: Omit<EmbeddedStoreOptions, 'dir'> = {}) {
