@@ -92,7 +92,9 @@ export function createWorker(deps: WorkerDeps): Worker {
     }
     const summary = { ...fields, messageId: event.messageId, room: event.room, ...delivery.counts }
     if (delivery.retry) return logger.warn('event_retry', summary)
-    if (await remove(message)) logger.info('event_done', summary)
+    // Most events (guild and public rooms, members online) concern no device: no line for those.
+    const touched = Object.values(delivery.counts).some((n) => n > 0)
+    if ((await remove(message)) && touched) logger.info('event_done', summary)
   }
 
   const remove = async (message: QueueMessage): Promise<boolean> => {

@@ -213,16 +213,20 @@ t.test(
 )
 
 t.test('SIGTERM: no more polling, the push in flight finishes, its event is deleted, exit 0', async (t) => {
-  const { run, queue } = await startNotifier(t, { PORT: '0' })
+  const { run, queue } = await startNotifier(t, { PORT: '0', NOTIFIER_PUSH_TIMEOUT_MS: '5000' })
   await store.putDevice('judy', device('judy-phone', 'tok-judy'))
-  fcm.slowMs = 400 // within the push timeout (1 s)
+  fcm.slowMs = 1500 // within the push timeout, and long enough to see the worker stopping meanwhile
   fcm.script('tok-judy', 'slow')
   const e = event(['judy'])
   const before = fcm.sends.length
+  const started = await run.logged((l) => l.event === 'notifier_started')
+  const health = `http://127.0.0.1:${started.healthPort}/health`
+  t.equal((await fetch(health)).status, 200, 'GET /health answers while polling')
   await publish(queue, e)
   await fcm.waitForSends(before + 1)
   process.kill(run.pgid, 'SIGTERM')
   await run.logged((l) => l.event === 'stop_start')
+  t.equal((await fetch(health)).status, 503, 'and 503 once stopping')
   const later = event(['judy'])
   await publish(queue, later)
   t.equal(await run.exited, 0)
