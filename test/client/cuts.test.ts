@@ -172,3 +172,24 @@ t.test('cuts anywhere, both ways, while two users talk: once, in order, acked on
   checkDelivered(t, seenB, all)
   await checkAcked(t, room, acks, all)
 })
+
+t.test(
+  'frames repeated on the way (messages, acks, welcomes): each message delivered once, each send acked once',
+  async (t) => {
+    const room = uniq('twice')
+    const proxy = await proxied(t)
+    let n = 0
+    proxy.onFrame = (f) => (f.dir === 'down' && ++n % 3 === 0 ? 'twice' : 'pass')
+    const alice = await clientFor(server, 'alice', { url: proxy.http })
+    t.teardown(() => alice.close())
+    const a = alice.join(room)
+    await a.ready
+    const seen = collect(a)
+    const all = texts(15, 't')
+    const acks = await sendAll(alice, room, all)
+    await until(() => seen.length >= all.length, 'every message')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    checkDelivered(t, seen, all)
+    await checkAcked(t, room, acks, all)
+  },
+)

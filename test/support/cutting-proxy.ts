@@ -7,7 +7,8 @@
  * - `pass`: forward it;
  * - `cut-before`: break the connection (both sockets destroyed) without forwarding it;
  * - `cut-after`: forward it, then break the connection;
- * - `cut-mid`: forward half of its bytes, then break the connection.
+ * - `cut-mid`: forward half of its bytes, then break the connection;
+ * - `twice`: forward it twice (a network or server that repeats itself).
  * Plain HTTP requests (the client's fetches) pass through untouched.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net'
@@ -19,7 +20,7 @@ export interface ProxiedFrame {
   json: Record<string, unknown> | undefined
 }
 
-export type Verdict = 'pass' | 'cut-before' | 'cut-after' | 'cut-mid'
+export type Verdict = 'pass' | 'cut-before' | 'cut-after' | 'cut-mid' | 'twice'
 
 export interface CuttingProxy {
   port: number
@@ -108,6 +109,7 @@ export async function startCuttingProxy(upstreamPort: number): Promise<CuttingPr
           const verdict =
             frame.text === undefined || !proxy.onFrame ? 'pass' : proxy.onFrame({ dir, json: parse(frame.text) })
           if (verdict === 'pass') to.write(frame.raw)
+          else if (verdict === 'twice') to.write(Buffer.concat([frame.raw, frame.raw]))
           else if (verdict === 'cut-before') return cut()
           else if (verdict === 'cut-after') return void to.write(frame.raw, cut)
           else return void to.write(frame.raw.subarray(0, Math.max(1, frame.raw.length >> 1)), cut)
