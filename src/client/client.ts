@@ -263,6 +263,7 @@ export class GuildhallClient extends Emitter<ClientEvents> {
     for (const room of this.#rooms.values()) room.disconnected()
     if (this.status === 'closed') return
     if (code === 4401 || (!opened && (await this.#refusedToken()))) {
+      this.#setStatus({ status: 'reconnecting', attempt: this.#attempt, delayMs: 0, code, reason })
       if (await this.#askForToken()) this.connect()
       return
     }

@@ -33,7 +33,8 @@ t.test('one connection carries many rooms, each with its own messages', async (t
   t.teardown(() => proxy.close())
   const alice = await clientFor(server, 'alice', { url: proxy.http })
   const bob = await clientFor(server, 'bob')
-  t.teardown(() => (alice.close(), bob.close()))
+  t.teardown(() => alice.close())
+  t.teardown(() => bob.close())
   const ids = [uniq('many'), uniq('many'), uniq('many')]
   const rooms = ids.map((id) => alice.join(id))
   await Promise.all(rooms.map((r) => r.ready))
@@ -57,7 +58,8 @@ t.test('presence, typing, read markers and the welcome state', async (t) => {
   const room = uniq('state')
   const alice = await clientFor(server, 'alice')
   const bob = await clientFor(server, 'bob')
-  t.teardown(() => (alice.close(), bob.close()))
+  t.teardown(() => alice.close())
+  t.teardown(() => bob.close())
   const a = alice.join(room)
   await a.ready
   const events: string[] = []
