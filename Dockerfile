@@ -17,6 +17,8 @@ COPY package.json tsconfig.json ./
 COPY actors ./actors
 COPY src ./src
 COPY otel ./otel
+# guildhall/client built for browsers (committed; test/client/build.test.ts keeps it current).
+COPY dist ./dist
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
