@@ -179,6 +179,27 @@ t.test('a 50-member group cut short between its transactions is in no listing', 
   t.same((await store.getRoom('big2'))?.members, members)
 })
 
+t.test('a creation whose answer was lost still answers created, with or without the request token', async (t) => {
+  const { store, faulty } = await setup(t)
+  faulty.inject('TransactWriteCommand', 'lose-response', [1, 3])
+  t.same(await store.createConversation({ roomId: 'p1', members: ['alice', 'bob'] }), { roomId: 'p1', created: true })
+  t.equal(faulty.count('TransactWriteCommand'), 2, 'sent again: the same request, a no-op')
+  faulty.stripRequestToken = true
+  t.same(await store.createConversation({ roomId: 'p2', members: ['alice', 'carol'] }), { roomId: 'p2', created: true })
+  t.same(
+    await store.createConversation({ roomId: 'g1', members: ['alice', 'bob', 'carol'] }),
+    { roomId: 'g1', created: true },
+    'a group: its record holds these members',
+  )
+  faulty.inject('TransactWriteCommand', 'lose-response', [6])
+  t.same(await store.createConversation({ roomId: 'g2', members: ['alice', 'bob', 'carol'] }), {
+    roomId: 'g2',
+    created: true,
+  })
+  t.same(await store.createConversation({ roomId: 'p3', members: ['bob', 'alice'] }), { roomId: 'p1', created: false })
+  t.same(await store.listUserRooms('alice', { limit: 10 }), { ids: ['g1', 'g2', 'p1', 'p2'] })
+})
+
 t.test("a read marker's steady state is one UpdateItem; its creation adds the index entry", async (t) => {
   const { store, faulty } = await setup(t)
   const first = await requests(faulty, () => store.advanceReadMarker('lobby', 'alice', 3))
