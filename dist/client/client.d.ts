@@ -12,6 +12,7 @@ import { type GuildhallError } from './errors.ts';
 import { HttpApi } from './http.ts';
 import { Room } from './room.ts';
 import { type TypingOptions } from './typing-throttle.ts';
+import type { Ack } from './wire.ts';
 /** The parts of a Web-standard WebSocket the client uses. */
 export interface WebSocketLike {
     readonly readyState: number;
@@ -87,6 +88,12 @@ export declare class GuildhallClient extends Emitter<ClientEvents> {
     join(room: string, options?: {
         since?: number;
     }): Room;
+    /**
+     * Sends `text` to `userId` in the pair's conversation, made if needed: the conversation is
+     * found over HTTP (`POST /conversations`, once per peer), joined, and the text sent there
+     * with every guarantee of `send`. Resolves with the ack (its `room` is the conversation).
+     */
+    dm(userId: string, text: string): Promise<Ack>;
     /** A joined room, by id. */
     room(id: string): Room | undefined;
     /** Every room joined. */

@@ -31,6 +31,8 @@ export class GuildhallClient extends Emitter {
     #clock;
     #random;
     #rooms = new Map();
+    /** Each peer's conversation room, once known (a pair's room never changes). */
+    #conversations = new Map();
     #link;
     #socket;
     #open = false;
@@ -94,6 +96,19 @@ export class GuildhallClient extends Emitter {
         else
             this.connect();
         return r;
+    }
+    /**
+     * Sends `text` to `userId` in the pair's conversation, made if needed: the conversation is
+     * found over HTTP (`POST /conversations`, once per peer), joined, and the text sent there
+     * with every guarantee of `send`. Resolves with the ack (its `room` is the conversation).
+     */
+    async dm(userId, text) {
+        let room = this.#conversations.get(userId);
+        if (room === undefined) {
+            room = (await this.http.conversation([userId])).room;
+            this.#conversations.set(userId, room);
+        }
+        return this.join(room).send(text);
     }
     /** A joined room, by id. */
     room(id) {

@@ -14,7 +14,7 @@ import { randomId } from './ids.ts'
 import { Room, type RoomLink } from './room.ts'
 import { tokenExpiry } from './token.ts'
 import { defaultTyping, type TypingOptions } from './typing-throttle.ts'
-import type { ServerFrame } from './wire.ts'
+import type { Ack, ServerFrame } from './wire.ts'
 
 /** The parts of a Web-standard WebSocket the client uses. */
 export interface WebSocketLike {
@@ -93,6 +93,8 @@ export class GuildhallClient extends Emitter<ClientEvents> {
   readonly #clock: ClientClock
   readonly #random: () => number
   readonly #rooms = new Map<string, Room>()
+  /** Each peer's conversation room, once known (a pair's room never changes). */
+  readonly #conversations = new Map<string, string>()
   readonly #link: RoomLink
   #socket: WebSocketLike | undefined
   #open = false
@@ -154,6 +156,20 @@ export class GuildhallClient extends Emitter<ClientEvents> {
     if (this.#open) this.#transmit(r.joinFrame())
     else this.connect()
     return r
+  }
+
+  /**
+   * Sends `text` to `userId` in the pair's conversation, made if needed: the conversation is
+   * found over HTTP (`POST /conversations`, once per peer), joined, and the text sent there
+   * with every guarantee of `send`. Resolves with the ack (its `room` is the conversation).
+   */
+  async dm(userId: string, text: string): Promise<Ack> {
+    let room = this.#conversations.get(userId)
+    if (room === undefined) {
+      room = (await this.http.conversation([userId])).room
+      this.#conversations.set(userId, room)
+    }
+    return this.join(room).send(text)
   }
 
   /** A joined room, by id. */
