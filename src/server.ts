@@ -24,6 +24,7 @@ import { createWsLinkTransport } from './cluster/ws-link.ts'
 import { clusterInfo, singleNodeInfo, type ClusterInfo } from './http/cluster-info.ts'
 import { createApp, type Upgrade } from './http/app.ts'
 import { Lifecycle } from './http/lifecycle.ts'
+import type { DeviceStore } from './notifier/ports.ts'
 
 export interface GuildhallOptions {
   config: Config
@@ -33,6 +34,8 @@ export interface GuildhallOptions {
   upgradeWebSocket: Upgrade
   /** A ready store instead of the configured one (tests). */
   store?: Store
+  /** The device store with `store` (tests pass a MemoryDeviceStore with a MemoryStore); else the store itself. */
+  devices?: DeviceStore
 }
 
 export interface Guildhall {
@@ -101,6 +104,8 @@ export async function createGuildhall(opts: GuildhallOptions): Promise<Guildhall
     info = singleNodeInfo(config.cluster?.nodeId ?? 'local', '', () => host.activeRooms().length)
   }
   const admin = new Admin(host, store)
+  // Both stores the server opens keep devices (embedded, DynamoDB); a store given by a test may not.
+  const devices = opts.devices ?? (isDeviceStore(store) ? store : undefined)
   // Development answers pages of any origin (a local front end on another port); production, none unless listed.
   const allowedOrigins = config.corsOrigins ?? (devMode ? '*' : [])
   const app = createApp({
@@ -110,6 +115,7 @@ export async function createGuildhall(opts: GuildhallOptions): Promise<Guildhall
     config: { limits },
     allowedOrigins,
     logger,
+    ...(devices && { devices }),
     upgradeWebSocket: opts.upgradeWebSocket,
     lifecycle,
     cluster: info,
@@ -199,4 +205,9 @@ async function openStore({ config, logger }: GuildhallOptions): Promise<Store> {
     // Not creatable, not writable, held by another server: the operator fixes DATA_DIR.
     throw new Error(`DATA_DIR (${config.dataDir}): ${(err as Error).message}`, { cause: err })
   }
+}
+
+function isDeviceStore(store: Store): store is Store & DeviceStore {
+  const s = store as Partial<DeviceStore>
+  return typeof s.putDevice === 'function' && typeof s.deleteDevice === 'function'
 }

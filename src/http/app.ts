@@ -16,6 +16,7 @@ import { historyRoutes } from './history-routes.ts'
 import { Lifecycle } from './lifecycle.ts'
 import { roomWriteRoutes } from './room-write-routes.ts'
 import { meRoutes } from './me-routes.ts'
+import { deviceRoutes } from './device-routes.ts'
 import { traceRequests } from './trace-requests.ts'
 import { wsRoutes } from './ws-routes.ts'
 
@@ -48,6 +49,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.route('/', adminRoutes(options))
   app.route('/', conversationRoutes(options))
   app.route('/', meRoutes(options))
+  app.route('/', deviceRoutes(options))
 
   app.notFound((c) => {
     logger.info('http_refused', { method: c.req.method, path: c.req.path, status: 404, code: 'not_found' })

@@ -8,6 +8,7 @@ import type { Logger } from '../../actors/ports.ts'
 import type { Span } from '../../actors/tracing.ts'
 import type { AdminApi, HostApi } from '../../actors/host-api.ts'
 import type { Principal, Verifier } from '../auth/verify.ts'
+import type { DeviceStore } from '../notifier/ports.ts'
 import type { ClusterInfo } from './cluster-info.ts'
 import type { AllowedOrigins } from './cors.ts'
 import type { Lifecycle } from './lifecycle.ts'
@@ -35,6 +36,8 @@ export interface AppOptions {
   lifecycle?: Lifecycle
   /** `/admin/cluster` and `/admin/rooms/:roomId`; a single node named `local` if omitted. */
   cluster?: ClusterInfo
+  /** Where `PUT/DELETE /me/devices` store devices; those answer 503 without one. */
+  devices?: DeviceStore
   /** A server span per request (trace-requests.ts); none if omitted (tracing off). */
   tracing?: RequestTracing
 }

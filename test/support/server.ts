@@ -10,6 +10,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { resolveLimits, type Limits } from '../../actors/limits.ts'
 import type { Store } from '../../actors/store.ts'
+import type { DeviceStore } from '../../src/notifier/ports.ts'
 import { serveNode, upgradeWebSocket } from '../../src/adapters/node.ts'
 import { loadConfig, type Env } from '../../src/config.ts'
 import { createMemoryLogger } from './memory-logger.ts'
@@ -60,12 +61,14 @@ export interface InProcess extends Target {
 }
 
 /** The server in this process on the Node adapter. Pass `store` to use e.g. a MemoryStore with faults. */
-export async function startInProcess(opts: { env?: Env; store?: Store } = {}): Promise<InProcess> {
+export async function startInProcess(
+  opts: { env?: Env; store?: Store; devices?: DeviceStore } = {},
+): Promise<InProcess> {
   const data = tempDir()
   const env: Env = { JWT_SECRET: testSecret, DATA_DIR: data.dir, PORT: '0', HOST: '127.0.0.1', ...e2eEnv, ...opts.env }
   const config = loadConfig(env)
   const logger = createMemoryLogger()
-  const gh = await createGuildhall({ config, env, logger, upgradeWebSocket, store: opts.store })
+  const gh = await createGuildhall({ config, env, logger, upgradeWebSocket, store: opts.store, devices: opts.devices })
   const listening = await serveNode(gh.app, { port: 0, host: '127.0.0.1', limits: gh.limits, logger })
   const base = `127.0.0.1:${listening.port}`
   return {
