@@ -1,0 +1,17 @@
+/**
+ * The SQS client of the events publisher. The SDK reads its own configuration: the region
+ * (AWS_REGION), the credentials chain, and `AWS_ENDPOINT_URL_SQS`, the endpoint override tests
+ * and VPC endpoints use. Against a local endpoint (loopback) without AWS_ACCESS_KEY_ID, dummy
+ * credentials are given, as for DynamoDB Local: a local SQS checks no signature.
+ */
+import { SQSClient } from '@aws-sdk/client-sqs'
+import { isLoopback } from '../store/dynamodb/config.ts'
+
+export function sqsClient(env: Record<string, string | undefined>, region: string): SQSClient {
+  const endpoint = env.AWS_ENDPOINT_URL_SQS || env.AWS_ENDPOINT_URL
+  const local = endpoint !== undefined && !env.AWS_ACCESS_KEY_ID && isLoopback(endpoint)
+  return new SQSClient({
+    region,
+    ...(local ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+  })
+}
