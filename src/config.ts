@@ -33,6 +33,8 @@ export interface Config {
   corsOrigins?: AllowedOrigins
   /** With `STORE=dynamodb` only: this node as a cluster member (docs/cluster.md "Configuration"). */
   cluster?: ClusterConfig
+  /** `EVENTS_QUEUE_URL` (and the region of its client, `AWS_REGION`): message.created on SQS (docs/events.md). */
+  events?: { queueUrl: string; region: string }
 }
 
 export interface DynamoSettings extends DynamoStoreOptions {
@@ -158,6 +160,7 @@ const envSchema = v.object({
   ),
   CLUSTER_HEARTBEAT_MS: v.optional(int(10, 60_000), '2000'),
   CLUSTER_LEASE_MS: v.optional(int(20, 600_000), '10000'),
+  EVENTS_QUEUE_URL: v.optional(url),
 })
 
 export function loadConfig(env: Env): Config {
@@ -206,6 +209,7 @@ export function loadConfig(env: Env): Config {
     autoCreateRooms: e.AUTO_CREATE_ROOMS ?? e.STORE === 'embedded',
     limits,
     corsOrigins: e.CORS_ORIGINS,
+    ...(e.EVENTS_QUEUE_URL ? { events: { queueUrl: e.EVENTS_QUEUE_URL, region: e.AWS_REGION } } : {}),
     cluster:
       e.STORE === 'dynamodb'
         ? {

@@ -12,6 +12,7 @@ import { ActorHost } from '../actors/host.ts'
 import { resolveLimits, type Limits } from '../actors/limits.ts'
 import type { Logger } from '../actors/ports.ts'
 import type { Store } from '../actors/store.ts'
+import type { EventPublisher } from '../actors/events.ts'
 import { setupTracing, type Tracing } from '../otel/setup.ts'
 import { metricsOff, setupMetrics, type MetricsSetup } from '../otel/metrics.ts'
 import { mintDevTokens, randomSecret, type DevTokens } from './auth/dev.ts'
@@ -82,6 +83,7 @@ export async function createGuildhall(opts: GuildhallOptions): Promise<Guildhall
   const store = opts.store ?? (await openStore(opts).catch(abort))
   const lifecycle = new Lifecycle()
   const cluster = await openCluster(opts, store, lifecycle, tracing).catch(abort)
+  const events = await openEvents(opts)
   const host = new ActorHost({
     store,
     limits,
@@ -90,6 +92,7 @@ export async function createGuildhall(opts: GuildhallOptions): Promise<Guildhall
     cluster,
     tracer,
     metrics: metrics.metrics,
+    ...(events ? { events: events.publisher } : {}),
   })
   let info: ClusterInfo
   if (cluster) {
@@ -140,6 +143,8 @@ export async function createGuildhall(opts: GuildhallOptions): Promise<Guildhall
       await cluster?.leave()
       await host.drain()
       await cluster?.close()
+      // The rooms' last publishes ended with their drain (host.drain): nothing is sent after this.
+      events?.close()
       if (dev && !opts.store) removeDevSecret(config.dataDir)
       await store.close()
       await metrics.shutdown()
@@ -191,6 +196,21 @@ async function openCluster(
     heartbeatMs: settings.heartbeatMs,
     leaseMs: settings.leaseMs,
   })
+}
+
+/** With EVENTS_QUEUE_URL: the SQS publisher (the SDK is loaded only then). */
+async function openEvents({
+  config,
+  env,
+}: GuildhallOptions): Promise<{ publisher: EventPublisher; close(): void } | undefined> {
+  if (!config.events) return undefined
+  const { sqsClient } = await import('./events/sqs-client.ts')
+  const { SqsEventPublisher } = await import('./events/publisher.ts')
+  const client = sqsClient(env, config.events.region)
+  return {
+    publisher: new SqsEventPublisher({ client, queueUrl: config.events.queueUrl }),
+    close: () => client.destroy(),
+  }
 }
 
 async function openStore({ config, logger }: GuildhallOptions): Promise<Store> {

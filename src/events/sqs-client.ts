@@ -2,7 +2,8 @@
  * The SQS client of the events publisher. The SDK reads its own configuration: the region
  * (AWS_REGION), the credentials chain, and `AWS_ENDPOINT_URL_SQS`, the endpoint override tests
  * and VPC endpoints use. Against a local endpoint (loopback) without AWS_ACCESS_KEY_ID, dummy
- * credentials are given, as for DynamoDB Local: a local SQS checks no signature.
+ * credentials are given, as for DynamoDB Local: a local SQS checks no signature. With an
+ * endpoint override the calls go there even for a queue URL of another host.
  */
 import { SQSClient } from '@aws-sdk/client-sqs'
 import { isLoopback } from '../store/dynamodb/config.ts'
@@ -12,6 +13,9 @@ export function sqsClient(env: Record<string, string | undefined>, region: strin
   const local = endpoint !== undefined && !env.AWS_ACCESS_KEY_ID && isLoopback(endpoint)
   return new SQSClient({
     region,
+    // The SDK's default sends each call to the queue URL's host; with an override set, the
+    // override is where the calls go (a VPC endpoint, a local SQS).
+    ...(endpoint ? { useQueueUrlAsEndpoint: false } : {}),
     ...(local ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
   })
 }

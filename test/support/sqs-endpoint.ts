@@ -24,6 +24,8 @@
  * - Redrive: `createQueue(name, {redrive: {dlq, maxReceiveCount}})` (or a RedrivePolicy
  *   attribute): a message received maxReceiveCount times that becomes visible again moves to the
  *   DLQ on the next receive (as SQS does), keeping its MessageId and body.
+ * - Bodies with characters SQS refuses (U+FFFE, U+FFFF, lone surrogates, most controls) are
+ *   refused with InvalidMessageContents.
  * - Limits: a body or a batch at most `maxMessageBytes` (256 KiB by default, the limit the
  *   events publisher is written for), at most 10 entries a batch, distinct entry ids.
  *
@@ -171,6 +173,8 @@ const errors = {
     new SqsError('ReceiptHandleIsInvalid', 'ReceiptHandleIsInvalid', 'The receipt handle is not valid.', 404),
   notInflight: () =>
     new SqsError('MessageNotInflight', 'AWS.SimpleQueueService.MessageNotInflight', 'The message is not in flight.'),
+  contents: () =>
+    new SqsError('InvalidMessageContents', 'InvalidMessageContents', 'Invalid characters found in the message body.'),
   throttled: () => new SqsError('RequestThrottled', 'RequestThrottled', 'Rate exceeded.'),
   unsupported: (action: string) =>
     new SqsError(
@@ -180,6 +184,8 @@ const errors = {
     ),
 }
 
+/** The characters SQS accepts in a body (#x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD #x10000-#x10FFFF). */
+const allowedChars = /^[\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]*$/u
 const md5 = (s: string) => createHash('md5').update(s, 'utf8').digest('hex')
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8')
 
@@ -244,6 +250,7 @@ export async function startSqsEndpoint(opts: { maxMessageBytes?: number } = {}):
     const body = e.MessageBody
     if (typeof body !== 'string' || body.length === 0) throw errors.missing('MessageBody is required.')
     if (bytes(body) > maxMessageBytes) throw errors.invalid(`Message must be shorter than ${maxMessageBytes} bytes.`)
+    if (!allowedChars.test(body)) throw errors.contents()
     const now = Date.now()
     const msg: SqsMessage = { messageId: randomUUID(), body, sentAt: now, receiveCount: 0, visibleAt: now }
     if (e.MessageAttributes && typeof e.MessageAttributes === 'object') {
