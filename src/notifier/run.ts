@@ -15,6 +15,7 @@ import { createLimiter } from './limiter.ts'
 import type { DeviceStore, Platform, PushTransport } from './ports.ts'
 import { readServiceAccount } from './service-account.ts'
 import { createSqsQueue } from './sqs-queue.ts'
+import { createWebPushTransport } from './webpush.ts'
 import { createWorker } from './worker.ts'
 
 export interface NotifierHooks {
@@ -110,10 +111,12 @@ async function transportsFor(
   } else {
     logger.warn('push_platform_disabled', { platform: 'fcm', missing: config.fcm.missing })
   }
-  logger.warn('push_platform_disabled', {
-    platform: 'webpush',
-    missing: 'missing' in config.vapid ? config.vapid.missing : ['src/notifier/webpush.ts'],
-  })
+  if ('missing' in config.vapid) {
+    logger.warn('push_platform_disabled', { platform: 'webpush', missing: config.vapid.missing })
+  } else {
+    // Checks the keys are a pair: a wrong pair stops the start instead of failing every push.
+    transports.webpush = await createWebPushTransport({ vapid: config.vapid, timeoutMs: config.options.pushTimeoutMs })
+  }
   return transports
 }
 

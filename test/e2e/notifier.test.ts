@@ -1,7 +1,8 @@
 // The push worker as operators run it (`npm run notifier`, a process of its own) against real
 // parts: the real @aws-sdk/client-sqs on the local SQS (test/support/sqs-endpoint.ts, with a
 // dead-letter queue), devices and claims in DynamoDB Local, and the local fake of Google's token
-// and FCM's send endpoints (test/support/fake-fcm.ts). Events are put on the queue as the server
+// and FCM's send endpoints (test/support/fake-fcm.ts) and a local Web Push service that checks
+// the VAPID signature and decrypts what it gets (test/support/webpush-receiver.ts). Events are put on the queue as the server
 // publishes them (PROTOCOL.md section 11).
 import t, { type Test } from 'tap'
 import type { MessageCreatedEvent } from '../../actors/events.ts'
@@ -13,6 +14,7 @@ import { startFakeFcm, type FakeFcm } from '../support/fake-fcm.ts'
 import { npmRun, type NpmRun } from '../support/npm.ts'
 import { tempDir } from '../support/server.ts'
 import { startSqsEndpoint, type SqsEndpoint } from '../support/sqs-endpoint.ts'
+import { makeVapidKeys, startWebPushReceiver } from '../support/webpush-receiver.ts'
 
 const REDRIVE = 3
 
@@ -21,10 +23,13 @@ const tables = uniqueTables()
 const store: DynamoStore = await openStore(local.endpoint, tables)
 const sqs: SqsEndpoint = await startSqsEndpoint()
 const fcm: FakeFcm = await startFakeFcm()
+const vapid = makeVapidKeys()
+const webpush = await startWebPushReceiver({ vapidPublicKey: vapid.publicKey })
 const dir = tempDir('guildhall-notifier-')
 const keyFile = fcm.writeServiceAccount(dir.dir)
 t.teardown(async () => {
   await fcm.close()
+  await webpush.close()
   await sqs.close()
   await store.close()
   await dropTables(local.endpoint, tables)
@@ -51,6 +56,9 @@ async function startNotifier(t: Test, env: Record<string, string> = {}): Promise
     FCM_PROJECT_ID: fcm.projectId,
     GOOGLE_APPLICATION_CREDENTIALS: keyFile,
     FCM_ENDPOINT: fcm.url,
+    VAPID_PUBLIC_KEY: vapid.publicKey,
+    VAPID_PRIVATE_KEY: vapid.privateKey,
+    VAPID_SUBJECT: 'mailto:ops@guildhall.test',
     NOTIFIER_POLL_WAIT_SECONDS: '1',
     NOTIFIER_VISIBILITY_TIMEOUT_SECONDS: '2',
     NOTIFIER_PUSH_TIMEOUT_MS: '1000',
@@ -136,6 +144,38 @@ t.test('every offline member device once, in its language; the sender and online
     'the fake token endpoint accepted the assertion (signature and claims)',
   )
 })
+
+t.test(
+  'Web Push: the notification arrives encrypted and signed, in the device language; a gone subscription is removed',
+  async (t) => {
+    const { run, queue } = await startNotifier(t)
+    const browser = webpush.subscribe()
+    const old = webpush.subscribe()
+    webpush.unsubscribe(old.endpoint) // the push service now answers 410
+    await store.putDevice('kim', {
+      deviceId: 'kim-browser',
+      platform: 'webpush',
+      subscription: browser,
+      locale: 'fr-CA',
+    })
+    await store.putDevice('kim', { deviceId: 'kim-old-browser', platform: 'webpush', subscription: old })
+    const e = event(['kim'], { text: 'x'.repeat(300) })
+    await publish(queue, e)
+    t.match(await done(run, e.messageId), { sent: 1, gone: 1 })
+    const got = webpush.received.filter((d) => d.endpoint === browser.endpoint)
+    t.equal(got.length, 1)
+    t.match(got[0]?.payload, {
+      title: 'Nouveau message de alice',
+      body: `${'x'.repeat(119)}…`,
+      data: { room: 'conv-1', seq: String(e.seq), messageId: e.messageId },
+    })
+    t.match(got[0]?.claims, { sub: 'mailto:ops@guildhall.test' }, 'VAPID verified by the receiver')
+    t.same(
+      (await store.listDevices('kim')).map((d) => d.deviceId),
+      ['kim-browser'],
+    )
+  },
+)
 
 t.test('an event delivered twice (and once more later) pushes each device once', async (t) => {
   const { run, queue } = await startNotifier(t)
