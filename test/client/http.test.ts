@@ -63,6 +63,32 @@ t.test('post over HTTP: 201, then 200 with the original for the same id; the roo
   t.equal(seen[0]!.text, 'from a bot')
 })
 
+/** A push subscription's public key as a browser makes it: P-256, uncompressed, base64url. */
+async function browserKey(): Promise<string> {
+  const pair = await crypto.subtle.generateKey({ name: 'ECDH', namedCurve: 'P-256' }, true, ['deriveBits'])
+  return Buffer.from(await crypto.subtle.exportKey('raw', pair.publicKey)).toString('base64url')
+}
+
+t.test('devices: registered and removed (idempotent); a bad body is refused', async (t) => {
+  const a = await clientFor(server, uniq('dev'))
+  t.teardown(() => a.close())
+  await a.http.putDevice('phone-1', { platform: 'fcm', token: uniq('fcm-token'), locale: 'fr' })
+  await a.http.putDevice('browser-1', {
+    platform: 'webpush',
+    subscription: {
+      endpoint: 'https://push.example.com/s/1',
+      keys: {
+        p256dh: await browserKey(),
+        auth: Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString('base64url'),
+      },
+    },
+  })
+  await a.http.deleteDevice('phone-1')
+  await a.http.deleteDevice('phone-1')
+  const bad = await a.http.putDevice('x', { platform: 'fcm' } as never).catch((e: unknown) => e)
+  t.match(bad, { code: 'invalid_request', status: 400 })
+})
+
 t.test('refusals are GuildhallErrors with the code and status', async (t) => {
   const a = await clientFor(server, 'alice')
   t.teardown(() => a.close())
