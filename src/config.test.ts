@@ -22,6 +22,7 @@ t.test('defaults (README "Configuration")', async (t) => {
     limits: {},
     corsOrigins: undefined,
     cluster: undefined,
+    ui: true,
   })
 })
 
@@ -41,6 +42,7 @@ t.test('every variable is read', async (t) => {
     AWS_REGION: 'eu-west-1',
     CREATE_TABLES: 'true',
     AUTO_CREATE_ROOMS: 'TRUE',
+    UI: 'yes',
     MESSAGE_TTL_DAYS: '30',
     LIMIT_MAX_TEXT_LENGTH: '2000',
     LIMIT_PING_INTERVAL_MS: '1000',
@@ -61,6 +63,7 @@ t.test('every variable is read', async (t) => {
     store: 'dynamodb',
     dataDir: '/var/lib/gg',
     autoCreateRooms: true,
+    ui: true,
   })
   t.same(c.dynamodb, {
     endpoint: 'http://localhost:8000',
@@ -89,6 +92,12 @@ t.test('AUTO_CREATE_ROOMS defaults to false in dynamodb mode', async (t) => {
     false,
   )
   t.equal(loadConfig({ AUTO_CREATE_ROOMS: 'false' }).autoCreateRooms, false)
+})
+
+t.test('UI (the page at GET /) defaults to true in embedded mode only', async (t) => {
+  t.equal(loadConfig({ STORE: 'dynamodb', JWT_SECRET: secret }).ui, false)
+  t.equal(loadConfig({ STORE: 'dynamodb', JWT_SECRET: secret, UI: 'true' }).ui, true)
+  t.equal(loadConfig({ UI: 'false' }).ui, false)
 })
 
 t.test('dynamodb mode refuses to start without a way to verify tokens', async (t) => {
@@ -288,6 +297,7 @@ t.test('one boolean rule: the same value means the same for every boolean variab
     CREATE_TABLES: (value: string) =>
       loadConfig({ STORE: 'dynamodb', JWT_SECRET: secret, CREATE_TABLES: value }).dynamodb!.createTables,
     AUTO_CREATE_ROOMS: (value: string) => loadConfig({ AUTO_CREATE_ROOMS: value }).autoCreateRooms,
+    UI: (value: string) => loadConfig({ UI: value }).ui,
   }
   for (const [name, get] of Object.entries(read)) {
     for (const value of ['true', 'TRUE', 'True', '1', 'yes', 'YES']) t.equal(get(value), true, `${name}=${value}`)

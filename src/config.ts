@@ -35,6 +35,8 @@ export interface Config {
   cluster?: ClusterConfig
   /** `EVENTS_QUEUE_URL` (and the region of its client, `AWS_REGION`): message.created on SQS (docs/events.md). */
   events?: { queueUrl: string; region: string }
+  /** `UI`: serve the chat page at `GET /` (docs/page.md); on by default in embedded mode only. */
+  ui: boolean
 }
 
 export interface DynamoSettings extends DynamoStoreOptions {
@@ -141,6 +143,7 @@ const envSchema = v.object({
   AWS_REGION: v.optional(text, dynamoDefaults.region),
   CREATE_TABLES: v.optional(bool, 'false'),
   AUTO_CREATE_ROOMS: v.optional(bool),
+  UI: v.optional(bool),
   MESSAGE_TTL_DAYS: v.optional(int(1, 36500)),
   CORS_ORIGINS: v.optional(origins),
   INTERNAL_PORT: v.optional(int(0, 65535), '8788'),
@@ -210,6 +213,7 @@ export function loadConfig(env: Env): Config {
     limits,
     corsOrigins: e.CORS_ORIGINS,
     ...(e.EVENTS_QUEUE_URL ? { events: { queueUrl: e.EVENTS_QUEUE_URL, region: e.AWS_REGION } } : {}),
+    ui: e.UI ?? e.STORE === 'embedded',
     cluster:
       e.STORE === 'dynamodb'
         ? {

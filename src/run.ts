@@ -60,7 +60,7 @@ export async function run(runtimeHooks: RuntimeHooks): Promise<void> {
     return void hooks.exit(1)
   }
   logger.info('listening', { runtime: hooks.runtime, host: config.host, port: listening.port, store: config.store })
-  if (gh.dev) announceDev(logger, gh.dev, listening.port, config.dataDir)
+  if (gh.dev) announceDev(logger, gh.dev, listening.port, config)
 
   const clock = hooks.clock ?? systemClock
   let first: { signal: string; at: number } | undefined
@@ -88,9 +88,16 @@ export async function run(runtimeHooks: RuntimeHooks): Promise<void> {
   hooks.onSignal('SIGINT', () => void drain('SIGINT'))
 }
 
-function announceDev(logger: Logger, dev: { token: string; adminToken: string }, port: number, dataDir: string): void {
+function announceDev(
+  logger: Logger,
+  dev: { token: string; adminToken: string },
+  port: number,
+  { dataDir, ui }: Pick<Config, 'dataDir' | 'ui'>,
+): void {
   const wsUrl = `ws://localhost:${port}/ws/rooms/lobby?token=${dev.token}`
-  logger.info('dev_tokens', { token: dev.token, adminToken: dev.adminToken, wsUrl })
+  // The chat page (UI=true) signs in with the token in its URL, then takes it out of the address bar.
+  const pageUrl = ui ? `http://localhost:${port}/?token=${dev.token}` : undefined
+  logger.info('dev_tokens', { token: dev.token, adminToken: dev.adminToken, wsUrl, ...(pageUrl && { pageUrl }) })
   console.error(
     [
       '',
@@ -100,6 +107,9 @@ function announceDev(logger: Logger, dev: { token: string; adminToken: string },
       `  token:       ${dev.token}`,
       `  admin token: ${dev.adminToken}`,
       '',
+      ...(pageUrl
+        ? ['  Chat in the browser (as dev-user):', '', `  ${pageUrl}`, '', '  or with any WebSocket client:', '']
+        : []),
       `  npx wscat -c '${wsUrl}'`,
       '',
       'Tokens for other users, while this server runs (signed with its secret, kept in',

@@ -17,6 +17,7 @@ import { Lifecycle } from './lifecycle.ts'
 import { roomWriteRoutes } from './room-write-routes.ts'
 import { meRoutes } from './me-routes.ts'
 import { deviceRoutes } from './device-routes.ts'
+import { pageRoutes } from './page-routes.ts'
 import { traceRequests } from './trace-requests.ts'
 import { wsRoutes } from './ws-routes.ts'
 
@@ -50,6 +51,7 @@ export function createApp(options: AppOptions): Hono<AppEnv> {
   app.route('/', conversationRoutes(options))
   app.route('/', meRoutes(options))
   app.route('/', deviceRoutes(options))
+  if (options.page) app.route('/', pageRoutes(options.page))
 
   app.notFound((c) => {
     logger.info('http_refused', { method: c.req.method, path: c.req.path, status: 404, code: 'not_found' })

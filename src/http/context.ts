@@ -12,6 +12,7 @@ import type { DeviceStore } from '../notifier/ports.ts'
 import type { ClusterInfo } from './cluster-info.ts'
 import type { AllowedOrigins } from './cors.ts'
 import type { Lifecycle } from './lifecycle.ts'
+import type { PageAssets } from './page-assets.ts'
 import type { SessionHandoff } from './socket-bridge.ts'
 import type { RequestTracing } from './trace-requests.ts'
 
@@ -40,6 +41,8 @@ export interface AppOptions {
   devices?: DeviceStore
   /** A server span per request (trace-requests.ts); none if omitted (tracing off). */
   tracing?: RequestTracing
+  /** The chat page at `GET /` (`UI=true`); `/` is 404 if omitted. */
+  page?: PageAssets
 }
 
 /** `span`: the request's span, set when tracing is on. */

@@ -71,6 +71,11 @@ t.test('development mode: no JWT_SECRET prints working tokens and a ws URL', asy
   }
   t.match(line, { token: String, adminToken: String, wsUrl: /^ws:\/\/localhost:\d+\/ws\/rooms\/lobby\?token=/ })
   t.ok(await dev.printed(/npx wscat -c 'ws:\/\/localhost:\d+\/ws\/rooms\/lobby\?token=/), 'a wscat command on stderr')
+  const pageLine = await dev.printed(/^\s+http:\/\/localhost:\d+\/\?token=/)
+  t.equal(pageLine.trim(), (line as { pageUrl?: string }).pageUrl, 'the chat page URL, with the token, on stderr')
+  const page = await fetch(pageLine.trim().replace('localhost', '127.0.0.1'))
+  t.equal(page.status, 200, 'the page answers at that URL (UI is on in embedded mode)')
+  t.match(await page.text(), /<html/)
   const url = line.wsUrl.replace('localhost', '127.0.0.1')
   const c = await Client.open(url)
   t.match(await c.take(is('welcome')), { room: 'lobby', user: 'dev-user' })

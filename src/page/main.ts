@@ -1,0 +1,116 @@
+/**
+ * The page's entry (docs/page.md): picks the language, then either signs in with the token
+ * it has (`?token=`, or this tab's earlier one) or shows the sign-in form.
+ */
+import { Chat } from './chat.ts'
+import { byId, el } from './dom.ts'
+import { languages, type MessageKey, pickLanguage, translator, type Translate } from './i18n.ts'
+import { forgetToken, keepToken, roomFromHash, takeToken, tokenSubject } from './session.ts'
+
+const params = new URLSearchParams(location.search)
+const lang = pickLanguage(params.get('lang'), navigator.languages)
+const t = translator(lang)
+let chat: Chat | undefined
+
+translatePage(t)
+wireHeader()
+const token = takeToken(location, history, sessionStorage)
+if (token) signIn(token)
+else showSignIn()
+
+function translatePage(t: Translate): void {
+  document.documentElement.lang = lang
+  document.title = t('title')
+  document.querySelectorAll<HTMLElement>('[data-i18n]').forEach((node) => {
+    node.textContent = t(node.dataset.i18n as MessageKey)
+  })
+  document.querySelectorAll<HTMLElement>('[data-i18n-label]').forEach((node) => {
+    node.setAttribute('aria-label', t(node.dataset.i18nLabel as MessageKey))
+  })
+  byId<HTMLSelectElement>('language').value = lang
+}
+
+function wireHeader(): void {
+  const select = byId<HTMLSelectElement>('language')
+  select.addEventListener('change', () => {
+    if (!(languages as readonly string[]).includes(select.value)) return
+    // A reload in the new language: the token (this tab) and the open room (#fragment) stay.
+    const url = new URL(location.href)
+    url.searchParams.set('lang', select.value)
+    location.assign(url)
+  })
+  byId('sign-out').addEventListener('click', () => {
+    forgetToken(sessionStorage)
+    chat?.close()
+    chat = undefined
+    showSignIn()
+  })
+  byId<HTMLFormElement>('signin-form').addEventListener('submit', (e) => {
+    e.preventDefault()
+    const field = byId<HTMLInputElement>('token')
+    const value = field.value.trim()
+    if (!value) {
+      field.setAttribute('aria-invalid', 'true')
+      showError(t('errorTokenMissing'))
+      return field.focus()
+    }
+    field.value = ''
+    signIn(value)
+  })
+}
+
+function signIn(token: string): void {
+  const me = tokenSubject(token)
+  if (!me) return showSignIn(t('errorTokenRefused'))
+  keepToken(sessionStorage, token)
+  clearError()
+  byId('signin-view').hidden = true
+  byId('chat-view').hidden = false
+  byId('sign-out').hidden = false
+  byId('whoami').textContent = t('signedInAs', { user: me })
+  chat = new Chat({
+    token,
+    me,
+    t,
+    lang,
+    onSignedOut: () => {
+      chat = undefined
+      forgetToken(sessionStorage)
+      showSignIn(t('errorTokenRefused'))
+    },
+    onError: showError,
+  })
+  void chat.start(roomFromHash(location.hash))
+}
+
+function showSignIn(error?: string): void {
+  byId('chat-view').hidden = true
+  byId('sign-out').hidden = true
+  byId('skip').hidden = true
+  byId('whoami').textContent = ''
+  byId('connection').textContent = ''
+  byId('signin-view').hidden = false
+  const field = byId<HTMLInputElement>('token')
+  if (error) {
+    field.setAttribute('aria-invalid', 'true')
+    showError(error)
+  } else clearError()
+  field.focus()
+}
+
+/** The alert region says what went wrong, in words; the next error replaces it. */
+function showError(text: string): void {
+  const alert = byId('alert')
+  const dismiss = el('button', { type: 'button', class: 'dismiss' }, t('dismiss'))
+  dismiss.addEventListener('click', () => {
+    clearError()
+    const back = chat ? (byId('room-view').hidden ? byId('room-id') : byId('message')) : byId('token')
+    back.focus()
+  })
+  alert.replaceChildren(el('p', {}, text), dismiss)
+}
+
+function clearError(): void {
+  byId('alert').replaceChildren()
+  byId('token').removeAttribute('aria-invalid')
+}
