@@ -27,7 +27,6 @@ import { createApp, type Upgrade } from './http/app.ts'
 import { Lifecycle } from './http/lifecycle.ts'
 import type { DeviceStore } from './notifier/ports.ts'
 import { loadPageAssets } from './http/page-assets.ts'
-import { typeStripper } from './http/type-stripper.ts'
 
 export interface GuildhallOptions {
   config: Config
@@ -124,7 +123,7 @@ export async function createGuildhall(opts: GuildhallOptions): Promise<Guildhall
     upgradeWebSocket: opts.upgradeWebSocket,
     lifecycle,
     cluster: info,
-    ...(config.ui && { page: loadPageAssets(typeStripper()) }),
+    ...(config.ui && { page: loadPageAssets() }),
     ...(tracing.enabled && {
       tracing: {
         tracer: tracing.tracer,

@@ -3,6 +3,7 @@
  * embedded default), 404 with `UI=false`; its files under a versioned prefix that browsers may
  * keep forever; a Content-Security-Policy that allows no inline script; no test file served.
  */
+import { readFileSync } from 'node:fs'
 import t from 'tap'
 import { startInProcess } from '../support/server.ts'
 
@@ -24,7 +25,7 @@ t.test('GET / serves the page with its security headers; its files are versioned
   t.notMatch(html, /\son[a-z]+=/i, 'no inline event handler')
   t.notMatch(html, /\sstyle=/i, 'no inline style')
 
-  const entry = /<script type="module" src="(\/page\/([0-9a-f]+)\/page\/main\.ts)"/.exec(html)
+  const entry = /<script type="module" src="(\/page\/([0-9a-f]+)\/page\/main\.js)"/.exec(html)
   t.ok(entry, 'the script is under /page/<version>/')
   const [, path, version] = entry!
   const etag = res.headers.get('etag')
@@ -34,19 +35,25 @@ t.test('GET / serves the page with its security headers; its files are versioned
 
   const script = await fetch(`${server.http}${path}`)
   t.equal(script.status, 200)
-  t.match(script.headers.get('content-type'), /^text\/javascript/, 'TypeScript goes out as JavaScript')
+  t.match(script.headers.get('content-type'), /^text\/javascript/)
   t.equal(script.headers.get('cache-control'), 'public, max-age=31536000, immutable')
   const js = await script.text()
-  t.match(js, /from '\.\/chat\.ts'/, 'relative imports stay as written: they resolve under the same prefix')
-  t.notMatch(js, /import type|: Translate\b/, 'types are stripped')
-  const client = await fetch(`${server.http}/page/${version}/client/index.ts`)
+  t.match(js, /from "\.\/chat\.js"/, 'relative imports: they resolve under the same prefix')
+  const client = await fetch(`${server.http}/page/${version}/client/index.js`)
   t.equal(client.status, 200, 'the client library is served with the page')
+  t.equal(
+    await client.text(),
+    readFileSync(new URL('../../dist/client/index.js', import.meta.url), 'utf8'),
+    "guildhall/client's own build",
+  )
 
   for (const missing of [
+    `/page/${version}/page/main.ts`,
     `/page/${version}/page/i18n.test.ts`,
+    `/page/${version}/page/index.html`,
     `/page/${version}/page/../http/app.ts`,
     `/page/${version}/http/app.ts`,
-    `/page/0000000000000000/page/main.ts`,
+    `/page/0000000000000000/page/main.js`,
   ]) {
     const r = await fetch(`${server.http}${missing}`)
     t.equal(r.status, 404, `${missing}: 404`)

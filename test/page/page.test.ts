@@ -106,6 +106,39 @@ t.test('two people chat: presence, typing, messages, unread counts and read mark
   t.same([...alice.problems, ...bob.problems], [], 'no page errors')
 })
 
+t.test('my rooms come from GET /me/rooms: a conversation shows by its member, with its unread count', async (t) => {
+  const server = await startInProcess()
+  t.teardown(() => server.stop())
+  const aliceToken = await server.token({ sub: 'alice' })
+  const res = await fetch(`${server.http}/conversations`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${aliceToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ members: ['bob'] }),
+  })
+  t.equal(res.status, 201)
+  const { room } = (await res.json()) as { room: string }
+  const alice = await Client.open(`${server.ws}/ws/rooms/${room}`, { token: aliceToken })
+  await alice.take(is('welcome'))
+  for (const id of ['a', 'b', 'c']) alice.send({ type: 'send', id, text: `psst ${id}` })
+  await alice.take(is('ack', { id: 'c' }))
+
+  const bob = await openAs(server, 'bob')
+  t.teardown(() => closeAll(bob.context))
+  const button = bob.page.getByRole('list', { name: 'My rooms' }).getByRole('button', { name: 'alice 3 unread' })
+  await button.waitFor()
+  t.pass('the conversation, named by its other member, with 3 unread')
+  alice.send({ type: 'send', id: 'd', text: 'psst d' })
+  await bob.page.getByRole('button', { name: 'alice 4 unread' }).waitFor()
+  t.pass('the count moves live')
+  await button.or(bob.page.getByRole('button', { name: 'alice 4 unread' })).click()
+  await inLog(bob.page, 'psst d').waitFor()
+  t.equal(await bob.page.locator('.msg').count(), 4)
+  await bob.page.getByRole('button', { name: 'alice', exact: true }).waitFor()
+  t.pass('read once open')
+  await alice.close()
+  t.same(bob.problems, [], 'no page errors')
+})
+
 t.test('a reload recovers the room and its history; older pages load on request', async (t) => {
   const server = await startInProcess({ env: { LIMIT_SEND_BURST: '1000' } })
   t.teardown(() => server.stop())
