@@ -15,7 +15,7 @@ export function sqsClient(env: Record<string, string | undefined>, region: strin
     region,
     // The SDK's default sends each call to the queue URL's host; with an override set, the
     // override is where the calls go (a VPC endpoint, a local SQS).
-    ...(endpoint ? { useQueueUrlAsEndpoint: false } : {}),
+    ...(endpoint ? { endpoint, useQueueUrlAsEndpoint: false } : {}),
     ...(local ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
   })
 }
