@@ -10,7 +10,7 @@
 import { accessMessages } from './protocol/errors.ts'
 import { parseRoomId } from './protocol/rooms.ts'
 import type { AccessIntent, AccessResult } from './host-api.ts'
-import type { Store } from './store.ts'
+import type { RoomRecord, Store } from './store.ts'
 
 export interface AccessOptions {
   /** Create a general room, public, on first use. */
@@ -45,10 +45,7 @@ export async function authorizeOrCreate(
       if (intent === 'read') return { ok: true }
       return await create(store, opts, roomId, userId)
     }
-    // Closed by an admin: like a room that does not exist, and never created again on entry.
-    if (room.closed) return { ok: false, code: 'not_found', message: 'this room is closed' }
-    if (room.visibility === 'public' || intent === 'service') return { ok: true }
-    return (await store.isRoomMember(roomId, userId)) ? { ok: true } : { ok: false, code: 'forbidden' }
+    return await accessTo(store, room, userId, intent)
   } catch (err) {
     return { ok: false, code: 'unavailable', cause: err }
   }
@@ -63,12 +60,27 @@ async function create(store: Store, opts: AccessOptions, roomId: string, userId:
       message: accessMessages.rate_limited,
       retryAfterMs: taken.retryAfterMs,
     }
+  let created: boolean
   try {
-    // Someone else may have created it meanwhile: then this user created nothing.
-    if (!(await store.createRoom({ roomId, visibility: 'public' }))) opts.creates.refundCreate(userId)
+    created = await store.createRoom({ roomId, visibility: 'public' })
   } catch (err) {
     opts.creates.refundCreate(userId)
     throw err
   }
-  return { ok: true }
+  if (created) return { ok: true }
+  // The room exists after all: someone made it meanwhile (an admin's private room, a
+  // conversation), or a cached "no such room" was stale. This user created nothing, and
+  // enters only on what the record says now.
+  opts.creates.refundCreate(userId)
+  store.forgetAccess?.(roomId)
+  const room = await store.getRoom(roomId)
+  return room ? accessTo(store, room, userId, 'enter') : { ok: true }
+}
+
+/** Access to a general room by its record. */
+async function accessTo(store: Store, room: RoomRecord, userId: string, intent: AccessIntent): Promise<AccessResult> {
+  // Closed by an admin: like a room that does not exist, and never created again on entry.
+  if (room.closed) return { ok: false, code: 'not_found', message: 'this room is closed' }
+  if (room.visibility === 'public' || intent === 'service') return { ok: true }
+  return (await store.isRoomMember(room.roomId, userId)) ? { ok: true } : { ok: false, code: 'forbidden' }
 }

@@ -41,7 +41,13 @@ export async function openConversation(
     let roomId: string
     if (plan.pair) {
       roomId = pairRoomId(await deps.digest(pairKey(members)))
-      const record = await deps.store.getRoom(roomId)
+      let record = await deps.store.getRoom(roomId)
+      if (record === undefined) {
+        // A store that caches lookups (DynamoDB) may remember "no such room" from before the
+        // pair's conversation was made: one fresh read before charging for a new one.
+        deps.store.forgetAccess?.(roomId)
+        record = await deps.store.getRoom(roomId)
+      }
       if (isConversationOf(record, members)) return { ok: true, roomId, members, created: false }
       // Taken by something else: the pair's room gets (or already has) a random id.
       if (record) roomId = groupRoomId(deps.newId())
@@ -54,6 +60,8 @@ export async function openConversation(
     try {
       const answer = await deps.store.createConversation({ roomId, members })
       if (!answer.created) deps.quota.refundConversation(caller)
+      // What this node's store cached about the room (nothing there, moments ago) is stale now.
+      deps.store.forgetAccess?.(answer.roomId, caller)
       return { ok: true, roomId: answer.roomId, members, created: answer.created }
     } catch (err) {
       deps.quota.refundConversation(caller)

@@ -119,3 +119,47 @@ t.test('a store failure is unavailable and costs no token', async (t) => {
   d.store.createConversation = real
   t.match(await openConversation(d, 'ann', ['bob']), { ok: true, created: true })
 })
+
+t.test(
+  'a stale "no such room" never lets a non-member into a conversation (a first-use creation that lost)',
+  async (t) => {
+    const { authorizeOrCreate } = await import('../../actors/access.ts')
+    const store = new MemoryStore()
+    await store.createConversation({ roomId: 'grp_1', members: ['ann', 'bob'] })
+    await store.putRoom({ roomId: 'open', visibility: 'public' })
+    // A store that caches lookups answers from before the room was made, until told to forget.
+    const cached: MemoryStore & { forgetAccess?(roomId: string): void } = store
+    let stale = true
+    const real = store.getRoom.bind(store)
+    cached.getRoom = (roomId) => (stale ? Promise.resolve(undefined) : real(roomId))
+    cached.forgetAccess = () => {
+      stale = false
+    }
+    let refunds = 0
+    const opts = {
+      autoCreateRooms: true,
+      creates: { takeCreate: () => ({ ok: true as const }), refundCreate: () => void refunds++ },
+      now: () => 0,
+    }
+    const enter = (roomId: string, userId: string) => {
+      stale = true
+      return authorizeOrCreate(cached, opts, roomId, userId, 'enter')
+    }
+    t.same(await enter('grp_1', 'eve'), { ok: false, code: 'forbidden' })
+    t.same(await enter('open', 'eve'), { ok: true }, 'a public room: in')
+    t.same(await enter('grp_1', 'bob'), { ok: true }, 'a member: in')
+    t.equal(refunds, 3, 'nothing was created: every creation refunded')
+    t.equal((await store.getRoom('grp_1'))?.visibility, 'private', 'the conversation is untouched')
+  },
+)
+
+t.test('a lookup cache: the pair is read afresh before charging, and forgotten after creating', async (t) => {
+  const store: MemoryStore & { forgetAccess?(roomId: string, userId?: string): void } = new MemoryStore()
+  const forgotten: string[] = []
+  store.forgetAccess = (roomId: string, userId?: string) => void forgotten.push(`${roomId}/${userId ?? ''}`)
+  const d = deps(store, 1)
+  const made = await openConversation(d, 'ann', ['bob'])
+  t.ok(made.ok)
+  const room = made.ok ? made.roomId : ''
+  t.same(forgotten, [`${room}/`, `${room}/ann`], 'a fresh read on a miss; the room forgotten once made')
+})
