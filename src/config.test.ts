@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
+import { commandsDefaults } from './events/commands-options.ts'
 import { defaultLimits, limitMaxima, type Limits } from '../actors/limits.ts'
 import { ConfigError, limitEnvName, loadConfig } from './config.ts'
 import { deriveClusterSecret } from './cluster/secret.ts'
@@ -327,3 +328,36 @@ function listTs(dir: string): string[] {
     .filter((file) => file.endsWith('.ts'))
     .map((file) => path.join(dir, file))
 }
+
+t.test('COMMANDS_QUEUE_URL and the COMMANDS_* options (docs/events.md "Commands")', async (t) => {
+  t.equal(loadConfig({}).commands, undefined, 'no queue, no consumer')
+  const url = 'https://sqs.eu-west-1.amazonaws.com/123456789012/commands'
+  t.same(loadConfig({ COMMANDS_QUEUE_URL: url, AWS_REGION: 'eu-west-1' }).commands, {
+    queueUrl: url,
+    region: 'eu-west-1',
+    options: commandsDefaults,
+  })
+  const set = loadConfig({
+    COMMANDS_QUEUE_URL: url,
+    COMMANDS_MAX_CONCURRENT: '3',
+    COMMANDS_MALFORMED_RETRY_SECONDS: '0',
+  }).commands
+  t.match(set, { options: { maxConcurrent: 3, malformedRetrySeconds: 0 } })
+  for (const [env, problem] of [
+    [{ COMMANDS_QUEUE_URL: 'not a url' }, /COMMANDS_QUEUE_URL/],
+    [
+      { COMMANDS_QUEUE_URL: url, COMMANDS_MAX_CONCURRENT: '0' },
+      /COMMANDS_MAX_CONCURRENT: expected a whole number from 1/,
+    ],
+    [{ COMMANDS_QUEUE_URL: url, COMMANDS_POLL_WAIT_SECONDS: '21' }, /COMMANDS_POLL_WAIT_SECONDS/],
+    [{ COMMANDS_QUEUE_URL: url, COMMANDS_RECEIVE_BATCH_SIZE: 'ten' }, /COMMANDS_RECEIVE_BATCH_SIZE/],
+    [{ COMMANDS_QUEUE_URL: url, COMMANDS_CONCURENCY: '3' }, /COMMANDS_CONCURENCY: not a known commands option/],
+    [{ COMMANDS_MAX_CONCURRENT: '3' }, /COMMANDS_MAX_CONCURRENT: only used with COMMANDS_QUEUE_URL/],
+    [
+      { COMMANDS_QUEUE_URL: url, COMMANDS_POLL_ERROR_BACKOFF_MS: '5000', COMMANDS_POLL_ERROR_BACKOFF_MAX_MS: '1000' },
+      /the first wait is over the longest/,
+    ],
+  ] as const) {
+    t.throws(() => loadConfig(env), { name: 'ConfigError', message: problem }, JSON.stringify(env))
+  }
+})

@@ -7,6 +7,7 @@ import * as v from 'valibot'
 import { defaultLimits, limitMaxima, limitProblems, resolveLimits, type Limits } from '../actors/limits.ts'
 import { deriveClusterSecret } from './cluster/secret.ts'
 import { parseOrigins, type AllowedOrigins } from './http/cors.ts'
+import { parseCommandsOptions, type CommandsOptions } from './events/commands-options.ts'
 import { defaults as dynamoDefaults, localCredentials, type DynamoStoreOptions } from './store/dynamodb/config.ts'
 
 export type StoreKind = 'embedded' | 'dynamodb'
@@ -37,6 +38,15 @@ export interface Config {
   events?: { queueUrl: string; region: string }
   /** `UI`: serve the chat page at `GET /` (docs/page.md); on by default in embedded mode only. */
   ui: boolean
+  /** `COMMANDS_QUEUE_URL` and the `COMMANDS_*` options: the commands consumer (docs/events.md "Commands"). */
+  commands?: CommandsConfig
+}
+
+export interface CommandsConfig {
+  queueUrl: string
+  /** `AWS_REGION`. */
+  region: string
+  options: CommandsOptions
 }
 
 export interface DynamoSettings extends DynamoStoreOptions {
@@ -164,6 +174,7 @@ const envSchema = v.object({
   CLUSTER_HEARTBEAT_MS: v.optional(int(10, 60_000), '2000'),
   CLUSTER_LEASE_MS: v.optional(int(20, 600_000), '10000'),
   EVENTS_QUEUE_URL: v.optional(url),
+  COMMANDS_QUEUE_URL: v.optional(url),
 })
 
 export function loadConfig(env: Env): Config {
@@ -175,6 +186,12 @@ export function loadConfig(env: Env): Config {
     for (const issue of result.issues) problems.push(`${v.getDotPath(issue) ?? 'environment'}: ${issue.message}`)
   }
   const limits = parseLimits(present, problems)
+  const commandsOptions = parseCommandsOptions(present, problems)
+  if (present.COMMANDS_QUEUE_URL === undefined) {
+    for (const name of Object.keys(present))
+      if (name.startsWith('COMMANDS_'))
+        problems.push(`${name}: only used with COMMANDS_QUEUE_URL; set it or unset this`)
+  }
   if (result.success && result.output.STORE === 'embedded') {
     for (const name of DYNAMODB_ONLY) {
       if (present[name] !== undefined)
@@ -214,6 +231,14 @@ export function loadConfig(env: Env): Config {
     corsOrigins: e.CORS_ORIGINS,
     ...(e.EVENTS_QUEUE_URL ? { events: { queueUrl: e.EVENTS_QUEUE_URL, region: e.AWS_REGION } } : {}),
     ui: e.UI ?? e.STORE === 'embedded',
+    commands:
+      e.COMMANDS_QUEUE_URL === undefined
+        ? undefined
+        : {
+            queueUrl: e.COMMANDS_QUEUE_URL,
+            region: e.AWS_REGION,
+            options: commandsOptions,
+          },
     cluster:
       e.STORE === 'dynamodb'
         ? {

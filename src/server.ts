@@ -27,6 +27,7 @@ import { createApp, type Upgrade } from './http/app.ts'
 import { Lifecycle } from './http/lifecycle.ts'
 import type { DeviceStore } from './notifier/ports.ts'
 import { loadPageAssets } from './http/page-assets.ts'
+import type { CommandsConsumer } from './events/commands-consumer.ts'
 
 export interface GuildhallOptions {
   config: Config
@@ -52,6 +53,8 @@ export interface Guildhall {
   tracing: Tracing
   /** Counters and histograms (OTEL_METRICS_EXPORTER); off unless set. */
   metrics: MetricsSetup
+  /** With COMMANDS_QUEUE_URL: the commands consumer (docs/events.md "Commands"), polling. */
+  commands?: CommandsConsumer
   /** Set in development mode (embedded, no JWT_SECRET/JWKS_URL): tokens to print. */
   dev?: DevTokens & { secret: string }
   /** `/ready` → 503, every socket closed with 1001, everything acknowledged stored, store closed. */
@@ -132,6 +135,7 @@ export async function createGuildhall(opts: GuildhallOptions): Promise<Guildhall
       },
     }),
   })
+  const commands = await startCommands(opts, host, admin).catch(abort)
   const dev = devMode && secret ? { secret, ...(await mintDevTokens(secret)) } : undefined
   // For `npm run token` (dev-secret.ts); only when this process opened the data directory.
   if (dev && !opts.store) writeDevSecret(config.dataDir, dev.secret)
@@ -140,6 +144,8 @@ export async function createGuildhall(opts: GuildhallOptions): Promise<Guildhall
   const drain = () =>
     (drained ??= (async () => {
       lifecycle.startDraining()
+      // No new command is taken; those in hand finish (or are left for redelivery) first.
+      await commands?.stop()
       // Peers take this node out of placement now, so the rooms handed off below are entered
       // at their next owners at once (no lease has to expire).
       await cluster?.leave()
@@ -153,7 +159,39 @@ export async function createGuildhall(opts: GuildhallOptions): Promise<Guildhall
       // Last: the spans of the drain itself are exported too (bounded: a dead collector does not hold the exit).
       await tracing.shutdown()
     })())
-  return { app, host, store, lifecycle, limits, cluster, tracing, metrics, dev, drain }
+  return { app, host, store, lifecycle, limits, cluster, tracing, metrics, commands, dev, drain }
+}
+
+/**
+ * With COMMANDS_QUEUE_URL: the consumer of other services' commands, on this node's host and
+ * admin writes. The SQS client is imported only then, so the default run never loads it.
+ */
+async function startCommands(
+  { config, env, logger }: GuildhallOptions,
+  host: ActorHost,
+  admin: Admin,
+): Promise<CommandsConsumer | undefined> {
+  const settings = config.commands
+  if (!settings) return undefined
+  const [{ CommandsConsumer }, { createSqsCommandQueue }, { sqsClient }] = await Promise.all([
+    import('./events/commands-consumer.ts'),
+    import('./events/commands-sqs.ts'),
+    import('./events/sqs-client.ts'),
+  ])
+  const queue = createSqsCommandQueue({ queueUrl: settings.queueUrl, client: sqsClient(env, settings.region) })
+  const consumer = new CommandsConsumer({
+    queue,
+    logger,
+    options: settings.options,
+    target: {
+      authorizeOrCreate: (roomId, userId, intent) => host.authorizeOrCreate(roomId, userId, intent),
+      post: (roomId, post) => host.post(roomId, post),
+      deleteGuildMember: (guildId, userId) => admin.deleteGuildMember(guildId, userId),
+    },
+  })
+  consumer.start()
+  logger.info('commands_started', { queueUrl: settings.queueUrl })
+  return consumer
 }
 
 /**

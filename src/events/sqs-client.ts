@@ -1,5 +1,5 @@
 /**
- * The SQS client of the events publisher. The SDK reads its own configuration: the region
+ * The SQS client of the events publisher and the commands consumer. The SDK reads its own configuration: the region
  * (AWS_REGION), the credentials chain, and `AWS_ENDPOINT_URL_SQS`, the endpoint override tests
  * and VPC endpoints use. Against a local endpoint (loopback) without AWS_ACCESS_KEY_ID, dummy
  * credentials are given, as for DynamoDB Local: a local SQS checks no signature. With an
