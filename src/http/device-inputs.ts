@@ -7,6 +7,7 @@ import * as v from 'valibot'
 import { endpointProblem } from '../notifier/endpoint.ts'
 import { fromBase64url } from '../notifier/base64url.ts'
 import type { Device } from '../notifier/ports.ts'
+import { isP256Point } from '../notifier/p256.ts'
 
 export const MAX_DEVICE_ID_LENGTH = 64
 /** FCM registration tokens are about 160-200 characters; room to spare, not a 64 KiB blob. */
@@ -90,13 +91,7 @@ export function toDevice(deviceId: string, body: v.InferOutput<typeof putDeviceB
 }
 
 /** Whether `p256dh` is a point on P-256 (65 bytes starting with 4 may still be off the curve). */
-export async function isP256Point(p256dh: string): Promise<boolean> {
+export function isP256PointText(p256dh: string): boolean {
   const bytes = fromBase64url(p256dh)
-  if (!bytes) return false
-  try {
-    await crypto.subtle.importKey('raw', new Uint8Array(bytes), { name: 'ECDH', namedCurve: 'P-256' }, false, [])
-    return true
-  } catch {
-    return false
-  }
+  return bytes !== undefined && isP256Point(bytes)
 }

@@ -7,7 +7,7 @@
 import { Hono } from 'hono'
 import { authenticate } from './authenticate.ts'
 import type { AppEnv, AppOptions } from './context.ts'
-import { deviceIdSchema, isP256Point, putDeviceBodySchema, toDevice } from './device-inputs.ts'
+import { deviceIdSchema, isP256PointText, putDeviceBodySchema, toDevice } from './device-inputs.ts'
 import { HttpError } from './errors.ts'
 import { jsonBody } from './json-body.ts'
 import { parseOr } from './validate.ts'
@@ -23,7 +23,7 @@ export function deviceRoutes(opts: AppOptions): Hono<AppEnv> {
       const principal = await authenticate(c, auth)
       const deviceId = parseOr(deviceIdSchema, c.req.param('deviceId'))
       const body = parseOr(putDeviceBodySchema, await jsonBody(c))
-      if (body.platform === 'webpush' && !(await isP256Point(body.subscription.keys.p256dh)))
+      if (body.platform === 'webpush' && !isP256PointText(body.subscription.keys.p256dh))
         throw new HttpError('invalid_request', 'subscription.keys.p256dh: not a point on P-256')
       const userId = principal.user.id
       const answer = await store().putDevice(userId, toDevice(deviceId, body))

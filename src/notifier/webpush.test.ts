@@ -152,6 +152,13 @@ t.test('what is never sent: other platforms, non-https endpoints, bad keys, over
     subscription: { ...d.subscription, keys: { p256dh: 'AAAA', auth: d.subscription.keys.auth } },
   }
   t.match(await transport.send(badKeys, note), { ok: false, retryable: false, reason: /keys/ })
+  const offCurve = Buffer.alloc(65, 1)
+  offCurve[0] = 4
+  const offKeys = {
+    ...d,
+    subscription: { ...d.subscription, keys: { ...d.subscription.keys, p256dh: offCurve.toString('base64url') } },
+  }
+  t.match(await transport.send(offKeys, note), { ok: false, retryable: false, reason: /keys/ }, 'a point off the curve')
   const big = { ...note, body: 'x'.repeat(MAX_PAYLOAD_BYTES) }
   t.match(await transport.send(d, big), { ok: false, retryable: false, reason: /payload/ })
   t.equal(rx.requests, 0, 'no request reached the push service')

@@ -11,6 +11,7 @@
 import type { Device, PushNotification, PushResult, PushTransport } from './ports.ts'
 import { fromBase64url, toBase64url } from './base64url.ts'
 import { isLoopbackHost } from './endpoint.ts'
+import { isP256Point } from './p256.ts'
 import { loadVapid, type VapidKeys } from './vapid.ts'
 import { encryptAes128gcm, MAX_PAYLOAD_BYTES } from './webpush-encrypt.ts'
 
@@ -72,11 +73,16 @@ export async function createWebPushTransport(opts: WebPushOptions): Promise<Push
         return fail('webpush endpoint must be https')
       const p256dh = fromBase64url(keys.p256dh)
       const auth = fromBase64url(keys.auth)
-      if (p256dh?.length !== 65 || p256dh[0] !== 4 || auth?.length !== 16)
-        return fail('webpush subscription keys malformed')
+      if (!p256dh || !isP256Point(p256dh) || auth?.length !== 16) return fail('webpush subscription keys malformed')
       const payload = new TextEncoder().encode(JSON.stringify(notification))
       if (payload.length > MAX_PAYLOAD_BYTES) return fail(`webpush payload over ${MAX_PAYLOAD_BYTES} bytes`)
-      const body = await encryptAes128gcm(payload, { p256dh, auth })
+      let body: Uint8Array<ArrayBuffer>
+      try {
+        body = await encryptAes128gcm(payload, { p256dh, auth })
+      } catch (err) {
+        // The keys passed every check; a runtime refusing them is this subscription's problem.
+        return fail(`webpush encryption: ${(err as Error).message}`)
+      }
       const headers: Record<string, string> = {
         authorization: await vapid.authorization(url.origin),
         'content-encoding': 'aes128gcm',

@@ -5,6 +5,7 @@
 import type { Test } from 'tap'
 import type { Target } from '../../support/server.ts'
 import { adminScenarios } from './admin.ts'
+import { deviceScenarios } from './devices.ts'
 import { frameScenarios } from './frames.ts'
 import { guaranteeScenarios } from './guarantees.ts'
 import { httpScenarios } from './http.ts'
@@ -20,4 +21,5 @@ export function protocolScenarios(t: Test, target: () => Target): void {
   t.test('multiplexed /ws', async (t) => multiplexScenarios(t, target))
   t.test('limits and close codes', async (t) => limitScenarios(t, target))
   t.test('posting and reading over HTTP', async (t) => roomWriteScenarios(t, target))
+  t.test('push devices', async (t) => deviceScenarios(t, target))
 }
