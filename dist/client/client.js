@@ -241,9 +241,10 @@ export class GuildhallClient extends Emitter {
      * 400 for a request that is not an upgrade.
      */
     async #refusedToken() {
-        const f = this.#options.fetch ?? globalThis.fetch;
-        if (typeof f !== 'function')
+        if (typeof (this.#options.fetch ?? globalThis.fetch) !== 'function')
             return false;
+        // Called through globalThis: a browser's fetch refuses to run detached from window.
+        const f = this.#options.fetch ?? ((input, init) => globalThis.fetch(input, init));
         try {
             const res = await f(joinUrl(this.#url, '/ws'), { headers: { authorization: `Bearer ${this.#token}` } });
             await res.body?.cancel();

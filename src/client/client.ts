@@ -298,8 +298,9 @@ export class GuildhallClient extends Emitter<ClientEvents> {
    * 400 for a request that is not an upgrade.
    */
   async #refusedToken(): Promise<boolean> {
-    const f = this.#options.fetch ?? globalThis.fetch
-    if (typeof f !== 'function') return false
+    if (typeof (this.#options.fetch ?? globalThis.fetch) !== 'function') return false
+    // Called through globalThis: a browser's fetch refuses to run detached from window.
+    const f = this.#options.fetch ?? ((input: string, init?: RequestInit) => globalThis.fetch(input, init))
     try {
       const res = await f(joinUrl(this.#url, '/ws'), { headers: { authorization: `Bearer ${this.#token}` } })
       await res.body?.cancel()

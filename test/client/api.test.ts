@@ -222,3 +222,54 @@ t.test('the client caps unacknowledged sends per room', async (t) => {
   alice.close()
   for (const p of waiting) t.equal((await refusal(p)).code, 'closed')
 })
+
+t.test('too far behind (recovered: false): a gap event names what was missed, live messages go on', async (t) => {
+  const short = await startInProcess({ env: { LIMIT_MAX_RECOVERY: '5', LIMIT_SEND_BURST: '1000' } })
+  t.teardown(() => short.stop())
+  const proxy = await startCuttingProxy(Number(new URL(short.http).port))
+  t.teardown(() => proxy.close())
+  const bob = await clientFor(short, 'bob', { url: proxy.http })
+  const alice = await clientFor(short, 'alice')
+  t.teardown(() => bob.close())
+  t.teardown(() => alice.close())
+  const room = uniq('behind')
+  const b = bob.join(room)
+  const a = alice.join(room)
+  await Promise.all([a.ready, b.ready])
+  const seen = collect(b)
+  const gaps: { after: number; through: number }[] = []
+  b.on('gap', (g) => gaps.push(g))
+  await a.send('seen')
+  await until(() => seen.length === 1, 'the first message')
+  // Bob is away while ten more are sent: more than the server replays.
+  const port = proxy.upstreamPort
+  proxy.upstreamPort = 1
+  proxy.cutAll()
+  for (let i = 0; i < 10; i++) await a.send(`missed ${i}`)
+  proxy.upstreamPort = port
+  await until(() => gaps.length === 1, 'the gap')
+  t.same(gaps, [{ after: 1, through: 11 }])
+  await a.send('live')
+  await until(() => seen.length === 2, 'the live message')
+  t.same(
+    seen.map((m) => [m.seq, m.text]),
+    [
+      [1, 'seen'],
+      [12, 'live'],
+    ],
+  )
+  const page = await b.history({ after: gaps[0]!.after, limit: gaps[0]!.through - gaps[0]!.after })
+  t.equal(page.messages.length, 10, 'the gap can be paged over HTTP')
+})
+
+t.test('on Node without a global WebSocket: the ws package passed as the WebSocket option', async (t) => {
+  const { WebSocket } = await import('ws')
+  const alice = await clientFor(server, 'alice', { WebSocket: WebSocket as never })
+  t.teardown(() => alice.close())
+  const r = alice.join(uniq('ws-package'))
+  await r.ready
+  const seen = collect(r)
+  await r.send('through ws')
+  await until(() => seen.length === 1, 'the message')
+  t.equal(seen[0]!.text, 'through ws')
+})

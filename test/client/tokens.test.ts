@@ -83,3 +83,27 @@ t.test('an expired token is not even tried: refreshToken first', async (t) => {
   await alice.join(uniq('expired')).ready
   t.equal(refreshed, 1)
 })
+
+t.test("a browser's fetch, which refuses to run detached from window, still tells a refused token", async (t) => {
+  const realFetch = globalThis.fetch
+  globalThis.fetch = function (this: unknown, input: RequestInfo | URL, init?: RequestInit) {
+    if (this !== globalThis) throw new TypeError("Failed to execute 'fetch' on 'Window': Illegal invocation")
+    return realFetch(input, init)
+  } as typeof fetch
+  t.teardown(() => {
+    globalThis.fetch = realFetch
+  })
+  let refreshed = 0
+  const alice = new GuildhallClient({
+    url: server.http,
+    token: await mint({ sub: 'alice', secret: 'not-the-servers-secret-0123456789abcdef' }),
+    refreshToken: async () => {
+      refreshed++
+      return server.token({ sub: 'alice' })
+    },
+    backoff: { initialDelayMs: 20 },
+  })
+  t.teardown(() => alice.close())
+  await alice.join(uniq('browser-fetch')).ready
+  t.equal(refreshed, 1)
+})
