@@ -273,3 +273,23 @@ t.test('on Node without a global WebSocket: the ws package passed as the WebSock
   await until(() => seen.length === 1, 'the message')
   t.equal(seen[0]!.text, 'through ws')
 })
+
+t.test("30 rooms on one connection: joins past the server's join rate are retried, also after a cut", async (t) => {
+  const proxy = await startCuttingProxy(Number(new URL(server.http).port))
+  t.teardown(() => proxy.close())
+  let limited = 0
+  proxy.onFrame = (f) => {
+    if (f.dir === 'down' && f.json?.type === 'error' && f.json.code === 'rate_limited') limited++
+    return 'pass'
+  }
+  const alice = await clientFor(server, 'alice', { url: proxy.http })
+  t.teardown(() => alice.close())
+  const rooms = Array.from({ length: 30 }, () => alice.join(uniq('thirty')))
+  await Promise.all(rooms.map((r) => r.ready))
+  t.ok(limited > 0, `${limited} joins refused for the rate, then retried`)
+  const welcomes = rooms.map(() => 0)
+  rooms.forEach((r, i) => r.on('welcome', () => welcomes[i]!++))
+  proxy.cutAll()
+  await until(() => welcomes.every((n) => n >= 1), 'every room joined again')
+  t.ok(rooms.every((r) => r.state === 'joined'))
+})
