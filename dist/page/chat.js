@@ -122,6 +122,9 @@ export class Chat {
         for (const r of rooms.slice(0, LIVE_ROOMS_MAX))
             this.#track(r.room);
         this.#renderRooms();
+        // A conversation opened before the list came is named by its members now.
+        if (this.#current)
+            this.#renderHeading(this.#current.id);
     }
     /** Opens `room`: joins it, shows its newest history, and (with `focus`) puts the focus in the message box. */
     async open(room, { focus }) {
@@ -241,8 +244,7 @@ export class Chat {
     }
     // ---- the open room ----
     #showRoom(room) {
-        const entry = room === undefined ? undefined : this.#entries.get(room);
-        byId('room-heading').textContent = entry ? roomName(entry, this.#o.me) : '';
+        this.#renderHeading(room);
         byId('room-view').hidden = room === undefined;
         byId('no-room').hidden = room !== undefined;
         byId('skip').hidden = room === undefined;
@@ -254,6 +256,13 @@ export class Chat {
         this.#showMore();
         history.replaceState(history.state, '', room === undefined ? location.pathname + location.search : hashFor(room));
         this.#renderRooms();
+    }
+    #renderHeading(room) {
+        const entry = room === undefined ? undefined : this.#entries.get(room);
+        const name = entry ? roomName(entry, this.#o.me) : '';
+        byId('room-heading').textContent = name;
+        // The window (tab) title names the open room, for orientation and the tab strip.
+        document.title = name ? `${name} · ${this.#o.t('title')}` : this.#o.t('title');
     }
     /** The previous page of history above the oldest message shown (the newest page when none is). */
     async #loadOlder(opening = this.#opening) {

@@ -128,6 +128,8 @@ export class Chat {
     }
     for (const r of rooms.slice(0, LIVE_ROOMS_MAX)) this.#track(r.room)
     this.#renderRooms()
+    // A conversation opened before the list came is named by its members now.
+    if (this.#current) this.#renderHeading(this.#current.id)
   }
 
   /** Opens `room`: joins it, shows its newest history, and (with `focus`) puts the focus in the message box. */
@@ -249,8 +251,7 @@ export class Chat {
   // ---- the open room ----
 
   #showRoom(room: string | undefined): void {
-    const entry = room === undefined ? undefined : this.#entries.get(room)
-    byId('room-heading').textContent = entry ? roomName(entry, this.#o.me) : ''
+    this.#renderHeading(room)
     byId('room-view').hidden = room === undefined
     byId('no-room').hidden = room !== undefined
     byId('skip').hidden = room === undefined
@@ -262,6 +263,14 @@ export class Chat {
     this.#showMore()
     history.replaceState(history.state, '', room === undefined ? location.pathname + location.search : hashFor(room))
     this.#renderRooms()
+  }
+
+  #renderHeading(room: string | undefined): void {
+    const entry = room === undefined ? undefined : this.#entries.get(room)
+    const name = entry ? roomName(entry, this.#o.me) : ''
+    byId('room-heading').textContent = name
+    // The window (tab) title names the open room, for orientation and the tab strip.
+    document.title = name ? `${name} · ${this.#o.t('title')}` : this.#o.t('title')
   }
 
   /** The previous page of history above the oldest message shown (the newest page when none is). */

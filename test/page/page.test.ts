@@ -54,8 +54,9 @@ async function closeAll(...contexts: BrowserContext[]): Promise<void> {
 t.test('two people chat: presence, typing, messages, unread counts and read markers', async (t) => {
   const server = await startInProcess()
   t.teardown(() => server.stop())
-  const room = freshRoom('chat')
-  const other = freshRoom('other')
+  // Each test has a server (and a data directory) of its own: plain room names are fresh.
+  const room = 'lobby'
+  const other = 'raiders'
   const alice = await openAs(server, 'alice', { room })
   const bob = await openAs(server, 'bob', { room: other })
   t.teardown(() => closeAll(alice.context, bob.context))
