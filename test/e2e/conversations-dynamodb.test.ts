@@ -77,7 +77,7 @@ t.test('two nodes on one table: the same pair asked on both at once gets one roo
     // Both find it in their rooms, on either node.
     const listed = await http(n1!, 'GET', '/me/rooms', { token: await cluster.token(bob) })
     t.same(
-      (listed.body?.rooms as { room: string }[]).map((r) => r.room),
+      ((listed.body?.rooms ?? []) as { room: string }[]).map((r) => r.room),
       [a.body?.room],
     )
   }
