@@ -1,8 +1,9 @@
 /**
- * docs/protocol.md "Conversations and my rooms" on the DynamoDB store (DynamoDB Local): the
- * scenarios of the embedded store once more, a guild found from a membership item another
- * service wrote with the SDK, and two server processes on one table creating the same pair's
- * conversation at the same instant: one room.
+ * docs/protocol.md "Conversations and my rooms" on the DynamoDB store (DynamoDB Local), beyond
+ * the protocol scenarios (test/e2e/scenarios/conversations.ts, run on DynamoDB by
+ * dynamodb.test.ts): a guild found from a membership item another service wrote with the SDK,
+ * and two server processes on one table asked for the same pair's conversation at the same
+ * instant: one room.
  */
 import t from 'tap'
 import { PutCommand } from '@aws-sdk/lib-dynamodb'
@@ -11,7 +12,6 @@ import { dynamoServerEnv, startDynamoDbLocal, type DynamoDbLocal } from '../supp
 import { Client, is } from '../support/client.ts'
 import { Cluster, until } from '../support/cluster.ts'
 import { startInProcess, type InProcess } from '../support/server.ts'
-import { conversationScenarios } from './scenarios/conversations.ts'
 import { http, uniq } from './scenarios/util.ts'
 
 // Two real server processes besides the in-process one, on two shared cores.
@@ -33,8 +33,6 @@ t.teardown(async () => {
 t.test('the server runs on the DynamoDB store', async (t) => {
   t.equal(server.gh.store.constructor.name, 'DynamoStore')
 })
-
-conversationScenarios(t, () => server)
 
 t.test('a guild whose membership item another service wrote with the SDK is in /me/rooms', async (t) => {
   const [user, guild, other] = [uniq('svc-user'), uniq('svcguild'), uniq('svcguild')]

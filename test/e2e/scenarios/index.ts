@@ -5,6 +5,7 @@
 import type { Test } from 'tap'
 import type { Target } from '../../support/server.ts'
 import { adminScenarios } from './admin.ts'
+import { conversationScenarios } from './conversations.ts'
 import { deviceScenarios } from './devices.ts'
 import { frameScenarios } from './frames.ts'
 import { guaranteeScenarios } from './guarantees.ts'
@@ -22,4 +23,5 @@ export function protocolScenarios(t: Test, target: () => Target): void {
   t.test('limits and close codes', async (t) => limitScenarios(t, target))
   t.test('posting and reading over HTTP', async (t) => roomWriteScenarios(t, target))
   t.test('push devices', async (t) => deviceScenarios(t, target))
+  t.test('conversations and my rooms', async (t) => conversationScenarios(t, target))
 }
