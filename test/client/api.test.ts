@@ -288,7 +288,7 @@ t.test("30 rooms on one connection: joins past the server's join rate are retrie
   await Promise.all(rooms.map((r) => r.ready))
   t.ok(limited > 0, `${limited} joins refused for the rate, then retried`)
   const welcomes = rooms.map(() => 0)
-  rooms.forEach((r, i) => r.on('welcome', () => welcomes[i]!++))
+  for (const [i, r] of rooms.entries()) r.on('welcome', () => welcomes[i]!++)
   proxy.cutAll()
   await until(() => welcomes.every((n) => n >= 1), 'every room joined again')
   t.ok(rooms.every((r) => r.state === 'joined'))
