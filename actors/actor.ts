@@ -259,12 +259,19 @@ export class RoomActor implements RoomHandle {
    * nothing to store); rejects when the store could not take it.
    */
   async markRead(userId: string, seq: number): Promise<void> {
+    // The room knows the markers of users connected here only: anyone else's is read first
+    // (outside the gate), so a marker that would not move writes nothing and tells nobody.
+    const marker = this.core?.knowsMarker(userId)
+      ? 0
+      : await this.deps.store.getReadMarker(this.roomId, userId).catch((err: unknown) => {
+          throw new RoomUnavailableError('the read marker could not be read', { cause: err })
+        })
     let stored: Promise<void> | undefined
     await this.mailbox.call(() => {
       const core = this.live()
       const target = Math.min(seq, core.seq)
       this.run((out) => {
-        if (!core.readAs(userId, target, out)) return
+        if (!core.readAs(userId, target, out, marker)) return
         stored = new Promise<void>((resolve, reject) => {
           const waiters = this.readWaiters.get(userId) ?? []
           waiters.push({ seq: target, done: (err) => (err ? reject(err) : resolve()) })

@@ -250,12 +250,13 @@ export class RoomCore {
   }
 
   /**
-   * A read marker moved by the user without a connection here (HTTP): as `read`. `false` when
-   * there is nothing to store (not past the marker the room knows).
+   * A read marker moved by the user without a connection here (HTTP): as `read`. `stored`: the
+   * user's marker as read from the store (the room knows only connected users' markers).
+   * `false` when there is nothing to store (not past the marker).
    */
-  readAs(userId: string, seq: number, out: Effect[]): boolean {
+  readAs(userId: string, seq: number, out: Effect[], stored = 0): boolean {
     const target = Math.min(seq, this.seq)
-    if (target <= (this.markers.get(userId) ?? 0)) return false
+    if (target <= Math.max(this.markers.get(userId) ?? 0, stored)) return false
     out.push({ kind: 'saveRead', userId, seq: target })
     return true
   }

@@ -129,6 +129,11 @@ t.test('a read marker over HTTP: forward only, the room is told, stored before t
   t.equal(await world.store.getReadMarker('lobby', 'ann'), 2)
   await world.settle()
   t.match(bob.frames(), [{ type: 'read', room: 'lobby', userId: 'ann', seq: 2 }])
+  // Again, and backwards: the marker does not move, nobody is told again.
+  await world.host.markRead('lobby', 'ann', 2)
+  await world.host.markRead('lobby', 'ann', 1)
+  await world.settle()
+  t.equal(bob.frames('read').length, 1, 'one read frame for one move')
   await world.host.markRead('lobby', 'ann', 99)
   t.equal(await world.store.getReadMarker('lobby', 'ann'), 3, 'past the latest counts as the latest')
   // Armed for the next marker write: a marker that does not move writes nothing, so it passes.
