@@ -5,6 +5,7 @@
  * pushes in flight, close and exit 0. A second signal exits at once with 1.
  */
 import type { Logger } from '../../actors/ports.ts'
+import { sqsClient } from '../events/sqs-client.ts'
 import { createJsonLogger } from '../log.ts'
 import { loadNotifierConfig, type NotifierConfig } from './config.ts'
 import { deliverEvent } from './deliver.ts'
@@ -52,7 +53,8 @@ export async function runNotifier(hooks: NotifierHooks): Promise<void> {
     console.error(`guildhall notifier: could not start: ${(err as Error).message}`)
     return void exit(1)
   }
-  const queue = createSqsQueue({ queueUrl: config.queueUrl, region: config.region })
+  // The servers' SQS client: AWS_ENDPOINT_URL_SQS honoured, dummy credentials for a local endpoint.
+  const queue = createSqsQueue({ queueUrl: config.queueUrl, client: sqsClient(hooks.env, config.region) })
   const limiter = createLimiter(config.options.maxConcurrentPushes)
   const worker = createWorker({
     queue,

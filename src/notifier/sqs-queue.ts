@@ -2,25 +2,24 @@
  * The events queue on SQS (`@aws-sdk/client-sqs`): long polling with ReceiveMessage, asking for
  * each message's ApproximateReceiveCount, ChangeMessageVisibility to keep an event in hand hidden,
  * and DeleteMessage by receipt handle. The SDK's own
- * configuration applies: region, credentials chain, and `AWS_ENDPOINT_URL_SQS` (tests, VPC
- * endpoints). The poll is aborted by the worker's stop signal.
+ * configuration applies (the client is src/events/sqs-client.ts's, as the servers'): region,
+ * credentials chain, and `AWS_ENDPOINT_URL_SQS` (tests, VPC endpoints). The poll is aborted by the worker's stop signal.
  */
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
   ReceiveMessageCommand,
-  SQSClient,
+  type SQSClient,
 } from '@aws-sdk/client-sqs'
 import type { EventQueue, QueueMessage } from './worker.ts'
 
 export interface SqsQueueOptions {
   queueUrl: string
-  region: string
-  client?: SQSClient
+  client: SQSClient
 }
 
 export function createSqsQueue(opts: SqsQueueOptions): EventQueue & { close(): void } {
-  const client = opts.client ?? new SQSClient({ region: opts.region })
+  const { client } = opts
   return {
     async receive({ max, waitSeconds, visibilitySeconds, signal }) {
       const out = await client.send(
