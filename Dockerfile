@@ -1,5 +1,8 @@
 # guildhall server image: Node 24 on Debian slim, production dependencies only.
 # Build: docker build -t guildhall .   Run: docker run -p 8787:8787 -e JWT_SECRET=... guildhall
+# The push worker is the same image with another command (docs/events.md "Push worker"):
+#   docker run -e EVENTS_QUEUE_URL=... -e STORE=dynamodb ... guildhall node src/notifier/main.ts
+# It serves GET /health on PORT (set below), so the HEALTHCHECK fits it too.
 FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
