@@ -26,17 +26,24 @@ function translatePage(t) {
     document.querySelectorAll('[data-i18n-label]').forEach((node) => {
         node.setAttribute('aria-label', t(node.dataset.i18nLabel));
     });
-    byId('language').value = lang;
+    document.querySelectorAll('[data-lang]').forEach((link) => {
+        if (link.dataset.lang === lang)
+            link.setAttribute('aria-current', 'true');
+    });
 }
 function wireHeader() {
-    const select = byId('language');
-    select.addEventListener('change', () => {
-        if (!languages.includes(select.value))
-            return;
-        // A reload in the new language: the token (this tab) and the open room (#fragment) stay.
-        const url = new URL(location.href);
-        url.searchParams.set('lang', select.value);
-        location.assign(url);
+    // Links, not a menu that reloads on change (WCAG 3.2.2): the page reloads in the chosen
+    // language, keeping the token (this tab) and the open room (the #fragment).
+    document.querySelectorAll('[data-lang]').forEach((link) => {
+        link.addEventListener('click', (e) => {
+            const chosen = link.dataset.lang;
+            if (!chosen || !languages.includes(chosen))
+                return;
+            e.preventDefault();
+            const url = new URL(location.href);
+            url.searchParams.set('lang', chosen);
+            location.assign(url);
+        });
     });
     byId('sign-out').addEventListener('click', () => {
         forgetToken(sessionStorage);

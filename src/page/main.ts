@@ -27,17 +27,23 @@ function translatePage(t: Translate): void {
   document.querySelectorAll<HTMLElement>('[data-i18n-label]').forEach((node) => {
     node.setAttribute('aria-label', t(node.dataset.i18nLabel as MessageKey))
   })
-  byId<HTMLSelectElement>('language').value = lang
+  document.querySelectorAll<HTMLAnchorElement>('[data-lang]').forEach((link) => {
+    if (link.dataset.lang === lang) link.setAttribute('aria-current', 'true')
+  })
 }
 
 function wireHeader(): void {
-  const select = byId<HTMLSelectElement>('language')
-  select.addEventListener('change', () => {
-    if (!(languages as readonly string[]).includes(select.value)) return
-    // A reload in the new language: the token (this tab) and the open room (#fragment) stay.
-    const url = new URL(location.href)
-    url.searchParams.set('lang', select.value)
-    location.assign(url)
+  // Links, not a menu that reloads on change (WCAG 3.2.2): the page reloads in the chosen
+  // language, keeping the token (this tab) and the open room (the #fragment).
+  document.querySelectorAll<HTMLAnchorElement>('[data-lang]').forEach((link) => {
+    link.addEventListener('click', (e) => {
+      const chosen = link.dataset.lang
+      if (!chosen || !(languages as readonly string[]).includes(chosen)) return
+      e.preventDefault()
+      const url = new URL(location.href)
+      url.searchParams.set('lang', chosen)
+      location.assign(url)
+    })
   })
   byId('sign-out').addEventListener('click', () => {
     forgetToken(sessionStorage)

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs'
 import t from 'tap'
-import { startInProcess } from '../support/server.ts'
+import { startChild, startInProcess } from '../support/server.ts'
 
 t.test('GET / serves the page with its security headers; its files are versioned and immutable', async (t) => {
   const server = await startInProcess()
@@ -68,4 +68,15 @@ t.test('UI=false: GET / is the ordinary 404', async (t) => {
   t.equal(res.status, 404)
   t.match(await res.json(), { error: 'not_found' })
   t.equal((await fetch(`${server.http}/health`)).status, 200, 'the rest of the server is there')
+})
+
+t.test('the same page under Deno (npm run start:deno)', async (t) => {
+  const server = await startChild({ runtime: 'deno' })
+  t.teardown(() => server.stop())
+  const html = await (await fetch(`${server.http}/`)).text()
+  const path = /<script type="module" src="([^"]+)"/.exec(html)?.[1]
+  t.ok(path, 'the page names its script')
+  const script = await fetch(`${server.http}${path}`)
+  t.equal(script.status, 200)
+  t.equal(await script.text(), readFileSync(new URL('../../dist/page/main.js', import.meta.url), 'utf8'))
 })

@@ -326,6 +326,22 @@ t.test('each language renders: ?lang= and the browser language', async (t) => {
     await alice.page.screenshot({ path: join(shots, `chat-${lang}.png`) })
     await alice.context.close()
   }
+
+  // The language links (not a menu that reloads on change): signed in, the room still open.
+  const room = freshRoom('switch')
+  const bob = await openAs(server, 'bob', { room })
+  t.teardown(() => closeAll(bob.context))
+  await say(bob.page, 'before switching')
+  await bob.page.getByRole('navigation', { name: 'Language' }).getByRole('link', { name: 'Français' }).click()
+  await bob.page.getByRole('list', { name: 'Mes salons' }).waitFor()
+  await inLog(bob.page, 'before switching').waitFor()
+  t.equal(await bob.page.evaluate(() => document.documentElement.lang), 'fr')
+  t.equal(
+    await bob.page.getByRole('link', { name: 'Français' }).getAttribute('aria-current'),
+    'true',
+    'the language in use is marked',
+  )
+  t.same(bob.problems, [], 'no page errors')
 })
 
 t.test('a refused token is said in words, and the form comes back', async (t) => {
