@@ -283,3 +283,24 @@ t.test('SIGTERM: no more polling, the push in flight finishes, its event is dele
   )
   t.equal(deliveredTo(later.messageId).length, 0)
 })
+
+t.test('the image command (node src/notifier/main.ts) refuses a bad configuration by name, exit 1', async (t) => {
+  const { spawnSync } = await import('node:child_process')
+  const run = (env: Record<string, string>) =>
+    spawnSync(process.execPath, ['src/notifier/main.ts'], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      encoding: 'utf8',
+    })
+  const embedded = run({ EVENTS_QUEUE_URL: sqs.queueUrl('events-1') })
+  t.equal(embedded.status, 1)
+  t.match(embedded.stderr, /STORE: the push worker needs STORE=dynamodb/)
+  const noKey = run({
+    EVENTS_QUEUE_URL: sqs.queueUrl('events-1'),
+    STORE: 'dynamodb',
+    FCM_PROJECT_ID: 'my-app',
+    GOOGLE_APPLICATION_CREDENTIALS: '/nonexistent/key.json',
+  })
+  t.equal(noKey.status, 1)
+  t.match(noKey.stderr, /GOOGLE_APPLICATION_CREDENTIALS: cannot read \/nonexistent\/key.json/)
+  t.match(noKey.stdout, /"event":"config_invalid"/)
+})
