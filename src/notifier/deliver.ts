@@ -53,7 +53,8 @@ export async function deliverEvent(deps: DeliverDeps, event: PushEvent): Promise
     users.map(async (userId) => {
       let devices: Device[]
       try {
-        devices = await deps.devices.listDevices(userId)
+        // Through the limiter too: an event with 50 offline members is 50 reads, not 50 at once.
+        devices = await deps.limiter.run(() => deps.devices.listDevices(userId))
       } catch (err) {
         deps.logger.warn('push_devices_failed', { messageId: event.messageId, userId, error: err })
         counts.retry++

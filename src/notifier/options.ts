@@ -5,7 +5,7 @@
  */
 
 export interface NotifierOptions {
-  /** Pushes in flight at once across every event being handled (each is one HTTP request). */
+  /** Pushes (and device-list reads) in flight at once across every event being handled. */
   maxConcurrentPushes: number
   /** One push (FCM send or Web Push POST) is abandoned, and retried by redelivery, after this long. */
   pushTimeoutMs: number

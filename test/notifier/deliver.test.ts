@@ -289,3 +289,30 @@ t.test('the loop: done events deleted, retried and malformed ones left; stop fin
     'q5 event_done',
   ])
 })
+
+t.test('device lists and pushes together stay within the limiter', async (t) => {
+  const users = Array.from({ length: 30 }, (_, i) => `u${i}`)
+  const store = memoryDevices(Object.fromEntries(users.map((u) => [u, [fcm(`${u}-a`), fcm(`${u}-b`)]])))
+  let active = 0
+  let peak = 0
+  const track =
+    <A extends unknown[], R>(f: (...a: A) => Promise<R>) =>
+    async (...a: A): Promise<R> => {
+      active++
+      peak = Math.max(peak, active)
+      try {
+        await new Promise((r) => setImmediate(r))
+        return await f(...a)
+      } finally {
+        active--
+      }
+    }
+  store.listDevices = track(store.listDevices.bind(store))
+  const push = scriptedTransport()
+  const send = push.send.bind(push)
+  push.send = track(send)
+  const { d } = deps(store, { fcm: push })
+  const result = await deliverEvent(d, { ...event, offline: users })
+  t.equal(result.counts.sent, 60)
+  t.ok(peak <= 4, `at most the limiter's 4 store reads and sends at once (peak ${peak})`)
+})
