@@ -9,6 +9,7 @@
  * after every reconnect and every `ROOMS_REFRESH_MS`.
  */
 import { GuildhallClient } from "../client/index.js";
+import { Composer } from "./composer.js";
 import { byId, el } from "./dom.js";
 import { MessageLog } from "./message-log.js";
 import { RoomsList, roomName } from "./rooms-list.js";
@@ -30,6 +31,7 @@ export class Chat {
     #list;
     #log;
     #stop = [];
+    #composer;
     #current;
     /** Bumped at each open: answers for a room no longer open are dropped. */
     #opening = 0;
@@ -62,6 +64,9 @@ export class Chat {
                 this.#o.onError(errorText(err, t));
         }));
         this.#wireForms();
+        const composer = new Composer({ room: () => this.#current, t, onError: options.onError });
+        this.#composer = composer;
+        this.#stop.push(() => composer.stop());
         for (const room of rememberedRooms(localStorage, me))
             this.#entry(room);
         const timer = setInterval(() => void this.refreshRooms(), ROOMS_REFRESH_MS);
@@ -249,7 +254,7 @@ export class Chat {
         byId('no-room').hidden = room !== undefined;
         byId('skip').hidden = room === undefined;
         this.#log.clear();
-        byId('outbox').replaceChildren();
+        this.#composer.clear();
         byId('presence').replaceChildren();
         byId('typing').textContent = '';
         this.#more = true;
@@ -360,10 +365,8 @@ export class Chat {
     }
     // ---- forms ----
     #wireForms() {
-        const message = byId('message');
         const roomField = byId('room-id');
         const joinForm = byId('join-form');
-        const messageForm = byId('message-form');
         const older = byId('older');
         const log = byId('log');
         const onJoin = (e) => {
@@ -377,58 +380,18 @@ export class Chat {
                     roomField.value = '';
             });
         };
-        const onSend = (e) => {
-            e.preventDefault();
-            this.#send(message);
-        };
-        const onKey = (e) => {
-            // Enter sends; Shift+Enter is a new line; Enter that ends an IME composition is not a send.
-            if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
-                e.preventDefault();
-                this.#send(message);
-            }
-        };
-        const onInput = () => {
-            if (message.value.trim() === '')
-                this.#current?.stopTyping();
-            else
-                this.#current?.typing();
-        };
         const onOlder = () => void this.#loadOlder();
         const onScroll = () => {
             if (log.scrollTop <= LOAD_OLDER_AT_PX && this.#log.size > 0)
                 void this.#loadOlder();
         };
         joinForm.addEventListener('submit', onJoin);
-        messageForm.addEventListener('submit', onSend);
-        message.addEventListener('keydown', onKey);
-        message.addEventListener('input', onInput);
         older.addEventListener('click', onOlder);
         log.addEventListener('scroll', onScroll);
         this.#stop.push(() => {
             joinForm.removeEventListener('submit', onJoin);
-            messageForm.removeEventListener('submit', onSend);
-            message.removeEventListener('keydown', onKey);
-            message.removeEventListener('input', onInput);
             older.removeEventListener('click', onOlder);
             log.removeEventListener('scroll', onScroll);
-        });
-    }
-    /** Sends the box's text; it shows as "Sending…" until stored (through reconnects), then as a message. */
-    #send(box) {
-        const room = this.#current;
-        const text = box.value;
-        if (!room || text.trim() === '')
-            return;
-        box.value = '';
-        const t = this.#o.t;
-        const pending = el('li', { class: 'pending' }, el('span', { class: 'text' }, text), ' ', el('span', {}, t('sending')));
-        byId('outbox').append(pending);
-        room.send(text).then(() => pending.remove(), (err) => {
-            const reason = errorText(err, t, room.id);
-            pending.classList.add('failed');
-            pending.lastElementChild.textContent = t('notSent', { reason });
-            this.#o.onError(reason);
         });
     }
     #invalidRoom() {

@@ -9,6 +9,7 @@
  * after every reconnect and every `ROOMS_REFRESH_MS`.
  */
 import { type GuildhallError, GuildhallClient, type Message, type MyRoom, type Room } from '../client/index.ts'
+import { Composer } from './composer.ts'
 import { byId, el } from './dom.ts'
 import type { Translate } from './i18n.ts'
 import { MessageLog } from './message-log.ts'
@@ -44,6 +45,7 @@ export class Chat {
   readonly #list: RoomsList
   readonly #log: MessageLog
   readonly #stop: (() => void)[] = []
+  readonly #composer: Composer
   #current: Room | undefined
   /** Bumped at each open: answers for a room no longer open are dropped. */
   #opening = 0
@@ -77,6 +79,9 @@ export class Chat {
       }),
     )
     this.#wireForms()
+    const composer = new Composer({ room: () => this.#current, t, onError: options.onError })
+    this.#composer = composer
+    this.#stop.push(() => composer.stop())
     for (const room of rememberedRooms(localStorage, me)) this.#entry(room)
     const timer = setInterval(() => void this.refreshRooms(), ROOMS_REFRESH_MS)
     this.#stop.push(() => clearInterval(timer))
@@ -256,7 +261,7 @@ export class Chat {
     byId('no-room').hidden = room !== undefined
     byId('skip').hidden = room === undefined
     this.#log.clear()
-    byId('outbox').replaceChildren()
+    this.#composer.clear()
     byId('presence').replaceChildren()
     byId('typing').textContent = ''
     this.#more = true
@@ -366,10 +371,8 @@ export class Chat {
   // ---- forms ----
 
   #wireForms(): void {
-    const message = byId<HTMLTextAreaElement>('message')
     const roomField = byId<HTMLInputElement>('room-id')
     const joinForm = byId<HTMLFormElement>('join-form')
-    const messageForm = byId<HTMLFormElement>('message-form')
     const older = byId<HTMLButtonElement>('older')
     const log = byId('log')
 
@@ -382,65 +385,18 @@ export class Chat {
         if (this.#current?.id === room) roomField.value = ''
       })
     }
-    const onSend = (e: SubmitEvent) => {
-      e.preventDefault()
-      this.#send(message)
-    }
-    const onKey = (e: KeyboardEvent) => {
-      // Enter sends; Shift+Enter is a new line; Enter that ends an IME composition is not a send.
-      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
-        e.preventDefault()
-        this.#send(message)
-      }
-    }
-    const onInput = () => {
-      if (message.value.trim() === '') this.#current?.stopTyping()
-      else this.#current?.typing()
-    }
     const onOlder = () => void this.#loadOlder()
     const onScroll = () => {
       if (log.scrollTop <= LOAD_OLDER_AT_PX && this.#log.size > 0) void this.#loadOlder()
     }
     joinForm.addEventListener('submit', onJoin)
-    messageForm.addEventListener('submit', onSend)
-    message.addEventListener('keydown', onKey)
-    message.addEventListener('input', onInput)
     older.addEventListener('click', onOlder)
     log.addEventListener('scroll', onScroll)
     this.#stop.push(() => {
       joinForm.removeEventListener('submit', onJoin)
-      messageForm.removeEventListener('submit', onSend)
-      message.removeEventListener('keydown', onKey)
-      message.removeEventListener('input', onInput)
       older.removeEventListener('click', onOlder)
       log.removeEventListener('scroll', onScroll)
     })
-  }
-
-  /** Sends the box's text; it shows as "Sending…" until stored (through reconnects), then as a message. */
-  #send(box: HTMLTextAreaElement): void {
-    const room = this.#current
-    const text = box.value
-    if (!room || text.trim() === '') return
-    box.value = ''
-    const t = this.#o.t
-    const pending = el(
-      'li',
-      { class: 'pending' },
-      el('span', { class: 'text' }, text),
-      ' ',
-      el('span', {}, t('sending')),
-    )
-    byId('outbox').append(pending)
-    room.send(text).then(
-      () => pending.remove(),
-      (err: unknown) => {
-        const reason = errorText(err, t, room.id)
-        pending.classList.add('failed')
-        pending.lastElementChild!.textContent = t('notSent', { reason })
-        this.#o.onError(reason)
-      },
-    )
   }
 
   #invalidRoom(): void {

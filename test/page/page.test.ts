@@ -344,6 +344,50 @@ t.test('each language renders: ?lang= and the browser language', async (t) => {
   t.same(bob.problems, [], 'no page errors')
 })
 
+t.test('refusals are said in words: a private room, a removal, a bad room id, a message too long', async (t) => {
+  const server = await startInProcess({ env: { LIMIT_MAX_TEXT_LENGTH: '20' } })
+  t.teardown(() => server.stop())
+  const admin = { authorization: `Bearer ${await server.token({ sub: 'ops', roles: ['admin'] })}` }
+  const put = (path: string, body?: unknown) =>
+    fetch(`${server.http}${path}`, {
+      method: 'PUT',
+      headers: { ...admin, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    })
+  t.equal((await put('/admin/rooms/staff', { visibility: 'private' })).status, 201)
+  t.equal((await put('/admin/rooms/staff/members/alice')).status, 204)
+  const alice = await openAs(server, 'alice', { room: 'staff' })
+  const eve = await openAs(server, 'eve', { room: 'staff' })
+  t.teardown(() => closeAll(alice.context, eve.context))
+
+  await eve.page.getByRole('alert').getByText('You are not allowed in room staff.').waitFor()
+  const roomField = eve.page.getByRole('textbox', { name: 'Room' })
+  t.ok(await roomField.evaluate((el) => el === document.activeElement), 'the focus goes back to the Room field')
+  await roomField.fill('no spaces allowed')
+  await roomField.press('Enter')
+  await eve.page
+    .getByRole('alert')
+    .getByText(/That is not a room id/)
+    .waitFor()
+  t.equal(await roomField.getAttribute('aria-invalid'), 'true')
+
+  await messageBox(alice.page).fill('this message is longer than twenty characters')
+  await messageBox(alice.page).press('Enter')
+  await alice.page.getByRole('alert').getByText('The message is too long.').waitFor()
+  await alice.page.locator('#outbox').getByText('Not sent: The message is too long.').waitFor()
+  t.pass('a refused send says why, and stays visible as not sent')
+
+  const removed = await fetch(`${server.http}/admin/rooms/staff/members/alice`, { method: 'DELETE', headers: admin })
+  t.equal(removed.status, 204)
+  await alice.page.getByRole('alert').getByText('You were removed from room staff.').waitFor()
+  t.equal(await alice.page.getByRole('log').isVisible(), false, 'the room is closed on the page')
+  t.equal(
+    await alice.page.getByRole('list', { name: 'My rooms' }).getByRole('button', { name: 'staff' }).count(),
+    0,
+    'and gone from the list',
+  )
+})
+
 t.test('a refused token is said in words, and the form comes back', async (t) => {
   const server = await startInProcess()
   t.teardown(() => server.stop())
