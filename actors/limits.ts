@@ -103,6 +103,9 @@ export interface Limits {
   eventsMaxHeldBytes: number
   /** Events handed to the publisher in one call (it sends them 10 to a SendMessageBatch). */
   eventsPublishBatch: number
+  /** Fewer than 10 events waiting are published this long after the oldest was stored, so
+   * that one SQS call carries several (an SQS call costs the CPU of many deliveries). */
+  eventsLingerMs: number
   /** The cursor is written at least every this many published seqs (a crash re-publishes
    * fewer than this many events already published, plus those in flight). */
   eventsCursorEvery: number
@@ -164,6 +167,7 @@ export const defaultLimits: Limits = {
   eventsMaxHeldPerRoom: 1_000,
   eventsMaxHeldBytes: 64 * 1024 * 1024,
   eventsPublishBatch: 100,
+  eventsLingerMs: 200,
   eventsCursorEvery: 100,
   eventsCursorIdleMs: 1_000,
   eventsRetryMaxMs: 30_000,
@@ -231,6 +235,7 @@ export const limitMaxima: Limits = {
   eventsMaxHeldPerRoom: 1_000_000,
   eventsMaxHeldBytes: 16 * 1024 * MiB,
   eventsPublishBatch: 10_000,
+  eventsLingerMs: 60_000,
   eventsCursorEvery: 1_000_000,
   eventsCursorIdleMs: DAY_MS,
   eventsRetryMaxMs: DAY_MS,

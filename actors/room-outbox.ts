@@ -30,6 +30,8 @@ import { noopTracer, type SpanAttributes, type Tracer } from './tracing.ts'
 
 /** The first retry's wait; each failure in a row doubles it, up to `eventsRetryMaxMs`. */
 const RETRY_BASE_MS = 100
+/** Events that fill one SQS SendMessageBatch: this many waiting are published without lingering. */
+const FULL_BATCH = 10
 
 export interface OutboxDeps {
   roomId: string
@@ -63,6 +65,10 @@ export class RoomOutbox {
   /** A retry waiting out its backoff: `cancel` it, or `run` it now. */
   private retry: { cancel: () => void; run: () => void } | undefined
   private idleTimer: (() => void) | undefined
+  /** Waiting (`eventsLingerMs` from the oldest unpublished event) for a fuller batch. */
+  private lingerTimer: (() => void) | undefined
+  /** When the oldest event not yet published was stored (clock ms); undefined when caught up. */
+  private behindSince: number | undefined
   private overflowLogged = false
   /** `finish` waiting for the publish under way; set once a publish fails while finishing. */
   private finishWaiters: Array<() => void> = []
@@ -90,6 +96,7 @@ export class RoomOutbox {
     const last = messages[messages.length - 1]!.seq
     if (last <= this.head) return
     if (this.started) this.deps.metrics.eventsBacklog.add(last - this.head)
+    if (this.published >= this.head) this.behindSince = this.deps.clock.now()
     this.head = last
     this.hold(messages, connected)
     this.cancelIdle()
@@ -111,6 +118,7 @@ export class RoomOutbox {
   async finish(): Promise<void> {
     if (this.stopped) return
     this.finishing = true
+    this.cancelLinger()
     const retry = this.retry
     if (retry) {
       // Waiting out a backoff: one more attempt now instead.
@@ -118,6 +126,7 @@ export class RoomOutbox {
       this.retry = undefined
       retry.run()
     }
+    this.pump()
     while (
       !this.stopped &&
       !this.failedWhileFinishing &&
@@ -143,6 +152,7 @@ export class RoomOutbox {
     this.retry?.cancel()
     this.retry = undefined
     this.cancelIdle()
+    this.cancelLinger()
     this.dropHeld()
     if (this.started) this.deps.metrics.eventsBacklog.add(-(this.head - this.published))
     this.wakeFinish()
@@ -170,8 +180,9 @@ export class RoomOutbox {
   }
 
   private pump(): void {
-    if (!this.started || this.stopped || this.publishing || this.retry) return
+    if (!this.started || this.stopped || this.publishing || this.retry || this.lingerTimer) return
     if (this.published >= this.head) return this.caughtUp()
+    if (this.linger()) return
     this.publishing = true
     this.publishNext().then(
       () => {
@@ -193,6 +204,29 @@ export class RoomOutbox {
         this.deps.changed()
       },
     )
+  }
+
+  /**
+   * Fewer than a full batch waiting: wait until `eventsLingerMs` after the oldest of them was
+   * stored, so a room sending a few messages a second publishes several per SQS call (one
+   * call's CPU is many deliveries': docs/benchmarks.md "Events"). Never while finishing.
+   */
+  private linger(): boolean {
+    const { clock, limits } = this.deps
+    const since = this.behindSince
+    if (this.finishing || since === undefined || this.head - this.published >= FULL_BATCH) return false
+    const at = since + limits.eventsLingerMs
+    if (clock.now() >= at) return false
+    this.lingerTimer = clock.at(at, () => {
+      this.lingerTimer = undefined
+      this.pump()
+    })
+    return true
+  }
+
+  private cancelLinger(): void {
+    this.lingerTimer?.()
+    this.lingerTimer = undefined
   }
 
   /** Publishes the next events in seq order; rejects unless the queue took all of them. */
@@ -251,6 +285,8 @@ export class RoomOutbox {
     this.deps.metrics.eventsPublished.add(accepted)
     if (!this.stopped) this.deps.metrics.eventsBacklog.add(-(seq - this.published))
     this.published = seq
+    // What is still unpublished was stored after this call began: its linger starts now at the latest.
+    this.behindSince = this.published >= this.head ? undefined : this.deps.clock.now()
     this.dropPublished()
   }
 

@@ -1,7 +1,8 @@
 /**
  * The events port on SQS (docs/events.md "Events"): a room's `message.created` events, 10 to a
- * `SendMessageBatch` and under 256 KiB a call, one call after the other so a room's events
- * reach the queue in seq order. Entries a batch refuses are sent again, only those, a few
+ * `SendMessageBatch` and under 256 KiB a call; on a FIFO queue one call after the other so a
+ * room's events reach the queue in seq order, on a standard queue (which keeps no order) up
+ * to 4 at once. Entries a batch refuses are sent again, only those, a few
  * times; what is still refused ends the publish there and the room publishes the rest again
  * later from its cursor. On a FIFO queue (URL ending in `.fifo`) `MessageGroupId` is the
  * room id and `MessageDeduplicationId` the message id; the room never has two calls in flight,
@@ -30,6 +31,8 @@ export interface SqsPublisherOptions {
   entryRetryMs?: number
   /** Under SQS's cap by default; tests lower it. */
   maxBatchBytes?: number
+  /** Standard queues: batches of one publish sent at once. Default 4. FIFO queues: always 1. */
+  concurrency?: number
 }
 
 export class SqsEventPublisher implements EventPublisher {
@@ -40,6 +43,7 @@ export class SqsEventPublisher implements EventPublisher {
   private readonly entryRetries: number
   private readonly entryRetryMs: number
   private readonly maxBatchBytes: number
+  private readonly concurrency: number
 
   constructor(opts: SqsPublisherOptions) {
     this.client = opts.client
@@ -49,17 +53,53 @@ export class SqsEventPublisher implements EventPublisher {
     this.entryRetries = opts.entryRetries ?? 3
     this.entryRetryMs = opts.entryRetryMs ?? 50
     this.maxBatchBytes = opts.maxBatchBytes ?? SQS_MAX_BYTES
+    this.concurrency = Math.max(1, opts.concurrency ?? 4)
   }
 
   async publish(roomId: string, events: readonly MessageCreatedEvent[]): Promise<number> {
-    let accepted = 0
     const items = events.map((event) => ({ event, body: body(event) }))
-    for (const batch of batches(items, this.maxBatchBytes)) {
+    const all = batches(items, this.maxBatchBytes)
+    return this.fifo ? this.inOrder(roomId, all) : this.together(roomId, all)
+  }
+
+  /** FIFO: one batch after the other, stopping at the first event not taken (the ones after
+   * it would overtake it in the room's group). */
+  private async inOrder(roomId: string, all: readonly Outgoing[][]): Promise<number> {
+    let accepted = 0
+    for (const batch of all) {
       const n = await this.sendBatch(roomId, batch)
       accepted += n
-      // Stop at the first event not taken: the ones after it would overtake it.
       if (n < batch.length) break
     }
+    return accepted
+  }
+
+  /**
+   * A standard queue keeps no order anyway: up to `concurrency` batches at once (one hot room
+   * publishes several times faster). The answer is still the leading events taken, so the room
+   * publishes again from the first one not taken (those after it that were taken arrive twice).
+   */
+  private async together(roomId: string, all: readonly Outgoing[][]): Promise<number> {
+    const taken: number[] = new Array(all.length).fill(0)
+    let next = 0
+    let failure: unknown
+    const worker = async () => {
+      while (next < all.length) {
+        const i = next++
+        try {
+          taken[i] = await this.sendBatch(roomId, all[i]!)
+        } catch (err) {
+          failure ??= err
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, all.length) }, worker))
+    let accepted = 0
+    for (let i = 0; i < all.length; i++) {
+      accepted += taken[i]!
+      if (taken[i]! < all[i]!.length) break
+    }
+    if (accepted === 0 && failure !== undefined) throw failure
     return accepted
   }
 
