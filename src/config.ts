@@ -129,6 +129,17 @@ const DYNAMODB_ONLY = [
 /** Node ids as leases, logs and link handshakes carry them. */
 export const NODE_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/
 
+// The DynamoDB store's variables: the server's schema and the push worker's
+// (loadDynamoSettings) share them, so both read them the same way, here only.
+const dynamoEntries = {
+  DYNAMODB_ENDPOINT: v.optional(url),
+  CORE_TABLE: v.optional(text, dynamoDefaults.coreTable),
+  GUILD_TABLE: v.optional(text, dynamoDefaults.guildTable),
+  AWS_REGION: v.optional(text, dynamoDefaults.region),
+  CREATE_TABLES: v.optional(bool, 'false'),
+}
+const dynamoSchema = v.object({ ...dynamoEntries, MESSAGE_TTL_DAYS: v.optional(int(1, 36500)) })
+
 const envSchema = v.object({
   PORT: v.optional(int(0, 65535), '8787'),
   HOST: v.optional(text, '0.0.0.0'),
@@ -147,11 +158,7 @@ const envSchema = v.object({
   JWT_AUDIENCE: v.optional(text),
   STORE: v.optional(v.picklist(['embedded', 'dynamodb'], 'expected embedded or dynamodb'), 'embedded'),
   DATA_DIR: v.optional(text, './.data'),
-  DYNAMODB_ENDPOINT: v.optional(url),
-  CORE_TABLE: v.optional(text, dynamoDefaults.coreTable),
-  GUILD_TABLE: v.optional(text, dynamoDefaults.guildTable),
-  AWS_REGION: v.optional(text, dynamoDefaults.region),
-  CREATE_TABLES: v.optional(bool, 'false'),
+  ...dynamoEntries,
   AUTO_CREATE_ROOMS: v.optional(bool),
   UI: v.optional(bool),
   MESSAGE_TTL_DAYS: v.optional(int(1, 36500)),
@@ -253,7 +260,22 @@ export function loadConfig(env: Env): Config {
   }
 }
 
-function dynamoSettings(e: v.InferOutput<typeof envSchema>, hasAccessKey: boolean): DynamoSettings {
+/**
+ * The DynamoDB settings alone, for another entry point on the same tables (the push worker,
+ * src/notifier/config.ts): the same variables, defaults and checks as the server's. Throws
+ * ConfigError naming each bad variable.
+ */
+export function loadDynamoSettings(env: Env): DynamoSettings {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''))
+  const result = v.safeParse(dynamoSchema, present)
+  if (!result.success) {
+    const problems = result.issues.map((issue) => `${v.getDotPath(issue) ?? 'environment'}: ${issue.message}`)
+    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`)
+  }
+  return dynamoSettings(result.output, present.AWS_ACCESS_KEY_ID !== undefined)
+}
+
+function dynamoSettings(e: v.InferOutput<typeof dynamoSchema>, hasAccessKey: boolean): DynamoSettings {
   const credentials = localCredentials(e.DYNAMODB_ENDPOINT, hasAccessKey)
   return {
     ...(e.DYNAMODB_ENDPOINT === undefined ? {} : { endpoint: e.DYNAMODB_ENDPOINT }),

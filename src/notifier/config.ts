@@ -5,7 +5,7 @@
  * and per device), so a deployment with only Web Push, or only FCM, runs.
  */
 import * as v from 'valibot'
-import { defaults as dynamoDefaults, localCredentials, type DynamoStoreOptions } from '../store/dynamodb/config.ts'
+import { ConfigError, loadDynamoSettings, type DynamoSettings } from '../config.ts'
 import { notifierDefaults, notifierEnvName, notifierMaxima, type NotifierOptions } from './options.ts'
 
 export interface FcmSettings {
@@ -25,7 +25,8 @@ export interface VapidSettings {
 export interface NotifierConfig {
   queueUrl: string
   region: string
-  dynamodb: DynamoStoreOptions & { region: string; coreTable: string; guildTable: string }
+  /** The server's DynamoDB variables, read by src/config.ts the same way. */
+  dynamodb: DynamoSettings
   /** Unset: FCM devices are skipped; `missing` names what to set. */
   fcm: FcmSettings | { missing: string[] }
   vapid: VapidSettings | { missing: string[] }
@@ -53,10 +54,6 @@ const envSchema = v.object({
     v.url('expected a URL'),
   ),
   STORE: v.optional(v.picklist(['embedded', 'dynamodb'], 'expected embedded or dynamodb'), 'embedded'),
-  DYNAMODB_ENDPOINT: v.optional(url),
-  CORE_TABLE: v.optional(text, dynamoDefaults.coreTable),
-  GUILD_TABLE: v.optional(text, dynamoDefaults.guildTable),
-  AWS_REGION: v.optional(text, dynamoDefaults.region),
   FCM_PROJECT_ID: v.optional(v.pipe(v.string(), v.regex(/^[a-z0-9-]{1,64}$/, 'expected a Firebase project id'))),
   GOOGLE_APPLICATION_CREDENTIALS: v.optional(text),
   FCM_ENDPOINT: v.optional(url),
@@ -81,20 +78,20 @@ export function loadNotifierConfig(env: Env): NotifierConfig {
       'STORE: the push worker needs STORE=dynamodb (the embedded store belongs to the one server process that holds DATA_DIR)',
     )
   }
-  if (!result.success || problems.length > 0)
+  let dynamodb: DynamoSettings | undefined
+  try {
+    dynamodb = loadDynamoSettings(env)
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e
+    problems.push(...e.message.split('\n  ').slice(1))
+  }
+  if (!result.success || !dynamodb || problems.length > 0)
     throw new NotifierConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`)
   const e = result.output
-  const credentials = localCredentials(e.DYNAMODB_ENDPOINT, present.AWS_ACCESS_KEY_ID !== undefined)
   return {
     queueUrl: e.EVENTS_QUEUE_URL,
-    region: e.AWS_REGION,
-    dynamodb: {
-      ...(e.DYNAMODB_ENDPOINT === undefined ? {} : { endpoint: e.DYNAMODB_ENDPOINT }),
-      region: e.AWS_REGION,
-      coreTable: e.CORE_TABLE,
-      guildTable: e.GUILD_TABLE,
-      ...(credentials ? { credentials } : {}),
-    },
+    region: dynamodb.region,
+    dynamodb,
     fcm:
       e.FCM_PROJECT_ID && e.GOOGLE_APPLICATION_CREDENTIALS
         ? {

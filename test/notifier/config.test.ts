@@ -12,7 +12,7 @@ t.test('defaults: both platforms off and named, default options, no health liste
   t.same(c.fcm, { missing: ['FCM_PROJECT_ID', 'GOOGLE_APPLICATION_CREDENTIALS'] })
   t.same(c.vapid, { missing: ['VAPID_PUBLIC_KEY', 'VAPID_PRIVATE_KEY', 'VAPID_SUBJECT'] })
   t.same(c.options, notifierDefaults)
-  t.same(c.dynamodb, { region: 'us-east-1', coreTable: 'gg_core', guildTable: 'gg_guild' })
+  t.same(c.dynamodb, { region: 'us-east-1', coreTable: 'gg_core', guildTable: 'gg_guild', createTables: false })
   t.equal(c.healthPort, undefined)
 })
 
@@ -40,6 +40,7 @@ t.test('every variable is read', async (t) => {
     region: 'eu-west-1',
     coreTable: 'c',
     guildTable: 'g',
+    createTables: false,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   })
   t.equal(c.healthPort, 8787)
