@@ -12,8 +12,8 @@
  * sender past the usual rate limits for `--hot-seconds`; events/s the queue accepted, against
  * messages/s stored.
  *
- * `node bench/events.ts [--subscribers=N] [--rate=R] [--seconds=S] [--rounds=N] [--blocks=N]
- *   [--hot-rate=R] [--hot-seconds=S] [--save=<name>]`; writes bench/results/events.json (and
+ * `npm run bench:events -- [--subscribers=N] [--rate=R] [--seconds=S] [--rounds=N] [--blocks=N]
+ *   [--hot-rate=R] [--hot-seconds=S] [--save=<name>]` (about 4 minutes); writes bench/results/events.json (and
  * bench/results/runs/<name>.json with --save).
  */
 import { execFileSync } from 'node:child_process'
@@ -26,6 +26,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { startSqsEndpoint } from '../test/support/sqs-endpoint.ts'
 import { saveName } from './lib/args.ts'
+import { eventsTable, type EventsResult } from './lib/events-report.ts'
 import { freePort } from './lib/free-port.ts'
 import { filesystemOf, refusal } from './lib/filesystem.ts'
 import { log } from './lib/log.ts'
@@ -310,6 +311,7 @@ const result = {
   blockFigures,
 }
 console.log(JSON.stringify(result, null, 2))
+console.log(`\n${eventsTable(result as unknown as EventsResult)}`)
 await mkdir(new URL('./results/', import.meta.url), { recursive: true })
 await writeFile(new URL('./results/events.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`)
 if (save) {

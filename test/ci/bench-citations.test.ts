@@ -8,6 +8,7 @@ import { clusterTable, type ClusterResult } from '../../bench/lib/cluster-report
 import { dynamoTable, type DynamoResult } from '../../bench/lib/dynamodb-report.ts'
 import { markdown, type ScenarioResult } from '../../bench/lib/report.ts'
 import { tracingTable, type TracingResult } from '../../bench/lib/tracing-report.ts'
+import { eventsTable, type EventsResult } from '../../bench/lib/events-report.ts'
 
 const doc = readFileSync('docs/benchmarks.md', 'utf8')
 const cited = [...new Set([...doc.matchAll(/bench\/results\/runs\/([A-Za-z0-9._-]+)\.json/g)].map((m) => m[1]!))]
@@ -19,12 +20,13 @@ function rendered(name: string): string[] {
   if (data.benchmark === 'dynamodb-store') return dynamoTable(data as unknown as DynamoResult).split('\n')
   if (data.benchmark === 'cluster') return clusterTable(data as unknown as ClusterResult).split('\n')
   if (data.benchmark === 'tracing') return tracingTable(data as unknown as TracingResult).split('\n')
+  if (data.benchmark === 'events') return eventsTable(data as unknown as EventsResult).split('\n')
   throw new Error(`${name}.json is neither a harness run, a DynamoDB run, a cluster run nor a tracing run`)
 }
 
 /** Lines of the doc that state a measured result: table rows and goal verdicts. */
 const resultLine =
-  /^\| (fanout|rooms|connect|memory|busy) \||^\| (one append per message|group commit, batches of|readPage 50,|cross-node fan-out|failover \(kill -9\)|drain handoff|tracing (off|on))|^- \w+ \w+ [≤≥] [\d.]+x \w[\w-]*: /
+  /^\| (fanout|rooms|connect|memory|busy) \||^\| (one append per message|group commit, batches of|readPage 50,|cross-node fan-out|failover \(kill -9\)|drain handoff|tracing (off|on)|events (off|on|published)|one hot room)|^- \w+ \w+ [≤≥] [\d.]+x \w[\w-]*: /
 
 t.test('docs/benchmarks.md cites committed runs, and every published row is rendered from one', async (t) => {
   t.ok(cited.length >= 2, `runs cited: ${cited.join(', ')}`)
