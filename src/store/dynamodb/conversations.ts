@@ -49,6 +49,12 @@ export function metaItem(record: RoomRecord): Item {
   return item
 }
 
+/** A pair's item: its room, and the mark of the call that wrote it (absent on older items). */
+export interface PairItem {
+  roomId: string
+  nonce?: string
+}
+
 export const isConditionFailure = (err: unknown): boolean =>
   (err instanceof Error && err.name === 'ConditionalCheckFailedException') ||
   (cancellationReasons(err)?.some((r) => r.Code === 'ConditionalCheckFailed') ?? false)
@@ -56,7 +62,7 @@ export const isConditionFailure = (err: unknown): boolean =>
 export async function createConversation(
   ctx: CoreContext,
   conversation: NewConversation,
-  readPair: (pk: string) => Promise<string | undefined>,
+  readPair: (pk: string) => Promise<PairItem | undefined>,
   readRoom: (roomId: string) => Promise<RoomRecord | undefined>,
 ): Promise<ConversationAnswer> {
   const record = conversationRecord(conversation.roomId, conversation.members)
@@ -65,9 +71,13 @@ export async function createConversation(
   const pair = members.length === 2 ? pairPk(members[0]!, members[1]!) : undefined
   // Asking again for a pair is the common case (a `dm` each time): one read answers it.
   const existing = pair && (await readPair(pair))
-  if (existing) return { roomId: existing, created: false }
+  if (existing) return { roomId: existing.roomId, created: false }
+  // This call's mark on the pair item: two nodes may write the very same pair and room id at
+  // once (the layer above derives a pair's room id from the pair), and only the mark tells
+  // the creation that won from the one that found it made.
+  const nonce = pair === undefined ? undefined : crypto.randomUUID()
   try {
-    for (const TransactItems of transactions(ctx.coreTable, record, pair)) {
+    for (const TransactItems of transactions(ctx.coreTable, record, pair, nonce)) {
       // A deterministic token: a retry after a lost answer is the same request, a no-op.
       const input = { TransactItems, ClientRequestToken: await requestToken(TransactItems) }
       await ctx.io.send(() => new TransactWriteCommand(input as TransactWriteCommandInput))
@@ -77,7 +87,10 @@ export async function createConversation(
     // Decided by the conditions: another creation of the pair got there first, or (a retry
     // after a lost answer) this one did.
     const winner = pair && (await readPair(pair))
-    if (winner) return { roomId: winner, created: winner === roomId }
+    if (winner) {
+      const mine = winner.nonce === undefined ? winner.roomId === roomId : winner.nonce === nonce
+      return { roomId: winner.roomId, created: mine }
+    }
     const taken = await readRoom(roomId)
     if (taken?.kind === 'conversation' && taken.members?.join('\n') === members.join('\n')) {
       return { roomId, created: true }
@@ -88,7 +101,12 @@ export async function createConversation(
 }
 
 /** The transactions of one conversation, META last (see the file's header). */
-function transactions(table: string, record: RoomRecord, pair: string | undefined): object[][] {
+function transactions(
+  table: string,
+  record: RoomRecord,
+  pair: string | undefined,
+  nonce: string | undefined,
+): object[][] {
   const roomPk = roomKey(record.roomId).pk
   const put = (Item: Item) => ({ Put: { TableName: table, Item } })
   const absent = 'attribute_not_exists(PK)'
@@ -97,7 +115,7 @@ function transactions(table: string, record: RoomRecord, pair: string | undefine
         {
           Put: {
             TableName: table,
-            Item: { PK: pair, SK: PAIR_SK, type: 'Pair', roomId: record.roomId },
+            Item: { PK: pair, SK: PAIR_SK, type: 'Pair', roomId: record.roomId, nonce },
             ConditionExpression: absent,
           },
         },

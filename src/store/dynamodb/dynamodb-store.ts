@@ -490,7 +490,10 @@ export class DynamoStore implements Store, DeviceStore {
       conversation,
       async (pk) => {
         const item = await this.get(this.config.coreTable, pk, PAIR_SK)
-        return item ? String(item.roomId) : undefined
+        if (!item) return undefined
+        return typeof item.nonce === 'string'
+          ? { roomId: String(item.roomId), nonce: item.nonce }
+          : { roomId: String(item.roomId) }
       },
       async (roomId) => {
         const item = await this.get(this.config.coreTable, roomKey(roomId).pk, META_SK)

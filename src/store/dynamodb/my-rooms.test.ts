@@ -165,6 +165,21 @@ t.test('two store instances (two nodes) creating one pair at once get one room',
   }
 })
 
+t.test('two nodes creating one pair at once under one room id (derived from the pair) get one creation', async (t) => {
+  const { store: a, tables } = await setup(t)
+  const b = await openStore(local.endpoint, tables, { createTables: false })
+  t.teardown(() => b.close())
+  for (let round = 0; round < 10; round++) {
+    const roomId = `dm${round}`
+    const [x, y] = await Promise.all([
+      a.createConversation({ roomId, members: [`u${round}`, `v${round}`] }),
+      b.createConversation({ roomId, members: [`v${round}`, `u${round}`] }),
+    ])
+    t.same([x.roomId, y.roomId], [roomId, roomId], `round ${round}: one room`)
+    t.equal(Number(x.created) + Number(y.created), 1, `round ${round}: one creation`)
+  }
+})
+
 t.test('a 50-member group cut short between its transactions is in no listing', async (t) => {
   const { store, faulty } = await setup(t)
   const members = Array.from({ length: 50 }, (_, i) => `u${String(i).padStart(2, '0')}`)
