@@ -6,17 +6,11 @@
  * tables compared with CREATE_TABLES' inputs, so a change on either side alone fails here.
  * Without terraform or the mirror this test fails: it never skips.
  */
-import { execFileSync } from 'node:child_process'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb'
 import t from 'tap'
 import { TTL_ATTRIBUTE } from '../../src/store/dynamodb/config.ts'
 import { CREATE_TABLES } from '../../src/store/dynamodb/tables.ts'
-import { tempDir } from '../support/server.ts'
-
-const root = new URL('../..', import.meta.url).pathname
-const PLUGIN_DIR = '/opt/tf-plugins'
+import { moduleSource, offlinePlan, plannedResources } from './offline-plan.ts'
 
 /** What both sides say about one table, in one shape. */
 interface TableShape {
@@ -79,44 +73,16 @@ function fromPlan(v: PlannedTable): TableShape {
 }
 
 t.test('the tables module plans the schema CREATE_TABLES creates', async (t) => {
-  t.ok(existsSync(PLUGIN_DIR), `the provider mirror ${PLUGIN_DIR} exists (hashicorp/aws 5.100.0)`)
-  const work = tempDir('guildhall-tf-tables-')
-  t.teardown(() => work.remove())
-  writeFileSync(
-    join(work.dir, 'main.tf'),
-    `provider "aws" {
-  region                      = "us-east-1"
-  access_key                  = "offline"
-  secret_key                  = "offline"
-  skip_credentials_validation = true
-  skip_requesting_account_id  = true
-  skip_metadata_api_check     = true
-}
-
-module "tables" {
-  source           = ${JSON.stringify(join(root, 'infra/modules/tables'))}
+  const plan = offlinePlan(`module "tables" {
+  source           = ${moduleSource('tables')}
   core_table_name  = "core_under_test"
   guild_table_name = "guild_under_test"
   kms_key_arn      = "arn:aws:kms:us-east-1:123456789012:key/offline"
 }
-`,
-  )
-  const terraform = (...args: string[]) =>
-    execFileSync('terraform', args, {
-      cwd: work.dir,
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-      env: { ...process.env, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-  terraform('init', '-backend=false', `-plugin-dir=${PLUGIN_DIR}`, '-input=false', '-no-color')
-  terraform('plan', '-refresh=false', '-input=false', '-lock=false', '-no-color', '-out=tables.plan')
-  writeFileSync(join(work.dir, 'plan.json'), terraform('show', '-json', 'tables.plan'))
-  const plan = JSON.parse(readFileSync(join(work.dir, 'plan.json'), 'utf8'))
-  const resources: { type: string; values: PlannedTable }[] = plan.planned_values.root_module.child_modules[0].resources
-  const planned = resources
+`)
+  const planned = plannedResources(plan)
     .filter((r) => r.type === 'aws_dynamodb_table')
-    .map((r) => fromPlan(r.values))
+    .map((r) => fromPlan(r.values as unknown as PlannedTable))
     .sort((a, b) => a.name.localeCompare(b.name))
 
   const code = CREATE_TABLES('core_under_test', 'guild_under_test')
