@@ -230,3 +230,16 @@ t.test('a post without a socket (POST /rooms/:roomId/messages) publishes its eve
   t.match(events.accepted, [{ room: 'lobby', seq: 1, senderId: 'bot', text: 'from a backend' }])
   t.equal(events.accepted.length, 1, 'a repeated id is one message, one event')
 })
+
+t.test("offline of a conversation comes from its record's members", async (t) => {
+  const events = new EventRecorder()
+  const world = await createWorld({ events, autoCreateRooms: false })
+  await world.store.createConversation({ roomId: 'c1', members: ['ann', 'bob', 'cat'] })
+  const ann = await world.connect('ann', { room: 'c1' })
+  await world.connect('cat', { room: 'c1' })
+  ann.write({ type: 'send', id: 'k1', text: 'hi' })
+  await world.advance(200)
+  t.same(events.accepted[0]?.offline, ['bob'])
+  t.equal(world.instrumented.inner instanceof MemoryStore, true)
+  t.notOk((world.instrumented.inner as MemoryStore).calls.get('listRoomMembers'), 'no member listing read')
+})
