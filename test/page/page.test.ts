@@ -13,6 +13,8 @@ import { Client, is } from '../support/client.ts'
 import { launchChromium, pageProblems, screenshotDir } from '../support/browser.ts'
 import { startChild, startInProcess, type Target, tempDir } from '../support/server.ts'
 
+// A browser, a server per test and a restart: more than tap's default under a loaded machine.
+t.setTimeout(300_000)
 const shots = screenshotDir()
 t.comment(`screenshots in ${shots}`)
 let browser: Browser
