@@ -38,6 +38,7 @@ export class Chat {
     #more = true;
     #loadingOlder = false;
     #closed = false;
+    #wasOpen = false;
     constructor(options) {
         this.#o = options;
         const { t, me } = options;
@@ -56,9 +57,11 @@ export class Chat {
             status.dataset.state = s.status;
             if (s.status === 'unauthorized')
                 this.#signedOut();
-            // Back after a drop: rooms may have moved on meanwhile.
-            if (s.status === 'open')
+            // Back after a drop: rooms may have moved on meanwhile (the first open has start's fetch).
+            if (s.status === 'open' && this.#wasOpen)
                 void this.refreshRooms();
+            if (s.status === 'open')
+                this.#wasOpen = true;
         }), this.#client.on('error', (err) => {
             if (err.code !== 'unauthorized')
                 this.#o.onError(errorText(err, t));

@@ -52,6 +52,7 @@ export class Chat {
   #more = true
   #loadingOlder = false
   #closed = false
+  #wasOpen = false
 
   constructor(options: ChatOptions) {
     this.#o = options
@@ -71,8 +72,9 @@ export class Chat {
         status.textContent = statusText(s, t)
         status.dataset.state = s.status
         if (s.status === 'unauthorized') this.#signedOut()
-        // Back after a drop: rooms may have moved on meanwhile.
-        if (s.status === 'open') void this.refreshRooms()
+        // Back after a drop: rooms may have moved on meanwhile (the first open has start's fetch).
+        if (s.status === 'open' && this.#wasOpen) void this.refreshRooms()
+        if (s.status === 'open') this.#wasOpen = true
       }),
       this.#client.on('error', (err) => {
         if (err.code !== 'unauthorized') this.#o.onError(errorText(err, t))
