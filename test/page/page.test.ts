@@ -31,9 +31,12 @@ async function openAs(target: Target, user: string, opts: { room?: string; local
   const context = await browser.newContext(opts.locale ? { locale: opts.locale } : {})
   const page = await context.newPage()
   const problems = pageProblems(page)
+  /** Paths the page asked the server for (HTTP requests, the WebSocket upgrade included). */
+  const requests: string[] = []
+  page.on('request', (r) => requests.push(new URL(r.url()).pathname))
   const token = await target.token({ sub: user })
   await page.goto(`${target.http}/?token=${token}${opts.room ? `#${opts.room}` : ''}`)
-  return { context, page, problems }
+  return { context, page, problems, requests }
 }
 
 const log = (page: Page) => page.getByRole('log')
@@ -133,6 +136,7 @@ t.test('my rooms come from GET /me/rooms: a conversation shows by its member, wi
   alice.send({ type: 'send', id: 'd', text: 'psst d' })
   await bob.page.getByRole('button', { name: 'alice 4 unread' }).waitFor()
   t.pass('the count moves live')
+  t.equal(bob.requests.filter((p) => p === '/me/rooms').length, 1, 'the list is fetched once at sign-in')
   await button.or(bob.page.getByRole('button', { name: 'alice 4 unread' })).click()
   await inLog(bob.page, 'psst d').waitFor()
   t.equal(await bob.page.locator('.msg').count(), 4)
