@@ -1,5 +1,5 @@
-# The server's task count follows CPU and the connections per task (guildhall.connections, the
-# server's own gauge exported through the collector: the ALB has no per-target connection metric,
+# The server's task count follows CPU and the connections per task (guildhall_connections, the
+# server's own gauge, scraped by the collector: the ALB has no per-target connection metric,
 # and RequestCountPerTarget counts upgrades, not the connections they hold open).
 
 resource "aws_appautoscaling_target" "server" {
@@ -38,10 +38,10 @@ resource "aws_appautoscaling_policy" "connections" {
 
   target_tracking_scaling_policy_configuration {
     target_value = var.connections_per_task_target
-    # Each task exports its count once a minute: the average over the tasks is per task.
+    # Each task's collector sends its count every 30 s: the average over the tasks is per task.
     customized_metric_specification {
       namespace   = var.metrics_namespace
-      metric_name = "guildhall.connections"
+      metric_name = "guildhall_connections"
       statistic   = "Average"
       dimensions {
         name  = "service.name"

@@ -1,17 +1,23 @@
 # The ADOT collector sidecar's configuration, passed whole in AOT_CONFIG_CONTENT (no file, no SSM
-# parameter): the server sends OTLP over HTTP to it on 127.0.0.1:4318 (the task's containers share
-# one network namespace); spans go to X-Ray (awsxray exporter: the server's `aws.xray.annotations`
-# become indexed annotations), metrics to CloudWatch as EMF logs (awsemf exporter), from which
-# CloudWatch extracts the metrics the alarms and the connections autoscaling policy read.
+# parameter). The task's containers share one network namespace: the server sends its spans as
+# OTLP over HTTP to 127.0.0.1:4318, and serves its metrics in Prometheus format on
+# 127.0.0.1:9464, which the collector scrapes. Spans go to X-Ray (awsxray exporter: the server's
+# `aws.xray.annotations` become indexed annotations), metrics to CloudWatch as EMF logs (awsemf
+# exporter), from which CloudWatch extracts the metrics the connections autoscaling policy reads.
+#
+# Why Prometheus for the metrics and not OTLP: the up-down counters (guildhall.connections,
+# rooms.active, events.backlog) arrive over OTLP as non-monotonic cumulative sums, which awsemf
+# turns into their change since the last export (open-telemetry/opentelemetry-collector-contrib#18408),
+# and ADOT has no transform processor to make them gauges first. Prometheus exposes them as gauges,
+# which awsemf sends as they are; its counters (`_total`) become per-period deltas, as they should.
 
 locals {
   otlp_http_endpoint = "127.0.0.1:4318"
+  prometheus_port    = 9464
 
-  # One dimension set per metric: service.name (OTEL_SERVICE_NAME), plus the metric's own closed
-  # attribute when it has one (docs/operations.md "Metrics"). A set whose labels a metric lacks is
-  # skipped by awsemf, so the list fits every instrument.
-  gauge_metrics = ["guildhall.connections", "guildhall.rooms.active", "guildhall.events.backlog"]
-
+  # One dimension set per metric: service.name (the scrape job, named otel_service_name), plus
+  # the metric's own closed attribute when it has one (docs/operations.md "Metrics"). A set whose
+  # labels a metric lacks is skipped by awsemf, so the list fits every instrument.
   emf_dimensions = [
     ["service.name"],
     ["service.name", "code"],
@@ -29,6 +35,15 @@ locals {
           http = { endpoint = local.otlp_http_endpoint }
         }
       }
+      prometheus = {
+        config = {
+          scrape_configs = [{
+            job_name        = var.otel_service_name
+            scrape_interval = "30s"
+            static_configs  = [{ targets = ["127.0.0.1:${local.prometheus_port}"] }]
+          }]
+        }
+      }
     }
     processors = {
       # Adds the task's ECS attributes (cluster, task ARN, ...) to spans and metrics.
@@ -36,18 +51,6 @@ locals {
         detectors = ["env", "ecs"]
         timeout   = "2s"
         override  = false
-      }
-      # The up-down counters (docs/operations.md "Metrics") are current values: awsemf would turn a
-      # cumulative sum into its change since the last export (open-telemetry/opentelemetry-collector-contrib#18408),
-      # so they are gauges before it. Averaged over the tasks, guildhall.connections is the
-      # connections per task the autoscaling policy tracks.
-      transform = {
-        metric_statements = [
-          {
-            context    = "metric"
-            statements = [for m in local.gauge_metrics : "convert_sum_to_gauge() where name == \"${m}\""]
-          },
-        ]
       }
       "batch/traces" = {
         timeout         = "1s"
@@ -71,7 +74,7 @@ locals {
         metric_declarations = [
           {
             dimensions            = local.emf_dimensions
-            metric_name_selectors = ["^guildhall\\."]
+            metric_name_selectors = ["^guildhall_"]
           },
         ]
       }
@@ -85,8 +88,8 @@ locals {
           exporters  = ["awsxray"]
         }
         metrics = {
-          receivers  = ["otlp"]
-          processors = ["resourcedetection", "transform", "batch/metrics"]
+          receivers  = ["prometheus"]
+          processors = ["resourcedetection", "batch/metrics"]
           exporters  = ["awsemf"]
         }
       }

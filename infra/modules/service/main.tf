@@ -32,14 +32,16 @@ locals {
     var.events_queue_url == null ? {} : { EVENTS_QUEUE_URL = var.events_queue_url },
     var.commands_queue_url == null ? {} : { COMMANDS_QUEUE_URL = var.commands_queue_url },
     var.enable_collector ? {
-      OTEL_SERVICE_NAME           = var.otel_service_name
-      OTEL_TRACES_EXPORTER        = "otlp"
-      OTEL_METRICS_EXPORTER       = "otlp"
-      OTEL_EXPORTER_OTLP_ENDPOINT = "http://${local.otlp_http_endpoint}"
-      OTEL_EXPORTER_OTLP_PROTOCOL = "http/protobuf"
-      OTEL_TRACES_SAMPLER         = var.otel_traces_sampler
-      OTEL_TRACES_SAMPLER_ARG     = tostring(var.otel_traces_sampler_arg)
-      OTEL_METRIC_EXPORT_INTERVAL = "60000"
+      OTEL_SERVICE_NAME     = var.otel_service_name
+      OTEL_TRACES_EXPORTER  = "otlp"
+      OTEL_METRICS_EXPORTER = "prometheus"
+      # The collector in the task scrapes it there; nothing outside the task can reach it.
+      OTEL_EXPORTER_PROMETHEUS_HOST = "127.0.0.1"
+      OTEL_EXPORTER_PROMETHEUS_PORT = tostring(local.prometheus_port)
+      OTEL_EXPORTER_OTLP_ENDPOINT   = "http://${local.otlp_http_endpoint}"
+      OTEL_EXPORTER_OTLP_PROTOCOL   = "http/protobuf"
+      OTEL_TRACES_SAMPLER           = var.otel_traces_sampler
+      OTEL_TRACES_SAMPLER_ARG       = tostring(var.otel_traces_sampler_arg)
       } : {
       OTEL_TRACES_EXPORTER  = "none"
       OTEL_METRICS_EXPORTER = "none"

@@ -335,7 +335,7 @@ variable "adot_memory_reservation" {
 }
 
 variable "otel_service_name" {
-  description = "OTEL_SERVICE_NAME: X-Ray's segment name and the `service.name` dimension of the metrics (one per environment keeps them apart)."
+  description = "OTEL_SERVICE_NAME: X-Ray's segment name; also the collector's scrape job, so the `service.name` dimension of the metrics (one per environment keeps them apart)."
   type        = string
   default     = "guildhall"
 
@@ -456,7 +456,7 @@ variable "cpu_target_percent" {
 }
 
 variable "connections_per_task_target" {
-  description = "Open WebSocket connections per server task autoscaling aims at (guildhall.connections averaged over the tasks)."
+  description = "Open WebSocket connections per server task autoscaling aims at (guildhall_connections averaged over the tasks)."
   type        = number
   default     = 5000
 

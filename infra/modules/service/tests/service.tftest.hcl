@@ -54,12 +54,13 @@ run "server_environment_and_secrets" {
 
   assert {
     condition = alltrue([for k, v in {
-      PORT                 = "8787", INTERNAL_PORT = "8788", STORE = "dynamodb", CORE_TABLE = "gg_core", GUILD_TABLE = "gg_guild",
-      AWS_REGION           = "eu-west-1", CREATE_TABLES = "false", HOST = "0.0.0.0",
-      EVENTS_QUEUE_URL     = "https://sqs.eu-west-1.amazonaws.com/123456789012/guildhall-prod-events.fifo",
-      COMMANDS_QUEUE_URL   = "https://sqs.eu-west-1.amazonaws.com/123456789012/guildhall-prod-commands",
-      OTEL_TRACES_EXPORTER = "otlp", OTEL_METRICS_EXPORTER = "otlp", OTEL_EXPORTER_OTLP_ENDPOINT = "http://127.0.0.1:4318",
-      OTEL_SERVICE_NAME    = "guildhall-prod",
+      PORT                  = "8787", INTERNAL_PORT = "8788", STORE = "dynamodb", CORE_TABLE = "gg_core", GUILD_TABLE = "gg_guild",
+      AWS_REGION            = "eu-west-1", CREATE_TABLES = "false", HOST = "0.0.0.0",
+      EVENTS_QUEUE_URL      = "https://sqs.eu-west-1.amazonaws.com/123456789012/guildhall-prod-events.fifo",
+      COMMANDS_QUEUE_URL    = "https://sqs.eu-west-1.amazonaws.com/123456789012/guildhall-prod-commands",
+      OTEL_TRACES_EXPORTER  = "otlp", OTEL_EXPORTER_OTLP_ENDPOINT = "http://127.0.0.1:4318",
+      OTEL_METRICS_EXPORTER = "prometheus", OTEL_EXPORTER_PROMETHEUS_HOST = "127.0.0.1", OTEL_EXPORTER_PROMETHEUS_PORT = "9464",
+      OTEL_SERVICE_NAME     = "guildhall-prod",
     } : contains(jsondecode(aws_ecs_task_definition.server.container_definitions)[0].environment, { name = k, value = v })])
     error_message = "the server's environment: PROTOCOL.md sections 1, 8, 9, 11"
   }
@@ -134,8 +135,12 @@ run "adot_sidecar" {
     error_message = "EMF metrics in the namespace and the metrics log group"
   }
   assert {
-    condition     = contains(yamldecode(jsondecode(aws_ecs_task_definition.server.container_definitions)[1].environment[0].value).service.pipelines.metrics.processors, "transform")
-    error_message = "the up-down counters become gauges before awsemf"
+    condition     = yamldecode(jsondecode(aws_ecs_task_definition.server.container_definitions)[1].environment[0].value).service.pipelines.metrics.receivers == ["prometheus"] && yamldecode(jsondecode(aws_ecs_task_definition.server.container_definitions)[1].environment[0].value).receivers.prometheus.config.scrape_configs[0].static_configs[0].targets == ["127.0.0.1:9464"]
+    error_message = "the collector scrapes the server's /metrics in the task (gauges stay gauges for awsemf)"
+  }
+  assert {
+    condition     = yamldecode(jsondecode(aws_ecs_task_definition.server.container_definitions)[1].environment[0].value).receivers.prometheus.config.scrape_configs[0].job_name == "guildhall-prod"
+    error_message = "the scrape job is the service name (the metrics' service.name dimension)"
   }
 }
 
@@ -230,7 +235,7 @@ run "autoscaling_on_cpu_and_connections" {
     error_message = "target tracking on average CPU"
   }
   assert {
-    condition     = one(aws_appautoscaling_policy.connections[0].target_tracking_scaling_policy_configuration[0].customized_metric_specification).metric_name == "guildhall.connections" && one(aws_appautoscaling_policy.connections[0].target_tracking_scaling_policy_configuration[0].customized_metric_specification).statistic == "Average"
+    condition     = one(aws_appautoscaling_policy.connections[0].target_tracking_scaling_policy_configuration[0].customized_metric_specification).metric_name == "guildhall_connections" && one(aws_appautoscaling_policy.connections[0].target_tracking_scaling_policy_configuration[0].customized_metric_specification).statistic == "Average"
     error_message = "target tracking on the connections per task"
   }
   assert {
