@@ -27,7 +27,8 @@ locals {
 
   collector_config = {
     extensions = {
-      health_check = {}
+      # Where the image's /healthcheck binary (the container's check) asks.
+      health_check = { endpoint = "127.0.0.1:13133" }
     }
     receivers = {
       otlp = {

@@ -304,7 +304,7 @@ variable "enable_collector" {
 variable "adot_image" {
   description = "The AWS Distro for OpenTelemetry collector image, pinned."
   type        = string
-  default     = "public.ecr.aws/aws-observability/aws-otel-collector:v0.40.0"
+  default     = "public.ecr.aws/aws-observability/aws-otel-collector:v0.49.0"
 
   validation {
     condition     = can(regex("^[a-z0-9.-]+(:[0-9]+)?/[a-z0-9._/-]+(:[A-Za-z0-9._-]{1,128}|@sha256:[0-9a-f]{64})$", var.adot_image)) && !endswith(var.adot_image, ":latest")
