@@ -173,12 +173,12 @@ async function startCommands(
 ): Promise<CommandsConsumer | undefined> {
   const settings = config.commands
   if (!settings) return undefined
-  const [{ CommandsConsumer }, { createSqsCommandQueue }, { sqsClient }] = await Promise.all([
+  const [{ CommandsConsumer }, { createSqsQueue }, { sqsClient }] = await Promise.all([
     import('./events/commands-consumer.ts'),
-    import('./events/commands-sqs.ts'),
+    import('./events/sqs-queue.ts'),
     import('./events/sqs-client.ts'),
   ])
-  const queue = createSqsCommandQueue({ queueUrl: settings.queueUrl, client: sqsClient(env, settings.region) })
+  const queue = createSqsQueue({ queueUrl: settings.queueUrl, client: sqsClient(env, settings.region) })
   const consumer = new CommandsConsumer({
     queue,
     logger,

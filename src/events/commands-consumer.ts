@@ -11,32 +11,10 @@
 import type { Logger } from '../../actors/ports.ts'
 import type { CommandsOptions } from './commands-options.ts'
 import { parseCommand, runCommand, type CommandTarget } from './commands.ts'
-
-/** A command as received: its body and what deleting or hiding it takes. */
-export interface CommandMessage {
-  id: string
-  receipt: string
-  body: string
-  /** How many times the queue has handed it out (1 the first time). */
-  receiveCount: number
-}
-
-/** The queue, as the consumer needs it (commands-sqs.ts on SQS; tests may use another). */
-export interface CommandQueue {
-  receive(opts: {
-    max: number
-    waitSeconds: number
-    visibilitySeconds: number
-    signal: AbortSignal
-  }): Promise<CommandMessage[]>
-  delete(message: CommandMessage): Promise<void>
-  setVisibility(message: CommandMessage, seconds: number): Promise<void>
-  /** Release the client once the consumer has stopped. */
-  close?(): void
-}
+import type { PolledQueue, QueueMessage } from './sqs-queue.ts'
 
 export interface CommandsConsumerOptions {
-  queue: CommandQueue
+  queue: PolledQueue
   target: CommandTarget
   logger: Logger
   options: CommandsOptions
@@ -76,7 +54,7 @@ export class CommandsConsumer {
         await new Promise<void>((resolve) => (this.slotFreed = resolve))
         continue
       }
-      let messages: CommandMessage[]
+      let messages: QueueMessage[]
       try {
         messages = await queue.receive({
           max: Math.min(options.receiveBatchSize, room),
@@ -104,7 +82,7 @@ export class CommandsConsumer {
     }
   }
 
-  private async handle(message: CommandMessage): Promise<void> {
+  private async handle(message: QueueMessage): Promise<void> {
     const { queue, target, logger, options } = this.opts
     const parsed = parseCommand(message.body)
     if (!parsed.ok) {

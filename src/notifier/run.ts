@@ -15,7 +15,7 @@ import { startHealthServer, type HealthServer } from './health.ts'
 import { createLimiter } from './limiter.ts'
 import type { DeviceStore, Platform, PushTransport } from './ports.ts'
 import { readServiceAccount } from './service-account.ts'
-import { createSqsQueue } from './sqs-queue.ts'
+import { createSqsQueue } from '../events/sqs-queue.ts'
 import { createWebPushTransport } from './webpush.ts'
 import { createWorker } from './worker.ts'
 

@@ -20,30 +20,10 @@ import type { Logger } from '../../actors/ports.ts'
 import type { Delivery } from './deliver.ts'
 import { parseEvent, type PushEvent } from './event.ts'
 import type { NotifierOptions } from './options.ts'
-
-export interface QueueMessage {
-  id: string
-  receipt: string
-  body: string
-  /** ApproximateReceiveCount: 1 on the first delivery. */
-  receiveCount: number
-}
-
-/** The events queue as the worker uses it (SQS in sqs-queue.ts). */
-export interface EventQueue {
-  receive(opts: {
-    max: number
-    waitSeconds: number
-    visibilitySeconds: number
-    signal: AbortSignal
-  }): Promise<QueueMessage[]>
-  /** Hides a message in hand for `seconds` more (from now). */
-  extend(message: QueueMessage, seconds: number): Promise<void>
-  delete(message: QueueMessage): Promise<void>
-}
+import type { PolledQueue, QueueMessage } from '../events/sqs-queue.ts'
 
 export interface WorkerDeps {
-  queue: EventQueue
+  queue: PolledQueue
   deliver(event: PushEvent): Promise<Delivery>
   logger: Logger
   options: Pick<
@@ -145,7 +125,7 @@ export function createWorker(deps: WorkerDeps): Worker {
   // Every half visibility timeout, the events still in hand are hidden for a whole one more.
   const extendAll = () => {
     for (const message of inHand) {
-      queue.extend(message, options.visibilityTimeoutSeconds).catch((err: unknown) => {
+      queue.setVisibility(message, options.visibilityTimeoutSeconds).catch((err: unknown) => {
         logger.warn('event_extend_failed', { sqsMessageId: message.id, error: err })
       })
     }

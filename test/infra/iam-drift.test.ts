@@ -32,11 +32,14 @@ const COLLECTOR = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSe
 const KMS = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey']
 /** Actions AWS authorizes only on resource "*". */
 const NO_RESOURCE_TYPE = ['xray:PutTraceSegments', 'ecr:GetAuthorizationToken']
-/** Which queue each SQS-calling file talks to: a new caller must be added here, with its queue. */
-const QUEUE_OF_FILE: Record<string, string> = {
-  'src/events/publisher.ts': ARN.events,
-  'src/events/commands-sqs.ts': ARN.commands,
-  'src/notifier/sqs-queue.ts': ARN.events,
+/**
+ * Which queue each SQS-calling file talks to, per process: a new caller must be added here, with
+ * its queue. The server reads the commands queue and the push worker the events queue through the
+ * same module (src/events/sqs-queue.ts), so the map is per process, not per file.
+ */
+const QUEUE_OF_FILE: Record<'server' | 'notifier', Record<string, string>> = {
+  server: { 'src/events/publisher.ts': ARN.events, 'src/events/sqs-queue.ts': ARN.commands },
+  notifier: { 'src/events/sqs-queue.ts': ARN.events },
 }
 
 interface Statement {
@@ -83,14 +86,14 @@ function checkShape(t: Test, name: string, policy: Policy): void {
 }
 
 /** SQS actions go to the queue their calling file uses. */
-function checkQueues(t: Test, name: string, sent: SentActions, policy: Policy): void {
+function checkQueues(t: Test, name: 'server' | 'notifier', sent: SentActions, policy: Policy): void {
   for (const [action, wheres] of sent) {
     if (!action.startsWith('sqs:')) continue
     const queues = [
       ...new Set(
         wheres.map((w) => {
           const file = w.replace(/:\d+$/, '')
-          const queue = QUEUE_OF_FILE[file]
+          const queue = QUEUE_OF_FILE[name][file]
           if (queue === undefined) throw new Error(`${w} sends ${action}: add its queue to QUEUE_OF_FILE`)
           return queue
         }),

@@ -9,7 +9,8 @@ import { createLimiter } from '../../src/notifier/limiter.ts'
 import { cutText, languageOf, notificationTitle } from '../../src/notifier/notification-text.ts'
 import { notifierDefaults } from '../../src/notifier/options.ts'
 import type { Device, DeviceStore, PushNotification, PushResult, PushTransport } from '../../src/notifier/ports.ts'
-import { createWorker, type EventQueue, type QueueMessage } from '../../src/notifier/worker.ts'
+import { createWorker } from '../../src/notifier/worker.ts'
+import type { PolledQueue, QueueMessage } from '../../src/events/sqs-queue.ts'
 import { createMemoryLogger } from '../support/memory-logger.ts'
 
 /** Devices and claims in memory, with a switch to make calls fail. */
@@ -226,7 +227,7 @@ function memoryQueue() {
   const deleted: string[] = []
   let wake: (() => void) | undefined
   let n = 0
-  const queue: EventQueue & { push(body: string): void; deleted: string[]; visible: QueueMessage[] } = {
+  const queue: PolledQueue & { push(body: string): void; deleted: string[]; visible: QueueMessage[] } = {
     deleted,
     visible,
     push(body) {
@@ -246,7 +247,7 @@ function memoryQueue() {
     async delete(message) {
       deleted.push(message.id)
     },
-    async extend() {},
+    async setVisibility() {},
   }
   return queue
 }
