@@ -46,7 +46,7 @@ t.test('terraform fmt, validate and test, offline', async (t) => {
     filter: (src) => !src.includes('/.terraform'),
   })
   const dirs = roots()
-  t.ok(dirs.length > 0, 'infra has modules')
+  t.ok(dirs.includes('infra/envs/dev') && dirs.includes('infra/envs/prod'), 'both environments are there')
   const results = new Map<string, Promise<Awaited<ReturnType<typeof check>> | Error>>()
   const pending = [...dirs]
   const workers = Array.from({ length: CONCURRENCY }, async () => {
