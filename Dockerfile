@@ -6,8 +6,9 @@
 FROM node:24-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-# Dev dependencies (tap, deno, bench peers, DynamoDB Local) are not needed to serve.
-RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
+# Exactly the lockfile's versions (npm ci fails if package.json and the lock disagree); dev
+# dependencies (tap, deno, bench peers, DynamoDB Local) are not needed to serve.
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production \
@@ -26,6 +27,8 @@ RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
 EXPOSE 8787
+# ECS stops a task with SIGTERM (then SIGKILL after the task definition's stopTimeout).
+STOPSIGNAL SIGTERM
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s \
   CMD node -e "fetch('http://127.0.0.1:'+process.env.PORT+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # Run node directly (not npm) so SIGTERM reaches the server and it drains (docs/operations.md);
