@@ -23,8 +23,8 @@ locals {
     "dynamodb:Scan",
     "dynamodb:UpdateItem",
   ]
-  # What a consumer sends: src/events/commands-sqs.ts (server, commands) and src/notifier/sqs-queue.ts
-  # (push worker, events).
+  # What a consumer sends: src/events/sqs-queue.ts, the one long-polling reader (server: commands queue;
+  # push worker: events queue).
   sqs_consume_actions = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"]
 
   # Tables and queues are encrypted with the key: DynamoDB and SQS use it on the caller's behalf, so
