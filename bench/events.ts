@@ -12,7 +12,7 @@
  * sender past the usual rate limits for `--hot-seconds`; events/s the queue accepted, against
  * messages/s stored.
  *
- * `npm run bench:events -- [--subscribers=N] [--rate=R] [--seconds=S] [--rounds=N] [--blocks=N]
+ * `npm run bench:events -- [--subscribers=N] [--rooms=N] [--rate=R] [--seconds=S] [--rounds=N] [--blocks=N]
  *   [--hot-rate=R] [--hot-seconds=S] [--save=<name>]` (about 4 minutes); writes bench/results/events.json (and
  * bench/results/runs/<name>.json with --save).
  */
@@ -50,6 +50,8 @@ const args = new Map<string, string | undefined>(
 )
 const save = args.get('save') === undefined ? undefined : saveName(args.get('save')!)
 const SUBSCRIBERS = Number(args.get('subscribers') ?? 200)
+/** Rooms per server, the subscribers dealt over them (one sender each while rooms <= senders). */
+const ROOMS = Math.max(1, Number(args.get('rooms') ?? 1))
 /** Sends/s; each sender sends at most 4/s, under the default per-user limit of 5/s. */
 const RATE = Number(args.get('rate') ?? 40)
 const SENDERS = Math.ceil(RATE / 4)
@@ -137,7 +139,7 @@ async function serve(mode: Mode): Promise<Served> {
   const conn = await pool.connect(
     'plain',
     `ws://127.0.0.1:${server.port}`,
-    tokens.map((token) => ({ room: `events-${mode}`, token })),
+    tokens.map((token, i) => ({ room: ROOMS === 1 ? `events-${mode}` : `events-${mode}-${i % ROOMS}`, token })),
     100,
   )
   if (conn.opened < SUBSCRIBERS)
@@ -183,6 +185,7 @@ async function hotRoom() {
     const conn = await pool.connect('plain', `ws://127.0.0.1:${server.port}`, [{ room: 'hot', token }], 1)
     if (conn.opened < 1) throw new Error(`hot: not connected: ${conn.firstError}`)
     const before = sqs.sent('bench-events.fifo').length
+    const callsBefore = batchCalls('bench-events.fifo')
     await pool.snapshot()
     const t0 = Date.now()
     await pool.setRate(HOT_RATE, 1)
@@ -206,7 +209,7 @@ async function hotRoom() {
       events,
       eventsPerSecondUntilCaughtUp: Math.round(events / (drainedMs / 1000)),
       caughtUpAfterMs: drainedMs - sendingMs,
-      batchCalls: sqs.calls.filter((c) => c.queue === 'bench-events.fifo' && c.action === 'SendMessageBatch').length,
+      batchCalls: batchCalls('bench-events.fifo') - callsBefore,
     }
   } finally {
     await stop(served)
@@ -221,7 +224,7 @@ const source = {
 }
 const started = Date.now()
 log(
-  `events: ${SUBSCRIBERS} subscribers, ${RATE} sends/s over ${SENDERS} senders, ${BLOCKS} blocks of ${ROUNDS} rounds of ${SECONDS} s windows, ${MODES.join(', ')} alternating; then one hot room at ${HOT_RATE}/s for ${HOT_SECONDS} s`,
+  `events: ${SUBSCRIBERS} subscribers in ${ROOMS} room(s), ${RATE} sends/s over ${SENDERS} senders, ${BLOCKS} blocks of ${ROUNDS} rounds of ${SECONDS} s windows, ${MODES.join(', ')} alternating; then one hot room at ${HOT_RATE}/s for ${HOT_SECONDS} s`,
 )
 const served: Served[] = []
 const blockFigures: Record<Mode, { cpuUs: number; delivered: number }>[] = []
@@ -249,9 +252,12 @@ try {
 } finally {
   await Promise.all(served.map(stop))
 }
+const batchCalls = (queue: string) =>
+  sqs.calls.filter((c) => c.queue === queue && c.action === 'SendMessageBatch').length
 const published = {
   standard: sqs.sent('bench-events').length,
   fifo: sqs.sent('bench-events.fifo').length,
+  calls: { standard: batchCalls('bench-events'), fifo: batchCalls('bench-events.fifo') },
 }
 log('hot room...')
 const hot = await hotRoom()
@@ -269,7 +275,7 @@ const sides = Object.fromEntries(
         cpuUs,
         sent: s.sent,
         delivered: s.delivered,
-        deliveredRatio: round(s.delivered / Math.max(1, s.sent * SUBSCRIBERS), 4),
+        deliveredRatio: round(s.delivered / Math.max(1, (s.sent * SUBSCRIBERS) / ROOMS), 4),
         p50Ms: lat.p50Ms,
         p99Ms: lat.p99Ms,
         errors: s.errors,
@@ -290,12 +296,13 @@ const result = {
     loadAverage1mAtEnd: Number(os.loadavg()[0]!.toFixed(2)),
     durationSec: Math.round((Date.now() - started) / 1000),
     server: `node src/main.ts, STORE=embedded (DATA_DIR on ${filesystemOf(dataRoot).type}), production limits; four servers side by side: events off, events on a standard queue, off again (control), on a FIFO queue`,
-    load: `one room per server, ${SUBSCRIBERS} subscribers on /ws/rooms/:roomId, ${SENDERS} of them sending ${RATE} sends/s in all; windows of ${SECONDS} s (then until deliveries stop) alternate between the servers, the order rotating each round, after a ${WARMUP_MS / 1000} s warm-up each; bench/load/ with 2 worker threads per server on the same machine`,
+    load: `${ROOMS} room(s) per server, ${SUBSCRIBERS} subscribers dealt over them on /ws/rooms/:roomId, ${SENDERS} of them sending ${RATE} sends/s in all; windows of ${SECONDS} s (then until deliveries stop) alternate between the servers, the order rotating each round, after a ${WARMUP_MS / 1000} s warm-up each; bench/load/ with 2 worker threads per server on the same machine`,
     cpu: "each server's utime+stime from /proc over the whole measured run, divided by its deliveries",
     queue:
       'the local SQS (test/support/sqs-endpoint.ts) in the benchmark process, not counted: it answers as SQS does (MD5s, FIFO dedup), keeps every message',
   },
   subscribers: SUBSCRIBERS,
+  rooms: ROOMS,
   rate: RATE,
   sides,
   ratios: { control: ratio('control'), standard: ratio('standard'), fifo: ratio('fifo') },

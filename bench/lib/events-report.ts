@@ -23,7 +23,7 @@ export interface EventsResult {
   sides: Record<EventsMode, EventsSide>
   ratios: { control: number; standard: number; fifo: number }
   blockRatios: Record<'control' | 'standard' | 'fifo', number[]>
-  published: { standard: number; fifo: number }
+  published: { standard: number; fifo: number; calls?: { standard: number; fifo: number } }
   hotRoom: {
     rateAsked: number
     seconds: number
@@ -58,7 +58,7 @@ export function eventsTable(r: EventsResult): string {
     side('control'),
     side('standard'),
     side('fifo'),
-    `| events published during the fan-out | standard ${r.published.standard}, FIFO ${r.published.fifo} (one per message sent, warm-ups included) |`,
+    `| events published during the fan-out | standard ${r.published.standard}, FIFO ${r.published.fifo} (one per message sent, warm-ups included)${r.published.calls ? `, in ${r.published.calls.standard} and ${r.published.calls.fifo} SendMessageBatch calls` : ''} |`,
     `| one hot room (FIFO), events/s | ${h.eventsPerSecondWhileSending} while ${h.storedPerSecond} messages/s were stored (${h.rateAsked}/s asked, ${h.seconds} s); ${h.eventsPerSecondUntilCaughtUp} until all ${h.events} were on the queue, ${h.caughtUpAfterMs} ms after the sending stopped; ${h.batchCalls} SendMessageBatch calls |`,
   ].join('\n')
 }

@@ -58,6 +58,78 @@ t.test('10 events a batch, each body the event', async (t) => {
   t.notOk((batchCalls('plain')[0]!.input.Entries as { MessageGroupId?: string }[])[0]!.MessageGroupId)
 })
 
+t.test('one publisher for the node: several rooms share a call', async (t) => {
+  for (const name of ['rooms', 'rooms.fifo']) {
+    const queueUrl = sqs.createQueue(name)
+    const publisher = new SqsEventPublisher({ client, queueUrl })
+    const rooms = Array.from({ length: 10 }, (_, i) => `room${i}`)
+    const answers = await Promise.all(rooms.map((room) => publisher.publish(room, events(room, 3))))
+    t.same(
+      answers,
+      rooms.map(() => 3),
+      `${name}: each room told its own count`,
+    )
+    t.ok(batchCalls(name).length <= 4, `${name}: 30 events of 10 rooms in ${batchCalls(name).length} calls, not 10`)
+    for (const room of rooms) {
+      const mine = sqs.sent(name).filter((m) => (JSON.parse(m.body) as MessageCreatedEvent).room === room)
+      t.same(
+        mine.map((m) => (JSON.parse(m.body) as MessageCreatedEvent).seq),
+        [1, 2, 3],
+        `${name}: ${room}'s events once, in seq order`,
+      )
+      if (name.endsWith('.fifo')) t.same(new Set(mine.map((m) => m.groupId)), new Set([room]), 'its own group')
+    }
+  }
+})
+
+t.test('FIFO: a room never has two calls in flight; a refused event stops only its own room', async (t) => {
+  const queueUrl = sqs.createQueue('shared.fifo')
+  const publisher = new SqsEventPublisher({ client, queueUrl, entryRetryMs: 1, entryRetries: 1 })
+  sqs.faults.failEntries((e) => e.MessageDeduplicationId === 'b-2')
+  const [a, b] = await Promise.all([publisher.publish('a', events('a', 15)), publisher.publish('b', events('b', 15))])
+  sqs.faults.clear()
+  t.equal(a, 15, 'room a: all taken')
+  t.equal(b, 1, 'room b: up to its refused event')
+  t.notOk(
+    sqs.sent('shared.fifo').some((m) => m.groupId === 'b' && (JSON.parse(m.body) as MessageCreatedEvent).seq > 10),
+    'no later batch of b was sent (within the refused batch, SQS decides about the entries after it)',
+  )
+})
+
+t.test('FIFO: rooms share calls, a room never has two calls in flight', async (t) => {
+  const queueUrl = sqs.createQueue('flight.fifo')
+  const inFlight = new Map<string, number>()
+  let overlap = 0
+  const watching: Pick<SQSClient, 'send'> = {
+    send: (async (command: SendMessageBatchCommand, opts: object) => {
+      const groups = new Set((command.input.Entries ?? []).map((e) => e.MessageGroupId!))
+      for (const g of groups) {
+        inFlight.set(g, (inFlight.get(g) ?? 0) + 1)
+        if (inFlight.get(g)! > 1) overlap++
+      }
+      try {
+        return await client.send(command, opts)
+      } finally {
+        for (const g of groups) inFlight.set(g, inFlight.get(g)! - 1)
+      }
+    }) as SQSClient['send'],
+  }
+  const publisher = new SqsEventPublisher({ client: watching, queueUrl })
+  const rooms = ['a', 'b', 'c', 'd', 'e']
+  t.same(await Promise.all(rooms.map((room) => publisher.publish(room, events(room, 23)))), [23, 23, 23, 23, 23])
+  t.equal(overlap, 0, 'no room in two calls at once')
+  t.ok(batchCalls('flight.fifo').length < 15, `${batchCalls('flight.fifo').length} calls, fewer than 3 a room`)
+  for (const room of rooms)
+    t.same(
+      sqs
+        .sent('flight.fifo')
+        .filter((m) => m.groupId === room)
+        .map((m) => (JSON.parse(m.body) as MessageCreatedEvent).seq),
+      Array.from({ length: 23 }, (_, i) => i + 1),
+      `${room}: in seq order`,
+    )
+})
+
 t.test('a batch stays under the byte cap: long texts split it', async (t) => {
   const queueUrl = sqs.createQueue('bytes')
   const publisher = new SqsEventPublisher({ client, queueUrl, concurrency: 1 })

@@ -1,12 +1,20 @@
 /**
- * The events port on SQS (docs/events.md "Events"): a room's `message.created` events, 10 to a
- * `SendMessageBatch` and under 256 KiB a call; on a FIFO queue one call after the other so a
- * room's events reach the queue in seq order, on a standard queue (which keeps no order) up
- * to 4 at once. Entries a batch refuses are sent again, only those, a few
- * times; what is still refused ends the publish there and the room publishes the rest again
- * later from its cursor. On a FIFO queue (URL ending in `.fifo`) `MessageGroupId` is the
- * room id and `MessageDeduplicationId` the message id; the room never has two calls in flight,
- * so never two batches of one room.
+ * The events port on SQS (docs/events.md "Events"): the `message.created` events of every room
+ * of this node, 10 to a `SendMessageBatch` and under 256 KiB a call. One publisher serves the
+ * whole node and fills each call from all the rooms with events waiting: a call costs the
+ * server about as much CPU as a hundred deliveries (docs/benchmarks.md "Events"), so rooms
+ * share calls instead of each paying its own. A call that is not full waits up to
+ * `batchWaitMs` for other rooms' events; a full one goes at once; at most `concurrency` calls
+ * are in flight.
+ *
+ * On a FIFO queue (URL ending in `.fifo`) `MessageGroupId` is the room id and
+ * `MessageDeduplicationId` the message id; entries of several rooms share a call, a room's
+ * entries stay in seq order within it, and a room never has two calls in flight (its next
+ * events wait for the answer, and stop at the first one not taken: the ones after it would
+ * overtake it in the room's group). A standard queue keeps no order: a room's batches may go
+ * at once. Entries a batch refuses are sent again, only those, a few times; what is still
+ * refused ends the publish there and the room publishes the rest again later from its cursor.
+ * Each publish answers for its own room: how many of its leading events the queue took.
  *
  * The client is the SDK's, with its own configuration: region, credentials chain, and
  * `AWS_ENDPOINT_URL_SQS` (src/events/sqs-client.ts). Each call is cut after `callTimeoutMs`,
@@ -31,8 +39,11 @@ export interface SqsPublisherOptions {
   entryRetryMs?: number
   /** Under SQS's cap by default; tests lower it. */
   maxBatchBytes?: number
-  /** Standard queues: batches of one publish sent at once. Default 4. FIFO queues: always 1. */
+  /** SendMessageBatch calls in flight at once, all rooms of the node together. Default 16. */
   concurrency?: number
+  /** A call with fewer than 10 entries waits this long (from its oldest entry's publish) for other rooms' events.
+   * Default 50 ms. */
+  batchWaitMs?: number
 }
 
 export class SqsEventPublisher implements EventPublisher {
@@ -44,6 +55,12 @@ export class SqsEventPublisher implements EventPublisher {
   private readonly entryRetryMs: number
   private readonly maxBatchBytes: number
   private readonly concurrency: number
+  private readonly batchWaitMs: number
+  /** Publishes with events still to send or in flight, in arrival order. */
+  private jobs: Job[] = []
+  private inFlight = 0
+  private timer: ReturnType<typeof setTimeout> | undefined
+  private timerAt = Number.POSITIVE_INFINITY
 
   constructor(opts: SqsPublisherOptions) {
     this.client = opts.client
@@ -53,60 +70,125 @@ export class SqsEventPublisher implements EventPublisher {
     this.entryRetries = opts.entryRetries ?? 3
     this.entryRetryMs = opts.entryRetryMs ?? 50
     this.maxBatchBytes = opts.maxBatchBytes ?? SQS_MAX_BYTES
-    this.concurrency = Math.max(1, opts.concurrency ?? 4)
+    this.concurrency = Math.max(1, opts.concurrency ?? 16)
+    this.batchWaitMs = Math.max(0, opts.batchWaitMs ?? 50)
   }
 
-  async publish(roomId: string, events: readonly MessageCreatedEvent[]): Promise<number> {
-    const items = events.map((event) => ({ event, body: body(event) }))
-    const all = batches(items, this.maxBatchBytes)
-    return this.fifo ? this.inOrder(roomId, all) : this.together(roomId, all)
+  publish(roomId: string, events: readonly MessageCreatedEvent[]): Promise<number> {
+    if (events.length === 0) return Promise.resolve(0)
+    return new Promise<number>((resolve, reject) => {
+      const items = events.map((event) => {
+        const text = body(event)
+        return { event, body: text, bytes: utf8.encode(text).length }
+      })
+      this.jobs.push({
+        roomId,
+        items,
+        next: 0,
+        taken: new Array<boolean>(items.length).fill(false),
+        inFlight: 0,
+        stopped: false,
+        failure: undefined,
+        readySince: performance.now(),
+        resolve,
+        reject,
+      })
+      this.dispatch()
+    })
   }
 
-  /** FIFO: one batch after the other, stopping at the first event not taken (the ones after
-   * it would overtake it in the room's group). */
-  private async inOrder(roomId: string, all: readonly Outgoing[][]): Promise<number> {
-    let accepted = 0
-    for (const batch of all) {
-      const n = await this.sendBatch(roomId, batch)
-      accepted += n
-      if (n < batch.length) break
+  /** Sends every batch that is full or has waited long enough, up to `concurrency` calls. */
+  private dispatch(): void {
+    while (this.inFlight < this.concurrency) {
+      const batch = this.collect()
+      if (!batch) break
+      this.inFlight++
+      void this.fly(batch).finally(() => {
+        this.inFlight--
+        this.dispatch()
+      })
     }
-    return accepted
   }
 
-  /**
-   * A standard queue keeps no order anyway: up to `concurrency` batches at once (one hot room
-   * publishes several times faster). The answer is still the leading events taken, so the room
-   * publishes again from the first one not taken (those after it that were taken arrive twice).
-   */
-  private async together(roomId: string, all: readonly Outgoing[][]): Promise<number> {
-    const taken: number[] = new Array(all.length).fill(0)
-    let next = 0
-    let failure: unknown
-    const worker = async () => {
-      while (next < all.length) {
-        const i = next++
-        try {
-          taken[i] = await this.sendBatch(roomId, all[i]!)
-        } catch (err) {
-          failure ??= err
+  /** The next batch to send now, its events taken from the jobs; undefined when none is due (a timer is set). */
+  private collect(): Slot[] | undefined {
+    const slots: Slot[] = []
+    let bytes = 0
+    let full = false
+    let oldest = Number.POSITIVE_INFINITY
+    for (const job of this.jobs) {
+      if (full) break
+      if (job.stopped || job.next >= job.items.length || (this.fifo && job.inFlight > 0)) continue
+      let took = false
+      for (let i = job.next; i < job.items.length; i++) {
+        const size = job.items[i]!.bytes
+        if (slots.length >= SQS_MAX_BATCH || (slots.length > 0 && bytes + size > this.maxBatchBytes)) {
+          full = true
+          break
         }
+        slots.push({ job, index: i })
+        bytes += size
+        took = true
       }
+      if (took) oldest = Math.min(oldest, job.readySince)
+      if (slots.length >= SQS_MAX_BATCH) full = true
     }
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, all.length) }, worker))
-    let accepted = 0
-    for (let i = 0; i < all.length; i++) {
-      accepted += taken[i]!
-      if (taken[i]! < all[i]!.length) break
+    if (slots.length === 0) return undefined
+    const due = oldest + this.batchWaitMs
+    if (!full && performance.now() < due) {
+      this.wakeAt(due)
+      return undefined
     }
-    if (accepted === 0 && failure !== undefined) throw failure
-    return accepted
+    for (const slot of slots) slot.job.next = Math.max(slot.job.next, slot.index + 1)
+    for (const job of new Set(slots.map((s) => s.job))) job.inFlight++
+    return slots
   }
 
-  /** How many of the batch's leading events the queue took. Rejects when the call failed whole. */
-  private async sendBatch(roomId: string, batch: readonly Outgoing[]): Promise<number> {
+  private wakeAt(at: number): void {
+    if (this.timer !== undefined && this.timerAt <= at) return
+    if (this.timer !== undefined) clearTimeout(this.timer)
+    this.timerAt = at
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined
+        this.timerAt = Number.POSITIVE_INFINITY
+        this.dispatch()
+      },
+      Math.max(0, at - performance.now()),
+    )
+  }
+
+  /** One batch: sent, its refused entries sent again; then each of its jobs learns what was taken. */
+  private async fly(slots: readonly Slot[]): Promise<void> {
+    try {
+      const taken = await this.sendBatch(slots)
+      for (const [k, slot] of slots.entries()) if (taken.has(k)) slot.job.taken[slot.index] = true
+    } catch (err) {
+      for (const slot of slots) slot.job.failure ??= err
+    }
+    const now = performance.now()
+    for (const job of new Set(slots.map((s) => s.job))) {
+      job.inFlight--
+      job.readySince = now
+      // FIFO: an event not taken stops its room's publish there (the later ones would overtake it).
+      if (this.fifo && slots.some((s) => s.job === job && !job.taken[s.index])) job.stopped = true
+      if (job.inFlight === 0 && (job.stopped || job.next >= job.items.length)) this.settle(job)
+    }
+  }
+
+  /** The job is over: its leading events taken are its answer. */
+  private settle(job: Job): void {
+    this.jobs.splice(this.jobs.indexOf(job), 1)
+    let n = 0
+    while (n < job.taken.length && job.taken[n]) n++
+    if (n === 0 && job.failure !== undefined) job.reject(job.failure)
+    else job.resolve(n)
+  }
+
+  /** The batch's entries the queue took, by position. Rejects when the call failed whole. */
+  private async sendBatch(slots: readonly Slot[]): Promise<Set<number>> {
     const taken = new Set<number>()
-    let entries = batch.map((item, i) => this.entry(roomId, item, i))
+    let entries = slots.map((slot, k) => this.entry(slot, k))
     for (let attempt = 0; ; attempt++) {
       const out = await this.client.send(new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: entries }), {
         abortSignal: AbortSignal.timeout(this.callTimeoutMs),
@@ -118,19 +200,43 @@ export class SqsEventPublisher implements EventPublisher {
       if (entries.length === 0 || attempt >= this.entryRetries) break
       await new Promise((resolve) => setTimeout(resolve, this.entryRetryMs * 2 ** attempt))
     }
-    let n = 0
-    while (taken.has(n)) n++
-    return n
+    return taken
   }
 
-  private entry(roomId: string, item: Outgoing, i: number): SendMessageBatchRequestEntry {
-    const entry: SendMessageBatchRequestEntry = { Id: String(i), MessageBody: item.body }
+  private entry(slot: Slot, k: number): SendMessageBatchRequestEntry {
+    const item = slot.job.items[slot.index]!
+    const entry: SendMessageBatchRequestEntry = { Id: String(k), MessageBody: item.body }
     if (this.fifo) {
-      entry.MessageGroupId = roomId
+      entry.MessageGroupId = slot.job.roomId
       entry.MessageDeduplicationId = item.event.messageId
     }
     return entry
   }
+}
+
+/** One room's publish: its events, how far they were sent, which the queue took. */
+interface Job {
+  roomId: string
+  items: Array<Outgoing & { bytes: number }>
+  /** The first event not yet sent. */
+  next: number
+  taken: boolean[]
+  /** Batches with some of its events in flight (FIFO: at most 1). */
+  inFlight: number
+  /** FIFO: an event was not taken; nothing after it is sent. */
+  stopped: boolean
+  /** The first whole-call failure, the answer when nothing was taken. */
+  failure: unknown
+  /** When its unsent events became ready to go (the publish, or its last batch's answer). */
+  readySince: number
+  resolve: (accepted: number) => void
+  reject: (err: unknown) => void
+}
+
+/** One entry of a batch: a job's event. */
+interface Slot {
+  job: Job
+  index: number
 }
 
 /** An event and its body. */
@@ -149,22 +255,3 @@ export function body(event: MessageCreatedEvent): string {
 }
 
 const utf8 = new TextEncoder()
-
-/** Bodies cut into batches of at most 10 entries and `maxBytes` in all, in order. */
-export function batches<T extends { body: string }>(items: readonly T[], maxBytes: number): T[][] {
-  const out: T[][] = []
-  let current: T[] = []
-  let bytes = 0
-  for (const b of items) {
-    const size = utf8.encode(b.body).length
-    if (current.length > 0 && (current.length >= SQS_MAX_BATCH || bytes + size > maxBytes)) {
-      out.push(current)
-      current = []
-      bytes = 0
-    }
-    current.push(b)
-    bytes += size
-  }
-  if (current.length > 0) out.push(current)
-  return out
-}

@@ -5,10 +5,15 @@
  * credentials are given, as for DynamoDB Local: a local SQS checks no signature. With an
  * endpoint override the calls go there even for a queue URL of another host.
  */
-import { SQSClient } from '@aws-sdk/client-sqs'
+import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs'
 import { isLoopback } from '../store/dynamodb/config.ts'
 
-export function sqsClient(env: Record<string, string | undefined>, region: string): SQSClient {
+/** `config`: more of the SDK's options (the publisher's `md5: false`). */
+export function sqsClient(
+  env: Record<string, string | undefined>,
+  region: string,
+  config: Partial<SQSClientConfig> = {},
+): SQSClient {
   const endpoint = env.AWS_ENDPOINT_URL_SQS || env.AWS_ENDPOINT_URL
   const local = endpoint !== undefined && !env.AWS_ACCESS_KEY_ID && isLoopback(endpoint)
   return new SQSClient({
@@ -17,5 +22,6 @@ export function sqsClient(env: Record<string, string | undefined>, region: strin
     // override is where the calls go (a VPC endpoint, a local SQS).
     ...(endpoint ? { endpoint, useQueueUrlAsEndpoint: false } : {}),
     ...(local ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+    ...config,
   })
 }
