@@ -13,7 +13,7 @@
  * messages/s stored.
  *
  * `npm run bench:events -- [--subscribers=N] [--rooms=N] [--rate=R] [--seconds=S] [--rounds=N] [--blocks=N]
- *   [--hot-rate=R] [--hot-seconds=S] [--save=<name>]` (about 4 minutes); writes bench/results/events.json (and
+ *   [--hot-rate=R] [--hot-seconds=S] [--cpu-prof[=dir]] [--save=<name>]` (about 4 minutes); writes bench/results/events.json (and
  * bench/results/runs/<name>.json with --save).
  */
 import { execFileSync } from 'node:child_process'
@@ -59,6 +59,8 @@ const SECONDS = Number(args.get('seconds') ?? 5)
 const ROUNDS = Number(args.get('rounds') ?? 2)
 const BLOCKS = Number(args.get('blocks') ?? 3)
 const WARMUP_MS = 3_000
+/** Write each server's CPU profile (node --cpu-prof) under this directory, one folder a mode. */
+const CPU_PROF = args.has('cpu-prof') ? args.get('cpu-prof') || 'bench/results/profiles/events' : undefined
 const HOT_RATE = Number(args.get('hot-rate') ?? 2000)
 const HOT_SECONDS = Number(args.get('hot-seconds') ?? 10)
 /** One hot room's sender may send this fast (the limits are per user and per connection). */
@@ -113,7 +115,10 @@ async function start(
   const queue = queueOf[mode]
   const server = await spawnServer(
     {
-      args: [join(root, 'src', 'main.ts')],
+      args: [
+        ...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${resolve(root, CPU_PROF, mode)}`] : []),
+        join(root, 'src', 'main.ts'),
+      ],
       cwd: root,
       env: {
         STORE: 'embedded',
