@@ -43,31 +43,20 @@ export interface EventPublisher {
 /** The event of a stored message, with its `offline` list. */
 export function messageCreated(m: StoredMessage, offline: string[], truncated = false): MessageCreatedEvent {
   const key = parseRoomId(m.roomId)
-  const event: MessageCreatedEvent =
-    key?.kind === 'guild'
-      ? {
-          type: 'message.created',
-          room: m.roomId,
-          roomType: 'guild',
-          guildId: key.guildId,
-          seq: m.seq,
-          messageId: m.id,
-          senderId: m.senderId,
-          ts: m.ts,
-          text: m.text,
-          offline,
-        }
-      : {
-          type: 'message.created',
-          room: m.roomId,
-          roomType: 'general',
-          seq: m.seq,
-          messageId: m.id,
-          senderId: m.senderId,
-          ts: m.ts,
-          text: m.text,
-          offline,
-        }
+  // Fields in the contract's order; a guild room adds its bare guild id after roomType.
+  const where =
+    key?.kind === 'guild' ? { roomType: 'guild' as const, guildId: key.guildId } : { roomType: 'general' as const }
+  const event: MessageCreatedEvent = {
+    type: 'message.created',
+    room: m.roomId,
+    ...where,
+    seq: m.seq,
+    messageId: m.id,
+    senderId: m.senderId,
+    ts: m.ts,
+    text: m.text,
+    offline,
+  }
   if (truncated) event.offlineTruncated = true
   return event
 }
