@@ -122,8 +122,11 @@ async function transportsFor(
   return transports
 }
 
-/** The devices and claims the server's DynamoDB store keeps (the embedded store is refused by the config). */
+/**
+ * The devices and claims the servers keep in the core table (the embedded store is refused by the
+ * config): the device-only store, so the worker sends no call of the rest of the store.
+ */
 async function openDeviceStore(config: NotifierConfig): Promise<DeviceStore & { close(): Promise<void> }> {
-  const { createDynamoStore } = await import('../store/dynamodb/index.ts')
-  return createDynamoStore(config.dynamodb)
+  const { openDynamoDeviceStore } = await import('../store/dynamodb/device-store.ts')
+  return openDynamoDeviceStore(config.dynamodb)
 }

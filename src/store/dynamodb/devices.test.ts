@@ -1,10 +1,22 @@
-/** The DeviceStore contract (test/contract/devices.ts) on DynamoDB Local, fresh tables per case. */
+/**
+ * The DeviceStore contract (test/contract/devices.ts) on DynamoDB Local, fresh tables per case: the
+ * server's DynamoStore and the push worker's device-only store (device-store.ts).
+ */
 import t from 'tap'
 import { deviceContract } from '../../../test/contract/devices.ts'
 import { startDynamoDbLocal } from '../../../test/support/dynamodb-local.ts'
-import { docClient, dropTables, openStore, uniqueTables } from '../../../test/support/dynamodb-fixtures.ts'
+import {
+  docClient,
+  dropTables,
+  localCredentials,
+  openStore,
+  uniqueTables,
+} from '../../../test/support/dynamodb-fixtures.ts'
 import { GetCommand } from '@aws-sdk/lib-dynamodb'
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb'
 import { claimKey } from './devices.ts'
+import { openDynamoDeviceStore } from './device-store.ts'
+import { TableUnusableError } from './table-check.ts'
 
 const local = await startDynamoDbLocal()
 t.teardown(local.stop)
@@ -19,6 +31,45 @@ deviceContract(t, 'DynamoStore', async ({ now, ...devices }) => {
       await dropTables(local.endpoint, tables)
     },
   }
+})
+
+deviceContract(t, 'the device store (push worker)', async ({ now, ...devices }) => {
+  const tables = uniqueTables()
+  await (await openStore(local.endpoint, tables)).close()
+  const store = await openDynamoDeviceStore({
+    endpoint: local.endpoint,
+    region: 'us-east-1',
+    credentials: localCredentials,
+    ...tables,
+    now,
+    devices,
+  })
+  return {
+    store,
+    cleanup: async () => {
+      await store.close()
+      await dropTables(local.endpoint, tables)
+    },
+  }
+})
+
+t.test('the device store needs the core table only: a missing one stops its start, naming it', async (t) => {
+  const tables = uniqueTables()
+  const opts = { endpoint: local.endpoint, region: 'us-east-1', credentials: localCredentials, ...tables }
+  await t.rejects(
+    openDynamoDeviceStore(opts),
+    new TableUnusableError(
+      `DynamoDB table "${tables.coreTable}" (CORE_TABLE) does not exist: create it (docs/storage.md has the schema) or set CREATE_TABLES=true`,
+    ),
+  )
+  await (await openStore(local.endpoint, tables)).close()
+  t.teardown(() => dropTables(local.endpoint, tables))
+  const raw = docClient(local.endpoint)
+  t.teardown(() => raw.destroy())
+  await raw.send(new DeleteTableCommand({ TableName: tables.guildTable }))
+  const store = await openDynamoDeviceStore(opts)
+  t.same(await store.listDevices('nobody'), [], 'opens and reads without the guild table')
+  await store.close()
 })
 
 t.test('a push claim carries the ttl DynamoDB expires it by', async (t) => {

@@ -6,20 +6,16 @@
 import { makeDocClient } from './client.ts'
 import type { DynamoStoreOptions } from './config.ts'
 import { DynamoStore } from './dynamodb-store.ts'
-import { checkGuildIndex, checkTables } from './tables.ts'
+import { checkTables } from './table-check.ts'
+import { checkGuildIndex } from './tables.ts'
 
 export { DynamoStore } from './dynamodb-store.ts'
 export { MAX_APPEND_BATCH } from './append.ts'
 export { DynamoLeaseStore, type LeaseOptions } from './leases.ts'
 export { BatchTooLargeError, StoreUnavailableError } from './errors.ts'
-export {
-  CREATE_TABLES,
-  TableUnusableError,
-  checkGuildIndex,
-  checkTables,
-  guildTableSchema,
-  tableSchema,
-} from './tables.ts'
+export { CREATE_TABLES, checkGuildIndex, guildTableSchema, tableSchema } from './tables.ts'
+export { TableUnusableError, checkTables } from './table-check.ts'
+export { openDynamoDeviceStore, type DynamoDeviceStore } from './device-store.ts'
 export type { DocSender, DynamoStoreOptions } from './config.ts'
 
 /**

@@ -5,7 +5,8 @@
  * costs a bounded number of requests whatever the number of rooms: no per-room Query.
  */
 import type { IdPage, MemberQuery, RoomHead, RoomRecord, StoredMessage } from '../../../actors/store.ts'
-import { type Io, type ItemKey, itemKey } from './client.ts'
+import { batchGet, type ItemKey, itemKey } from './batch-get.ts'
+import type { Io } from './client.ts'
 import { toMessage, type Item } from './items.ts'
 import {
   GUILD_PREFIX,
@@ -41,7 +42,7 @@ async function itemsOf(
   sk: (roomId: string) => string,
 ): Promise<Map<string, Item>> {
   const keys = new Map(roomIds.map((roomId) => [roomId, keyOf(ctx, roomId, sk(roomId))]))
-  const found = await ctx.io.batchGet([...keys.values()])
+  const found = await batchGet(ctx.io, [...keys.values()])
   const byRoom = new Map<string, Item>()
   for (const [roomId, k] of keys) {
     const item = found.get(itemKey(k.table, k.PK, k.SK))

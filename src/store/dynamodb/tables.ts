@@ -10,9 +10,10 @@ import {
   UpdateTimeToLiveCommand,
   type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb'
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb'
+import { QueryCommand } from '@aws-sdk/lib-dynamodb'
 import { TTL_ATTRIBUTE, type DocSender } from './config.ts'
 import { INVERTED_INDEX } from './keys.ts'
+import { TableUnusableError } from './table-check.ts'
 
 export function tableSchema(tableName: string): CreateTableCommandInput {
   return {
@@ -87,57 +88,10 @@ async function waitActive(client: DocSender, name: string): Promise<void> {
   throw new Error(`table ${name} did not become ACTIVE`)
 }
 
-/** A table the server cannot use: it refuses to start rather than answer every request 503. */
-export class TableUnusableError extends Error {
-  override name = 'TableUnusableError'
-}
-
-/**
- * Each table exists and has the `PK`/`SK` key: one consistent GetItem of a key that is never
- * written. A missing table answers ResourceNotFoundException, another key schema
- * ValidationException. GetItem rather than DescribeTable because the server's IAM role needs
- * GetItem anyway, while DescribeTable is a permission a least-privilege policy need not grant.
- * `tables` maps each table name to the variable that names it, for the message.
- */
-export async function checkTables(
-  client: DocSender,
-  tables: Record<string, string>,
-  timeoutMs = 10_000,
-): Promise<void> {
-  for (const [name, variable] of Object.entries(tables)) {
-    try {
-      await client.send(
-        new GetCommand({ TableName: name, Key: { PK: '#check', SK: '#check' }, ConsistentRead: true }),
-        {
-          abortSignal: AbortSignal.timeout(timeoutMs),
-        },
-      )
-    } catch (err) {
-      const why = err instanceof Error ? err.name : 'error'
-      if (why === 'ResourceNotFoundException') {
-        throw new TableUnusableError(
-          `DynamoDB table "${name}" (${variable}) does not exist: create it (docs/storage.md has the schema) or set CREATE_TABLES=true`,
-        )
-      }
-      if (why === 'ValidationException') {
-        throw new TableUnusableError(
-          `DynamoDB table "${name}" (${variable}) does not have the PK (string) + SK (string) key`,
-        )
-      }
-      throw new TableUnusableError(
-        `DynamoDB table "${name}" (${variable}) could not be read: ${why}: ${(err as Error).message}`,
-        {
-          cause: err,
-        },
-      )
-    }
-  }
-}
-
 /**
  * The guild table has the `inverted` index: one Query of it for a key that is never written.
  * A missing index answers ValidationException (so does one still being built). A Query
- * rather than DescribeTable for the reason `checkTables` gives.
+ * rather than DescribeTable for the reason `checkTables` (table-check.ts) gives.
  */
 export async function checkGuildIndex(
   client: DocSender,
