@@ -42,6 +42,16 @@ const QUEUE_OF_FILE: Record<'server' | 'notifier', Record<string, string>> = {
   notifier: { 'src/events/sqs-queue.ts': ARN.events },
 }
 
+/**
+ * The tables (and index) each process's DynamoDB actions reach: the server's store uses both tables
+ * and Queries the guild table's index; the push worker's device store (src/store/dynamodb/device-store.ts)
+ * only the core table, where devices and push claims live.
+ */
+const TABLES_OF: Record<'server' | 'notifier', (action: string) => string[]> = {
+  server: (action) => (action === 'dynamodb:Query' ? [ARN.core, ARN.guild, ARN.index] : [ARN.core, ARN.guild]).sort(),
+  notifier: () => [ARN.core],
+}
+
 interface Statement {
   Sid: string
   Action: string[]
@@ -112,6 +122,10 @@ t.test('the task roles grant exactly what the code sends', async (t) => {
   const notifier = actionsSentFrom(repoRoot, 'src/notifier/main.ts').actions
   t.ok(server.has('dynamodb:GetItem') && server.has('sqs:SendMessage'), 'the scan finds the server calls')
   t.ok(notifier.has('sqs:ReceiveMessage'), 'the scan finds the push worker calls')
+  const notifierFiles = actionsSentFrom(repoRoot, 'src/notifier/main.ts').files
+  for (const file of ['src/store/dynamodb/dynamodb-store.ts', 'src/store/dynamodb/tables.ts']) {
+    t.notOk(notifierFiles.includes(file), `the push worker does not import ${file} (its device store only)`)
+  }
 
   const copy = initCopy('infra/modules/iam')
   t.teardown(copy.remove)
@@ -154,8 +168,8 @@ metrics_log_group_arn = "${ARN.metrics}"
     ['notifier', policies.notifier],
   ] as const) {
     for (const action of granted(policy).filter((a) => a.startsWith('dynamodb:'))) {
-      const expected = action === 'dynamodb:Query' ? [ARN.core, ARN.guild, ARN.index] : [ARN.core, ARN.guild]
-      t.same(resourcesOf(policy, action), expected.sort(), `${name}: ${action} on the two tables only`)
+      const expected = TABLES_OF[name](action)
+      t.same(resourcesOf(policy, action), expected, `${name}: ${action} on exactly ${expected.join(', ')}`)
     }
     for (const s of policy.Statement.filter((s) => s.Action.some((a) => a.startsWith('kms:')))) {
       t.same(s.Resource, [ARN.key], `${name}: KMS on the one key`)

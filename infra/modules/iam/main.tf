@@ -10,9 +10,8 @@ locals {
   region  = split(":", var.kms_key_arn)[3]
   tables  = [var.core_table_arn, var.guild_table_arn]
 
-  # Every item action the code sends (src/store/dynamodb: GetCommand -> GetItem, the transactions'
-  # Put/Update/Delete/ConditionCheck items, the admin listing's Scan, BatchGet, Query). The push worker
-  # reaches the same store code (src/notifier imports the DynamoDB store for its device lists).
+  # Every item action the server's code sends (src/store/dynamodb: GetCommand -> GetItem, the
+  # transactions' Put/Update/Delete/ConditionCheck items, the admin listing's Scan, BatchGet, Query).
   dynamodb_item_actions = [
     "dynamodb:BatchGetItem",
     "dynamodb:ConditionCheckItem",
@@ -96,16 +95,13 @@ locals {
     Version = "2012-10-17"
     Statement = [
       {
-        Sid      = "Tables"
+        # The push worker opens only the device store (src/store/dynamodb/device-store.ts): the start
+        # check's GetItem, and devices.ts's reads and writes of devices, push tokens and push claims, all
+        # in the core table. No guild table, no index, no Scan/Update/transactions.
+        Sid      = "DevicesAndPushClaims"
         Effect   = "Allow"
-        Action   = local.dynamodb_item_actions
-        Resource = local.tables
-      },
-      {
-        Sid      = "GuildInvertedIndex"
-        Effect   = "Allow"
-        Action   = ["dynamodb:Query"]
-        Resource = [var.guild_inverted_index_arn]
+        Action   = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"]
+        Resource = [var.core_table_arn]
       },
       {
         Sid      = "ConsumeEvents"

@@ -52,6 +52,15 @@ run "secrets_read_by_the_execution_role_only" {
   }
 }
 
+run "the_push_worker_reaches_the_core_table_only" {
+  command = plan
+
+  assert {
+    condition     = !strcontains(output.notifier_task_policy_json, "gg_guild")
+    error_message = "the push worker's role names neither the guild table nor its index"
+  }
+}
+
 run "a_bad_arn_is_refused" {
   command = plan
 
